@@ -1,0 +1,75 @@
+"""One exception root for diag; the tree mirrors the layers.
+
+During a diagnosis, collector failures are *data* (observations with ok=false); these exceptions
+are for what stops a command: bad input, a lab that cannot start, an analysis bug.  Every message
+says what to do next.
+"""
+
+from __future__ import annotations
+
+
+class DiagError(Exception):
+    """Root of every error diag raises on purpose."""
+
+    exit_code = 1
+
+
+class InventoryError(DiagError):
+    """The inventory (or a scenario) is malformed.  Carries every problem found, not the first."""
+
+    exit_code = 3
+
+    def __init__(self, problems: list[str], source: str = "inventory") -> None:
+        self.problems = problems
+        self.source = source
+        n = len(problems)
+        head = f"{source}: {n} problem{'s' if n != 1 else ''}"
+        super().__init__(head + "\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+class CredentialError(DiagError):
+    """A credential reference cannot be resolved (unset variable, unreadable or too open file)."""
+
+    exit_code = 3
+
+
+class TicketError(DiagError):
+    """A ticket number does not follow the configured complaint numbering."""
+
+    exit_code = 2
+
+
+class UnknownCircuitError(DiagError):
+    exit_code = 2
+
+
+class LabError(DiagError):
+    """The built-in lab cannot start or be reached."""
+
+    exit_code = 4
+
+
+class LabPortInUse(LabError):
+    def __init__(self, what: str, proto: str, host: str, port: int) -> None:
+        self.port = port
+        super().__init__(
+            f"lab: {proto.upper()} port {host}:{port} needed by {what} is already in use. "
+            "If a lab is already running, `diag lab status` shows it and `diag lab down` stops it; "
+            "otherwise free the port or change it in the scenario's inventory."
+        )
+
+
+class CollectorError(DiagError):
+    """Raised inside a collector; the runner turns it into a failed collector record."""
+
+
+class CollectorTimeout(CollectorError):
+    pass
+
+
+class CollectorAuthError(CollectorError):
+    pass
+
+
+class CollectorParseError(CollectorError):
+    pass

@@ -1,0 +1,1 @@
+"""The built-in lab: a simulated carrier network served over real protocols on loopback."""

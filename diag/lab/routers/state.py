@@ -1,0 +1,128 @@
+"""Explicit state of a simulated customer router, as a scenario writes it.
+
+Counters advance with time: a counter value `v` with growth `r` per minute reads
+`v + r * minutes_since_lab_start` (integer part), so CRC growth is real across two samples.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _M(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Counters(_M):
+    input_packets: int = 0
+    output_packets: int = 0
+    input_bytes: int = 0
+    output_bytes: int = 0
+    input_errors: int = 0
+    crc: int = 0
+    frame: int = 0
+    overrun: int = 0
+    ignored: int = 0
+    aborts: int = 0
+    output_errors: int = 0
+    collisions: int = 0
+    interface_resets: int = 0
+    carrier_transitions: int = 0
+    runts: int = 0
+    giants: int = 0
+    throttles: int = 0
+    input_drops: int = 0
+    output_drops: int = 0
+
+
+class V35Leads(_M):
+    dcd: bool = True
+    dsr: bool = True
+    dtr: bool = True
+    rts: bool = True
+    cts: bool = True
+
+
+class InterfaceState(_M):
+    name: str = Field(description="full name as the router prints it, e.g. Serial0/0/0:0, Serial1/0/0")
+    kind: Literal["serial", "ethernet", "e1-channel"]
+    description: str | None = None
+    admin_up: bool = True
+    status: Literal["up", "down"] = "up"
+    protocol: Literal["up", "down"] = "up"
+    ip: str | None = Field(None, description="address/prefix, e.g. 10.20.0.1/30")
+    bandwidth_kbit: int = 2048
+    mtu: int = 1500
+    encapsulation: str = "HDLC"
+    mac: str | None = None
+    counters: Counters = Field(default_factory=Counters)
+    growth_per_min: dict[str, float] = Field(
+        default_factory=dict, description="counter name -> increase per minute (e.g. crc: 12)"
+    )
+    input_rate_bps: int = 0
+    output_rate_bps: int = 0
+    last_clearing: str = "never"
+    v35: V35Leads | None = Field(None, description="control leads, for V.35 serial interfaces")
+    cable: str | None = Field(None, description="e.g. 'V.35 DTE cable' (show controllers serial)")
+    clock_rate: int | None = None
+
+
+class E1Controller(_M):
+    name: str = Field(description="e.g. E1 0/0/0")
+    status: Literal["up", "down", "administratively down"] = "up"
+    alarms: list[Literal["LOS", "LOF", "AIS", "RAI", "LOMF"]] = Field(default_factory=list)
+    framing: Literal["crc4", "no-crc4", "unframed"] = "crc4"
+    linecode: Literal["hdb3", "ami"] = "hdb3"
+    clock_source: Literal["line", "internal"] = "line"
+    line_code_violations: int = 0
+    path_code_violations: int = 0
+    slip_secs: int = 0
+    frame_loss_secs: int = 0
+    line_err_secs: int = 0
+    degraded_mins: int = 0
+    errored_secs: int = 0
+    bursty_err_secs: int = 0
+    severely_err_secs: int = 0
+    unavail_secs: int = 0
+    growth_per_min: dict[str, float] = Field(default_factory=dict)
+
+
+class CpuState(_M):
+    five_sec: int = Field(5, ge=0, le=100)
+    five_sec_interrupt: int = Field(1, ge=0, le=100)
+    one_min: int = Field(5, ge=0, le=100)
+    five_min: int = Field(5, ge=0, le=100)
+    history_72h_max: list[int] = Field(
+        default_factory=list, description="hourly maxima, most recent first (up to 72)"
+    )
+
+
+class PingResult(_M):
+    """How a router-originated ping towards `target` behaves."""
+
+    target: str
+    success_pct: float = Field(100.0, ge=0, le=100)
+    rtt_ms: tuple[int, int, int] = (1, 2, 4)
+
+
+class LogLine(_M):
+    at: str = Field(description="timestamp as the router prints it, e.g. 'Nov 22 08:14:03.117'")
+    text: str = Field(description="facility-severity-mnemonic and message")
+
+
+class RouterState(_M):
+    hostname: str
+    vendor: Literal["cisco_ios", "huawei"]
+    model: str = "2901"
+    software: str | None = None
+    uptime: str = "12 weeks, 3 days, 4 hours, 5 minutes"
+    interfaces: list[InterfaceState] = Field(default_factory=list)
+    controllers: list[E1Controller] = Field(default_factory=list)
+    cpu: CpuState = Field(default_factory=CpuState)
+    logs: list[LogLine] = Field(default_factory=list)
+    ping: list[PingResult] = Field(default_factory=list)
+    console_drop_pct: float = Field(
+        0.0, ge=0, le=100, description="share of console lines lost (intermittent console)"
+    )

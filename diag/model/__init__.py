@@ -1,0 +1,1 @@
+"""Typed contracts: inventory, circuit path, observations, findings."""
