@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 
 class _M(BaseModel):
@@ -26,7 +26,17 @@ class NeState(_M):
     alarms: list[NeAlarm] = Field(default_factory=list)
 
 
-LampState = Literal["on", "off", "flashing", "flashing-abnormal", "blinking-in-unison"]
+def _yaml_bool(value: object) -> object:
+    # YAML 1.1 reads unquoted on/off as booleans; lamps are naturally written that way.
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    return value
+
+
+LampState = Annotated[
+    Literal["on", "off", "flashing", "flashing-abnormal", "blinking-in-unison"],
+    BeforeValidator(_yaml_bool),
+]
 
 
 class CpeState(_M):

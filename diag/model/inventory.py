@@ -71,6 +71,8 @@ def _address(value: str) -> str:
         return value
     except ValueError:
         pass
+    if re.fullmatch(r"[\d.]+", value):
+        raise ValueError(f"{value!r} is not a valid IPv4 address")
     if re.fullmatch(r"(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.?)+", value):
         return value
     raise ValueError(f"{value!r} is neither an IP address nor a host name")
@@ -135,6 +137,9 @@ class Device(Strict):
     )
     login: Login | None = None
     snmp: SnmpSettings | None = None
+    owner: Literal["carrier", "customer"] | None = Field(
+        None, description="who owns it; default: routers and switches customer, the rest carrier"
+    )
     nms: str | None = Field(None, description="the NMS that manages this network element")
     ne_name: str | None = Field(None, description="the NE's name in that NMS")
 
@@ -150,6 +155,12 @@ class Device(Strict):
         if not value.startswith("/"):
             raise ValueError("a serial console is an absolute device path or socket://host:port")
         return value
+
+    @property
+    def owned_by(self) -> str:
+        if self.owner:
+            return self.owner
+        return "customer" if self.role in (Role.router, Role.switch) else "carrier"
 
     @model_validator(mode="after")
     def _by_role(self) -> Device:

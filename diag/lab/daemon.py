@@ -1,0 +1,56 @@
+"""The background lab process started by `diag lab up` (python -m diag.lab.daemon)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+from datetime import UTC, datetime
+from pathlib import Path
+
+from diag.errors import DiagError
+from diag.lab.manager import prepare
+from diag.lab.network import LabNetwork
+
+
+async def _serve(net: LabNetwork, state: Path, inv_dir: Path) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await net.start()
+    try:
+        info = {
+            "pid": os.getpid(), "started": datetime.now(UTC).isoformat(),
+            "inventory": str(inv_dir),
+            "scenarios": [s.name for s in net.scenarios],
+            "circuits": sorted(c for s in net.scenarios for c in s.expect),
+            "served": [{"kind": s.kind, "name": s.name, "where": s.where} for s in net.served],
+        }
+        tmp = state / "lab.json.tmp"
+        tmp.write_text(json.dumps(info, indent=2), encoding="utf-8")
+        tmp.replace(state / "lab.json")
+        await stop.wait()
+    finally:
+        await net.stop()
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(prog="python -m diag.lab.daemon")
+    ap.add_argument("--state", type=Path, required=True)
+    ap.add_argument("--inventory", type=Path)
+    ap.add_argument("--scenario", type=Path, action="append")
+    args = ap.parse_args()
+    try:
+        inv, scenarios, inv_dir = prepare(args.scenario, args.inventory, args.state)
+        asyncio.run(_serve(LabNetwork(inv, scenarios), args.state, inv_dir))
+    except DiagError as exc:
+        (args.state / "error.txt").write_text(str(exc), encoding="utf-8")
+        return exc.exit_code
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,120 @@
+"""`diag lab up|down|status`: the lab as a background process with a state folder.
+
+State folder (DIAG_LAB_DIR, default /tmp/diag-lab): lab.json (pid, what is served, the inventory
+to use), lab.log, inventory/lab.yaml (includes the base inventory and every served scenario).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from diag.errors import LabError
+from diag.inventory import default_inventory_dir, load_inventory
+from diag.lab.scenario import Scenario, check_against, load_scenario, shipped_scenarios
+from diag.model.inventory import Inventory
+
+
+def lab_dir() -> Path:
+    return Path(os.environ.get("DIAG_LAB_DIR", "/tmp/diag-lab"))
+
+
+def prepare(scenario_dirs: list[Path] | None, base: Path | None,
+            state: Path | None = None) -> tuple[Inventory, list[Scenario], Path]:
+    """Load scenarios, write the merged lab inventory, load and cross-check it."""
+    state = state or lab_dir()
+    dirs = scenario_dirs or shipped_scenarios()
+    scenarios = [load_scenario(d) for d in dirs]
+    base = (base or default_inventory_dir()).resolve()
+    inv_dir = state / "inventory"
+    inv_dir.mkdir(parents=True, exist_ok=True)
+    include = [str(base if base.is_file() else base / "**" / "*.yaml")]
+    include += [str(s.inventory_file) for s in scenarios]
+    (inv_dir / "lab.yaml").write_text(
+        "# Written by `diag lab up`: the base inventory plus every served scenario's fragment.\n"
+        + yaml.safe_dump({"include": include}, sort_keys=False), encoding="utf-8")
+    inv = load_inventory(inv_dir)
+    for s in scenarios:
+        check_against(s, inv)
+    return inv, scenarios, inv_dir
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie (exited, not reaped) is not alive
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            return fh.read().split(") ", 1)[1][0] != "Z"
+    except OSError:
+        return True
+
+
+def status() -> dict[str, Any] | None:
+    f = lab_dir() / "lab.json"
+    if not f.is_file():
+        return None
+    info: dict[str, Any] = json.loads(f.read_text(encoding="utf-8"))
+    info["running"] = _alive(int(info["pid"]))
+    return info
+
+
+def up(scenario_dirs: list[Path] | None, base: Path | None, timeout: float = 60.0) -> dict[str, Any]:
+    current = status()
+    if current and current["running"]:
+        raise LabError(f"lab: already running (pid {current['pid']}); `diag lab down` stops it")
+    state = lab_dir()
+    state.mkdir(parents=True, exist_ok=True)
+    for name in ("lab.json", "error.txt"):
+        (state / name).unlink(missing_ok=True)
+    prepare(scenario_dirs, base, state)  # fail fast, in the foreground, on bad input
+    cmd = [sys.executable, "-m", "diag.lab.daemon", "--state", str(state)]
+    if base:
+        cmd += ["--inventory", str(base)]
+    for d in scenario_dirs or []:
+        cmd += ["--scenario", str(d)]
+    log = open(state / "lab.log", "ab")  # noqa: SIM115 - handed to the child
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                            start_new_session=True)
+    log.close()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if (state / "lab.json").is_file():
+            info = status()
+            assert info is not None
+            return info
+        if (state / "error.txt").is_file() or proc.poll() is not None:
+            proc.wait(5)
+            err = (state / "error.txt").read_text(encoding="utf-8").strip() \
+                if (state / "error.txt").is_file() else f"exited with {proc.returncode}; see {state}/lab.log"
+            raise LabError(err)
+        time.sleep(0.05)
+    proc.terminate()
+    raise LabError(f"lab: not ready after {timeout:.0f} s; see {state}/lab.log")
+
+
+def down(timeout: float = 15.0) -> bool:
+    info = status()
+    if info is None or not info["running"]:
+        (lab_dir() / "lab.json").unlink(missing_ok=True)
+        return False
+    pid = int(info["pid"])
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and _alive(pid):
+        time.sleep(0.05)
+    if _alive(pid):
+        os.kill(pid, signal.SIGKILL)
+    (lab_dir() / "lab.json").unlink(missing_ok=True)
+    return True

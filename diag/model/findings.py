@@ -1,0 +1,118 @@
+"""The findings document: one per circuit diagnosis, versioned, with a committed JSON Schema.
+
+Bump SCHEMA_VERSION's major part on any change a consumer could trip on (a field removed,
+renamed or retyped); the minor part on additions.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from diag.model.inventory import LinkKind, Service
+from diag.model.observations import CollectorRun, Observation
+from diag.model.path import ElementKind, Owner, Segment
+
+SCHEMA_VERSION = "1.0"
+
+Status = Literal["healthy", "fault_localized", "fault_suspected", "inconclusive"]
+
+
+class _M(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class PathElementOut(_M):
+    id: str
+    kind: ElementKind
+    label: str
+    end: Literal["a", "b", "transport"]
+    owner: Owner
+
+
+class PathLinkOut(_M):
+    id: str
+    kind: LinkKind
+    from_: str = Field(alias="from")
+    to: str
+    label: str
+
+
+class CircuitOut(_M):
+    id: str
+    customer: str
+    service: Service
+    bandwidth: str
+    a_site: str
+    b_site: str
+    path: list[PathElementOut]
+    links: list[PathLinkOut]
+
+
+class TicketOut(_M):
+    number: str
+    kind: Literal["complaint", "suggestion", "enquiry"]
+    year: int | None = Field(None, description="two-digit year when the number carries one")
+    month: int = Field(ge=1, le=12)
+    serial: int
+
+
+class RunOut(_M):
+    started: datetime
+    finished: datetime
+    tool_version: str
+    host: str
+    operator: str
+    mode: Literal["live", "replay"] = "live"
+    interrupted: bool = Field(False, description="Ctrl-C: the document holds what was collected")
+
+
+class Evidence(_M):
+    observation: str | None = Field(None, description="id of the observation cited, if any")
+    text: str
+
+
+class Finding(_M):
+    rule: str = Field(description="stable kebab-case rule id, e.g. ais-upstream-localize")
+    procedure: str = Field(description="procedure reference in DOMAIN.md, e.g. R-AIS-1 or 3.1")
+    kind: Literal["fault", "consequence", "not_evaluated", "info"]
+    title: str
+    direction: Literal["a-to-b", "b-to-a"] | None = Field(
+        None, description="signal direction the finding is about, when it has one"
+    )
+    segment: Segment | None
+    owner: Owner
+    confidence: float = Field(ge=0, le=1)
+    cause: str
+    evidence: list[Evidence]
+    next_steps: list[str]
+
+
+class Verdict(_M):
+    status: Status
+    segment: Segment | None
+    owner: Owner
+    summary: str = Field(description="one sentence")
+
+
+class FindingsDocument(_M):
+    schema_version: Literal["1.0"] = SCHEMA_VERSION
+    circuit: CircuitOut
+    ticket: TicketOut | None
+    run: RunOut
+    collectors: list[CollectorRun]
+    observations: list[Observation]
+    findings: list[Finding]
+    verdict: Verdict
+
+    def to_json(self) -> str:
+        return self.model_dump_json(by_alias=True, indent=2) + "\n"
+
+
+def json_schema() -> dict[str, object]:
+    schema = FindingsDocument.model_json_schema(by_alias=True, mode="serialization")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = f"https://diag.invalid/schema/findings-{SCHEMA_VERSION}.json"
+    return schema

@@ -1,0 +1,1 @@
+"""Output: terminal summaries and files."""

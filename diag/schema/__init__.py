@@ -1,0 +1,1 @@
+"""The committed JSON Schema of the findings document (regenerate: python -m diag.schema)."""

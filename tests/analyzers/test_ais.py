@@ -1,0 +1,113 @@
+"""R-AIS-1 / R-AIS-2 from observations alone (no I/O): both directions, consequences, coverage."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from diag.analyzers import analyze
+from diag.model.observations import AlarmDirection, AlarmObservation, NmsPollObservation, Severity
+from diag.model.path import Segment, build_path
+
+NOW = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
+
+
+def alarm(device: str, port: str | None, name: str, direction: AlarmDirection,
+          n: int = 0) -> AlarmObservation:
+    return AlarmObservation(
+        id=f"alarm-{n}", collector="nms:nms-lab", at=NOW, nms="nms-lab", ne=device.upper(),
+        device=device, port=port, type="AIS", layer="E1", direction=direction,
+        severity=Severity.major, raised=NOW, vendor_name=name)
+
+
+def poll(nes: list[str], ok: bool = True, error: str | None = None) -> NmsPollObservation:
+    return NmsPollObservation(id="nms-poll-nms-lab", collector="nms:nms-lab", at=NOW,
+                              nms="nms-lab", ok=ok, nes=nes, error=error)
+
+
+@pytest.fixture
+def ais1(lab_inventory):  # type: ignore[no-untyped-def]
+    return build_path(lab_inventory.circuits["LAB-E1-AIS1"], lab_inventory)
+
+
+def test_ais_at_first_station_is_r_ais_1(ais1) -> None:  # type: ignore[no-untyped-def]
+    obs = [alarm("ais1-sdh-a", "2-PQ1-5", "UP_E1_AIS", AlarmDirection.up), poll(["X"])]
+    findings, verdict = analyze(ais1, obs)
+    assert verdict.status == "fault_localized"
+    assert verdict.segment == Segment(from_="ais1-pdh-1", to="ais1-sdh-a")
+    assert verdict.owner == "carrier"
+    (f,) = [f for f in findings if f.kind == "fault"]
+    assert (f.procedure, f.direction, f.rule) == ("R-AIS-1", "a-to-b", "ais-upstream-localize")
+    assert f.evidence[0].observation == "alarm-0"
+
+
+def test_ais_at_second_station_is_r_ais_2_with_consequence(ais1) -> None:  # type: ignore[no-untyped-def]
+    obs = [alarm("ais1-sdh-c", "2-PQ1-21", "UP_E1_AIS", AlarmDirection.up, 1),
+           alarm("ais1-sdh-b", "4-PQ1-12", "E1_AIS", AlarmDirection.none, 2), poll(["X"])]
+    findings, verdict = analyze(ais1, obs)
+    assert verdict.segment == Segment(from_="ais1-pdh-1", to="ais1-sdh-b")
+    kinds = {(f.kind, f.procedure) for f in findings}
+    assert kinds == {("fault", "R-AIS-2"), ("consequence", "R-AIS-2")}
+    assert next(f for f in findings if f.kind == "consequence").evidence[0].observation == "alarm-1"
+
+
+def test_upstream_station_wins_when_both_report(ais1) -> None:  # type: ignore[no-untyped-def]
+    obs = [alarm("ais1-sdh-b", "4-PQ1-12", "UP_E1_AIS", AlarmDirection.up, 1),
+           alarm("ais1-sdh-a", "2-PQ1-5", "UP_E1_AIS", AlarmDirection.up, 2), poll(["X"])]
+    _, verdict = analyze(ais1, obs)
+    assert verdict.segment == Segment(from_="ais1-pdh-1", to="ais1-sdh-a")
+
+
+def test_b_to_a_direction(ais1) -> None:  # type: ignore[no-untyped-def]
+    # DOWN_E1_AIS on SDH B's A-side port: the signal it sends towards A is AIS, so the break is
+    # upstream in the B-to-A direction: between PDH 2 and SDH B.
+    obs = [alarm("ais1-sdh-b", "4-PQ1-12", "DOWN_E1_AIS", AlarmDirection.down), poll(["X"])]
+    findings, verdict = analyze(ais1, obs)
+    assert verdict.segment == Segment(from_="ais1-sdh-b", to="ais1-pdh-2")
+    f = next(f for f in findings if f.kind == "fault")
+    assert (f.direction, f.procedure) == ("b-to-a", "R-AIS-2")
+
+
+def test_two_directions_two_faults(ais1) -> None:  # type: ignore[no-untyped-def]
+    obs = [alarm("ais1-sdh-a", "2-PQ1-5", "UP_E1_AIS", AlarmDirection.up, 1),
+           alarm("ais1-sdh-c", None, "E1_AIS", AlarmDirection.none, 2), poll(["X"])]
+    obs[1] = obs[1].model_copy(update={"port": "2-PQ1-21", "direction": AlarmDirection.down})
+    findings, verdict = analyze(ais1, obs)
+    faults = [f for f in findings if f.kind == "fault"]
+    assert {f.direction for f in faults} == {"a-to-b", "b-to-a"}
+    assert "(2 faults)" in verdict.summary
+    assert verdict.segment == Segment(from_="ais1-pdh-1", to="ais1-pdh-2")
+
+
+def test_ais_on_unplaced_port_is_only_suspected(ais1) -> None:  # type: ignore[no-untyped-def]
+    obs = [alarm("ais1-sdh-b", "9-PQ1-1", "E1_AIS", AlarmDirection.none), poll(["X"])]
+    findings, verdict = analyze(ais1, obs)
+    assert verdict.status == "fault_suspected"
+    assert findings[0].rule == "ais-direction-unknown"
+
+
+def test_no_alarm_is_healthy(ais1) -> None:  # type: ignore[no-untyped-def]
+    _, verdict = analyze(ais1, [poll(["AIS1-PDH-1", "AIS1-SDH-A"])])
+    assert verdict.status == "healthy"
+    assert "2 managed network elements" in verdict.summary
+
+
+def test_unreadable_nms_is_inconclusive(ais1) -> None:  # type: ignore[no-untyped-def]
+    findings, verdict = analyze(ais1, [poll(["AIS1-SDH-A"], ok=False, error="no SNMP answer")])
+    assert verdict.status == "inconclusive"
+    assert findings[0].kind == "not_evaluated" and "no SNMP answer" in verdict.summary
+
+
+def test_no_nms_at_all_is_inconclusive(ais1) -> None:  # type: ignore[no-untyped-def]
+    _, verdict = analyze(ais1, [])
+    assert verdict.status == "inconclusive"
+
+
+def test_other_alarm_is_suspected_at_its_element(ais1) -> None:  # type: ignore[no-untyped-def]
+    los = alarm("ais1-sdh-b", "5-PQ1-12", "R_LOS", AlarmDirection.receive).model_copy(
+        update={"type": "LOS", "layer": "OPTICAL"})
+    findings, verdict = analyze(ais1, [los, poll(["X"])])
+    assert verdict.status == "fault_suspected"
+    assert verdict.segment == Segment(from_="ais1-sdh-b", to="ais1-sdh-b")
+    assert findings[0].rule == "alarm-on-path"

@@ -1,0 +1,17 @@
+"""Shared test helpers: the project's paths and the shipped lab inventory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def lab_inventory():  # type: ignore[no-untyped-def]
+    from diag.inventory import load_inventory
+
+    return load_inventory(ROOT / "inventory")

@@ -1,0 +1,133 @@
+"""Inventory loading: the shipped network loads; every malformed input names file, entry, field."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from diag.errors import InventoryError
+from diag.inventory import load_inventory
+from diag.model.path import build_path
+
+NMS = """
+nms:
+  - {name: nms1, driver: alarm-mib, address: 192.0.2.10, port: 161,
+     snmp: {version: v2c, community: "env:NMS1_COMMUNITY"}}
+"""
+DEVICES = """
+devices:
+  - {name: r-a, role: router, vendor: cisco, device_type: cisco_ios,
+     mgmt: {address: 192.0.2.1}, login: {username: noc, password: "env:RTR_PW"}}
+  - {name: pdh-a, role: pdh, vendor: huawei, nms: nms1, ne_name: PDH-A}
+  - {name: sdh-x, role: sdh, vendor: huawei, nms: nms1, ne_name: SDH-X}
+  - {name: pdh-b, role: pdh, vendor: huawei, nms: nms1, ne_name: PDH-B}
+"""
+CIRCUIT = """
+circuits:
+  - id: C1
+    customer: Test customer
+    service: e1
+    bandwidth: 2M
+    a: {site: A, router: r-a, wan_interface: "Serial0/0/0:0", wan_ip: 10.0.0.1/30, cpe: pdh-a, interface: e1-120}
+    b: {site: B, cpe: pdh-b, interface: e1-75}
+    transport:
+      - {ne: sdh-x, a_port: 1-PQ1-1, b_port: 2-PQ1-1}
+"""
+
+
+def write(tmp: Path, **files: str) -> Path:
+    for name, text in files.items():
+        (tmp / name).write_text(textwrap.dedent(text), encoding="utf-8")
+    return tmp
+
+
+def problems(tmp: Path) -> list[str]:
+    with pytest.raises(InventoryError) as exc:
+        load_inventory(tmp)
+    return exc.value.problems
+
+
+def test_shipped_lab_inventory_loads(lab_inventory) -> None:  # type: ignore[no-untyped-def]
+    assert set(lab_inventory.circuits) == {"LAB-E1-OK1", "LAB-E1-AIS1", "LAB-E1-AIS2",
+                                           "LAB-V35-1", "LAB-ETH-1"}
+    assert lab_inventory.nms["nms-lab"].snmp.version.value == "v3"
+
+
+def test_valid_minimal_inventory(tmp_path: Path) -> None:
+    inv = load_inventory(write(tmp_path, **{"a.yaml": NMS + DEVICES, "b.yaml": CIRCUIT}))
+    path = build_path(inv.circuits["C1"], inv)
+    assert [e.id for e in path.elements] == ["C1:lan-a", "r-a", "pdh-a", "sdh-x", "pdh-b", "C1:lan-b"]
+    assert [lk.kind.value for lk in path.links] == ["lan", "e1-cable", "fiber", "fiber", "lan"]
+    assert path.element("sdh-x").a_port == "1-PQ1-1"
+
+
+def test_every_problem_reported_with_file_entry_field(tmp_path: Path) -> None:
+    bad_devices = DEVICES.replace("address: 192.0.2.1", "address: 300.1.2.4").replace(
+        "ne_name: SDH-X", "ne_name: SDH-X, colour: red")
+    bad_circuit = CIRCUIT.replace("cpe: pdh-b", "cpe: pdh-bb").replace("bandwidth: 2M", "bandwidth: fast")
+    found = problems(write(tmp_path, **{"dev.yaml": NMS + bad_devices, "circ.yaml": bad_circuit}))
+    text = "\n".join(found)
+    assert "dev.yaml: devices[0] (name=r-a): field 'mgmt.address'" in text
+    assert "dev.yaml: devices[2] (name=sdh-x): field 'colour': unknown field" in text
+    assert "circ.yaml: circuits[0] (id=C1): field 'bandwidth'" in text
+    assert len(found) == 3  # the bandwidth error stops C1, so its references are not checked
+
+
+def test_unknown_references_and_suggestions(tmp_path: Path) -> None:
+    found = problems(write(tmp_path, **{"a.yaml": NMS + DEVICES.replace("nms: nms1, ne_name: PDH-B",
+                                                                         "nms: nms2, ne_name: PDH-B"),
+                                        "b.yaml": CIRCUIT.replace("cpe: pdh-b", "cpe: pdh-bb")}))
+    text = "\n".join(found)
+    assert "devices[3] (name=pdh-b): field 'nms': no NMS named 'nms2' (did you mean nms1?)" in text
+    assert "circuits[0] (id=C1): field 'b.cpe': no device named 'pdh-bb' (did you mean pdh-b" in text
+
+
+def test_duplicate_ids_across_files(tmp_path: Path) -> None:
+    found = problems(write(tmp_path, **{"a.yaml": NMS + DEVICES + CIRCUIT, "b.yaml": CIRCUIT}))
+    assert len(found) == 1, found
+    assert "b.yaml: circuits[0] (id=C1): duplicate id 'C1' (first defined at " in found[0]
+    assert found[0].endswith("a.yaml: circuits[0] (id=C1))")
+
+
+def test_impossible_paths(tmp_path: Path) -> None:
+    circuit = CIRCUIT.replace("- {ne: sdh-x, a_port: 1-PQ1-1, b_port: 2-PQ1-1}",
+                              "- {ne: pdh-a}\n      - {ne: r-a}") + \
+        "    links:\n      - {between: [\"C1:lan-a\", pdh-b], kind: fiber}\n"
+    found = problems(write(tmp_path, **{"a.yaml": NMS + DEVICES, "b.yaml": circuit}))
+    text = "\n".join(found)
+    assert "field 'transport[1].ne': 'r-a' is a router" in text
+    assert "impossible path: device 'pdh-a' appears twice" in text
+    assert "field 'links[0].between': 'C1:lan-a' and 'pdh-b' are not neighbours" in text
+
+
+@pytest.mark.parametrize("field,literal", [
+    ("community", "public"), ("password", "s3cret!"),
+])
+def test_plaintext_credentials_refused(tmp_path: Path, field: str, literal: str) -> None:
+    text = NMS + DEVICES
+    text = text.replace('"env:NMS1_COMMUNITY"' if field == "community" else '"env:RTR_PW"', literal)
+    found = problems(write(tmp_path, **{"a.yaml": text, "b.yaml": CIRCUIT}))
+    hit = [p for p in found if f"'{field}' " in p or f".{field}'" in p]
+    assert hit, found
+    assert "literal secret" in hit[0] and "env:VARIABLE" in hit[0] and "file:" in hit[0]
+    assert literal not in "\n".join(found)  # the secret itself is never echoed
+
+
+def test_yaml_syntax_error_names_line(tmp_path: Path) -> None:
+    found = problems(write(tmp_path, **{"a.yaml": "devices:\n  - {name: x\n"}))
+    assert found[0].split("/")[-1].startswith("a.yaml: line 3 column 1 is not valid YAML")
+
+
+def test_converter_must_match_interface(tmp_path: Path) -> None:
+    devices = DEVICES + "  - {name: conv, role: ethernet-converter, vendor: raisecom}\n"
+    circuit = CIRCUIT.replace("interface: e1-120", "interface: v35-dte, converter: conv")
+    found = problems(write(tmp_path, **{"a.yaml": NMS + devices, "b.yaml": circuit}))
+    assert any("a v35-dte end needs a v35-converter, but 'conv' is a ethernet-converter" in p
+               for p in found), found
+
+
+def test_missing_folder() -> None:
+    with pytest.raises(InventoryError, match="no such file or folder"):
+        load_inventory("/nonexistent/inventory")
