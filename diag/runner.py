@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from diag import __version__
 from diag.analyzers import analyze
@@ -30,6 +31,9 @@ from diag.model.findings import (
 from diag.model.inventory import Circuit, Inventory, Nms
 from diag.model.observations import AlarmObservation, CollectorRun, NmsPollObservation, Observation
 from diag.model.path import CircuitPath, build_path
+
+if TYPE_CHECKING:
+    from diag.collectors.snmp.client import SnmpClient
 
 Progress = Callable[[str], None]
 
@@ -51,8 +55,9 @@ def nms_targets(inv: Inventory, path: CircuitPath) -> dict[str, dict[str, str]]:
     return out
 
 
-async def _nms_job(nms: Nms, nes: dict[str, str], out: Collected, progress: Progress) -> None:
-    from diag.collectors.nms import collect_alarms
+async def _nms_job(client: SnmpClient, nms: Nms, nes: dict[str, str], out: Collected,
+                   progress: Progress) -> None:
+    from diag.collectors.nms import driver_for
 
     name = f"nms:{nms.name}"
     started = datetime.now(UTC)
@@ -61,7 +66,7 @@ async def _nms_job(nms: Nms, nes: dict[str, str], out: Collected, progress: Prog
     error: str | None = None
     alarms: list[AlarmObservation] = []
     try:
-        alarms = await collect_alarms(nms, set(nes))
+        alarms = await driver_for(nms).collect(client, nms, set(nes))
     except DiagError as exc:
         error = str(exc)
     except OSError as exc:
@@ -81,12 +86,15 @@ async def _nms_job(nms: Nms, nes: dict[str, str], out: Collected, progress: Prog
 
 async def collect(inv: Inventory, path: CircuitPath, out: Collected,
                   progress: Progress = lambda _: None) -> None:
-    jobs = []
-    for nms_name, nes in sorted(nms_targets(inv, path).items()):
-        nms = inv.nms[nms_name]
-        out.pending[f"nms:{nms_name}"] = (f"{nms.address}:{nms.port}", sorted(nes))
-        jobs.append(_nms_job(nms, nes, out, progress))
-    await asyncio.gather(*jobs)
+    from diag.collectors.snmp.client import SnmpClient
+
+    async with SnmpClient() as client:
+        jobs = []
+        for nms_name, nes in sorted(nms_targets(inv, path).items()):
+            nms = inv.nms[nms_name]
+            out.pending[f"nms:{nms_name}"] = (f"{nms.address}:{nms.port}", sorted(nes))
+            jobs.append(_nms_job(client, nms, nes, out, progress))
+        await asyncio.gather(*jobs)
 
 
 def mark_interrupted(out: Collected) -> None:

@@ -26,7 +26,8 @@ class AlarmDirection(str, Enum):
 
     `up`/`down` are the UP_/DOWN_ of E1_AIS (upstream = the tributary signal arriving from the
     customer side, downstream = the signal the NE sends towards the customer side);
-    `receive`/`transmit` are R_/T_ prefixes; `none` when the alarm carries no direction.
+    `receive`/`transmit` for receive/transmit-side alarms (R_LOS, ...); `none` when the alarm
+    carries no direction.  Huawei's T_ prefix (T_ALOS) means *tributary*, not transmit.
     """
 
     up = "up"

@@ -1,0 +1,1 @@
+"""Collectors: I/O and parsing only; they report what they saw, never what it means."""

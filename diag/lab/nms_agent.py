@@ -1,0 +1,516 @@
+"""The lab NMS: a real SNMP agent (pysnmp command responder) serving RFC 3877 alarm tables.
+
+It answers GET / GETNEXT / GETBULK over v2c and v3 authPriv from a sorted OID -> value snapshot,
+rebuilt whenever the alarms change (`set_alarms`).  What it serves:
+
+- SNMPv2-MIB system: sysDescr, sysObjectID, sysUpTime, sysName
+- ENTITY-MIB entPhysicalTable: one chassis(3) per NE (entPhysicalName = NE name) and one
+  port(10) entity per port, contained in its chassis (entPhysicalName = port name)
+- ALARM-MIB: alarmModelTable, alarmActiveTable, alarmActiveStatsTable (+ scalars), all in
+  the default alarm list (alarmListName "")
+- ITU-ALARM-MIB: ituAlarmTable (perceived severity, event type, probable cause per model
+  row), ituAlarmActiveTable, ituAlarmActiveStatsTable
+
+Index encodings (RFC 2578 §7.7; no IMPLIED anywhere in these MIBs):
+  alarmActiveEntry  .<len(listName)=0>.<11>.<DateAndTime octets x11>.<alarmActiveIndex>
+  alarmModelEntry   .<0>.<alarmModelIndex>.<alarmModelState>
+  ituAlarmEntry     .<0>.<alarmModelIndex>.<ituAlarmPerceivedSeverity>
+  entPhysicalEntry  .<entPhysicalIndex>
+The OIDs below are written out from the MIB text on purpose, independently of the collector's
+constants, so a wrong number on either side shows up in the tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import errno
+import hashlib
+import ipaddress
+import socket
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pysnmp.carrier.asyncio.dgram import udp
+from pysnmp.entity import config
+from pysnmp.entity.engine import SnmpEngine
+from pysnmp.entity.rfc3413 import cmdrsp, context
+from pysnmp.proto.rfc1902 import (
+    Counter32,
+    Gauge32,
+    Integer32,
+    ObjectName,
+    OctetString,
+    TimeTicks,
+    Unsigned32,
+)
+from pysnmp.proto.rfc1905 import endOfMibView, noSuchInstance, noSuchObject
+from pysnmp.smi.instrum import AbstractMibInstrumController
+
+from diag.collectors.alarms.normalize import (
+    event_type_code,
+    normalize,
+    probable_cause_code,
+    table,
+)
+from diag.collectors.snmp.client import encode_date_and_time
+from diag.credentials import LAB_SECRETS
+from diag.errors import LabError, LabPortInUse
+from diag.lab.ne_state import NeAlarm
+
+Oid = tuple[int, ...]
+
+V3_USER = "diag-lab"
+_V2C_SECURITY_NAME = "diag-lab-v2c"
+_ZERO_DOT_ZERO: Oid = (0, 0)
+
+# SNMPv2-MIB (RFC 3418)
+SYS_DESCR: Oid = (1, 3, 6, 1, 2, 1, 1, 1)  # sysDescr
+SYS_OBJECT_ID: Oid = (1, 3, 6, 1, 2, 1, 1, 2)  # sysObjectID
+SYS_UPTIME: Oid = (1, 3, 6, 1, 2, 1, 1, 3)  # sysUpTime
+SYS_NAME: Oid = (1, 3, 6, 1, 2, 1, 1, 5)  # sysName
+# pysnmp's enterprise (20408): the lab agent is a pysnmp agent.
+LAB_SYS_OBJECT_ID: Oid = (1, 3, 6, 1, 4, 1, 20408, 1, 1)
+
+# ENTITY-MIB (RFC 4133) entPhysicalEntry, columns .2 Descr .3 VendorType .4 ContainedIn .5 Class
+# .6 ParentRelPos .7 Name .16 IsFRU
+ENT_PHYSICAL_ENTRY: Oid = (1, 3, 6, 1, 2, 1, 47, 1, 1, 1, 1)
+ENT_CLASS_CHASSIS = 3  # IANAPhysicalClass chassis(3)
+ENT_CLASS_PORT = 10  # IANAPhysicalClass port(10)
+
+# ALARM-MIB (RFC 3877), alarmMIB = mib-2 118
+ALARM_ACTIVE_STATE: Oid = (1, 3, 6, 1, 2, 1, 118, 0, 2)  # alarmActiveState notification
+ALARM_CLEAR_STATE: Oid = (1, 3, 6, 1, 2, 1, 118, 0, 3)  # alarmClearState notification
+ALARM_MODEL_LAST_CHANGED: Oid = (1, 3, 6, 1, 2, 1, 118, 1, 1, 1)  # alarmModelLastChanged
+ALARM_MODEL_ENTRY: Oid = (1, 3, 6, 1, 2, 1, 118, 1, 1, 2, 1)  # alarmModelEntry, cols 3..10
+ALARM_ACTIVE_LAST_CHANGED: Oid = (1, 3, 6, 1, 2, 1, 118, 1, 2, 1)  # alarmActiveLastChanged
+ALARM_ACTIVE_ENTRY: Oid = (1, 3, 6, 1, 2, 1, 118, 1, 2, 2, 1)  # alarmActiveEntry, cols 4..14
+ALARM_ACTIVE_STATS_ENTRY: Oid = (1, 3, 6, 1, 2, 1, 118, 1, 2, 4, 1)  # alarmActiveStatsEntry
+ALARM_ACTIVE_OVERFLOW: Oid = (1, 3, 6, 1, 2, 1, 118, 1, 2, 5)  # alarmActiveOverflow
+
+# ITU-ALARM-MIB (RFC 3877), ituAlarmMIB = mib-2 121
+ITU_ALARM_ENTRY: Oid = (1, 3, 6, 1, 2, 1, 121, 1, 1, 1, 1)  # ituAlarmEntry, cols 2..5
+ITU_ALARM_ACTIVE_ENTRY: Oid = (1, 3, 6, 1, 2, 1, 121, 1, 2, 1, 1)  # ituAlarmActiveEntry 1..4
+ITU_ALARM_ACTIVE_STATS_ENTRY: Oid = (1, 3, 6, 1, 2, 1, 121, 1, 2, 2, 1)  # 1..10
+
+# alarmModelState <-> ituAlarmPerceivedSeverity, from the ituAlarmEntry DESCRIPTION.
+SEVERITY_TO_STATE = {"indeterminate": 2, "warning": 3, "minor": 4, "major": 5, "critical": 6}
+STATE_TO_ITU_SEVERITY = {1: 1, 2: 2, 3: 6, 4: 5, 5: 4, 6: 3}
+# ITU-ALARM-TC-MIB ItuPerceivedSeverity
+ITU_SEVERITY_NAMES = {
+    1: "cleared",
+    2: "indeterminate",
+    3: "critical",
+    4: "major",
+    5: "minor",
+    6: "warning",
+}
+ITU_TREND_NO_CHANGE = 2  # ItuTrendIndication noChange(2)
+ROW_STATUS_ACTIVE = 1
+
+
+def _string_index(text: str) -> Oid:
+    raw = text.encode("utf-8")
+    return (len(raw), *raw)
+
+
+DEFAULT_LIST: Oid = _string_index("")  # alarmListName "" -> (0,)
+
+
+@dataclass(frozen=True)
+class _Dynamic:
+    """A value computed when read (sysUpTime)."""
+
+    read: Callable[[], Any]
+
+
+@dataclass
+class _Snapshot:
+    """Sorted OID -> value map the instrumentation answers from."""
+
+    values: dict[Oid, Any] = field(default_factory=dict)
+    objects: set[Oid] = field(default_factory=set)  # scalar / column OIDs (no instance part)
+    keys: list[Oid] = field(default_factory=list)
+
+    def scalar(self, oid: Oid, value: Any) -> None:
+        self.objects.add(oid)
+        self.values[(*oid, 0)] = value
+
+    def cell(self, entry: Oid, column: int, index: Oid, value: Any) -> None:
+        self.objects.add((*entry, column))
+        self.values[(*entry, column, *index)] = value
+
+    def seal(self) -> _Snapshot:
+        self.keys = sorted(self.values)
+        return self
+
+    def get(self, oid: Oid) -> Any:
+        value = self.values.get(oid)
+        if value is None:
+            known = any(oid[: len(obj)] == obj for obj in self.objects if len(obj) < len(oid))
+            return noSuchInstance if known else noSuchObject
+        return value.read() if isinstance(value, _Dynamic) else value
+
+    def next(self, oid: Oid) -> tuple[Oid, Any]:
+        i = bisect.bisect_right(self.keys, oid)
+        if i >= len(self.keys):
+            return oid, endOfMibView
+        nxt = self.keys[i]
+        return nxt, self.get(nxt)
+
+
+class _SnapshotInstrum(AbstractMibInstrumController):  # type: ignore[misc]
+    """pysnmp MIB instrumentation reading the agent's current snapshot."""
+
+    def __init__(self, agent: NmsAgent) -> None:
+        self._agent = agent
+
+    @staticmethod
+    def _check_access(name: ObjectName, idx: int, ctx: dict[str, Any]) -> None:
+        # The VACM check pysnmp's own controller makes: it refuses e.g. a v3 request without
+        # privacy for the authPriv-only user.  Both views are the whole tree (1.3.6.1), so a
+        # GETNEXT never has to skip an OID outside the view.
+        ac = ctx.get("acFun")
+        if ac is not None:
+            ctx["idx"] = idx
+            ac("read", (name, None), **ctx)
+
+    def read_variables(self, *var_binds: Any, **ctx: Any) -> list[tuple[ObjectName, Any]]:
+        snap = self._agent._snapshot
+        out = []
+        for i, (name, _) in enumerate(var_binds):
+            oid = tuple(name)
+            self._check_access(ObjectName(oid), i, ctx)
+            out.append((ObjectName(oid), snap.get(oid)))
+        return out
+
+    def read_next_variables(self, *var_binds: Any, **ctx: Any) -> list[tuple[ObjectName, Any]]:
+        snap = self._agent._snapshot
+        out = []
+        for i, (name, _) in enumerate(var_binds):
+            oid, value = snap.next(tuple(name))
+            self._check_access(ObjectName(oid), i, ctx)
+            out.append((ObjectName(oid), value))
+        return out
+
+
+@dataclass(frozen=True)
+class _Active:
+    index: int
+    ne: str
+    alarm: NeAlarm
+
+
+class NmsAgent:
+    """The lab NMS on UDP host:port, on the caller's running event loop.
+
+    alarms: active alarms per NE name; ne_ports: every NE and its ports (entities exist even
+    without alarms).  Port 0 picks a free port; read `.port` after start().
+    """
+
+    def __init__(
+        self,
+        name: str,
+        host: str,
+        port: int,
+        alarms: Mapping[str, Sequence[NeAlarm]],
+        ne_ports: Mapping[str, Sequence[str]],
+    ) -> None:
+        self.name = name
+        self.host = host
+        self.port = port
+        self._engine: SnmpEngine | None = None
+        self._sock: socket.socket | None = None
+        self._responders: list[cmdrsp.CommandResponderBase] = []
+        self._started = time.monotonic()
+        self._snapshot = _Snapshot().seal()
+        # Indices stay stable across set_alarms(), as on a real agent.
+        self._entities: dict[tuple[str, str | None], int] = {}
+        self._models: dict[str, int] = {}
+        self._active_index: dict[tuple[str, str | None, str, str], int] = {}
+        self._last_active_index = 0
+        self._actives_total = 0
+        self._itu_totals = dict.fromkeys(range(2, 7), 0)  # ituAlarmPerceivedSeverity -> count
+        self._last_raise = 0
+        self._last_clear = 0
+        self._last_changed = 0
+        self._active: list[_Active] = []
+        for ne in sorted(ne_ports):
+            self._entity(ne, None)
+            for p in ne_ports[ne]:
+                self._entity(ne, p)
+        for alarm_name in table().names:
+            self._model(alarm_name)
+        self.set_alarms(alarms)
+
+    # -- life cycle
+
+    @property
+    def running(self) -> bool:
+        return self._engine is not None
+
+    async def __aenter__(self) -> NmsAgent:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    def _bind(self) -> socket.socket:
+        what = f"NMS {self.name} (SNMP)"
+        try:
+            family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+            sock = socket.socket(family, socket.SOCK_DGRAM)
+        except OSError as exc:
+            raise LabError(f"lab: cannot create a UDP socket for {what}: {exc}") from exc
+        try:
+            # No SO_REUSEADDR: on Linux it would let two UDP sockets share the port.
+            sock.bind((self.host, self.port))
+        except OSError as exc:
+            sock.close()
+            if exc.errno in (errno.EADDRINUSE, errno.EACCES):
+                raise LabPortInUse(what=what, proto="udp", host=self.host, port=self.port) from exc
+            raise LabError(
+                f"lab: cannot bind {what} to UDP {self.host}:{self.port}: {exc.strerror}; "
+                "check the NMS address in the scenario's inventory"
+            ) from exc
+        sock.setblocking(False)
+        return sock
+
+    async def start(self) -> None:
+        """Bind the UDP port and start answering."""
+        if self._engine is not None:
+            return
+        sock = self._bind()
+        self.port = sock.getsockname()[1]
+        # A distinct engine ID per agent: v3 clients keep boots/time per engine ID.
+        digest = hashlib.sha1(f"{self.name}|{self.host}|{self.port}".encode()).digest()[:12]
+        engine = SnmpEngine(snmpEngineID=OctetString(b"\x80\x00\x4f\xb8\x05" + digest))
+        transport = udp.UdpAsyncioTransport().open_server_mode(sock=sock)
+        config.add_transport(engine, udp.DOMAIN_NAME, transport)
+
+        config.add_v1_system(engine, _V2C_SECURITY_NAME, LAB_SECRETS["nms-community"])
+        config.add_vacm_user(engine, 2, _V2C_SECURITY_NAME, "noAuthNoPriv", (1, 3, 6, 1))
+        config.add_v3_user(
+            engine,
+            V3_USER,
+            config.USM_AUTH_HMAC96_SHA,
+            LAB_SECRETS["nms-auth-key"],
+            config.USM_PRIV_CFB128_AES,
+            LAB_SECRETS["nms-priv-key"],
+        )
+        config.add_vacm_user(engine, 3, V3_USER, "authPriv", (1, 3, 6, 1))
+
+        snmp_context = context.SnmpContext(engine)
+        snmp_context.unregister_context_name(b"")
+        snmp_context.register_context_name(b"", _SnapshotInstrum(self))
+        self._responders = [
+            cmdrsp.GetCommandResponder(engine, snmp_context),
+            cmdrsp.NextCommandResponder(engine, snmp_context),
+            cmdrsp.BulkCommandResponder(engine, snmp_context),
+        ]
+        self._engine, self._sock = engine, sock
+        self._rebuild()
+
+    async def stop(self) -> None:
+        """Stop answering and release the UDP port (it can be bound again on return)."""
+        engine, sock = self._engine, self._sock
+        self._engine = self._sock = None
+        if engine is None:
+            return
+        for responder in self._responders:
+            responder.close(engine)
+        self._responders = []
+        engine.close_dispatcher()
+        # asyncio closes the socket from a call_soon callback; wait for it, then make sure.
+        for _ in range(100):
+            if sock is None or sock.fileno() == -1:
+                break
+            await asyncio.sleep(0)
+        if sock is not None and sock.fileno() != -1:
+            sock.close()
+
+    # -- state
+
+    def _uptime(self) -> int:
+        return int((time.monotonic() - self._started) * 100)
+
+    def _entity(self, ne: str, port: str | None) -> int:
+        key = (ne, port)
+        if key not in self._entities:
+            if port is not None:
+                self._entity(ne, None)
+            self._entities[key] = len(self._entities) + 1
+        return self._entities[key]
+
+    def _model(self, alarm_name: str) -> int:
+        if alarm_name not in self._models:
+            self._models[alarm_name] = len(self._models) + 1
+        return self._models[alarm_name]
+
+    def set_alarms(self, alarms: Mapping[str, Sequence[NeAlarm]]) -> None:
+        """Replace the active alarms (per NE name); alarms still active keep their index."""
+        now = self._uptime()
+        active: list[_Active] = []
+        seen: set[tuple[str, str | None, str, str]] = set()
+        for ne in sorted(alarms):
+            for alarm in sorted(alarms[ne], key=lambda a: (a.raised, a.port or "", a.name)):
+                key = (ne, alarm.port, alarm.name, alarm.raised.isoformat())
+                if key in seen:
+                    continue
+                seen.add(key)
+                self._entity(ne, alarm.port)
+                self._model(alarm.name)
+                if key not in self._active_index:
+                    # alarmActiveIndex: "strictly monotonically increasing" per list.
+                    self._last_active_index += 1
+                    self._active_index[key] = self._last_active_index
+                    self._actives_total += 1
+                    itu = STATE_TO_ITU_SEVERITY[SEVERITY_TO_STATE[alarm.severity]]
+                    self._itu_totals[itu] += 1
+                    self._last_raise = now
+                active.append(_Active(self._active_index[key], ne, alarm))
+        for key in set(self._active_index) - seen:
+            del self._active_index[key]
+            self._last_clear = now
+        self._active = sorted(active, key=lambda a: a.index)
+        self._last_changed = now
+        if self._engine is not None:
+            self._rebuild()
+
+    def _rebuild(self) -> None:
+        snap = _Snapshot()
+        self._system(snap)
+        self._entity_table(snap)
+        self._model_tables(snap)
+        self._active_tables(snap)
+        self._snapshot = snap.seal()
+
+    def _system(self, snap: _Snapshot) -> None:
+        snap.scalar(SYS_DESCR, OctetString(f"diag lab NMS {self.name}: RFC 3877 alarm northbound"))
+        snap.scalar(SYS_OBJECT_ID, ObjectName(LAB_SYS_OBJECT_ID))
+        snap.scalar(SYS_UPTIME, _Dynamic(lambda: TimeTicks(self._uptime())))
+        snap.scalar(SYS_NAME, OctetString(self.name))
+
+    def _entity_table(self, snap: _Snapshot) -> None:
+        positions: dict[str, int] = {}
+        for (ne, port), idx in sorted(self._entities.items(), key=lambda kv: kv[1]):
+            i = (idx,)
+            e = ENT_PHYSICAL_ENTRY
+            if port is None:
+                snap.cell(e, 2, i, OctetString(f"{ne} chassis"))
+                snap.cell(e, 3, i, ObjectName(_ZERO_DOT_ZERO))
+                snap.cell(e, 4, i, Integer32(0))
+                snap.cell(e, 5, i, Integer32(ENT_CLASS_CHASSIS))
+                snap.cell(e, 6, i, Integer32(-1))
+                snap.cell(e, 7, i, OctetString(ne))
+                snap.cell(e, 16, i, Integer32(2))  # TruthValue false
+            else:
+                positions[ne] = positions.get(ne, 0) + 1
+                snap.cell(e, 2, i, OctetString(f"{ne} port {port}"))
+                snap.cell(e, 3, i, ObjectName(_ZERO_DOT_ZERO))
+                snap.cell(e, 4, i, Integer32(self._entities[(ne, None)]))
+                snap.cell(e, 5, i, Integer32(ENT_CLASS_PORT))
+                snap.cell(e, 6, i, Integer32(positions[ne]))
+                snap.cell(e, 7, i, OctetString(port))
+                snap.cell(e, 16, i, Integer32(2))
+
+    def _model_states(self) -> dict[str, set[int]]:
+        states: dict[str, set[int]] = {}
+        for alarm_name in self._models:
+            default = normalize(alarm_name).severity.value
+            states[alarm_name] = {1, SEVERITY_TO_STATE.get(default, 2)}
+        for a in self._active:
+            states[a.alarm.name].add(SEVERITY_TO_STATE[a.alarm.severity])
+        return states
+
+    def _model_tables(self, snap: _Snapshot) -> None:
+        snap.scalar(ALARM_MODEL_LAST_CHANGED, TimeTicks(0))
+        for alarm_name, states in sorted(
+            self._model_states().items(), key=lambda kv: self._models[kv[0]]
+        ):
+            model = self._models[alarm_name]
+            meaning = normalize(alarm_name)
+            cause = probable_cause_code(meaning.probable_cause or "other")
+            event = event_type_code(meaning.event_type)
+            for state in sorted(states):
+                itu = STATE_TO_ITU_SEVERITY[state]
+                m_idx = (*DEFAULT_LIST, model, state)
+                i_idx = (*DEFAULT_LIST, model, itu)
+                label = ITU_SEVERITY_NAMES[itu]
+                m = ALARM_MODEL_ENTRY
+                snap.cell(
+                    m, 3, m_idx, ObjectName(ALARM_CLEAR_STATE if state == 1 else ALARM_ACTIVE_STATE)
+                )
+                snap.cell(m, 4, m_idx, Unsigned32(0))
+                snap.cell(m, 5, m_idx, Integer32(0))
+                snap.cell(m, 6, m_idx, OctetString(f"{alarm_name} {label}"))
+                # RowPointer to the first accessible column of the ITU row (ituAlarmEventType).
+                snap.cell(m, 7, m_idx, ObjectName((*ITU_ALARM_ENTRY, 2, *i_idx)))
+                snap.cell(m, 8, m_idx, ObjectName(_ZERO_DOT_ZERO))
+                snap.cell(m, 9, m_idx, ObjectName(_ZERO_DOT_ZERO))
+                snap.cell(m, 10, m_idx, Integer32(ROW_STATUS_ACTIVE))
+                t = ITU_ALARM_ENTRY
+                snap.cell(t, 2, i_idx, Integer32(event))
+                snap.cell(t, 3, i_idx, Integer32(cause))
+                snap.cell(t, 4, i_idx, OctetString(meaning.text or alarm_name))
+                snap.cell(t, 5, i_idx, ObjectName((*ALARM_MODEL_ENTRY, 3, *m_idx)))
+
+    def _engine_address(self) -> tuple[int, bytes]:
+        try:
+            addr = ipaddress.ip_address(self.host)
+        except ValueError:
+            return 0, b""  # InetAddressType unknown(0)
+        return (1 if addr.version == 4 else 2), addr.packed  # ipv4(1) / ipv6(2)
+
+    def _active_tables(self, snap: _Snapshot) -> None:
+        engine_id = b""
+        if self._engine is not None:
+            (snmp_engine_id,) = self._engine.get_mib_builder().import_symbols(
+                "__SNMP-FRAMEWORK-MIB", "snmpEngineID"
+            )
+            engine_id = bytes(snmp_engine_id.syntax)
+        addr_type, addr = self._engine_address()
+        current = dict.fromkeys(range(2, 7), 0)
+        for a in self._active:
+            state = SEVERITY_TO_STATE[a.alarm.severity]
+            itu = STATE_TO_ITU_SEVERITY[state]
+            current[itu] += 1
+            model = self._models[a.alarm.name]
+            when = encode_date_and_time(a.alarm.raised)
+            idx = (*DEFAULT_LIST, len(when), *when, a.index)
+            resource = (*ENT_PHYSICAL_ENTRY, 7, self._entities[(a.ne, a.alarm.port)])
+            e = ALARM_ACTIVE_ENTRY
+            snap.cell(e, 4, idx, OctetString(engine_id))
+            snap.cell(e, 5, idx, Integer32(addr_type))
+            snap.cell(e, 6, idx, OctetString(addr))
+            snap.cell(e, 7, idx, OctetString(b""))
+            snap.cell(e, 8, idx, Unsigned32(0))
+            snap.cell(e, 9, idx, ObjectName(ALARM_ACTIVE_STATE))
+            snap.cell(e, 10, idx, ObjectName(resource))
+            # The lab's NMS writes the vendor alarm name as the description (what the
+            # collector normalises); real NMSs write free text here.
+            snap.cell(e, 11, idx, OctetString(a.alarm.name))
+            snap.cell(e, 12, idx, ObjectName(_ZERO_DOT_ZERO))
+            snap.cell(e, 13, idx, ObjectName((*ALARM_MODEL_ENTRY, 3, *DEFAULT_LIST, model, state)))
+            snap.cell(e, 14, idx, ObjectName((*ITU_ALARM_ACTIVE_ENTRY, 1, *idx)))
+            t = ITU_ALARM_ACTIVE_ENTRY
+            snap.cell(t, 1, idx, Integer32(ITU_TREND_NO_CHANGE))
+            for column in (2, 3, 4):
+                snap.cell(t, column, idx, ObjectName(_ZERO_DOT_ZERO))
+        snap.scalar(ALARM_ACTIVE_LAST_CHANGED, TimeTicks(self._last_changed))
+        snap.scalar(ALARM_ACTIVE_OVERFLOW, Counter32(0))
+        s = ALARM_ACTIVE_STATS_ENTRY
+        snap.cell(s, 1, DEFAULT_LIST, Gauge32(len(self._active)))
+        snap.cell(s, 2, DEFAULT_LIST, Gauge32(self._actives_total))  # ZeroBasedCounter32
+        snap.cell(s, 3, DEFAULT_LIST, TimeTicks(self._last_raise))
+        snap.cell(s, 4, DEFAULT_LIST, TimeTicks(self._last_clear))
+        # ituAlarmActiveStatsEntry: .1-.5 current per severity, .6-.10 totals since restart,
+        # both in the order indeterminate, critical, major, minor, warning.
+        order = (2, 3, 4, 5, 6)
+        t = ITU_ALARM_ACTIVE_STATS_ENTRY
+        for offset, itu in enumerate(order):
+            snap.cell(t, 1 + offset, DEFAULT_LIST, Gauge32(current[itu]))
+            snap.cell(t, 6 + offset, DEFAULT_LIST, Gauge32(self._itu_totals[itu]))
