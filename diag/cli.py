@@ -300,3 +300,7 @@ def demo(json_dir: Path | None, scenarios: tuple[Path, ...]) -> None:
 
 def main() -> None:
     cli()
+
+
+if __name__ == "__main__":
+    main()

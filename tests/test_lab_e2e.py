@@ -1,0 +1,98 @@
+"""End to end over real protocols: the shipped lab (real SNMP agent, SSH servers, ptys) served
+in-process, diagnosed through the real collectors, checked against each scenario's expectation."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import jsonschema
+import pytest
+from click.testing import CliRunner
+
+from diag.cli import cli
+from diag.credentials import LAB_SECRETS
+from diag.errors import LabPortInUse
+from diag.lab.manager import prepare
+from diag.lab.network import LabNetwork, LabThread
+from diag.lab.scenario import Scenario, shipped_scenarios
+from diag.model.inventory import Inventory
+from diag.runner import diagnose
+
+from .test_schema import COMMITTED
+
+pytestmark = pytest.mark.lab
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Inventory, list[Scenario]]]:
+    inv, scns, _ = prepare(None, None, tmp_path_factory.mktemp("lab"))
+    with LabThread(LabNetwork(inv, scns)):
+        yield inv, scns
+
+
+def _cases() -> list[str]:
+    return [p.name for p in shipped_scenarios()]
+
+
+@pytest.mark.parametrize("scenario", _cases())
+def test_scenario_verdict_over_real_snmp(lab, scenario: str) -> None:  # type: ignore[no-untyped-def]
+    inv, scns = lab
+    scn = next(s for s in scns if s.name == scenario)
+    for cid, expect in scn.expect.items():
+        doc = diagnose(inv, cid, operator="pytest")
+        v = doc.verdict
+        assert (v.status, v.segment, v.owner) == (expect.status, expect.segment, expect.owner), v.summary
+        fault_refs = {f.procedure for f in doc.findings if f.kind == "fault"}
+        assert fault_refs == set(expect.rules)
+        assert [c.ok for c in doc.collectors] == [True]
+        text = doc.to_json()
+        jsonschema.validate(json.loads(text), COMMITTED)
+        for secret in LAB_SECRETS.values():
+            assert secret not in text
+        expected_alarms = sum(len(ne.alarms) for ne in scn.state.nes.values())
+        alarms = [o for o in doc.observations if o.kind == "nms_alarm"]
+        assert len(alarms) == expected_alarms
+        assert all(a.raw and a.device for a in alarms)  # raw varbinds kept, NE mapped to device
+
+
+def test_ais_first_station_evidence_is_the_real_alarm(lab) -> None:  # type: ignore[no-untyped-def]
+    inv, _ = lab
+    doc = diagnose(inv, "LAB-E1-AIS1")
+    (alarm,) = [o for o in doc.observations if o.kind == "nms_alarm"]
+    assert (alarm.ne, alarm.port, alarm.vendor_name, alarm.type, alarm.direction.value) == (
+        "AIS1-SDH-A", "2-PQ1-5", "UP_E1_AIS", "AIS", "up")
+    assert alarm.raised is not None and alarm.raised.isoformat() == "2026-11-22T08:14:03+08:00"
+    fault = next(f for f in doc.findings if f.kind == "fault")
+    assert fault.evidence[0].observation == alarm.id
+
+
+def test_cli_circuit_json_and_exit_code(lab, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "f.json"
+    r = CliRunner().invoke(cli, ["circuit", "LAB-E1-AIS2", "--json", str(out), "--ticket",
+                                 "TS2611007", "--operator", "field-eng-7"])
+    assert r.exit_code == 10, r.output
+    assert "▶" in r.output and "FAULT LOCALIZED" in r.output and "ais2-pdh-1 … ais2-sdh-b" in r.output
+    doc = json.loads(out.read_text())
+    assert doc["ticket"] == {"number": "TS2611007", "kind": "complaint", "year": 26, "month": 11,
+                             "serial": 7}
+    assert doc["run"]["operator"] == "field-eng-7"
+    assert [f["procedure"] for f in doc["findings"]] == ["R-AIS-2", "R-AIS-2"]
+    r = CliRunner().invoke(cli, ["circuit", "LAB-E1-OK1", "--json", "-"])
+    assert r.exit_code == 0
+    assert json.loads(r.stdout[r.stdout.index("{"):])["verdict"]["status"] == "healthy"
+
+
+def test_second_lab_on_same_ports_is_refused(lab) -> None:  # type: ignore[no-untyped-def]
+    inv, scns = lab
+    with pytest.raises(LabPortInUse, match=r"UDP port 127.0.0.1:16161 needed by NMS nms-lab"):
+        LabThread(LabNetwork(inv, scns)).start()
+    # the running lab is untouched
+    assert diagnose(inv, "LAB-E1-AIS1").verdict.status == "fault_localized"
+
+
+def test_demo_reports_port_in_use(lab) -> None:  # type: ignore[no-untyped-def]
+    r = CliRunner().invoke(cli, ["demo"])
+    assert r.exit_code == 4
+    assert "already in use" in r.output and "diag lab status" in r.output
