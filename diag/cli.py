@@ -40,8 +40,13 @@ Exit codes:
 """
 
 inventory_option = click.option(
-    "--inventory", "-i", "inventory", type=click.Path(path_type=Path), envvar="DIAG_INVENTORY",
-    help="Inventory folder (default: the built-in lab network in inventory/; env DIAG_INVENTORY).")
+    "--inventory",
+    "-i",
+    "inventory",
+    type=click.Path(path_type=Path),
+    envvar="DIAG_INVENTORY",
+    help="Inventory folder (default: the built-in lab network in inventory/; env DIAG_INVENTORY).",
+)
 
 
 def _fail(exc: Exception) -> NoReturn:
@@ -92,12 +97,24 @@ def _write_json(doc: FindingsDocument, dest: str) -> None:
 @cli.command(epilog=EXIT_CODES_HELP)
 @click.argument("circuit_id")
 @inventory_option
-@click.option("--json", "json_dest", metavar="PATH|-", help="Write the findings document (- = stdout).")
+@click.option(
+    "--json", "json_dest", metavar="PATH|-", help="Write the findings document (- = stdout)."
+)
 @click.option("--ticket", help="Fault ticket number, e.g. TS2611007 (TS + [YY]MM + serial).")
-@click.option("--operator", help="Who runs the diagnosis (default: DIAG_OPERATOR or the login name).")
-@click.option("-v", "--verbose", is_flag=True, help="Show what each collector is doing, and every finding.")
-def circuit(circuit_id: str, inventory: Path | None, json_dest: str | None, ticket: str | None,
-            operator: str | None, verbose: bool) -> None:
+@click.option(
+    "--operator", help="Who runs the diagnosis (default: DIAG_OPERATOR or the login name)."
+)
+@click.option(
+    "-v", "--verbose", is_flag=True, help="Show what each collector is doing, and every finding."
+)
+def circuit(
+    circuit_id: str,
+    inventory: Path | None,
+    json_dest: str | None,
+    ticket: str | None,
+    operator: str | None,
+    verbose: bool,
+) -> None:
     """Diagnose one circuit: collect, analyze, print the path with the fault marked."""
     import difflib
 
@@ -113,7 +130,9 @@ def circuit(circuit_id: str, inventory: Path | None, json_dest: str | None, tick
     inv = _load(inventory)
     if circuit_id not in inv.circuits:
         close = difflib.get_close_matches(circuit_id, list(inv.circuits), n=3, cutoff=0.5)
-        hint = f"; did you mean {', '.join(close)}?" if close else "; `diag inventory list` shows them"
+        hint = (
+            f"; did you mean {', '.join(close)}?" if close else "; `diag inventory list` shows them"
+        )
         _fail(UnknownCircuitError(f"no circuit {circuit_id!r} in the inventory{hint}"))
     err = _console(stderr=True)
 
@@ -139,8 +158,10 @@ def inventory() -> None:
 def inventory_validate(inventory: Path | None) -> None:
     """Report every problem in the inventory at once (file, entry, field)."""
     inv = _load(inventory)
-    click.echo(f"ok: {len(inv.nms)} NMS, {len(inv.devices)} devices, {len(inv.circuits)} circuits "
-               f"in {len(inv.sources)} files")
+    click.echo(
+        f"ok: {len(inv.nms)} NMS, {len(inv.devices)} devices, {len(inv.circuits)} circuits "
+        f"in {len(inv.sources)} files"
+    )
 
 
 @inventory.command("list")
@@ -152,8 +173,14 @@ def inventory_list(inventory: Path | None) -> None:
     inv = _load(inventory)
     t = Table("circuit", "customer", "service", "A end", "B end", "transport NEs", box=None)
     for c in sorted(inv.circuits.values(), key=lambda c: c.id):
-        t.add_row(c.id, c.customer, f"{c.service.value} {c.bandwidth}", c.a.site, c.b.site,
-                  str(len(c.transport)))
+        t.add_row(
+            c.id,
+            c.customer,
+            f"{c.service.value} {c.bandwidth}",
+            c.a.site,
+            c.b.site,
+            str(len(c.transport)),
+        )
     _console().print(t)
 
 
@@ -171,10 +198,18 @@ def inventory_show(circuit_id: str, inventory: Path | None) -> None:
     c = inv.circuits[circuit_id]
     path = build_path(c, inv)
     con = _console()
-    con.print(f"[bold]{c.id}[/bold]  {c.customer}  {c.a.site} ⇄ {c.b.site}  {c.service.value} {c.bandwidth}")
+    con.print(
+        f"[bold]{c.id}[/bold]  {c.customer}  {c.a.site} ⇄ {c.b.site}  {c.service.value} {c.bandwidth}"
+    )
     for i, el in enumerate(path.elements):
-        ports = " ".join(p for p in (f"A-side {el.a_port}" if el.a_port else "",
-                                     f"B-side {el.b_port}" if el.b_port else "") if p)
+        ports = " ".join(
+            p
+            for p in (
+                f"A-side {el.a_port}" if el.a_port else "",
+                f"B-side {el.b_port}" if el.b_port else "",
+            )
+            if p
+        )
         nms = f"  NE {el.ne_name!r} in {inv.devices[el.id].nms}" if el.ne_name else ""
         con.print(f"  {el.end.upper()[0]}  {el.label}  [dim]{el.owner}[/dim]  {ports}{nms}")
         if i < len(path.links):
@@ -186,8 +221,9 @@ def schema() -> None:
     """Print the JSON Schema of the findings document."""
     from importlib.resources import files
 
-    click.echo(files("diag.schema").joinpath("findings.schema.json").read_text(encoding="utf-8"),
-               nl=False)
+    click.echo(
+        files("diag.schema").joinpath("findings.schema.json").read_text(encoding="utf-8"), nl=False
+    )
 
 
 @cli.group()
@@ -196,8 +232,13 @@ def lab() -> None:
 
 
 @lab.command("up")
-@click.option("--scenario", "scenarios", multiple=True, type=click.Path(path_type=Path, exists=True,
-              file_okay=False), help="Scenario folder to serve (repeatable; default: all shipped).")
+@click.option(
+    "--scenario",
+    "scenarios",
+    multiple=True,
+    type=click.Path(path_type=Path, exists=True, file_okay=False),
+    help="Scenario folder to serve (repeatable; default: all shipped).",
+)
 @inventory_option
 def lab_up(scenarios: tuple[Path, ...], inventory: Path | None) -> None:
     """Start the lab in the background."""
@@ -241,10 +282,19 @@ def _print_status(info: dict[str, Any]) -> None:
 
 
 @cli.command(epilog=EXIT_CODES_HELP)
-@click.option("--json", "json_dir", type=click.Path(path_type=Path, file_okay=False),
-              help="Folder that receives one findings document per lab circuit.")
-@click.option("--scenario", "scenarios", multiple=True, type=click.Path(path_type=Path, exists=True,
-              file_okay=False), help="Scenario folder (repeatable; default: all shipped).")
+@click.option(
+    "--json",
+    "json_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder that receives one findings document per lab circuit.",
+)
+@click.option(
+    "--scenario",
+    "scenarios",
+    multiple=True,
+    type=click.Path(path_type=Path, exists=True, file_okay=False),
+    help="Scenario folder (repeatable; default: all shipped).",
+)
 def demo(json_dir: Path | None, scenarios: tuple[Path, ...]) -> None:
     """Start the lab in-process, diagnose each of its circuits, stop it."""
     import tempfile
@@ -266,8 +316,10 @@ def demo(json_dir: Path | None, scenarios: tuple[Path, ...]) -> None:
         except DiagError as exc:
             _fail(exc)
         try:
-            con.print(f"[bold]diag demo[/bold]: lab up with {len(served)} services "
-                      f"({', '.join(sorted({s.kind for s in served}))}) on loopback\n")
+            con.print(
+                f"[bold]diag demo[/bold]: lab up with {len(served)} services "
+                f"({', '.join(sorted({s.kind for s in served}))}) on loopback\n"
+            )
             for scn in scns:
                 for cid, expect in scn.expect.items():
                     con.rule(f"{scn.name}: {scn.description}")
@@ -276,12 +328,17 @@ def demo(json_dir: Path | None, scenarios: tuple[Path, ...]) -> None:
                     if json_dir:
                         write_atomic(json_dir / f"{cid}.json", doc.to_json())
                     got = doc.verdict
-                    ok = got.status == expect.status and got.segment == expect.segment and (
-                        expect.owner == got.owner)
+                    ok = (
+                        got.status == expect.status
+                        and got.segment == expect.segment
+                        and (expect.owner == got.owner)
+                    )
                     if not ok:
-                        mismatches.append(f"{cid}: expected {expect.status} "
-                                          f"{expect.segment} {expect.owner}, got {got.status} "
-                                          f"{got.segment} {got.owner}")
+                        mismatches.append(
+                            f"{cid}: expected {expect.status} "
+                            f"{expect.segment} {expect.owner}, got {got.status} "
+                            f"{got.segment} {got.owner}"
+                        )
                     con.print()
                     if doc.run.interrupted:
                         raise KeyboardInterrupt

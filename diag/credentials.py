@@ -60,7 +60,9 @@ def resolve(ref: str) -> Secret:
     if scheme == "lab":
         if rest not in LAB_SECRETS:
             known = ", ".join(sorted(LAB_SECRETS))
-            raise CredentialError(f"credential {ref}: the lab has no secret {rest!r} (known: {known})")
+            raise CredentialError(
+                f"credential {ref}: the lab has no secret {rest!r} (known: {known})"
+            )
         return Secret(LAB_SECRETS[rest], ref)
     raise CredentialError(f"credential reference {ref!r}: use env:NAME, file:PATH or lab:NAME")
 

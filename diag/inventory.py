@@ -8,6 +8,7 @@ them all at once.  A file holds any of the top-level keys `nms`, `devices`, `cir
 from __future__ import annotations
 
 import glob
+import itertools
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -69,7 +70,7 @@ def _loc(loc: Iterable[int | str]) -> str:
     return out or "(entry)"
 
 
-def _pretty(err: dict[str, Any]) -> str:
+def _pretty(err: Any) -> str:
     msg = str(err["msg"])
     for prefix in ("Value error, ", "Assertion failed, "):
         msg = msg.removeprefix(prefix)
@@ -113,7 +114,9 @@ def _read(path: Path, acc: _Loaded, seen: set[Path], shown: str) -> None:
                 f"{shown}: unknown top-level key {key!r} (expected nms, devices, circuits, include)"
             )
     for pattern in doc.get("include") or []:
-        matches = sorted(Path(m) for m in glob.glob(os.path.join(path.parent, str(pattern))))
+        matches = sorted(
+            Path(m) for m in glob.glob(os.path.join(path.parent, str(pattern)), recursive=True)
+        )
         if not matches:
             acc.problems.append(f"{shown}: include {pattern!r} matches no file")
         for m in matches:
@@ -156,10 +159,12 @@ def _show(path: Path) -> str:
 
 def _check_refs(acc: _Loaded) -> None:
     devices = {k: v[0] for k, v in acc.devices.items()}
-    for name, (dev, where) in acc.devices.items():
+    for dev, where in acc.devices.values():
         if dev.nms and dev.nms not in acc.nms:
-            acc.problems.append(f"{where}: field 'nms': no NMS named {dev.nms!r}{_near(dev.nms, acc.nms)}")
-    for cid, (c, where) in acc.circuits.items():
+            acc.problems.append(
+                f"{where}: field 'nms': no NMS named {dev.nms!r}{_near(dev.nms, acc.nms)}"
+            )
+    for c, where in acc.circuits.values():
         _check_circuit(c, where, devices, acc.problems)
 
 
@@ -170,13 +175,17 @@ def _near(name: str, known: Iterable[str]) -> str:
     return f" (did you mean {', '.join(close)}?)" if close else ""
 
 
-def _check_circuit(c: Circuit, where: _Where, devices: dict[str, Device], problems: list[str]) -> None:
+def _check_circuit(
+    c: Circuit, where: _Where, devices: dict[str, Device], problems: list[str]
+) -> None:
     def ref(fieldname: str, name: str | None, roles: set[Role], what: str) -> None:
         if name is None:
             return
         dev = devices.get(name)
         if dev is None:
-            problems.append(f"{where}: field '{fieldname}': no device named {name!r}{_near(name, devices)}")
+            problems.append(
+                f"{where}: field '{fieldname}': no device named {name!r}{_near(name, devices)}"
+            )
         elif dev.role not in roles:
             allowed = ", ".join(sorted(r.value for r in roles))
             problems.append(
@@ -205,7 +214,9 @@ def _check_circuit(c: Circuit, where: _Where, devices: dict[str, Device], proble
                     f"{want.value}, but {end.converter!r} is a {conv.role.value}"
                 )
         if end.router and not end.wan_interface:
-            problems.append(f"{where}: field '{side}.wan_interface': required when '{side}.router' is set")
+            problems.append(
+                f"{where}: field '{side}.wan_interface': required when '{side}.router' is set"
+            )
     for i, hop in enumerate(c.transport):
         ref(f"transport[{i}].ne", hop.ne, TRANSMISSION_ROLES, "a transport network element")
     chain = [x for x in (c.a.router, c.a.converter, c.a.cpe) if x]
@@ -221,7 +232,7 @@ def _check_circuit(c: Circuit, where: _Where, devices: dict[str, Device], proble
     from diag.model.path import lan_id
 
     full = [lan_id(c.id, "a"), *chain, lan_id(c.id, "b")]
-    pairs = {frozenset(p) for p in zip(full, full[1:])}
+    pairs = {frozenset(p) for p in itertools.pairwise(full)}
     for i, link in enumerate(c.links):
         if frozenset(link.between) not in pairs:
             problems.append(
@@ -235,7 +246,9 @@ def load_inventory(path: Path | str | None = None) -> Inventory:
     root = Path(path) if path is not None else default_inventory_dir()
     acc = _Loaded()
     if not root.exists():
-        raise InventoryError([f"{root}: no such file or folder (set --inventory or DIAG_INVENTORY)"])
+        raise InventoryError(
+            [f"{root}: no such file or folder (set --inventory or DIAG_INVENTORY)"]
+        )
     seen: set[Path] = set()
     for f in _files_of(root):
         _read(f, acc, seen, _show(f))

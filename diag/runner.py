@@ -42,7 +42,9 @@ Progress = Callable[[str], None]
 class Collected:
     observations: list[Observation] = field(default_factory=list)
     collectors: list[CollectorRun] = field(default_factory=list)
-    pending: dict[str, tuple[str, list[str]]] = field(default_factory=dict)  # collector -> target, NEs
+    pending: dict[str, tuple[str, list[str]]] = field(
+        default_factory=dict
+    )  # collector -> target, NEs
 
 
 def nms_targets(inv: Inventory, path: CircuitPath) -> dict[str, dict[str, str]]:
@@ -55,8 +57,9 @@ def nms_targets(inv: Inventory, path: CircuitPath) -> dict[str, dict[str, str]]:
     return out
 
 
-async def _nms_job(client: SnmpClient, nms: Nms, nes: dict[str, str], out: Collected,
-                   progress: Progress) -> None:
+async def _nms_job(
+    client: SnmpClient, nms: Nms, nes: dict[str, str], out: Collected, progress: Progress
+) -> None:
     from diag.collectors.nms import driver_for
 
     name = f"nms:{nms.name}"
@@ -74,18 +77,37 @@ async def _nms_job(client: SnmpClient, nms: Nms, nes: dict[str, str], out: Colle
     duration = time.monotonic() - t0
     alarms = [a.model_copy(update={"device": nes.get(a.ne)}) for a in alarms]
     out.observations.extend(alarms)
-    out.observations.append(NmsPollObservation(
-        id=f"nms-poll-{nms.name}", collector=name, at=datetime.now(UTC), nms=nms.name,
-        ok=error is None, nes=sorted(nes), active_alarms=len(alarms), error=error))
-    out.collectors.append(CollectorRun(
-        name=name, target=f"{nms.address}:{nms.port}", ok=error is None, error=error,
-        started=started, duration_s=round(duration, 3)))
+    out.observations.append(
+        NmsPollObservation(
+            id=f"nms-poll-{nms.name}",
+            collector=name,
+            at=datetime.now(UTC),
+            nms=nms.name,
+            ok=error is None,
+            nes=sorted(nes),
+            active_alarms=len(alarms),
+            error=error,
+        )
+    )
+    out.collectors.append(
+        CollectorRun(
+            name=name,
+            target=f"{nms.address}:{nms.port}",
+            ok=error is None,
+            error=error,
+            started=started,
+            duration_s=round(duration, 3),
+        )
+    )
     out.pending.pop(name, None)
-    progress(f"{name}: {'ok' if error is None else 'FAILED'}, {len(alarms)} alarm(s), {duration:.2f} s")
+    progress(
+        f"{name}: {'ok' if error is None else 'FAILED'}, {len(alarms)} alarm(s), {duration:.2f} s"
+    )
 
 
-async def collect(inv: Inventory, path: CircuitPath, out: Collected,
-                  progress: Progress = lambda _: None) -> None:
+async def collect(
+    inv: Inventory, path: CircuitPath, out: Collected, progress: Progress = lambda _: None
+) -> None:
     from diag.collectors.snmp.client import SnmpClient
 
     async with SnmpClient() as client:
@@ -102,12 +124,21 @@ def mark_interrupted(out: Collected) -> None:
     now = datetime.now(UTC)
     for name, (target, nes) in list(out.pending.items()):
         msg = "interrupted (Ctrl-C) before it answered"
-        out.collectors.append(CollectorRun(name=name, target=target, ok=False, error=msg,
-                                           started=now, duration_s=0.0))
+        out.collectors.append(
+            CollectorRun(name=name, target=target, ok=False, error=msg, started=now, duration_s=0.0)
+        )
         if name.startswith("nms:"):
-            out.observations.append(NmsPollObservation(
-                id=f"nms-poll-{name[4:]}", collector=name, at=now, nms=name[4:], ok=False,
-                nes=nes, error=msg))
+            out.observations.append(
+                NmsPollObservation(
+                    id=f"nms-poll-{name[4:]}",
+                    collector=name,
+                    at=now,
+                    nms=name[4:],
+                    ok=False,
+                    nes=nes,
+                    error=msg,
+                )
+            )
     out.pending.clear()
 
 
@@ -122,34 +153,71 @@ def operator_name(explicit: str | None = None) -> str:
 
 def circuit_out(c: Circuit, path: CircuitPath) -> CircuitOut:
     return CircuitOut(
-        id=c.id, customer=c.customer, service=c.service, bandwidth=c.bandwidth,
-        a_site=c.a.site, b_site=c.b.site,
-        path=[PathElementOut(id=e.id, kind=e.kind, label=e.label, end=e.end, owner=e.owner)
-              for e in path.elements],
-        links=[PathLinkOut.model_validate({"id": lk.id, "kind": lk.kind, "from": lk.from_,
-                                           "to": lk.to, "label": lk.label}) for lk in path.links],
+        id=c.id,
+        customer=c.customer,
+        service=c.service,
+        bandwidth=c.bandwidth,
+        a_site=c.a.site,
+        b_site=c.b.site,
+        path=[
+            PathElementOut(id=e.id, kind=e.kind, label=e.label, end=e.end, owner=e.owner)
+            for e in path.elements
+        ],
+        links=[
+            PathLinkOut.model_validate(
+                {"id": lk.id, "kind": lk.kind, "from": lk.from_, "to": lk.to, "label": lk.label}
+            )
+            for lk in path.links
+        ],
     )
 
 
-def build_document(c: Circuit, path: CircuitPath, collected: Collected, *, started: datetime,
-                   ticket: TicketOut | None, operator: str, interrupted: bool = False,
-                   mode: str = "live") -> FindingsDocument:
+def build_document(
+    c: Circuit,
+    path: CircuitPath,
+    collected: Collected,
+    *,
+    started: datetime,
+    ticket: TicketOut | None,
+    operator: str,
+    interrupted: bool = False,
+    mode: str = "live",
+) -> FindingsDocument:
     findings, verdict = analyze(path, collected.observations)
     if interrupted and verdict.status == "healthy":
-        verdict = verdict.model_copy(update={
-            "status": "inconclusive",
-            "summary": "Inconclusive: the run was interrupted (Ctrl-C) before every collector answered."})
+        verdict = verdict.model_copy(
+            update={
+                "status": "inconclusive",
+                "summary": "Inconclusive: the run was interrupted (Ctrl-C) before every collector answered.",
+            }
+        )
     return FindingsDocument(
-        circuit=circuit_out(c, path), ticket=ticket,
-        run=RunOut(started=started, finished=datetime.now(UTC), tool_version=__version__,
-                   host=socket.gethostname(), operator=operator,
-                   mode=mode, interrupted=interrupted),  # type: ignore[arg-type]
+        circuit=circuit_out(c, path),
+        ticket=ticket,
+        run=RunOut(
+            started=started,
+            finished=datetime.now(UTC),
+            tool_version=__version__,
+            host=socket.gethostname(),
+            operator=operator,
+            mode=mode,
+            interrupted=interrupted,
+        ),
         collectors=sorted(collected.collectors, key=lambda r: r.name),
-        observations=collected.observations, findings=findings, verdict=verdict)
+        observations=collected.observations,
+        findings=findings,
+        verdict=verdict,
+    )
 
 
-def diagnose(inv: Inventory, circuit_id: str, *, ticket: TicketOut | None = None,
-             operator: str | None = None, progress: Progress = lambda _: None) -> FindingsDocument:
+def diagnose(
+    inv: Inventory,
+    circuit_id: str,
+    *,
+    ticket: TicketOut | None = None,
+    operator: str | None = None,
+    progress: Progress = lambda _: None,
+) -> FindingsDocument:
     """Collect, analyse and build the findings document for one circuit.
 
     On Ctrl-C the document is still built from what was collected and returned with
@@ -165,5 +233,12 @@ def diagnose(inv: Inventory, circuit_id: str, *, ticket: TicketOut | None = None
     except KeyboardInterrupt:
         interrupted = True
         mark_interrupted(collected)
-    return build_document(c, path, collected, started=started, ticket=ticket,
-                          operator=operator_name(operator), interrupted=interrupted)
+    return build_document(
+        c,
+        path,
+        collected,
+        started=started,
+        ticket=ticket,
+        operator=operator_name(operator),
+        interrupted=interrupted,
+    )

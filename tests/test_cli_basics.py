@@ -15,9 +15,11 @@ HEAVY = ("pandas", "scapy", "netmiko", "pysnmp", "paramiko", "asyncssh", "pydant
 
 
 def test_help_imports_no_heavy_library() -> None:
-    code = ("import sys; from diag.cli import cli\n"
-            "try:\n    cli(['--help'])\nexcept SystemExit:\n    pass\n"
-            f"print([m for m in {HEAVY!r} if m in sys.modules])")
+    code = (
+        "import sys; from diag.cli import cli\n"
+        "try:\n    cli(['--help'])\nexcept SystemExit:\n    pass\n"
+        f"print([m for m in {HEAVY!r} if m in sys.modules])"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]"
 
@@ -43,7 +45,8 @@ def test_inventory_validate_and_show() -> None:
 def test_inventory_validate_reports_all_problems(tmp_path: Path) -> None:
     (tmp_path / "x.yaml").write_text(
         "devices:\n  - {name: r1, role: router, vendor: cisco}\n"
-        "  - {name: r2, role: modem, vendor: x}\n")
+        "  - {name: r2, role: modem, vendor: x}\n"
+    )
     r = CliRunner().invoke(cli, ["inventory", "validate", "--inventory", str(tmp_path)])
     assert r.exit_code == 3
     assert "2 problems" in r.output

@@ -50,23 +50,38 @@ def problems(tmp: Path) -> list[str]:
 
 
 def test_shipped_lab_inventory_loads(lab_inventory) -> None:  # type: ignore[no-untyped-def]
-    assert set(lab_inventory.circuits) == {"LAB-E1-OK1", "LAB-E1-AIS1", "LAB-E1-AIS2",
-                                           "LAB-V35-1", "LAB-ETH-1"}
+    assert set(lab_inventory.circuits) == {
+        "LAB-E1-OK1",
+        "LAB-E1-AIS1",
+        "LAB-E1-AIS2",
+        "LAB-V35-1",
+        "LAB-ETH-1",
+    }
     assert lab_inventory.nms["nms-lab"].snmp.version.value == "v3"
 
 
 def test_valid_minimal_inventory(tmp_path: Path) -> None:
     inv = load_inventory(write(tmp_path, **{"a.yaml": NMS + DEVICES, "b.yaml": CIRCUIT}))
     path = build_path(inv.circuits["C1"], inv)
-    assert [e.id for e in path.elements] == ["C1:lan-a", "r-a", "pdh-a", "sdh-x", "pdh-b", "C1:lan-b"]
+    assert [e.id for e in path.elements] == [
+        "C1:lan-a",
+        "r-a",
+        "pdh-a",
+        "sdh-x",
+        "pdh-b",
+        "C1:lan-b",
+    ]
     assert [lk.kind.value for lk in path.links] == ["lan", "e1-cable", "fiber", "fiber", "lan"]
     assert path.element("sdh-x").a_port == "1-PQ1-1"
 
 
 def test_every_problem_reported_with_file_entry_field(tmp_path: Path) -> None:
     bad_devices = DEVICES.replace("address: 192.0.2.1", "address: 300.1.2.4").replace(
-        "ne_name: SDH-X", "ne_name: SDH-X, colour: red")
-    bad_circuit = CIRCUIT.replace("cpe: pdh-b", "cpe: pdh-bb").replace("bandwidth: 2M", "bandwidth: fast")
+        "ne_name: SDH-X", "ne_name: SDH-X, colour: red"
+    )
+    bad_circuit = CIRCUIT.replace("cpe: pdh-b", "cpe: pdh-bb").replace(
+        "bandwidth: 2M", "bandwidth: fast"
+    )
     found = problems(write(tmp_path, **{"dev.yaml": NMS + bad_devices, "circ.yaml": bad_circuit}))
     text = "\n".join(found)
     assert "dev.yaml: devices[0] (name=r-a): field 'mgmt.address'" in text
@@ -76,12 +91,21 @@ def test_every_problem_reported_with_file_entry_field(tmp_path: Path) -> None:
 
 
 def test_unknown_references_and_suggestions(tmp_path: Path) -> None:
-    found = problems(write(tmp_path, **{"a.yaml": NMS + DEVICES.replace("nms: nms1, ne_name: PDH-B",
-                                                                         "nms: nms2, ne_name: PDH-B"),
-                                        "b.yaml": CIRCUIT.replace("cpe: pdh-b", "cpe: pdh-bb")}))
+    found = problems(
+        write(
+            tmp_path,
+            **{
+                "a.yaml": NMS
+                + DEVICES.replace("nms: nms1, ne_name: PDH-B", "nms: nms2, ne_name: PDH-B"),
+                "b.yaml": CIRCUIT.replace("cpe: pdh-b", "cpe: pdh-bb"),
+            },
+        )
+    )
     text = "\n".join(found)
     assert "devices[3] (name=pdh-b): field 'nms': no NMS named 'nms2' (did you mean nms1?)" in text
-    assert "circuits[0] (id=C1): field 'b.cpe': no device named 'pdh-bb' (did you mean pdh-b" in text
+    assert (
+        "circuits[0] (id=C1): field 'b.cpe': no device named 'pdh-bb' (did you mean pdh-b" in text
+    )
 
 
 def test_duplicate_ids_across_files(tmp_path: Path) -> None:
@@ -92,9 +116,12 @@ def test_duplicate_ids_across_files(tmp_path: Path) -> None:
 
 
 def test_impossible_paths(tmp_path: Path) -> None:
-    circuit = CIRCUIT.replace("- {ne: sdh-x, a_port: 1-PQ1-1, b_port: 2-PQ1-1}",
-                              "- {ne: pdh-a}\n      - {ne: r-a}") + \
-        "    links:\n      - {between: [\"C1:lan-a\", pdh-b], kind: fiber}\n"
+    circuit = (
+        CIRCUIT.replace(
+            "- {ne: sdh-x, a_port: 1-PQ1-1, b_port: 2-PQ1-1}", "- {ne: pdh-a}\n      - {ne: r-a}"
+        )
+        + '    links:\n      - {between: ["C1:lan-a", pdh-b], kind: fiber}\n'
+    )
     found = problems(write(tmp_path, **{"a.yaml": NMS + DEVICES, "b.yaml": circuit}))
     text = "\n".join(found)
     assert "field 'transport[1].ne': 'r-a' is a router" in text
@@ -102,9 +129,13 @@ def test_impossible_paths(tmp_path: Path) -> None:
     assert "field 'links[0].between': 'C1:lan-a' and 'pdh-b' are not neighbours" in text
 
 
-@pytest.mark.parametrize("field,literal", [
-    ("community", "public"), ("password", "s3cret!"),
-])
+@pytest.mark.parametrize(
+    "field,literal",
+    [
+        ("community", "public"),
+        ("password", "s3cret!"),
+    ],
+)
 def test_plaintext_credentials_refused(tmp_path: Path, field: str, literal: str) -> None:
     text = NMS + DEVICES
     text = text.replace('"env:NMS1_COMMUNITY"' if field == "community" else '"env:RTR_PW"', literal)
@@ -124,8 +155,10 @@ def test_converter_must_match_interface(tmp_path: Path) -> None:
     devices = DEVICES + "  - {name: conv, role: ethernet-converter, vendor: raisecom}\n"
     circuit = CIRCUIT.replace("interface: e1-120", "interface: v35-dte, converter: conv")
     found = problems(write(tmp_path, **{"a.yaml": NMS + devices, "b.yaml": circuit}))
-    assert any("a v35-dte end needs a v35-converter, but 'conv' is a ethernet-converter" in p
-               for p in found), found
+    assert any(
+        "a v35-dte end needs a v35-converter, but 'conv' is a ethernet-converter" in p
+        for p in found
+    ), found
 
 
 def test_missing_folder() -> None:

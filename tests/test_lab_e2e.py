@@ -20,8 +20,6 @@ from diag.lab.scenario import Scenario, shipped_scenarios
 from diag.model.inventory import Inventory
 from diag.runner import diagnose
 
-from .test_schema import COMMITTED
-
 pytestmark = pytest.mark.lab
 
 
@@ -37,18 +35,20 @@ def _cases() -> list[str]:
 
 
 @pytest.mark.parametrize("scenario", _cases())
-def test_scenario_verdict_over_real_snmp(lab, scenario: str) -> None:  # type: ignore[no-untyped-def]
+def test_scenario_verdict_over_real_snmp(lab, findings_schema, scenario: str) -> None:  # type: ignore[no-untyped-def]
     inv, scns = lab
     scn = next(s for s in scns if s.name == scenario)
     for cid, expect in scn.expect.items():
         doc = diagnose(inv, cid, operator="pytest")
         v = doc.verdict
-        assert (v.status, v.segment, v.owner) == (expect.status, expect.segment, expect.owner), v.summary
+        assert (v.status, v.segment, v.owner) == (expect.status, expect.segment, expect.owner), (
+            v.summary
+        )
         fault_refs = {f.procedure for f in doc.findings if f.kind == "fault"}
         assert fault_refs == set(expect.rules)
         assert [c.ok for c in doc.collectors] == [True]
         text = doc.to_json()
-        jsonschema.validate(json.loads(text), COMMITTED)
+        jsonschema.validate(json.loads(text), findings_schema)
         for secret in LAB_SECRETS.values():
             assert secret not in text
         expected_alarms = sum(len(ne.alarms) for ne in scn.state.nes.values())
@@ -62,7 +62,12 @@ def test_ais_first_station_evidence_is_the_real_alarm(lab) -> None:  # type: ign
     doc = diagnose(inv, "LAB-E1-AIS1")
     (alarm,) = [o for o in doc.observations if o.kind == "nms_alarm"]
     assert (alarm.ne, alarm.port, alarm.vendor_name, alarm.type, alarm.direction.value) == (
-        "AIS1-SDH-A", "2-PQ1-5", "UP_E1_AIS", "AIS", "up")
+        "AIS1-SDH-A",
+        "2-PQ1-5",
+        "UP_E1_AIS",
+        "AIS",
+        "up",
+    )
     assert alarm.raised is not None and alarm.raised.isoformat() == "2026-11-22T08:14:03+08:00"
     fault = next(f for f in doc.findings if f.kind == "fault")
     assert fault.evidence[0].observation == alarm.id
@@ -70,18 +75,36 @@ def test_ais_first_station_evidence_is_the_real_alarm(lab) -> None:  # type: ign
 
 def test_cli_circuit_json_and_exit_code(lab, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "f.json"
-    r = CliRunner().invoke(cli, ["circuit", "LAB-E1-AIS2", "--json", str(out), "--ticket",
-                                 "TS2611007", "--operator", "field-eng-7"])
+    r = CliRunner().invoke(
+        cli,
+        [
+            "circuit",
+            "LAB-E1-AIS2",
+            "--json",
+            str(out),
+            "--ticket",
+            "TS2611007",
+            "--operator",
+            "field-eng-7",
+        ],
+    )
     assert r.exit_code == 10, r.output
-    assert "▶" in r.output and "FAULT LOCALIZED" in r.output and "ais2-pdh-1 … ais2-sdh-b" in r.output
+    assert (
+        "▶" in r.output and "FAULT LOCALIZED" in r.output and "ais2-pdh-1 … ais2-sdh-b" in r.output
+    )
     doc = json.loads(out.read_text())
-    assert doc["ticket"] == {"number": "TS2611007", "kind": "complaint", "year": 26, "month": 11,
-                             "serial": 7}
+    assert doc["ticket"] == {
+        "number": "TS2611007",
+        "kind": "complaint",
+        "year": 26,
+        "month": 11,
+        "serial": 7,
+    }
     assert doc["run"]["operator"] == "field-eng-7"
     assert [f["procedure"] for f in doc["findings"]] == ["R-AIS-2", "R-AIS-2"]
     r = CliRunner().invoke(cli, ["circuit", "LAB-E1-OK1", "--json", "-"])
     assert r.exit_code == 0
-    assert json.loads(r.stdout[r.stdout.index("{"):])["verdict"]["status"] == "healthy"
+    assert json.loads(r.stdout[r.stdout.index("{") :])["verdict"]["status"] == "healthy"
 
 
 def test_second_lab_on_same_ports_is_refused(lab) -> None:  # type: ignore[no-untyped-def]

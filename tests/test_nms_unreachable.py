@@ -28,7 +28,8 @@ def silent_udp_port() -> tuple[socket.socket, int]:
 
 
 def inventory_with_nms_at(tmp: Path, port: int, timeout: float, retries: int) -> Path:
-    (tmp / "nms.yaml").write_text(textwrap.dedent(f"""
+    (tmp / "nms.yaml").write_text(
+        textwrap.dedent(f"""
         nms:
           - name: nms-lab
             driver: alarm-mib
@@ -37,7 +38,8 @@ def inventory_with_nms_at(tmp: Path, port: int, timeout: float, retries: int) ->
             snmp: {{version: v2c, community: "lab:nms-community", timeout: {timeout}, retries: {retries}}}
         include:
           - {ROOT}/fixtures/scenarios/*/inventory.yaml
-        """))
+        """)
+    )
     return tmp
 
 
@@ -64,9 +66,23 @@ def test_ctrl_c_keeps_what_was_collected(tmp_path: Path) -> None:
     inv = inventory_with_nms_at(tmp_path, port, 30, 0)
     out = tmp_path / "f.json"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "diag.cli", "circuit", "LAB-E1-AIS1", "-i", str(inv), "--json", str(out)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        [
+            sys.executable,
+            "-m",
+            "diag.cli",
+            "circuit",
+            "LAB-E1-AIS1",
+            "-i",
+            str(inv),
+            "--json",
+            str(out),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
     try:
         # wait until the request is in flight (it reaches the silent socket), then Ctrl-C
         sock.settimeout(20)

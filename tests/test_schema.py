@@ -10,28 +10,38 @@ from pathlib import Path
 import jsonschema
 
 from diag.model.findings import json_schema
+from diag.model.path import build_path
 from diag.output.files import write_atomic
 from diag.runner import Collected, build_document
-from diag.model.path import build_path
 
 COMMITTED = json.loads(files("diag.schema").joinpath("findings.schema.json").read_text())
 
 
 def validate(doc_json: str) -> None:
-    jsonschema.validate(json.loads(doc_json), COMMITTED,
-                        format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+    jsonschema.validate(
+        json.loads(doc_json),
+        COMMITTED,
+        format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
+    )
 
 
 def test_committed_schema_matches_models() -> None:
-    assert COMMITTED == json.loads(json.dumps(json_schema())), (
+    assert json.loads(json.dumps(json_schema())) == COMMITTED, (
         "diag/schema/findings.schema.json is stale: run `python -m diag.schema` and bump "
-        "SCHEMA_VERSION if a consumer could trip on the change")
+        "SCHEMA_VERSION if a consumer could trip on the change"
+    )
 
 
 def test_offline_document_validates(lab_inventory) -> None:  # type: ignore[no-untyped-def]
     c = lab_inventory.circuits["LAB-V35-1"]
-    doc = build_document(c, build_path(c, lab_inventory), Collected(), started=datetime.now(UTC),
-                         ticket=None, operator="t")
+    doc = build_document(
+        c,
+        build_path(c, lab_inventory),
+        Collected(),
+        started=datetime.now(UTC),
+        ticket=None,
+        operator="t",
+    )
     validate(doc.to_json())
     assert doc.verdict.status == "inconclusive"
     assert json.loads(doc.to_json())["circuit"]["links"][0]["from"] == "LAB-V35-1:lan-a"

@@ -89,8 +89,10 @@ def ais_findings(path: CircuitPath, placed: list[PlacedAlarm]) -> list[Finding]:
     for flow in ("a-to-b", "b-to-a"):
         order = _flow_order(path, flow)
         pos = {e.id: i for i, e in enumerate(order)}
-        mine = sorted((p for p in placed if _is_e1_ais(p.alarm) and p.flow == flow),
-                      key=lambda p: pos[p.element.id])
+        mine = sorted(
+            (p for p in placed if _is_e1_ais(p.alarm) and p.flow == flow),
+            key=lambda p: pos[p.element.id],
+        )
         if not mine:
             continue
         root = mine[0]
@@ -105,40 +107,68 @@ def ais_findings(path: CircuitPath, placed: list[PlacedAlarm]) -> list[Finding]:
         seg = _segment(path, start.id, root.element.id)
         rule_ref = "R-AIS-1" if first_station else "R-AIS-2"
         roots = [p for p in mine if p.element.id == root.element.id]
+        _, span_links = path.span(seg)
+        carried = "; ".join(lk.label for lk in span_links)
+        arrow = "A→B" if flow == "a-to-b" else "B→A"
         if first_station:
-            cause = (f"{root.element.id} reports {root.alarm.vendor_name}: the E1 that "
-                     f"{start.id} sends to it is interrupted (the {start.id}–{root.element.id} "
-                     "E1 cable included)")
+            cause = (
+                f"{root.element.id} reports {root.alarm.vendor_name}: the E1 that "
+                f"{start.id} sends to it ({arrow}) is interrupted, the link between them "
+                f"included ({carried})"
+            )
         else:
-            cause = (f"{root.element.id} reports {root.alarm.vendor_name} and no station before it "
-                     f"does: the E1 is broken between {start.id} and {root.element.id}, i.e. "
-                     f"{start.id}–{between[0].id} and the E1 cables and stations up to "
-                     f"{root.element.id} ({', '.join(e.id for e in between)} in between)")
+            cause = (
+                f"{root.element.id} reports {root.alarm.vendor_name} and no station before "
+                f"it does: the E1 ({arrow}) is broken somewhere from {start.id} to "
+                f"{root.element.id}, stations {', '.join(e.id for e in between)} and the "
+                f"links between them included ({carried})"
+            )
         steps = [
             f"Read {start.id}'s tributary port and alarms in the NMS, then loop the E1 back at the "
             f"DDF nearest {root.element.id} to split the span.",
             "Bring a BER tester, spare E1 cables and DDF jumpers; test each E1 cable and jumper of "
-            f"the span {seg.from_} … {seg.to} in the {flow} direction.",
+            f"the span {seg.from_} … {seg.to} in the {arrow} direction.",
         ]
         if not first_station:
-            steps.insert(0, f"Check the NMS for {between[0].id}: it should see the same E1; if its "
-                            "port shows no alarm, the break is after it.")
-        out.append(Finding(
-            rule="ais-upstream-localize", procedure=rule_ref, kind="fault",
-            title=f"E1 AIS first seen at {root.element.id} ({flow})", direction=flow,
-            segment=seg, owner=path.owner_of(seg),
-            confidence=CONF_AIS_FIRST if first_station else CONF_AIS_FURTHER,
-            cause=cause, evidence=[_ev(p.alarm) for p in roots], next_steps=steps,
-        ))
-        for p in mine[len(roots):]:
-            out.append(Finding(
-                rule="ais-downstream-consequence", procedure="R-AIS-2", kind="consequence",
-                title=f"AIS at {p.element.id} follows from the fault upstream",
-                direction=flow, segment=None, owner=path.owner_of(seg), confidence=0.9,
-                cause=(f"{p.element.id} reports {p.alarm.vendor_name} because the E1 is already "
-                       f"broken upstream at {root.element.id}; not a separate fault"),
-                evidence=[_ev(p.alarm)], next_steps=[],
-            ))
+            steps.insert(
+                0,
+                f"Check the NMS for {between[0].id}: it should see the same E1; if its "
+                "port shows no alarm, the break is after it.",
+            )
+        out.append(
+            Finding(
+                rule="ais-upstream-localize",
+                procedure=rule_ref,
+                kind="fault",
+                title=f"E1 AIS first seen at {root.element.id} ({flow})",
+                direction=flow,
+                segment=seg,
+                owner=path.owner_of(seg),
+                confidence=CONF_AIS_FIRST if first_station else CONF_AIS_FURTHER,
+                cause=cause,
+                evidence=[_ev(p.alarm) for p in roots],
+                next_steps=steps,
+            )
+        )
+        for p in mine[len(roots) :]:
+            out.append(
+                Finding(
+                    rule="ais-downstream-consequence",
+                    procedure="R-AIS-2",
+                    kind="consequence",
+                    title=f"AIS at {p.element.id} follows from the fault upstream",
+                    direction=flow,
+                    segment=None,
+                    owner=path.owner_of(seg),
+                    confidence=0.9,
+                    cause=(
+                        f"{p.element.id} reports {p.alarm.vendor_name} because the E1 is already "
+                        f"broken upstream at {root.element.id}; not a separate fault"
+                    ),
+                    evidence=[_ev(p.alarm)],
+                    next_steps=[],
+                )
+            )
     return out
 
 
@@ -148,19 +178,32 @@ def unplaced_ais_findings(path: CircuitPath, placed: list[PlacedAlarm]) -> list[
     for p in placed:
         if not _is_e1_ais(p.alarm) or p.flow is not None:
             continue
-        cpes = [e for e in path.elements if e.kind in ("pdh", "sdh", "msap") and e.end != "transport"]
+        cpes = [
+            e for e in path.elements if e.kind in ("pdh", "sdh", "msap") and e.end != "transport"
+        ]
         seg = Segment(from_=cpes[0].id, to=cpes[-1].id)
-        out.append(Finding(
-            rule="ais-direction-unknown", procedure="R-AIS-1", kind="fault",
-            title=f"E1 AIS at {p.element.id} on a port not placed on the circuit",
-            direction=None, segment=seg, owner=path.owner_of(seg), confidence=CONF_UNPLACED,
-            cause=(f"{p.element.id} reports {p.alarm.vendor_name} on port {p.alarm.port or '?'}, "
-                   f"which is neither the A-side ({p.element.a_port}) nor the B-side "
-                   f"({p.element.b_port}) port of this circuit, so its direction is unknown"),
-            evidence=[_ev(p.alarm)],
-            next_steps=[f"Confirm in the NMS which E1 port of {p.element.id} carries this circuit "
-                        "and correct the inventory's transport hop (a_port/b_port)."],
-        ))
+        out.append(
+            Finding(
+                rule="ais-direction-unknown",
+                procedure="R-AIS-1",
+                kind="fault",
+                title=f"E1 AIS at {p.element.id} on a port not placed on the circuit",
+                direction=None,
+                segment=seg,
+                owner=path.owner_of(seg),
+                confidence=CONF_UNPLACED,
+                cause=(
+                    f"{p.element.id} reports {p.alarm.vendor_name} on port {p.alarm.port or '?'}, "
+                    f"which is neither the A-side ({p.element.a_port}) nor the B-side "
+                    f"({p.element.b_port}) port of this circuit, so its direction is unknown"
+                ),
+                evidence=[_ev(p.alarm)],
+                next_steps=[
+                    f"Confirm in the NMS which E1 port of {p.element.id} carries this circuit "
+                    "and correct the inventory's transport hop (a_port/b_port)."
+                ],
+            )
+        )
     return out
 
 
@@ -172,17 +215,28 @@ def other_alarm_findings(path: CircuitPath, placed: list[PlacedAlarm]) -> list[F
             continue
         seg = Segment(from_=p.element.id, to=p.element.id)
         what = p.alarm.type if p.alarm.known else f"unrecognised alarm {p.alarm.vendor_name!r}"
-        out.append(Finding(
-            rule="alarm-on-path", procedure="3.1", kind="fault",
-            title=f"{p.alarm.vendor_name} active at {p.element.id}", direction=p.flow,
-            segment=seg, owner=path.owner_of(seg), confidence=CONF_OTHER_ALARM,
-            cause=(f"{p.element.id} has an active {what} alarm ({p.alarm.layer} layer); this "
-                   "version places it at the element only (correlation of LOS/RDI/power/optical "
-                   "alarms along the path is not built yet)"),
-            evidence=[_ev(p.alarm)],
-            next_steps=[f"Open {p.element.id}'s current and historical alarms in the NMS "
-                        f"({p.alarm.nms}) and check power, optics and the E1 port concerned."],
-        ))
+        out.append(
+            Finding(
+                rule="alarm-on-path",
+                procedure="3.1",
+                kind="fault",
+                title=f"{p.alarm.vendor_name} active at {p.element.id}",
+                direction=p.flow,
+                segment=seg,
+                owner=path.owner_of(seg),
+                confidence=CONF_OTHER_ALARM,
+                cause=(
+                    f"{p.element.id} has an active {what} alarm ({p.alarm.layer} layer); this "
+                    "version places it at the element only (correlation of LOS/RDI/power/optical "
+                    "alarms along the path is not built yet)"
+                ),
+                evidence=[_ev(p.alarm)],
+                next_steps=[
+                    f"Open {p.element.id}'s current and historical alarms in the NMS "
+                    f"({p.alarm.nms}) and check power, optics and the E1 port concerned."
+                ],
+            )
+        )
     return out
 
 
@@ -192,25 +246,45 @@ def coverage_findings(path: CircuitPath, polls: list[NmsPollObservation]) -> lis
     for poll in polls:
         if poll.ok:
             continue
-        out.append(Finding(
-            rule="nms-unreadable", procedure="3.1", kind="not_evaluated",
-            title=f"NMS {poll.nms} could not be read", direction=None, segment=None,
-            owner="unknown", confidence=1.0,
-            cause=(f"alarms of {', '.join(poll.nes)} are unknown: {poll.error}"),
-            evidence=[Evidence(observation=poll.id, text=f"{poll.nms}: {poll.error}")],
-            next_steps=[f"Check that NMS {poll.nms} answers SNMP from this host (address, port, "
-                        "credentials, firewall), or read its alarms on its own console.",
-                        "Meanwhile go on with the customer-side questions (step 3.2)."],
-        ))
-    unmanaged = [e.id for e in path.elements
-                 if e.kind in ("pdh", "sdh", "msap") and e.ne_name is None]
+        out.append(
+            Finding(
+                rule="nms-unreadable",
+                procedure="3.1",
+                kind="not_evaluated",
+                title=f"NMS {poll.nms} could not be read",
+                direction=None,
+                segment=None,
+                owner="unknown",
+                confidence=1.0,
+                cause=(f"alarms of {', '.join(poll.nes)} are unknown: {poll.error}"),
+                evidence=[Evidence(observation=poll.id, text=f"{poll.nms}: {poll.error}")],
+                next_steps=[
+                    f"Check that NMS {poll.nms} answers SNMP from this host (address, port, "
+                    "credentials, firewall), or read its alarms on its own console.",
+                    "Meanwhile go on with the customer-side questions (step 3.2).",
+                ],
+            )
+        )
+    unmanaged = [
+        e.id for e in path.elements if e.kind in ("pdh", "sdh", "msap") and e.ne_name is None
+    ]
     if unmanaged:
-        out.append(Finding(
-            rule="ne-unmanaged", procedure="3.1", kind="info",
-            title="network elements without an NMS", direction=None, segment=None,
-            owner="unknown", confidence=1.0,
-            cause=(f"{', '.join(unmanaged)} are not managed by any NMS in the inventory; step "
-                   "3.1 cannot see their alarms"),
-            evidence=[], next_steps=[],
-        ))
+        out.append(
+            Finding(
+                rule="ne-unmanaged",
+                procedure="3.1",
+                kind="info",
+                title="network elements without an NMS",
+                direction=None,
+                segment=None,
+                owner="unknown",
+                confidence=1.0,
+                cause=(
+                    f"{', '.join(unmanaged)} are not managed by any NMS in the inventory; step "
+                    "3.1 cannot see their alarms"
+                ),
+                evidence=[],
+                next_steps=[],
+            )
+        )
     return out

@@ -12,7 +12,9 @@ from diag.model.path import CircuitPath, Segment
 LOCALIZED_AT = 0.7  # a fault finding at or above this confidence localises the fault
 
 
-def analyze(path: CircuitPath, observations: Sequence[Observation]) -> tuple[list[Finding], Verdict]:
+def analyze(
+    path: CircuitPath, observations: Sequence[Observation]
+) -> tuple[list[Finding], Verdict]:
     alarms = [o for o in observations if isinstance(o, AlarmObservation)]
     polls = [o for o in observations if isinstance(o, NmsPollObservation)]
     placed = step31.place(path, alarms)
@@ -26,8 +28,9 @@ def analyze(path: CircuitPath, observations: Sequence[Observation]) -> tuple[lis
 
 
 def verdict(path: CircuitPath, findings: list[Finding], polls: list[NmsPollObservation]) -> Verdict:
-    faults = sorted((f for f in findings if f.kind == "fault" and f.segment),
-                    key=lambda f: -f.confidence)
+    faults = sorted(
+        (f for f in findings if f.kind == "fault" and f.segment), key=lambda f: -f.confidence
+    )
     if faults:
         strong = [f for f in faults if f.confidence >= LOCALIZED_AT]
         chosen = strong or faults
@@ -36,18 +39,27 @@ def verdict(path: CircuitPath, findings: list[Finding], polls: list[NmsPollObser
         head = chosen[0]
         more = f" ({len(chosen)} faults)" if len(chosen) > 1 else ""
         verb = "localized to" if strong else "suspected in"
-        summary = (f"Fault{more} {verb} {seg.from_} … {seg.to} ({path.owner_of(seg)}): "
-                   f"{head.cause} [{head.procedure}].")
+        summary = (
+            f"Fault{more} {verb} {seg.from_} … {seg.to} ({path.owner_of(seg)}): "
+            f"{head.cause} [{head.procedure}]."
+        )
         return Verdict(status=status, segment=seg, owner=path.owner_of(seg), summary=summary)
     blind = [f for f in findings if f.kind == "not_evaluated"]
     if blind or not polls:
         why = blind[0].cause if blind else "no NMS manages the network elements on this path"
-        return Verdict(status="inconclusive", segment=None, owner="unknown",
-                       summary=f"Inconclusive: {why}.")
+        return Verdict(
+            status="inconclusive", segment=None, owner="unknown", summary=f"Inconclusive: {why}."
+        )
     nes = sum(len(p.nes) for p in polls)
-    return Verdict(status="healthy", segment=None, owner="unknown",
-                   summary=(f"No active alarm on the {nes} managed network element"
-                            f"{'s' if nes != 1 else ''} of the path (NMS step 3.1)."))
+    return Verdict(
+        status="healthy",
+        segment=None,
+        owner="unknown",
+        summary=(
+            f"No active alarm on the {nes} managed network element"
+            f"{'s' if nes != 1 else ''} of the path (NMS step 3.1)."
+        ),
+    )
 
 
 def _union(path: CircuitPath, segs: list[Segment]) -> Segment:

@@ -23,7 +23,8 @@ async def _serve(net: LabNetwork, state: Path, inv_dir: Path) -> None:
     await net.start()
     try:
         info = {
-            "pid": os.getpid(), "started": datetime.now(UTC).isoformat(),
+            "pid": os.getpid(),
+            "started": datetime.now(UTC).isoformat(),
             "inventory": str(inv_dir),
             "scenarios": [s.name for s in net.scenarios],
             "circuits": sorted(c for s in net.scenarios for c in s.expect),

@@ -27,8 +27,9 @@ def lab_dir() -> Path:
     return Path(os.environ.get("DIAG_LAB_DIR", "/tmp/diag-lab"))
 
 
-def prepare(scenario_dirs: list[Path] | None, base: Path | None,
-            state: Path | None = None) -> tuple[Inventory, list[Scenario], Path]:
+def prepare(
+    scenario_dirs: list[Path] | None, base: Path | None, state: Path | None = None
+) -> tuple[Inventory, list[Scenario], Path]:
     """Load scenarios, write the merged lab inventory, load and cross-check it."""
     state = state or lab_dir()
     dirs = scenario_dirs or shipped_scenarios()
@@ -40,7 +41,9 @@ def prepare(scenario_dirs: list[Path] | None, base: Path | None,
     include += [str(s.inventory_file) for s in scenarios]
     (inv_dir / "lab.yaml").write_text(
         "# Written by `diag lab up`: the base inventory plus every served scenario's fragment.\n"
-        + yaml.safe_dump({"include": include}, sort_keys=False), encoding="utf-8")
+        + yaml.safe_dump({"include": include}, sort_keys=False),
+        encoding="utf-8",
+    )
     inv = load_inventory(inv_dir)
     for s in scenarios:
         check_against(s, inv)
@@ -70,7 +73,9 @@ def status() -> dict[str, Any] | None:
     return info
 
 
-def up(scenario_dirs: list[Path] | None, base: Path | None, timeout: float = 60.0) -> dict[str, Any]:
+def up(
+    scenario_dirs: list[Path] | None, base: Path | None, timeout: float = 60.0
+) -> dict[str, Any]:
     current = status()
     if current and current["running"]:
         raise LabError(f"lab: already running (pid {current['pid']}); `diag lab down` stops it")
@@ -85,8 +90,9 @@ def up(scenario_dirs: list[Path] | None, base: Path | None, timeout: float = 60.
     for d in scenario_dirs or []:
         cmd += ["--scenario", str(d)]
     log = open(state / "lab.log", "ab")  # noqa: SIM115 - handed to the child
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+    )
     log.close()
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -96,8 +102,11 @@ def up(scenario_dirs: list[Path] | None, base: Path | None, timeout: float = 60.
             return info
         if (state / "error.txt").is_file() or proc.poll() is not None:
             proc.wait(5)
-            err = (state / "error.txt").read_text(encoding="utf-8").strip() \
-                if (state / "error.txt").is_file() else f"exited with {proc.returncode}; see {state}/lab.log"
+            err = (
+                (state / "error.txt").read_text(encoding="utf-8").strip()
+                if (state / "error.txt").is_file()
+                else f"exited with {proc.returncode}; see {state}/lab.log"
+            )
             raise LabError(err)
         time.sleep(0.05)
     proc.terminate()

@@ -7,6 +7,7 @@ Only loopback addresses are served.  `LabNetwork` runs on an asyncio loop the ca
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import threading
 from collections.abc import Sequence
@@ -65,7 +66,8 @@ class LabNetwork:
         for cid in sorted(served_circuits):
             c = inv.circuits[cid]
             hops: list[tuple[str, list[str | None]]] = [
-                (c.a.cpe, [c.a.cpe_port]), (c.b.cpe, [c.b.cpe_port]),
+                (c.a.cpe, [c.a.cpe_port]),
+                (c.b.cpe, [c.b.cpe_port]),
                 *((h.ne, [h.a_port, h.b_port]) for h in c.transport),
             ]
             for name, plist in hops:
@@ -87,11 +89,18 @@ class LabNetwork:
         for nms_name in sorted(alarms):
             nms = inv.nms[nms_name]
             if not _loopback(nms.address):
-                raise LabError(f"lab: NMS {nms_name} is at {nms.address}; the lab serves only "
-                               "loopback addresses (127.0.0.1)")
-            out.append((Served("nms", nms_name, f"udp/{nms.address}:{nms.port}"),
-                        NmsAgent(nms_name, nms.address, nms.port, alarms[nms_name],
-                                 ports.get(nms_name, {}))))
+                raise LabError(
+                    f"lab: NMS {nms_name} is at {nms.address}; the lab serves only "
+                    "loopback addresses (127.0.0.1)"
+                )
+            out.append(
+                (
+                    Served("nms", nms_name, f"udp/{nms.address}:{nms.port}"),
+                    NmsAgent(
+                        nms_name, nms.address, nms.port, alarms[nms_name], ports.get(nms_name, {})
+                    ),
+                )
+            )
         for scn in self.scenarios:
             for name, state in scn.state.routers.items():
                 dev = inv.devices[name]
@@ -101,15 +110,40 @@ class LabNetwork:
                 secret = resolve(dev.login.secret).reveal() if dev.login.secret else None
                 if dev.mgmt is not None:
                     if not _loopback(dev.mgmt.address):
-                        raise LabError(f"lab: router {name} is at {dev.mgmt.address}; the lab "
-                                       "serves only loopback addresses")
-                    out.append((Served("router-ssh", name, f"tcp/{dev.mgmt.address}:{dev.mgmt.port}"),
-                                RouterServer(name, state, dev.mgmt.address, dev.mgmt.port,
-                                             dev.login.username, password, secret, clock)))
+                        raise LabError(
+                            f"lab: router {name} is at {dev.mgmt.address}; the lab "
+                            "serves only loopback addresses"
+                        )
+                    out.append(
+                        (
+                            Served("router-ssh", name, f"tcp/{dev.mgmt.address}:{dev.mgmt.port}"),
+                            RouterServer(
+                                name,
+                                state,
+                                dev.mgmt.address,
+                                dev.mgmt.port,
+                                dev.login.username,
+                                password,
+                                secret,
+                                clock,
+                            ),
+                        )
+                    )
                 if dev.console and dev.console.startswith("/"):
-                    out.append((Served("router-console", name, dev.console),
-                                ConsoleServer(name, state, dev.console, dev.login.username,
-                                              password, secret, clock)))
+                    out.append(
+                        (
+                            Served("router-console", name, dev.console),
+                            ConsoleServer(
+                                name,
+                                state,
+                                dev.console,
+                                dev.login.username,
+                                password,
+                                secret,
+                                clock,
+                            ),
+                        )
+                    )
         return out
 
     @property
@@ -129,10 +163,8 @@ class LabNetwork:
     async def stop(self) -> None:
         while self._started:
             svc = self._started.pop()
-            try:
+            with contextlib.suppress(Exception):  # stopping must go on for the rest
                 await svc.stop()
-            except Exception:  # stopping must go on for the rest
-                pass
 
 
 class LabThread:

@@ -62,19 +62,23 @@ def load_scenario(folder: Path | str) -> Scenario:
     folder = Path(folder)
     f = folder / "scenario.yaml"
     if not f.is_file():
-        raise InventoryError([f"{folder}: not a scenario folder (no scenario.yaml)"], source="scenario")
+        raise InventoryError(
+            [f"{folder}: not a scenario folder (no scenario.yaml)"], source="scenario"
+        )
     try:
         raw = yaml.safe_load(f.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise InventoryError([f"{f}: not valid YAML: {exc}"], source="scenario") from exc
     if not (folder / "inventory.yaml").is_file():
-        raise InventoryError([f"{folder}: no inventory.yaml (the circuit and its devices)"],
-                             source="scenario")
+        raise InventoryError(
+            [f"{folder}: no inventory.yaml (the circuit and its devices)"], source="scenario"
+        )
     try:
         scn = Scenario.model_validate(raw)
     except ValidationError as exc:
-        problems = [f"{f}: field '{'.'.join(str(x) for x in e['loc'])}': {e['msg']}"
-                    for e in exc.errors()]
+        problems = [
+            f"{f}: field '{'.'.join(str(x) for x in e['loc'])}': {e['msg']}" for e in exc.errors()
+        ]
         raise InventoryError(problems, source=f"scenario {folder}") from exc
     return scn.model_copy(update={"folder": folder.resolve()})
 
@@ -83,28 +87,46 @@ def check_against(scn: Scenario, inv: Inventory) -> None:
     """Every device the state names exists, with the right role; every expected circuit exists."""
     f = scn.folder / "scenario.yaml"
     problems = []
-    for section, roles in (("nes", TRANSMISSION_ROLES), ("routers", {Role.router}),
-                           ("cpe", TRANSMISSION_ROLES | {Role.v35_converter, Role.ethernet_converter})):
+    for section, roles in (
+        ("nes", TRANSMISSION_ROLES),
+        ("routers", {Role.router}),
+        ("cpe", TRANSMISSION_ROLES | {Role.v35_converter, Role.ethernet_converter}),
+    ):
         for name in getattr(scn.state, section):
             dev = inv.devices.get(name)
             if dev is None:
                 problems.append(f"{f}: state.{section}.{name}: no such device in the inventory")
             elif dev.role not in roles:
-                problems.append(f"{f}: state.{section}.{name}: is a {dev.role.value}, not "
-                                f"one of {', '.join(sorted(r.value for r in roles))}")
+                problems.append(
+                    f"{f}: state.{section}.{name}: is a {dev.role.value}, not "
+                    f"one of {', '.join(sorted(r.value for r in roles))}"
+                )
             elif section == "nes" and not dev.nms:
-                problems.append(f"{f}: state.nes.{name}: the device names no NMS, so its alarms "
-                                "could never be read")
+                problems.append(
+                    f"{f}: state.nes.{name}: the device names no NMS, so its alarms "
+                    "could never be read"
+                )
     for cid, exp in scn.expect.items():
         if cid not in inv.circuits:
             problems.append(f"{f}: expect.{cid}: no such circuit in the inventory")
         elif exp.segment is not None:
             c = inv.circuits[cid]
-            names = {c.a.cpe, c.b.cpe, c.a.router, c.b.router, c.a.converter, c.b.converter,
-                     *(h.ne for h in c.transport), f"{cid}:lan-a", f"{cid}:lan-b"}
+            names = {
+                c.a.cpe,
+                c.b.cpe,
+                c.a.router,
+                c.b.router,
+                c.a.converter,
+                c.b.converter,
+                *(h.ne for h in c.transport),
+                f"{cid}:lan-a",
+                f"{cid}:lan-b",
+            }
             for end in (exp.segment.from_, exp.segment.to):
                 if end not in names:
-                    problems.append(f"{f}: expect.{cid}.segment: {end!r} is not on the circuit's path")
+                    problems.append(
+                        f"{f}: expect.{cid}.segment: {end!r} is not on the circuit's path"
+                    )
     if problems:
         raise InventoryError(problems, source=f"scenario {scn.folder.name}")
 

@@ -15,7 +15,7 @@ from diag.model.inventory import LinkKind, Service
 from diag.model.observations import CollectorRun, Observation
 from diag.model.path import ElementKind, Owner, Segment
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION: Literal["1.0"] = "1.0"
 
 Status = Literal["healthy", "fault_localized", "fault_suspected", "inconclusive"]
 

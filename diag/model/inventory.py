@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -37,7 +37,7 @@ def _secret_ref(value: str | None) -> str | None:
 SecretRef = Annotated[str, Field(description="env:NAME | file:PATH | lab:NAME")]
 
 
-class SnmpVersion(str, Enum):
+class SnmpVersion(StrEnum):
     v2c = "v2c"
     v3 = "v3"
 
@@ -96,7 +96,7 @@ class Nms(Strict):
     _addr = field_validator("address")(_address)
 
 
-class Role(str, Enum):
+class Role(StrEnum):
     router = "router"
     pdh = "pdh"
     sdh = "sdh"
@@ -173,7 +173,7 @@ class Device(Strict):
         return self
 
 
-class Interface(str, Enum):
+class Interface(StrEnum):
     e1_75 = "e1-75"
     e1_120 = "e1-120"
     v35_dte = "v35-dte"
@@ -182,7 +182,7 @@ class Interface(str, Enum):
     pos = "pos"
 
 
-class Service(str, Enum):
+class Service(StrEnum):
     e1 = "e1"
     v35 = "v35"
     ethernet = "ethernet"
@@ -227,7 +227,7 @@ class Hop(Strict):
     b_port: str | None = Field(None, description="port/tributary facing the B end")
 
 
-class LinkKind(str, Enum):
+class LinkKind(StrEnum):
     fiber = "fiber"
     e1_cable = "e1-cable"
     ddf_jumper = "ddf-jumper"

@@ -7,7 +7,7 @@ document so findings can cite it as evidence.
 from __future__ import annotations
 
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -21,7 +21,7 @@ class Obs(BaseModel):
     at: datetime = Field(description="when it was observed (UTC)")
 
 
-class AlarmDirection(str, Enum):
+class AlarmDirection(StrEnum):
     """The vendor's own direction wording, kept as reported.
 
     `up`/`down` are the UP_/DOWN_ of E1_AIS (upstream = the tributary signal arriving from the
@@ -37,7 +37,7 @@ class AlarmDirection(str, Enum):
     none = "none"
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     critical = "critical"
     major = "major"
     minor = "minor"
@@ -54,7 +54,9 @@ class AlarmObservation(Obs):
     ne: str = Field(description="the NE name as the NMS reports it")
     device: str | None = Field(None, description="inventory device name, when the NE is known")
     port: str | None = None
-    type: str = Field(description="canonical type: AIS, LOS, LOF, RDI, RAI, POWER_FAIL, ... or UNKNOWN")
+    type: str = Field(
+        description="canonical type: AIS, LOS, LOF, RDI, RAI, POWER_FAIL, ... or UNKNOWN"
+    )
     layer: str = Field(description="E1, VC12, VC4, MS, RS, OPTICAL, EQUIPMENT, ...")
     direction: AlarmDirection
     severity: Severity

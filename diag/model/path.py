@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -97,8 +98,11 @@ def _default_link(a: PathElement, b: PathElement, iface: Interface) -> LinkKind:
             return LinkKind.v35_cable
         if "ethernet-converter" in kinds:
             return LinkKind.ethernet
-        return {Interface.ethernet: LinkKind.ethernet, Interface.v35_dte: LinkKind.v35_cable,
-                Interface.v35_dce: LinkKind.v35_cable}.get(iface, LinkKind.e1_cable)
+        return {
+            Interface.ethernet: LinkKind.ethernet,
+            Interface.v35_dte: LinkKind.v35_cable,
+            Interface.v35_dce: LinkKind.v35_cable,
+        }.get(iface, LinkKind.e1_cable)
     if kinds & {"v35-converter", "ethernet-converter"}:
         return LinkKind.e1_cable
     return LinkKind.fiber
@@ -112,17 +116,31 @@ def build_path(circuit: Circuit, inv: Inventory) -> CircuitPath:
     """Flatten a (validated) circuit into its ordered chain of elements and links."""
     elements: list[PathElement] = []
 
-    def dev_el(name: str, end: Literal["a", "b", "transport"], a_port: str | None = None,
-               b_port: str | None = None) -> PathElement:
+    def dev_el(
+        name: str,
+        end: Literal["a", "b", "transport"],
+        a_port: str | None = None,
+        b_port: str | None = None,
+    ) -> PathElement:
         dev = inv.devices[name]
-        kind: ElementKind = dev.role.value  # type: ignore[assignment]
-        return PathElement(id=name, kind=kind, label=_label(dev), end=end,
-                           owner=dev.owned_by,  # type: ignore[arg-type]
-                           ne_name=dev.ne_name, a_port=a_port, b_port=b_port)
+        kind: ElementKind = dev.role.value
+        return PathElement(
+            id=name,
+            kind=kind,
+            label=_label(dev),
+            end=end,
+            owner=dev.owned_by,
+            ne_name=dev.ne_name,
+            a_port=a_port,
+            b_port=b_port,
+        )
 
     a, b = circuit.a, circuit.b
-    elements.append(PathElement(id=lan_id(circuit.id, "a"), kind="lan", label=f"LAN {a.site}",
-                                end="a", owner="customer"))
+    elements.append(
+        PathElement(
+            id=lan_id(circuit.id, "a"), kind="lan", label=f"LAN {a.site}", end="a", owner="customer"
+        )
+    )
     if a.router:
         elements.append(dev_el(a.router, "a", b_port=a.wan_interface))
     if a.converter:
@@ -135,20 +153,42 @@ def build_path(circuit: Circuit, inv: Inventory) -> CircuitPath:
         elements.append(dev_el(b.converter, "b"))
     if b.router:
         elements.append(dev_el(b.router, "b", a_port=b.wan_interface))
-    elements.append(PathElement(id=lan_id(circuit.id, "b"), kind="lan", label=f"LAN {b.site}",
-                                end="b", owner="customer"))
+    elements.append(
+        PathElement(
+            id=lan_id(circuit.id, "b"), kind="lan", label=f"LAN {b.site}", end="b", owner="customer"
+        )
+    )
 
     specs: dict[frozenset[str], LinkSpec] = {frozenset(s.between): s for s in circuit.links}
     links: list[PathLink] = []
-    for x, y in zip(elements, elements[1:]):
+    for x, y in itertools.pairwise(elements):
         spec = specs.get(frozenset((x.id, y.id)))
         iface = b.interface if "b" in (x.end, y.end) else a.interface
         kind = spec.kind if spec else _default_link(x, y, iface)
-        label = (spec.label if spec and spec.label else kind.value)
-        links.append(PathLink.model_validate({
-            "id": f"{x.id}~{y.id}", "kind": kind, "from": x.id, "to": y.id, "label": label,
-            "owner": _link_owner(x, y),
-            **({k: getattr(spec, k) for k in ("launch_power_dbm", "attenuation_db",
-                                              "overload_dbm", "sensitivity_dbm")} if spec else {}),
-        }))
+        label = spec.label if spec and spec.label else kind.value
+        links.append(
+            PathLink.model_validate(
+                {
+                    "id": f"{x.id}~{y.id}",
+                    "kind": kind,
+                    "from": x.id,
+                    "to": y.id,
+                    "label": label,
+                    "owner": _link_owner(x, y),
+                    **(
+                        {
+                            k: getattr(spec, k)
+                            for k in (
+                                "launch_power_dbm",
+                                "attenuation_db",
+                                "overload_dbm",
+                                "sensitivity_dbm",
+                            )
+                        }
+                        if spec
+                        else {}
+                    ),
+                }
+            )
+        )
     return CircuitPath(elements=elements, links=links)

@@ -63,7 +63,7 @@ def render(doc: FindingsDocument, console: Console, *, verbose: bool = False) ->
     console.print(v)
     console.print(f"  {doc.verdict.summary}", highlight=False)
 
-    shown = [f for f in doc.findings if f.kind in ("fault", "not_evaluated")]
+    shown = [f for f in doc.findings if f.kind in ("fault", "consequence", "not_evaluated")]
     if verbose:
         shown = doc.findings
     if shown:
@@ -91,5 +91,7 @@ def render(doc: FindingsDocument, console: Console, *, verbose: bool = False) ->
     if not doc.collectors and not polls:
         console.print("  none: no NMS manages the network elements of this path")
     if doc.run.interrupted:
-        console.print("\nInterrupted: the findings hold only what was collected before Ctrl-C.",
-                      style="bold yellow")
+        console.print(
+            "\nInterrupted: the findings hold only what was collected before Ctrl-C.",
+            style="bold yellow",
+        )

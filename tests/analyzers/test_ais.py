@@ -13,17 +13,36 @@ from diag.model.path import Segment, build_path
 NOW = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
 
 
-def alarm(device: str, port: str | None, name: str, direction: AlarmDirection,
-          n: int = 0) -> AlarmObservation:
+def alarm(
+    device: str, port: str | None, name: str, direction: AlarmDirection, n: int = 0
+) -> AlarmObservation:
     return AlarmObservation(
-        id=f"alarm-{n}", collector="nms:nms-lab", at=NOW, nms="nms-lab", ne=device.upper(),
-        device=device, port=port, type="AIS", layer="E1", direction=direction,
-        severity=Severity.major, raised=NOW, vendor_name=name)
+        id=f"alarm-{n}",
+        collector="nms:nms-lab",
+        at=NOW,
+        nms="nms-lab",
+        ne=device.upper(),
+        device=device,
+        port=port,
+        type="AIS",
+        layer="E1",
+        direction=direction,
+        severity=Severity.major,
+        raised=NOW,
+        vendor_name=name,
+    )
 
 
 def poll(nes: list[str], ok: bool = True, error: str | None = None) -> NmsPollObservation:
-    return NmsPollObservation(id="nms-poll-nms-lab", collector="nms:nms-lab", at=NOW,
-                              nms="nms-lab", ok=ok, nes=nes, error=error)
+    return NmsPollObservation(
+        id="nms-poll-nms-lab",
+        collector="nms:nms-lab",
+        at=NOW,
+        nms="nms-lab",
+        ok=ok,
+        nes=nes,
+        error=error,
+    )
 
 
 @pytest.fixture
@@ -43,8 +62,11 @@ def test_ais_at_first_station_is_r_ais_1(ais1) -> None:  # type: ignore[no-untyp
 
 
 def test_ais_at_second_station_is_r_ais_2_with_consequence(ais1) -> None:  # type: ignore[no-untyped-def]
-    obs = [alarm("ais1-sdh-c", "2-PQ1-21", "UP_E1_AIS", AlarmDirection.up, 1),
-           alarm("ais1-sdh-b", "4-PQ1-12", "E1_AIS", AlarmDirection.none, 2), poll(["X"])]
+    obs = [
+        alarm("ais1-sdh-c", "2-PQ1-21", "UP_E1_AIS", AlarmDirection.up, 1),
+        alarm("ais1-sdh-b", "4-PQ1-12", "E1_AIS", AlarmDirection.none, 2),
+        poll(["X"]),
+    ]
     findings, verdict = analyze(ais1, obs)
     assert verdict.segment == Segment(from_="ais1-pdh-1", to="ais1-sdh-b")
     kinds = {(f.kind, f.procedure) for f in findings}
@@ -53,8 +75,11 @@ def test_ais_at_second_station_is_r_ais_2_with_consequence(ais1) -> None:  # typ
 
 
 def test_upstream_station_wins_when_both_report(ais1) -> None:  # type: ignore[no-untyped-def]
-    obs = [alarm("ais1-sdh-b", "4-PQ1-12", "UP_E1_AIS", AlarmDirection.up, 1),
-           alarm("ais1-sdh-a", "2-PQ1-5", "UP_E1_AIS", AlarmDirection.up, 2), poll(["X"])]
+    obs = [
+        alarm("ais1-sdh-b", "4-PQ1-12", "UP_E1_AIS", AlarmDirection.up, 1),
+        alarm("ais1-sdh-a", "2-PQ1-5", "UP_E1_AIS", AlarmDirection.up, 2),
+        poll(["X"]),
+    ]
     _, verdict = analyze(ais1, obs)
     assert verdict.segment == Segment(from_="ais1-pdh-1", to="ais1-sdh-a")
 
@@ -70,8 +95,11 @@ def test_b_to_a_direction(ais1) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_two_directions_two_faults(ais1) -> None:  # type: ignore[no-untyped-def]
-    obs = [alarm("ais1-sdh-a", "2-PQ1-5", "UP_E1_AIS", AlarmDirection.up, 1),
-           alarm("ais1-sdh-c", None, "E1_AIS", AlarmDirection.none, 2), poll(["X"])]
+    obs = [
+        alarm("ais1-sdh-a", "2-PQ1-5", "UP_E1_AIS", AlarmDirection.up, 1),
+        alarm("ais1-sdh-c", None, "E1_AIS", AlarmDirection.none, 2),
+        poll(["X"]),
+    ]
     obs[1] = obs[1].model_copy(update={"port": "2-PQ1-21", "direction": AlarmDirection.down})
     findings, verdict = analyze(ais1, obs)
     faults = [f for f in findings if f.kind == "fault"]
@@ -106,7 +134,8 @@ def test_no_nms_at_all_is_inconclusive(ais1) -> None:  # type: ignore[no-untyped
 
 def test_other_alarm_is_suspected_at_its_element(ais1) -> None:  # type: ignore[no-untyped-def]
     los = alarm("ais1-sdh-b", "5-PQ1-12", "R_LOS", AlarmDirection.receive).model_copy(
-        update={"type": "LOS", "layer": "OPTICAL"})
+        update={"type": "LOS", "layer": "OPTICAL"}
+    )
     findings, verdict = analyze(ais1, [los, poll(["X"])])
     assert verdict.status == "fault_suspected"
     assert verdict.segment == Segment(from_="ais1-sdh-b", to="ais1-sdh-b")

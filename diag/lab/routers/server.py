@@ -1,0 +1,150 @@
+"""A simulated router reachable over real SSH (asyncssh), running on the caller's event loop.
+
+Interactive shells get asyncssh's line editor (netmiko asks for a PTY), so typed characters are
+echoed like on a router; echo is switched off while the enable secret is typed.  An exec request
+(`ssh host "show version"`) runs the one command and exits.
+"""
+
+from __future__ import annotations
+
+import errno
+import functools
+import logging
+
+import asyncssh
+from asyncssh.editor import SSHLineEditorChannel
+
+from diag.errors import LabPortInUse
+from diag.lab.routers.cli import Session
+from diag.lab.routers.clock import Clock
+from diag.lab.routers.state import RouterState
+
+log = logging.getLogger(__name__)
+
+
+@functools.cache
+def host_key() -> asyncssh.SSHKey:
+    """One ed25519 host key per process: generating one per router would slow a big lab."""
+    return asyncssh.generate_private_key("ssh-ed25519")
+
+
+class _Auth(asyncssh.SSHServer):
+    """Password-only authentication against the router's single account."""
+
+    def __init__(self, owner: RouterServer) -> None:
+        self._owner = owner
+        self._conn: asyncssh.SSHServerConnection | None = None
+
+    def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
+        self._conn = conn
+        self._owner.connections.add(conn)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._conn is not None:
+            self._owner.connections.discard(self._conn)
+
+    def begin_auth(self, username: str) -> bool:
+        return True
+
+    def password_auth_supported(self) -> bool:
+        return True
+
+    def validate_password(self, username: str, password: str) -> bool:
+        return username == self._owner.username and password == self._owner.password
+
+
+class RouterServer:
+    """SSH front end of one simulated router.
+
+    `start()` binds host:port and serves in the background on the running loop; `stop()` closes
+    the listener and every open session.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        state: RouterState,
+        host: str,
+        port: int,
+        username: str,
+        password: str,
+        enable_secret: str | None,
+        clock: Clock,
+    ) -> None:
+        self.name = name
+        self.state = state
+        self.host = host
+        self.port = port
+        self.username = username
+        self.password = password
+        self.enable_secret = enable_secret
+        self.clock = clock
+        self.connections: set[asyncssh.SSHServerConnection] = set()
+        self._acceptor: asyncssh.SSHAcceptor | None = None
+
+    async def start(self) -> None:
+        try:
+            self._acceptor = await asyncssh.create_server(
+                lambda: _Auth(self),
+                self.host,
+                self.port,
+                server_host_keys=[host_key()],
+                process_factory=self._serve,
+                # Routers do not offer these; keep the surface to password logins.
+                allow_scp=False,
+                agent_forwarding=False,
+                x11_forwarding=False,
+            )
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise LabPortInUse(
+                    what=f"router {self.name} (SSH)", proto="tcp", host=self.host, port=self.port
+                ) from exc
+            raise
+        if self.port == 0:
+            self.port = self._acceptor.sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        for conn in list(self.connections):
+            conn.close()
+        if self._acceptor is not None:
+            self._acceptor.close()
+            await self._acceptor.wait_closed()
+            self._acceptor = None
+
+    async def _serve(self, process: asyncssh.SSHServerProcess[str]) -> None:
+        session = Session(self.state, self.clock, self.enable_secret)
+        try:
+            if process.command:
+                process.stdout.write(session.feed(process.command).text)
+            else:
+                await self._shell(process, session)
+        except (BrokenPipeError, ConnectionError, asyncssh.Error) as exc:
+            log.debug("router %s: session ended: %s", self.name, exc)
+        finally:
+            process.exit(0)
+
+    async def _shell(self, process: asyncssh.SSHServerProcess[str], session: Session) -> None:
+        write = process.stdout.write
+        write(session.prompt())
+        while True:
+            try:
+                line = await process.stdin.readline()
+            except asyncssh.TerminalSizeChanged:
+                continue
+            except asyncssh.BreakReceived:
+                break
+            if not line:  # EOF
+                break
+            out = session.feed(line)
+            if out.close:
+                break
+            write(out.text)
+            _set_echo(process, not session.awaiting_secret)
+            write(session.prompt())
+
+
+def _set_echo(process: asyncssh.SSHServerProcess[str], on: bool) -> None:
+    """Line-editor channels can hide typed passwords; plain channels have no echo anyway."""
+    if isinstance(process.channel, SSHLineEditorChannel):
+        process.channel.set_echo(on)
