@@ -119,3 +119,34 @@ def test_demo_reports_port_in_use(lab) -> None:  # type: ignore[no-untyped-def]
     r = CliRunner().invoke(cli, ["demo"])
     assert r.exit_code == 4
     assert "already in use" in r.output and "diag lab status" in r.output
+
+
+def test_lab_routers_answer_as_the_inventory_describes(lab) -> None:  # type: ignore[no-untyped-def]
+    """netmiko reaches the lab routers over SSH and the serial console named in the inventory."""
+    import netmiko.base_connection as nbc
+    from netmiko import ConnectHandler
+
+    from diag.credentials import resolve
+
+    inv, _ = lab
+    dev = inv.devices["ais1-rtr-a"]
+    assert dev.mgmt and dev.login and dev.login.secret and dev.console
+    login = {"username": dev.login.username, "password": resolve(dev.login.password).reveal(),
+             "secret": resolve(dev.login.secret).reveal()}
+    with ConnectHandler(device_type=dev.device_type, host=dev.mgmt.address, port=dev.mgmt.port,
+                        **login) as conn:
+        conn.enable()
+        e1 = conn.send_command("show controllers e1 0/0/0")
+        wan = conn.send_command("show interfaces Serial0/0/0:0", use_textfsm=True)
+    assert "remote alarm" in e1.lower()
+    assert wan[0]["link_status"] == "up" and wan[0]["protocol_status"] == "down"
+
+    # netmiko only accepts serial ports that pyserial lists; a pty is never listed (TESTING.md §4)
+    orig = nbc.check_serial_port
+    nbc.check_serial_port = lambda name: name
+    try:
+        with ConnectHandler(device_type="cisco_ios_serial", serial_settings={
+                "port": dev.console, "baudrate": 9600, "timeout": 1}, **login) as conn:
+            assert conn.find_prompt() in ("BR17-RTR>", "BR17-RTR#")
+    finally:
+        nbc.check_serial_port = orig
