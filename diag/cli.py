@@ -67,6 +67,11 @@ def _load(inventory: Path | None) -> Inventory:
         _fail(exc)
 
 
+def _uses_lab(inv: Inventory) -> bool:
+    refs = [n.snmp.community or n.snmp.auth_key or "" for n in inv.nms.values()]
+    return any(r.startswith("lab:") for r in refs)
+
+
 def _console(**kw: Any) -> Any:
     from rich.console import Console
 
@@ -143,6 +148,11 @@ def circuit(
     doc = diagnose(inv, circuit_id, ticket=tk, operator=operator, progress=progress)
     out = _console(stderr=json_dest == "-")
     render(doc, out, verbose=verbose)
+    if any(not r.ok for r in doc.collectors) and _uses_lab(inv):
+        err.print(
+            "[yellow]This inventory uses the built-in lab's credentials: is the lab up? "
+            "`diag lab status` tells; `diag lab up` starts it.[/yellow]"
+        )
     if json_dest:
         _write_json(doc, json_dest)
     sys.exit(EXIT_INTERRUPTED if doc.run.interrupted else STATUS_EXIT[doc.verdict.status])

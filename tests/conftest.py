@@ -27,3 +27,23 @@ def findings_schema() -> dict[str, object]:
         files("diag.schema").joinpath("findings.schema.json").read_text(encoding="utf-8")
     )
     return schema
+
+
+@pytest.fixture(autouse=True)
+def _every_document_validates(findings_schema, monkeypatch):  # type: ignore[no-untyped-def]
+    """Every findings document the suite serialises in-process must validate against the
+    committed schema (documents written by subprocesses are validated by their tests)."""
+    import json
+
+    import jsonschema
+
+    from diag.model.findings import FindingsDocument
+
+    original = FindingsDocument.to_json
+
+    def checked(self: FindingsDocument) -> str:
+        text = original(self)
+        jsonschema.validate(json.loads(text), findings_schema)
+        return text
+
+    monkeypatch.setattr(FindingsDocument, "to_json", checked)

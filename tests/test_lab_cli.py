@@ -26,8 +26,14 @@ def free_port(kind: int) -> int:
 
 
 def diag(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "diag.cli", *args], capture_output=True,
-                          text=True, env=env, cwd=ROOT, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "diag.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=60,
+    )
 
 
 @pytest.fixture
@@ -36,14 +42,17 @@ def outside(tmp_path: Path) -> Iterator[tuple[Path, Path, dict[str, str], int, i
     nms_port, ssh_port = free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_STREAM)
     base = tmp_path / "base"
     base.mkdir()
-    (base / "nms.yaml").write_text(textwrap.dedent(f"""
+    (base / "nms.yaml").write_text(
+        textwrap.dedent(f"""
         nms:
           - {{name: nms-x, driver: alarm-mib, address: 127.0.0.1, port: {nms_port},
              snmp: {{version: v2c, community: "lab:nms-community", timeout: 1, retries: 0}}}}
-        """))
+        """)
+    )
     scn = tmp_path / "my-scenario"
     scn.mkdir()
-    (scn / "inventory.yaml").write_text(textwrap.dedent(f"""
+    (scn / "inventory.yaml").write_text(
+        textwrap.dedent(f"""
         devices:
           - {{name: x-rtr, role: router, vendor: cisco, device_type: cisco_ios,
              mgmt: {{address: 127.0.0.1, port: {ssh_port}}},
@@ -60,8 +69,10 @@ def outside(tmp_path: Path) -> Iterator[tuple[Path, Path, dict[str, str], int, i
             b: {{site: there, cpe: x-pdh-b, cpe_port: "1", interface: e1-120}}
             transport:
               - {{ne: x-sdh, a_port: "3-1", b_port: "4-1"}}
-        """))
-    (scn / "scenario.yaml").write_text(textwrap.dedent("""
+        """)
+    )
+    (scn / "scenario.yaml").write_text(
+        textwrap.dedent("""
         name: outside
         description: written outside the project
         state:
@@ -77,7 +88,8 @@ def outside(tmp_path: Path) -> Iterator[tuple[Path, Path, dict[str, str], int, i
         expect:
           X-1: {status: fault_localized, segment: {from: x-pdh-a, to: x-sdh}, owner: carrier,
                 rules: [R-AIS-1]}
-        """))
+        """)
+    )
     env = {**os.environ, "DIAG_LAB_DIR": str(tmp_path / "state")}
     yield base, scn, env, nms_port, ssh_port
     diag("lab", "down", env=env)
@@ -99,8 +111,13 @@ def test_lab_up_status_down_with_outside_scenario(outside) -> None:  # type: ign
 
     from netmiko import ConnectHandler
 
-    with ConnectHandler(device_type="cisco_ios", host="127.0.0.1", port=ssh_port, username="eng",
-                        password="diag-lab-pw") as conn:
+    with ConnectHandler(
+        device_type="cisco_ios",
+        host="127.0.0.1",
+        port=ssh_port,
+        username="eng",
+        password="diag-lab-pw",
+    ) as conn:
         out = conn.send_command("show interfaces Serial0/0/0:0")
     assert "CRC" in out
 
@@ -125,8 +142,12 @@ def test_lab_up_port_in_use(outside) -> None:  # type: ignore[no-untyped-def]
 
 def test_lab_up_rejects_bad_scenario(outside) -> None:  # type: ignore[no-untyped-def]
     base, scn, env, _, _ = outside
-    text = (scn / "scenario.yaml").read_text().replace("x-sdh:", "x-sdhh:").replace(
-        "hostname: X-RTR", "hostname: X-RTR\n      colour: red")
+    text = (
+        (scn / "scenario.yaml")
+        .read_text()
+        .replace("x-sdh:", "x-sdhh:")
+        .replace("hostname: X-RTR", "hostname: X-RTR\n      colour: red")
+    )
     (scn / "scenario.yaml").write_text(text)
     r = diag("lab", "up", "--scenario", str(scn), "--inventory", str(base), env=env)
     assert r.returncode == 3

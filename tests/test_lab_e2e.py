@@ -131,10 +131,14 @@ def test_lab_routers_answer_as_the_inventory_describes(lab) -> None:  # type: ig
     inv, _ = lab
     dev = inv.devices["ais1-rtr-a"]
     assert dev.mgmt and dev.login and dev.login.secret and dev.console
-    login = {"username": dev.login.username, "password": resolve(dev.login.password).reveal(),
-             "secret": resolve(dev.login.secret).reveal()}
-    with ConnectHandler(device_type=dev.device_type, host=dev.mgmt.address, port=dev.mgmt.port,
-                        **login) as conn:
+    login = {
+        "username": dev.login.username,
+        "password": resolve(dev.login.password).reveal(),
+        "secret": resolve(dev.login.secret).reveal(),
+    }
+    with ConnectHandler(
+        device_type=dev.device_type, host=dev.mgmt.address, port=dev.mgmt.port, **login
+    ) as conn:
         conn.enable()
         e1 = conn.send_command("show controllers e1 0/0/0")
         wan = conn.send_command("show interfaces Serial0/0/0:0", use_textfsm=True)
@@ -145,8 +149,11 @@ def test_lab_routers_answer_as_the_inventory_describes(lab) -> None:  # type: ig
     orig = nbc.check_serial_port
     nbc.check_serial_port = lambda name: name
     try:
-        with ConnectHandler(device_type="cisco_ios_serial", serial_settings={
-                "port": dev.console, "baudrate": 9600, "timeout": 1}, **login) as conn:
+        with ConnectHandler(
+            device_type="cisco_ios_serial",
+            serial_settings={"port": dev.console, "baudrate": 9600, "timeout": 1},
+            **login,
+        ) as conn:
             assert conn.find_prompt() in ("BR17-RTR>", "BR17-RTR#")
     finally:
         nbc.check_serial_port = orig

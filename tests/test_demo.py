@@ -1,0 +1,52 @@
+"""`diag demo --json DIR`: the lab in-process, every shipped circuit diagnosed as expected."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+from click.testing import CliRunner
+
+from diag.cli import cli
+from diag.lab.scenario import load_scenario, shipped_scenarios
+
+pytestmark = pytest.mark.lab
+
+
+def test_demo_writes_one_valid_document_per_circuit(tmp_path: Path, findings_schema) -> None:  # type: ignore[no-untyped-def]
+    r = CliRunner().invoke(cli, ["demo", "--json", str(tmp_path)])
+    assert r.exit_code == 0, r.output
+    expected = {cid: e for d in shipped_scenarios() for cid, e in load_scenario(d).expect.items()}
+    assert sorted(p.stem for p in tmp_path.glob("*.json")) == sorted(expected)
+    for cid, exp in expected.items():
+        doc = json.loads((tmp_path / f"{cid}.json").read_text())
+        jsonschema.validate(doc, findings_schema)
+        assert doc["verdict"]["status"] == exp.status
+    assert "every verdict as its scenario expects" in r.output
+    assert r.output.count("Verdict: ") == len(expected)
+
+
+def test_demo_flags_a_scenario_whose_expectation_is_wrong(tmp_path: Path) -> None:
+    src = next(d for d in shipped_scenarios() if d.name == "ais-first-station")
+    dst = tmp_path / "wrong"
+    dst.mkdir()
+
+    def rename(text: str) -> str:  # its own devices and ports, beside the shipped network
+        for a, b in (
+            ("ais1-", "wr1-"),
+            ("AIS1-", "WR1-"),
+            ("LAB-E1-AIS1", "WR-1"),
+            ("16211", "16291"),
+            ("16212", "16292"),
+        ):
+            text = text.replace(a, b)
+        return text
+
+    (dst / "inventory.yaml").write_text(rename((src / "inventory.yaml").read_text()))
+    text = rename((src / "scenario.yaml").read_text()).replace("to: wr1-sdh-a", "to: wr1-sdh-b")
+    (dst / "scenario.yaml").write_text(text)
+    r = CliRunner().invoke(cli, ["demo", "--scenario", str(dst)])
+    assert r.exit_code == 5, r.output
+    assert "WR-1: expected fault_localized" in r.output and "got fault_localized" in r.output
