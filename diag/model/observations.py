@@ -75,10 +75,203 @@ class NmsPollObservation(Obs):
     ok: bool
     nes: list[str] = Field(description="NE names asked about")
     active_alarms: int = 0
+    partial: bool = Field(
+        False, description="the alarm list is incomplete (e.g. no QueryEnd before the timeout)"
+    )
     error: str | None = None
 
 
-Observation = Annotated[AlarmObservation | NmsPollObservation, Field(discriminator="kind")]
+class DeviceAccessObservation(Obs):
+    """Whether a device could be reached by one way (SSH, console, SNMP), and how it failed."""
+
+    kind: Literal["device_access"] = "device_access"
+    device: str
+    via: Literal["ssh", "console", "snmp"]
+    ok: bool
+    stage: Literal["connect", "auth", "timeout", "command", "parse", "done"] = "done"
+    error: str | None = None
+    duration_s: float = 0.0
+
+
+class InterfaceObservation(Obs):
+    """One interface's state and error counters as read once (CLI or SNMP)."""
+
+    kind: Literal["interface"] = "interface"
+    device: str
+    interface: str
+    source: str = Field(description="where the values come from, e.g. cli:show interfaces, snmp:IF-MIB")
+    admin_up: bool | None = None
+    line_up: bool | None = None
+    protocol_up: bool | None = None
+    looped: bool | None = None
+    input_packets: int | None = None
+    output_packets: int | None = None
+    input_errors: int | None = None
+    crc: int | None = None
+    crc_source: str | None = Field(None, description="the CRC-specific counter used (locIfInCRC, CLI 'CRC', ...)")
+    frame: int | None = None
+    overrun: int | None = None
+    ignored: int | None = None
+    aborts: int | None = None
+    carrier_transitions: int | None = None
+    interface_resets: int | None = None
+    output_errors: int | None = None
+    last_clearing: str | None = None
+    v35_leads: dict[str, bool] | None = Field(None, description="DCD DSR DTR RTS CTS -> up")
+    cable: str | None = Field(None, description="e.g. V.35 DTE cable")
+    clocking: str | None = Field(None, description="e.g. TX and RX clocks detected, clock rate 2048000")
+    device_uptime_s: float | None = Field(None, description="for counter-reset detection")
+    raw: str = Field("", description="the command output or varbinds read")
+
+
+class CrcGrowthObservation(Obs):
+    """Two samples of an interface's CRC counter, a known interval apart."""
+
+    kind: Literal["crc_growth"] = "crc_growth"
+    device: str
+    interface: str
+    counter_source: str
+    first: int
+    second: int
+    interval_s: float
+    delta: int | None = Field(description="None when a reset makes the delta meaningless")
+    per_min: float | None
+    wrapped: bool = Field(False, description="Counter32 wrapped between the samples")
+    reset: bool = Field(False, description="counters were cleared or the device restarted")
+    note: str | None = None
+
+
+class E1ControllerObservation(Obs):
+    """An E1 line's state: alarms, framing and G.826-style counters (router CLI or DS1-MIB)."""
+
+    kind: Literal["e1_controller"] = "e1_controller"
+    device: str
+    controller: str = Field(description="controller name or NE port")
+    source: str
+    status: str | None = None
+    alarms: list[str] = Field(default_factory=list, description="LOS LOF AIS RAI LOMF ...")
+    framing: str | None = None
+    linecode: str | None = None
+    clock_source: str | None = None
+    line_status_bits: int | None = Field(None, description="DS1-MIB dsx1LineStatus, when read by SNMP")
+    line_code_violations: int | None = None
+    path_code_violations: int | None = None
+    errored_secs: int | None = None
+    severely_err_secs: int | None = None
+    unavail_secs: int | None = None
+    slip_secs: int | None = None
+    degraded_mins: int | None = None
+    interval_s: int | None = Field(None, description="seconds the counters cover")
+    raw: str = ""
+
+
+class CpuObservation(Obs):
+    kind: Literal["cpu"] = "cpu"
+    device: str
+    source: str
+    five_sec: float | None = None
+    one_min: float | None = None
+    five_min: float | None = None
+    peak_72h: float | None = Field(None, description="highest hourly maximum over the last 72 h")
+    history_72h: list[int] = Field(default_factory=list, description="hourly maxima, most recent first")
+    raw: str = ""
+
+
+class LogEvent(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    at: str
+    category: Literal["cpu", "line-flap", "protocol-flap", "controller", "other"]
+    text: str
+
+
+class LogObservation(Obs):
+    kind: Literal["log"] = "log"
+    device: str
+    events: list[LogEvent] = Field(description="the lines that matter, categorised")
+    lines_read: int = 0
+    raw: str = ""
+
+
+class PingObservation(Obs):
+    """A ping test: from this host (laptop / NOC server) or from a router."""
+
+    kind: Literal["ping"] = "ping"
+    origin: str = Field(description="'host:<name>' or the router's device name")
+    origin_kind: Literal["host", "router"]
+    target: str
+    engine: str = Field(description="how it was sent: fping, iputils, icmplib, router-cli, ...")
+    count: int
+    size: int
+    interval_s: float | None = None
+    timeout_s: float | None = None
+    df: bool = False
+    pattern: str | None = None
+    sent: int
+    received: int
+    loss_pct: float
+    duplicates: int = 0
+    unreachables: int = 0
+    rtt_min_ms: float | None = None
+    rtt_median_ms: float | None = None
+    rtt_mean_ms: float | None = None
+    rtt_max_ms: float | None = None
+    rtt_stddev_ms: float | None = None
+    rtt_p95_ms: float | None = None
+    jitter_mean_delta_ms: float | None = Field(None, description="mean |RTT(n) - RTT(n-1)|")
+    jitter_rfc3550_ms: float | None = None
+    rtts_ms: list[float | None] = Field(default_factory=list, description="per probe; None = lost")
+    raw: str = ""
+
+
+class ConsoleObservation(Obs):
+    """How the router's serial console behaves: itself evidence (the LAN-attack case)."""
+
+    kind: Literal["console"] = "console"
+    device: str
+    port: str
+    login_ok: bool
+    probes: int = 0
+    answered: int = 0
+    garbled: int = 0
+    dropped_sessions: int = 0
+    prompt_rtt_ms: list[float] = Field(default_factory=list)
+    rtt_median_ms: float | None = None
+    error: str | None = None
+
+
+class NeE1LineObservation(Obs):
+    """An E1 port read directly from an NE over SNMP (DS1-MIB)."""
+
+    kind: Literal["ne_e1_line"] = "ne_e1_line"
+    device: str
+    if_index: int
+    port: str | None = None
+    line_status_bits: int
+    line_status: list[str] = Field(description="names of the bits set (RcvAIS, LossOfSignal, ...)")
+    es: int | None = None
+    ses: int | None = None
+    uas: int | None = None
+    css: int | None = None
+    pcv: int | None = None
+    lcv: int | None = None
+    raw: dict[str, str] = Field(default_factory=dict)
+
+
+Observation = Annotated[
+    AlarmObservation
+    | NmsPollObservation
+    | DeviceAccessObservation
+    | InterfaceObservation
+    | CrcGrowthObservation
+    | E1ControllerObservation
+    | CpuObservation
+    | LogObservation
+    | PingObservation
+    | ConsoleObservation
+    | NeE1LineObservation,
+    Field(discriminator="kind"),
+]
 
 
 class CollectorRun(BaseModel):

@@ -1,0 +1,69 @@
+"""Collector settings: documented defaults, overridable per inventory group and per run.
+
+Precedence (last wins): built-in defaults < inventory `settings.default` < inventory
+`settings.groups.<group>` (the circuit's `group`) < `--set key=value` on the command line.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from diag.errors import InventoryError
+
+
+class CollectorSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # SNMP
+    snmp_max_in_flight: int = Field(64, ge=1, le=128, description="requests in flight per engine")
+    # CLI sessions (SSH / console)
+    ssh_timeout_s: float = Field(15.0, gt=0, description="connect + login")
+    command_timeout_s: float = Field(30.0, gt=0, description="one command's output")
+    console_baudrate: int = Field(9600, description="serial console speed")
+    console_probes: int = Field(5, ge=0, description="prompt round trips measured on the console")
+    cli_threads: int = Field(8, ge=1, le=64, description="blocking sessions (netmiko) at once")
+    # CRC growth (two samples of the counter; counters are never cleared unless asked)
+    crc_sample_interval_s: float = Field(30.0, ge=0, description="time between the two CRC samples")
+    clear_counters: bool = Field(False, description="clear counters before sampling (asks the device)")
+    # Ping (host and router-originated)
+    ping_count: int = Field(20, ge=1, le=100000)
+    ping_interval_s: float = Field(0.2, gt=0)
+    ping_size: int = Field(100, ge=0, le=65000, description="ICMP payload bytes")
+    ping_timeout_s: float = Field(1.0, gt=0, description="wait for each reply")
+    ping_df: bool = Field(False, description="set the don't-fragment bit")
+    ping_pattern: str | None = Field(None, description="payload pattern, hex (e.g. ff00)")
+    ping_engine: str = Field("auto", description="auto | fping | iputils | icmplib")
+
+
+def settings_help() -> str:
+    """One line per setting with its default and meaning (for --help and the README)."""
+    lines = []
+    for name, f in CollectorSettings.model_fields.items():
+        lines.append(f"{name}={f.default!r}  {f.description or ''}".rstrip())
+    return "\n".join(lines)
+
+
+def merge(layers: list[dict[str, Any]], where: str = "settings") -> CollectorSettings:
+    """Apply override layers in order over the defaults; every bad key or value is reported."""
+    values: dict[str, Any] = {}
+    for layer in layers:
+        values.update(layer)
+    try:
+        return CollectorSettings.model_validate(values)
+    except ValidationError as exc:
+        problems = [f"{where}: '{'.'.join(str(x) for x in e['loc'])}': {e['msg']}" for e in exc.errors()]
+        raise InventoryError(problems, source=where) from exc
+
+
+def parse_assignments(pairs: tuple[str, ...] | list[str]) -> dict[str, str]:
+    """`key=value` strings from the command line (values are validated by merge)."""
+    out: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise InventoryError([f"--set {pair!r}: write key=value, e.g. --set ping_count=100"],
+                                 source="--set")
+        out[key.strip()] = value.strip()
+    return out
