@@ -51,6 +51,7 @@ class SnmpSettings(Strict):
     priv_protocol: Literal["DES", "3DES", "AES", "AES128", "AES192", "AES256"] = "AES"
     priv_key: SecretRef | None = None
     context: str = ""
+    port: int | None = Field(None, ge=1, le=65535, description="for devices polled directly (default 161)")
     timeout: float = Field(2.0, gt=0, le=60)
     retries: int = Field(1, ge=0, le=10)
 
@@ -86,14 +87,35 @@ class Nms(Strict):
     """A network manager that exposes the transport network's alarms northbound."""
 
     name: str = Field(pattern=NAME)
-    driver: Literal["alarm-mib"] = Field(
-        description="northbound interface driver; more arrive with the collectors work"
+    driver: Literal["alarm-mib", "huawei-imap"] = Field(
+        description="northbound interface: alarm-mib (RFC 3877) or huawei-imap (iManager U2000/NCE)"
     )
     address: Address
     port: Port = 161
     snmp: SnmpSettings
+    trap_listen: str | None = Field(
+        None,
+        description="huawei-imap: host:port where diag receives the NMS's traps (the NMS must "
+        "have this address registered as a trap target)",
+    )
+    query_timeout_s: float = Field(
+        30.0, gt=0, le=600, description="huawei-imap: wait this long for QueryEnd"
+    )
 
     _addr = field_validator("address")(_address)
+
+    @field_validator("trap_listen")
+    @classmethod
+    def _listen(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[^:\s]+:\d{1,5}", value):
+            raise ValueError("write trap_listen as host:port, e.g. 0.0.0.0:16162")
+        return value
+
+    @model_validator(mode="after")
+    def _imap(self) -> Nms:
+        if self.driver == "huawei-imap" and not self.trap_listen:
+            raise ValueError("driver huawei-imap needs 'trap_listen' (host:port for the NMS's traps)")
+        return self
 
 
 class Role(StrEnum):
