@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -13,12 +14,14 @@ from diag import __version__
 if TYPE_CHECKING:
     from diag.model.findings import FindingsDocument
     from diag.model.inventory import Inventory
+    from diag.model.observations import Observation
 
 EXIT_HEALTHY = 0
 EXIT_USAGE = 2
 EXIT_INVENTORY = 3
 EXIT_LAB = 4
 EXIT_DEMO_MISMATCH = 5
+EXIT_COLLECTOR_FAILED = 6
 EXIT_FAULT_LOCALIZED = 10
 EXIT_FAULT_SUSPECTED = 11
 EXIT_INCONCLUSIVE = 12
@@ -32,21 +35,23 @@ STATUS_EXIT = {
 
 EXIT_CODES_HELP = """\b
 Exit codes:
-   0  healthy             10  fault localized
-   2  usage error         11  fault suspected
-   3  inventory error     12  inconclusive
-   4  lab error          130  interrupted (Ctrl-C); findings kept
+   0  healthy / collector ok     10  fault localized
+   2  usage error                11  fault suspected
+   3  inventory error            12  inconclusive
+   4  lab error                 130  interrupted (Ctrl-C); findings kept
    5  demo: a verdict differs from its scenario's expectation
+   6  alarms/router/ping/parse: the collector could not read its target
 """
 
 inventory_option = click.option(
-    "--inventory",
-    "-i",
-    "inventory",
-    type=click.Path(path_type=Path),
-    envvar="DIAG_INVENTORY",
-    help="Inventory folder (default: the built-in lab network in inventory/; env DIAG_INVENTORY).",
-)
+    "--inventory", "-i", "inventory", type=click.Path(path_type=Path), envvar="DIAG_INVENTORY",
+    help="Inventory folder (default: the built-in lab network in inventory/; env DIAG_INVENTORY).")
+set_option = click.option(
+    "--set", "assignments", multiple=True, metavar="KEY=VALUE",
+    help="Override a collector setting for this run (repeatable), e.g. --set ping_count=100 "
+    "--set console=always; `diag settings` lists them with their defaults.")
+json_option = click.option("--json", "json_dest", metavar="PATH|-",
+                           help="Write the result as JSON (- = stdout).")
 
 
 def _fail(exc: Exception) -> NoReturn:
@@ -78,84 +83,307 @@ def _console(**kw: Any) -> Any:
     return Console(highlight=False, **kw)
 
 
+def _overrides(assignments: tuple[str, ...]) -> dict[str, Any]:
+    from diag.errors import DiagError
+    from diag.settings import merge, parse_assignments
+
+    try:
+        values = parse_assignments(assignments)
+        merge([values], where="--set")  # validate now: a typo fails before anything runs
+    except DiagError as exc:
+        _fail(exc)
+    return dict(values)
+
+
+def _write_text(dest: str, text: str) -> None:
+    from diag.output.files import write_atomic
+
+    if dest == "-":
+        click.echo(text, nl=False)
+    else:
+        write_atomic(dest, text)
+
+
+def _write_json(doc: FindingsDocument, dest: str) -> None:
+    _write_text(dest, doc.to_json())
+
+
+def _observations_json(observations: list[Observation], **extra: Any) -> str:
+    from diag.model.observations import ObservationsDocument
+
+    return ObservationsDocument(observations=observations, **extra).model_dump_json(indent=2) + "\n"
+
+
 @click.group(epilog=EXIT_CODES_HELP, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="diag")
 def cli() -> None:
     """Find which segment of an E1 / V.35 / Ethernet leased line is broken, who owns it, what
     proves it, and what to do next.
 
-    diag reads the carrier NMS's alarms over SNMP and localizes the fault on the circuit's path
-    (A LAN … router … CPE … transport … CPE … router … B LAN), following the documented
-    troubleshooting procedure.  Try `diag demo` against the built-in lab network.
+    diag reads the carrier NMS's alarms over SNMP, the customer routers over SSH or the serial
+    console, and runs ping tests; it localizes the fault on the circuit's path (A LAN … router …
+    CPE … transport … CPE … router … B LAN) following the documented troubleshooting procedure.
+    Try `diag demo` against the built-in lab network.
     """
-
-
-def _write_json(doc: FindingsDocument, dest: str) -> None:
-    from diag.output.files import write_atomic
-
-    if dest == "-":
-        click.echo(doc.to_json(), nl=False)
-    else:
-        write_atomic(dest, doc.to_json())
 
 
 @cli.command(epilog=EXIT_CODES_HELP)
 @click.argument("circuit_id")
 @inventory_option
-@click.option(
-    "--json", "json_dest", metavar="PATH|-", help="Write the findings document (- = stdout)."
-)
+@json_option
 @click.option("--ticket", help="Fault ticket number, e.g. TS2611007 (TS + [YY]MM + serial).")
-@click.option(
-    "--operator", help="Who runs the diagnosis (default: DIAG_OPERATOR or the login name)."
-)
-@click.option(
-    "-v", "--verbose", is_flag=True, help="Show what each collector is doing, and every finding."
-)
-def circuit(
-    circuit_id: str,
-    inventory: Path | None,
-    json_dest: str | None,
-    ticket: str | None,
-    operator: str | None,
-    verbose: bool,
-) -> None:
+@click.option("--operator", help="Who runs the diagnosis (default: DIAG_OPERATOR or the login name).")
+@set_option
+@click.option("--record", "record_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Save everything the collectors read (raw CLI, varbinds, probe RTTs) to DIR.")
+@click.option("--replay", "replay_dir",
+              type=click.Path(path_type=Path, file_okay=False, exists=True),
+              help="Analyse a capture made with --record, offline (no network).")
+@click.option("-v", "--verbose", is_flag=True,
+              help="Show what each collector is doing, and every finding.")
+@click.option("--debug", "debug_dir", is_flag=False, flag_value="diag-debug", default=None,
+              metavar="[DIR]",
+              help="Keep device session transcripts (secrets redacted) in DIR (default ./diag-debug).")
+def circuit(circuit_id: str, inventory: Path | None, json_dest: str | None, ticket: str | None,
+            operator: str | None, assignments: tuple[str, ...], record_dir: Path | None,
+            replay_dir: Path | None, verbose: bool, debug_dir: str | None) -> None:
     """Diagnose one circuit: collect, analyze, print the path with the fault marked."""
     import difflib
 
     from diag.errors import DiagError, UnknownCircuitError
     from diag.output.terminal import render
-    from diag.runner import diagnose
     from diag.ticket import parse_ticket
 
     try:
         tk = parse_ticket(ticket) if ticket else None
     except DiagError as exc:
         _fail(exc)
+    out = _console(stderr=json_dest == "-")
+    err = _console(stderr=True)
+    if replay_dir is not None:
+        from diag.capture import replay
+
+        try:
+            doc = replay(replay_dir, circuit_id)
+        except DiagError as exc:
+            _fail(exc)
+        render(doc, out, verbose=verbose)
+        if json_dest:
+            _write_json(doc, json_dest)
+        sys.exit(STATUS_EXIT[doc.verdict.status])
+
+    overrides = _overrides(assignments)
     inv = _load(inventory)
     if circuit_id not in inv.circuits:
         close = difflib.get_close_matches(circuit_id, list(inv.circuits), n=3, cutoff=0.5)
-        hint = (
-            f"; did you mean {', '.join(close)}?" if close else "; `diag inventory list` shows them"
-        )
+        hint = f"; did you mean {', '.join(close)}?" if close else "; `diag inventory list` shows them"
         _fail(UnknownCircuitError(f"no circuit {circuit_id!r} in the inventory{hint}"))
-    err = _console(stderr=True)
 
     def progress(msg: str) -> None:
         if verbose:
             err.print(f"[dim]… {msg}[/dim]")
 
-    doc = diagnose(inv, circuit_id, ticket=tk, operator=operator, progress=progress)
-    out = _console(stderr=json_dest == "-")
+    from diag.runner import diagnose_many
+
+    try:
+        (dx,) = diagnose_many(inv, [circuit_id], ticket=tk, operator=operator, progress=progress,
+                              overrides=overrides)
+    except DiagError as exc:
+        _fail(exc)
+    doc = dx.document
     render(doc, out, verbose=verbose)
-    if any(not r.ok for r in doc.collectors) and _uses_lab(inv):
-        err.print(
-            "[yellow]This inventory uses the built-in lab's credentials: is the lab up? "
-            "`diag lab status` tells; `diag lab up` starts it.[/yellow]"
-        )
     if json_dest:
         _write_json(doc, json_dest)
-    sys.exit(EXIT_INTERRUPTED if doc.run.interrupted else STATUS_EXIT[doc.verdict.status])
+    if record_dir is not None:
+        from diag.capture import write_capture
+
+        write_capture(record_dir, inv, doc, dx.settings, dx.collected.raw)
+        err.print(f"capture written to {record_dir} "
+                  f"(replay: diag circuit {circuit_id} --replay {record_dir})")
+    if debug_dir is not None:
+        from diag.output.files import write_atomic
+
+        for job, text in dx.collected.transcripts.items():
+            write_atomic(Path(debug_dir) / f"{circuit_id}-{job.replace(':', '-')}.txt", text)
+        err.print(f"session transcripts (secrets redacted) in {debug_dir}/")
+    if any(not r.ok for r in doc.collectors) and _uses_lab(inv):
+        err.print("[yellow]This inventory uses the built-in lab's credentials: is the lab up? "
+                  "`diag lab status` tells; `diag lab up` starts it.[/yellow]")
+    if doc.run.interrupted:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(EXIT_INTERRUPTED)  # do not wait for device sessions still running in threads
+    sys.exit(STATUS_EXIT[doc.verdict.status])
+
+
+@cli.command("settings")
+def settings_cmd() -> None:
+    """List the collector settings with their defaults (override with --set or the inventory)."""
+    from diag.settings import settings_help
+
+    click.echo(settings_help())
+
+
+# --------------------------------------------------------------------------- single collectors
+
+
+def _finish_collector(observations: list[Observation], ok: bool, json_dest: str | None,
+                      lines: list[str], **extra: Any) -> NoReturn:
+    if json_dest:
+        _write_text(json_dest, _observations_json(observations, **extra))
+    con = _console(stderr=json_dest == "-")
+    for line in lines:
+        con.print(line)
+    sys.exit(EXIT_HEALTHY if ok else EXIT_COLLECTOR_FAILED)
+
+
+@cli.command(epilog=EXIT_CODES_HELP)
+@click.argument("nms_name")
+@click.option("--circuit", "circuit_id", help="Only the NEs on this circuit's path.")
+@inventory_option
+@json_option
+def alarms(nms_name: str, circuit_id: str | None, inventory: Path | None,
+           json_dest: str | None) -> None:
+    """Read the active alarms an NMS holds (all NEs, or one circuit's)."""
+    import asyncio
+
+    from diag.errors import DiagError, UnknownCircuitError
+    from diag.model.path import build_path
+    from diag.runner import nms_targets
+
+    inv = _load(inventory)
+    if nms_name not in inv.nms:
+        _fail(UnknownCircuitError(f"no NMS {nms_name!r}; known: {', '.join(sorted(inv.nms))}"))
+    nms = inv.nms[nms_name]
+    nes: dict[str, str] | None = None
+    if circuit_id:
+        if circuit_id not in inv.circuits:
+            _fail(UnknownCircuitError(f"no circuit {circuit_id!r}"))
+        nes = nms_targets(inv, build_path(inv.circuits[circuit_id], inv)).get(nms_name, {})
+    by_ne = {d.ne_name: d.name for d in inv.devices.values() if d.nms == nms_name and d.ne_name}
+
+    async def run() -> tuple[list[Observation], bool, str | None]:
+        from diag.collectors.nms import collect_with_status
+        from diag.collectors.snmp.client import SnmpClient
+
+        async with SnmpClient() as client:
+            found, partial, note = await collect_with_status(
+                client, nms, set(nes) if nes is not None else None)
+        return [a.model_copy(update={"device": by_ne.get(a.ne)}) for a in found], partial, note
+
+    try:
+        found, partial, note = asyncio.run(run())
+    except DiagError as exc:
+        if json_dest:
+            _write_text(json_dest, _observations_json([], ok=False, error=str(exc)))
+        click.echo(f"diag: {exc}", err=True)
+        sys.exit(EXIT_COLLECTOR_FAILED)
+    lines = [f"{nms_name}: {len(found)} active alarm(s){' (PARTIAL: ' + str(note) + ')' if partial else ''}"]
+    for a in found:
+        port = f" port {a.port}" if a.port else ""
+        lines.append(f"  {a.ne}{port}  {a.vendor_name}  [{a.type}/{a.layer} {a.direction.value}] "
+                     f"{a.severity.value}  {a.raised.isoformat() if a.raised else ''}")
+    _finish_collector(found, True, json_dest, lines, partial=partial)
+
+
+@cli.command(epilog=EXIT_CODES_HELP)
+@click.argument("device_name")
+@click.option("--console", "use_console", is_flag=True, help="Read over the serial console.")
+@click.option("--interface", help="WAN interface (default: the one the circuits name).")
+@inventory_option
+@json_option
+@set_option
+def router(device_name: str, use_console: bool, interface: str | None, inventory: Path | None,
+           json_dest: str | None, assignments: tuple[str, ...]) -> None:
+    """Read one router: WAN interface and CRC growth, E1 controller / V.35 leads, CPU, logs,
+    ping to the far end."""
+    from diag.collectors.router import read_router
+    from diag.errors import UnknownCircuitError
+    from diag.model.observations import DeviceAccessObservation
+    from diag.settings import merge
+
+    overrides = _overrides(assignments)
+    inv = _load(inventory)
+    dev = inv.devices.get(device_name)
+    if dev is None or dev.role.value != "router":
+        _fail(UnknownCircuitError(f"no router {device_name!r} in the inventory"))
+    far_ip = None
+    for c in inv.circuits.values():
+        for end, far in ((c.a, c.b), (c.b, c.a)):
+            if end.router == device_name:
+                interface = interface or end.wan_interface
+                far_ip = far.wan_ip.split("/")[0] if far.wan_ip else None
+    if not interface:
+        _fail(UnknownCircuitError(f"{device_name}: no circuit names its WAN interface; "
+                                  "give --interface"))
+    settings = merge([inv.settings_default, overrides])
+    reading = read_router(dev, interface, far_ip, settings, via="console" if use_console else "ssh")
+    access = [o for o in reading.observations if isinstance(o, DeviceAccessObservation)]
+    ok = all(o.ok for o in access)
+    lines = [_summary_line(o) for o in reading.observations]
+    _finish_collector(reading.observations, ok, json_dest, lines)
+
+
+def _summary_line(o: Observation) -> str:
+    fields = o.model_dump(exclude={"id", "collector", "at", "raw", "kind", "rtts_ms"},
+                          exclude_none=True)
+    body = ", ".join(f"{k}={v}" for k, v in fields.items() if v not in ([], {}, ""))
+    return f"[bold]{o.kind}[/bold] {body}"
+
+
+@cli.command(epilog=EXIT_CODES_HELP)
+@click.argument("addresses", nargs=-1, required=True)
+@json_option
+@set_option
+def ping(addresses: tuple[str, ...], json_dest: str | None, assignments: tuple[str, ...]) -> None:
+    """Ping addresses from this host (loss %, RTT, jitter), concurrently."""
+    import asyncio
+    import socket
+
+    from diag.collectors.ping import ping_many
+    from diag.errors import DiagError
+    from diag.settings import merge
+
+    settings = merge([_overrides(assignments)])
+    try:
+        results = asyncio.run(ping_many(list(addresses), settings, origin=socket.gethostname()))
+    except DiagError as exc:
+        click.echo(f"diag: {exc}", err=True)
+        sys.exit(EXIT_COLLECTOR_FAILED)
+    lines = []
+    for r in results:
+        rtt = (f"rtt min/median/mean/max {r.rtt_min_ms}/{r.rtt_median_ms}/{r.rtt_mean_ms}/"
+               f"{r.rtt_max_ms} ms, jitter {r.jitter_mean_delta_ms} ms" if r.received else "no reply")
+        lines.append(f"{r.target}: {r.sent} sent, {r.received} received, {r.loss_pct:.1f}% loss, {rtt}")
+    _finish_collector(list(results), True, json_dest, lines)
+
+
+@cli.command(epilog=EXIT_CODES_HELP)
+@click.argument("device_type")
+@click.argument("command")
+@click.argument("file", type=click.File("r", encoding="utf-8"), default="-")
+@json_option
+def parse(device_type: str, command: str, file: Any, json_dest: str | None) -> None:
+    """Parse output captured elsewhere (FILE, or stdin) into observations, e.g.
+
+    diag parse cisco_ios "show interfaces Serial0/0/0:0" pasted.txt
+    """
+    from datetime import UTC, datetime
+
+    from diag.collectors.cli.parsers import parse_command
+    from diag.errors import DiagError
+
+    text = file.read()
+    try:
+        found = parse_command(device_type, command, text, device="pasted", at=datetime.now(UTC))
+    except DiagError as exc:
+        click.echo(f"diag: {exc}", err=True)
+        sys.exit(EXIT_COLLECTOR_FAILED)
+    _finish_collector(list(found), True, json_dest or "-", [] if not json_dest else
+                      [_summary_line(o) for o in found])
+
+
+# --------------------------------------------------------------------------- inventory
 
 
 @cli.group()
@@ -168,10 +396,8 @@ def inventory() -> None:
 def inventory_validate(inventory: Path | None) -> None:
     """Report every problem in the inventory at once (file, entry, field)."""
     inv = _load(inventory)
-    click.echo(
-        f"ok: {len(inv.nms)} NMS, {len(inv.devices)} devices, {len(inv.circuits)} circuits "
-        f"in {len(inv.sources)} files"
-    )
+    click.echo(f"ok: {len(inv.nms)} NMS, {len(inv.devices)} devices, {len(inv.circuits)} circuits "
+               f"in {len(inv.sources)} files")
 
 
 @inventory.command("list")
@@ -183,14 +409,8 @@ def inventory_list(inventory: Path | None) -> None:
     inv = _load(inventory)
     t = Table("circuit", "customer", "service", "A end", "B end", "transport NEs", box=None)
     for c in sorted(inv.circuits.values(), key=lambda c: c.id):
-        t.add_row(
-            c.id,
-            c.customer,
-            f"{c.service.value} {c.bandwidth}",
-            c.a.site,
-            c.b.site,
-            str(len(c.transport)),
-        )
+        t.add_row(c.id, c.customer, f"{c.service.value} {c.bandwidth}", c.a.site, c.b.site,
+                  str(len(c.transport)))
     _console().print(t)
 
 
@@ -208,18 +428,11 @@ def inventory_show(circuit_id: str, inventory: Path | None) -> None:
     c = inv.circuits[circuit_id]
     path = build_path(c, inv)
     con = _console()
-    con.print(
-        f"[bold]{c.id}[/bold]  {c.customer}  {c.a.site} ⇄ {c.b.site}  {c.service.value} {c.bandwidth}"
-    )
+    con.print(f"[bold]{c.id}[/bold]  {c.customer}  {c.a.site} ⇄ {c.b.site}  "
+              f"{c.service.value} {c.bandwidth}")
     for i, el in enumerate(path.elements):
-        ports = " ".join(
-            p
-            for p in (
-                f"A-side {el.a_port}" if el.a_port else "",
-                f"B-side {el.b_port}" if el.b_port else "",
-            )
-            if p
-        )
+        ports = " ".join(p for p in (f"A-side {el.a_port}" if el.a_port else "",
+                                     f"B-side {el.b_port}" if el.b_port else "") if p)
         nms = f"  NE {el.ne_name!r} in {inv.devices[el.id].nms}" if el.ne_name else ""
         con.print(f"  {el.end.upper()[0]}  {el.label}  [dim]{el.owner}[/dim]  {ports}{nms}")
         if i < len(path.links):
@@ -231,9 +444,11 @@ def schema() -> None:
     """Print the JSON Schema of the findings document."""
     from importlib.resources import files
 
-    click.echo(
-        files("diag.schema").joinpath("findings.schema.json").read_text(encoding="utf-8"), nl=False
-    )
+    click.echo(files("diag.schema").joinpath("findings.schema.json").read_text(encoding="utf-8"),
+               nl=False)
+
+
+# --------------------------------------------------------------------------- lab
 
 
 @cli.group()
@@ -241,14 +456,14 @@ def lab() -> None:
     """Run the built-in lab network (SNMP NMS, SSH routers, serial consoles on loopback)."""
 
 
-@lab.command("up")
-@click.option(
-    "--scenario",
-    "scenarios",
-    multiple=True,
+scenario_option = click.option(
+    "--scenario", "scenarios", multiple=True,
     type=click.Path(path_type=Path, exists=True, file_okay=False),
-    help="Scenario folder to serve (repeatable; default: all shipped).",
-)
+    help="Scenario folder to serve (repeatable; default: all shipped).")
+
+
+@lab.command("up")
+@scenario_option
 @inventory_option
 def lab_up(scenarios: tuple[Path, ...], inventory: Path | None) -> None:
     """Start the lab in the background."""
@@ -292,21 +507,11 @@ def _print_status(info: dict[str, Any]) -> None:
 
 
 @cli.command(epilog=EXIT_CODES_HELP)
-@click.option(
-    "--json",
-    "json_dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    help="Folder that receives one findings document per lab circuit.",
-)
-@click.option(
-    "--scenario",
-    "scenarios",
-    multiple=True,
-    type=click.Path(path_type=Path, exists=True, file_okay=False),
-    help="Scenario folder (repeatable; default: all shipped).",
-)
+@click.option("--json", "json_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Folder that receives one findings document per lab circuit.")
+@scenario_option
 def demo(json_dir: Path | None, scenarios: tuple[Path, ...]) -> None:
-    """Start the lab in-process, diagnose each of its circuits, stop it."""
+    """Start the lab in-process, diagnose all its circuits at once, show each, stop it."""
     import tempfile
 
     from diag.errors import DiagError
@@ -314,7 +519,7 @@ def demo(json_dir: Path | None, scenarios: tuple[Path, ...]) -> None:
     from diag.lab.network import LabNetwork, LabThread
     from diag.output.files import write_atomic
     from diag.output.terminal import render
-    from diag.runner import diagnose
+    from diag.runner import diagnose_many
 
     con = _console()
     mismatches = []
@@ -326,32 +531,25 @@ def demo(json_dir: Path | None, scenarios: tuple[Path, ...]) -> None:
         except DiagError as exc:
             _fail(exc)
         try:
-            con.print(
-                f"[bold]diag demo[/bold]: lab up with {len(served)} services "
-                f"({', '.join(sorted({s.kind for s in served}))}) on loopback\n"
-            )
-            for scn in scns:
-                for cid, expect in scn.expect.items():
-                    con.rule(f"{scn.name}: {scn.description}")
-                    doc = diagnose(inv, cid, operator="demo")
-                    render(doc, con)
-                    if json_dir:
-                        write_atomic(json_dir / f"{cid}.json", doc.to_json())
-                    got = doc.verdict
-                    ok = (
-                        got.status == expect.status
-                        and got.segment == expect.segment
-                        and (expect.owner == got.owner)
-                    )
-                    if not ok:
-                        mismatches.append(
-                            f"{cid}: expected {expect.status} "
-                            f"{expect.segment} {expect.owner}, got {got.status} "
-                            f"{got.segment} {got.owner}"
-                        )
-                    con.print()
-                    if doc.run.interrupted:
-                        raise KeyboardInterrupt
+            con.print(f"[bold]diag demo[/bold]: lab up with {len(served)} services "
+                      f"({', '.join(sorted({s.kind for s in served}))}) on loopback; "
+                      "diagnosing every circuit at once\n")
+            expects = [(scn, cid, e) for scn in scns for cid, e in scn.expect.items()]
+            results = diagnose_many(inv, [cid for _, cid, _ in expects], operator="demo")
+            for (scn, cid, expect), dx in zip(expects, results, strict=True):
+                doc = dx.document
+                con.rule(f"{scn.name}: {scn.description}")
+                render(doc, con)
+                if json_dir:
+                    write_atomic(json_dir / f"{cid}.json", doc.to_json())
+                got = doc.verdict
+                if (got.status, got.segment, got.owner) != (expect.status, expect.segment,
+                                                            expect.owner):
+                    mismatches.append(f"{cid}: expected {expect.status} {expect.segment} "
+                                      f"{expect.owner}, got {got.status} {got.segment} {got.owner}")
+                con.print()
+                if doc.run.interrupted:
+                    raise KeyboardInterrupt
         except KeyboardInterrupt:
             con.print("interrupted", style="bold yellow")
             sys.exit(EXIT_INTERRUPTED)

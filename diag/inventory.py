@@ -61,6 +61,8 @@ class _Loaded:
     devices: dict[str, tuple[Device, _Where]] = field(default_factory=dict)
     circuits: dict[str, tuple[Circuit, _Where]] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
+    settings_default: dict[str, Any] = field(default_factory=dict)
+    settings_groups: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def _loc(loc: Iterable[int | str]) -> str:
@@ -109,10 +111,13 @@ def _read(path: Path, acc: _Loaded, seen: set[Path], shown: str) -> None:
         acc.problems.append(f"{shown}: the top level must be a mapping with nms/devices/circuits")
         return
     for key in doc:
-        if key not in (*SECTIONS, "include"):
+        if key not in (*SECTIONS, "include", "settings"):
             acc.problems.append(
-                f"{shown}: unknown top-level key {key!r} (expected nms, devices, circuits, include)"
+                f"{shown}: unknown top-level key {key!r} (expected nms, devices, circuits, "
+                "settings, include)"
             )
+    if "settings" in doc:
+        _read_settings(doc["settings"], shown, acc)
     for pattern in doc.get("include") or []:
         matches = sorted(
             Path(m) for m in glob.glob(os.path.join(path.parent, str(pattern)), recursive=True)
@@ -148,6 +153,35 @@ def _read(path: Path, acc: _Loaded, seen: set[Path], shown: str) -> None:
                 )
                 continue
             table[str(key)] = (obj, where)
+
+
+def _read_settings(raw: Any, shown: str, acc: _Loaded) -> None:
+    """`settings: {default: {...}, groups: {<group>: {...}}}`, each checked against the defaults."""
+    from diag.errors import InventoryError as _Err
+    from diag.settings import merge
+
+    if not isinstance(raw, dict) or set(raw) - {"default", "groups"}:
+        acc.problems.append(f"{shown}: 'settings' holds 'default' and/or 'groups' mappings")
+        return
+    layers = [("default", raw.get("default") or {})]
+    groups = raw.get("groups") or {}
+    if not isinstance(groups, dict):
+        acc.problems.append(f"{shown}: settings.groups must map group names to settings")
+        groups = {}
+    layers += [(f"groups.{g}", v or {}) for g, v in groups.items()]
+    for where, layer in layers:
+        if not isinstance(layer, dict):
+            acc.problems.append(f"{shown}: settings.{where} must be a mapping")
+            continue
+        try:
+            merge([layer], where=f"{shown}: settings.{where}")
+        except _Err as exc:
+            acc.problems.extend(exc.problems)
+            continue
+        if where == "default":
+            acc.settings_default.update(layer)
+        else:
+            acc.settings_groups.setdefault(where.removeprefix("groups."), {}).update(layer)
 
 
 def _show(path: Path) -> str:
@@ -261,5 +295,7 @@ def load_inventory(path: Path | str | None = None) -> Inventory:
         nms={k: v[0] for k, v in acc.nms.items()},
         devices={k: v[0] for k, v in acc.devices.items()},
         circuits={k: v[0] for k, v in acc.circuits.items()},
+        settings_default=acc.settings_default,
+        settings_groups=acc.settings_groups,
         sources=tuple(acc.files),
     )

@@ -6,7 +6,7 @@ Precedence (last wins): built-in defaults < inventory `settings.default` < inven
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -23,7 +23,7 @@ class CollectorSettings(BaseModel):
     command_timeout_s: float = Field(30.0, gt=0, description="one command's output")
     console_baudrate: int = Field(9600, description="serial console speed")
     console_probes: int = Field(5, ge=0, description="prompt round trips measured on the console")
-    cli_threads: int = Field(8, ge=1, le=64, description="blocking sessions (netmiko) at once")
+    cli_threads: int = Field(16, ge=1, le=64, description="blocking sessions (netmiko) at once")
     # CRC growth (two samples of the counter; counters are never cleared unless asked)
     crc_sample_interval_s: float = Field(30.0, ge=0, description="time between the two CRC samples")
     clear_counters: bool = Field(False, description="clear counters before sampling (asks the device)")
@@ -35,6 +35,11 @@ class CollectorSettings(BaseModel):
     ping_df: bool = Field(False, description="set the don't-fragment bit")
     ping_pattern: str | None = Field(None, description="payload pattern, hex (e.g. ff00)")
     ping_engine: str = Field("auto", description="auto | fping | iputils | icmplib")
+    host_ping: bool = Field(True, description="ping the circuit's WAN addresses from this host")
+    console: Literal["fallback", "always", "never"] = Field(
+        "fallback", description="read routers over the console: when SSH fails, always, or never"
+    )
+    router_ping: bool = Field(True, description="ping the far-end WAN address from each router")
 
 
 def settings_help() -> str:
@@ -55,6 +60,17 @@ def merge(layers: list[dict[str, Any]], where: str = "settings") -> CollectorSet
     except ValidationError as exc:
         problems = [f"{where}: '{'.'.join(str(x) for x in e['loc'])}': {e['msg']}" for e in exc.errors()]
         raise InventoryError(problems, source=where) from exc
+
+
+def for_circuit(default: dict[str, Any], groups: dict[str, dict[str, Any]], group: str | None,
+                run: dict[str, Any] | None = None) -> CollectorSettings:
+    """Defaults < inventory settings.default < settings.groups.<group> < per-run overrides."""
+    layers = [default]
+    if group and group in groups:
+        layers.append(groups[group])
+    if run:
+        layers.append(run)
+    return merge(layers, where="settings (inventory and --set)")
 
 
 def parse_assignments(pairs: tuple[str, ...] | list[str]) -> dict[str, str]:

@@ -53,6 +53,8 @@ class LabNetwork:
 
     def plan(self) -> list[tuple[Served, Any]]:
         """Build (not start) every service the scenarios need."""
+        from diag.lab.imap import ImapOptions
+        from diag.lab.imap import ImapOptions
         from diag.lab.nms_agent import NmsAgent
         from diag.lab.routers.clock import LabClock
         from diag.lab.routers.console import ConsoleServer
@@ -93,14 +95,20 @@ class LabNetwork:
                     f"lab: NMS {nms_name} is at {nms.address}; the lab serves only "
                     "loopback addresses (127.0.0.1)"
                 )
-            out.append(
-                (
-                    Served("nms", nms_name, f"udp/{nms.address}:{nms.port}"),
-                    NmsAgent(
-                        nms_name, nms.address, nms.port, alarms[nms_name], ports.get(nms_name, {})
-                    ),
-                )
+            imap = None
+            if nms.driver == "huawei-imap" and nms.trap_listen:
+                # answers an alarm query with traps to its registered northbound trap targets
+                imap = ImapOptions(trap_targets=[nms.trap_listen])
+            agent = NmsAgent(
+                nms_name,
+                nms.address,
+                nms.port,
+                alarms[nms_name],
+                ports.get(nms_name, {}),
+                imap=imap,
             )
+            where = f"udp/{nms.address}:{nms.port} ({nms.driver})"
+            out.append((Served("nms", nms_name, where), agent))
         for scn in self.scenarios:
             for name, state in scn.state.routers.items():
                 dev = inv.devices[name]

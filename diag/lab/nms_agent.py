@@ -10,6 +10,9 @@ rebuilt whenever the alarms change (`set_alarms`).  What it serves:
   the default alarm list (alarmListName "")
 - ITU-ALARM-MIB: ituAlarmTable (perceived severity, event type, probable cause per model
   row), ituAlarmActiveTable, ituAlarmActiveStatsTable
+- SNMP-FRAMEWORK-MIB snmpEngineID (v3 trap receivers need the sender's engine ID)
+- with `imap=ImapOptions(...)`: the Huawei iMAP northbound (diag.lab.imap) — SET on
+  iMAPNorthboundAlarmQuery answered by QueryBegin / Query / QueryEnd traps, heartbeats
 
 Index encodings (RFC 2578 §7.7; no IMPLIED anywhere in these MIBs):
   alarmActiveEntry  .<len(listName)=0>.<11>.<DateAndTime octets x11>.<alarmActiveIndex>
@@ -47,6 +50,7 @@ from pysnmp.proto.rfc1902 import (
     Unsigned32,
 )
 from pysnmp.proto.rfc1905 import endOfMibView, noSuchInstance, noSuchObject
+from pysnmp.smi import error as smi_error
 from pysnmp.smi.instrum import AbstractMibInstrumController
 
 from diag.collectors.alarms.normalize import (
@@ -58,6 +62,7 @@ from diag.collectors.alarms.normalize import (
 from diag.collectors.snmp.client import encode_date_and_time
 from diag.credentials import LAB_SECRETS
 from diag.errors import LabError, LabPortInUse
+from diag.lab.imap import IMAP_NORTHBOUND, ActiveAlarm, ImapNorthbound, ImapOptions
 from diag.lab.ne_state import NeAlarm
 
 Oid = tuple[int, ...]
@@ -71,6 +76,7 @@ SYS_DESCR: Oid = (1, 3, 6, 1, 2, 1, 1, 1)  # sysDescr
 SYS_OBJECT_ID: Oid = (1, 3, 6, 1, 2, 1, 1, 2)  # sysObjectID
 SYS_UPTIME: Oid = (1, 3, 6, 1, 2, 1, 1, 3)  # sysUpTime
 SYS_NAME: Oid = (1, 3, 6, 1, 2, 1, 1, 5)  # sysName
+SNMP_ENGINE_ID: Oid = (1, 3, 6, 1, 6, 3, 10, 2, 1, 1)  # SNMP-FRAMEWORK-MIB snmpEngineID
 # pysnmp's enterprise (20408): the lab agent is a pysnmp agent.
 LAB_SYS_OBJECT_ID: Oid = (1, 3, 6, 1, 4, 1, 20408, 1, 1)
 
@@ -195,6 +201,26 @@ class _SnapshotInstrum(AbstractMibInstrumController):  # type: ignore[misc]
             out.append((ObjectName(oid), value))
         return out
 
+    def write_variables(self, *var_binds: Any, **ctx: Any) -> list[tuple[ObjectName, Any]]:
+        # Only the iMAP northbound's scalars are writable; the SetCommandResponder that calls
+        # this is registered only when the agent has one.
+        imap = self._agent.imap
+        bound = [(tuple(name), value) for name, value in var_binds]
+        for i, (oid, value) in enumerate(bound):
+            ac = ctx.get("acFun")
+            if ac is not None:
+                ctx["idx"] = i
+                if ac("write", (ObjectName(oid), value), **ctx):
+                    raise smi_error.NoAccessError(name=ObjectName(oid), idx=i)  # not in view
+            if imap is None:
+                raise smi_error.NotWritableError(name=ObjectName(oid), idx=i)
+        assert imap is not None
+        engine = ctx["snmpEngine"]
+        # Who asked, and how: the traps answering a query go back with the same security.
+        request = engine.observer.get_execution_context("rfc3412.receiveMessage:request")
+        imap.write(bound, dict(request))
+        return [(ObjectName(oid), value) for oid, value in bound]
+
 
 @dataclass(frozen=True)
 class _Active:
@@ -217,10 +243,13 @@ class NmsAgent:
         port: int,
         alarms: Mapping[str, Sequence[NeAlarm]],
         ne_ports: Mapping[str, Sequence[str]],
+        imap: ImapOptions | None = None,
     ) -> None:
         self.name = name
         self.host = host
         self.port = port
+        # The Huawei iMAP northbound, when this lab NMS speaks it (diag.lab.imap).
+        self.imap = ImapNorthbound(name, imap) if imap is not None else None
         self._engine: SnmpEngine | None = None
         self._sock: socket.socket | None = None
         self._responders: list[cmdrsp.CommandResponderBase] = []
@@ -292,7 +321,12 @@ class NmsAgent:
         config.add_transport(engine, udp.DOMAIN_NAME, transport)
 
         config.add_v1_system(engine, _V2C_SECURITY_NAME, LAB_SECRETS["nms-community"])
-        config.add_vacm_user(engine, 2, _V2C_SECURITY_NAME, "noAuthNoPriv", (1, 3, 6, 1))
+        # With iMAP: the query/heartbeat scalars are writable and the traps need a notify view.
+        write: Oid = IMAP_NORTHBOUND if self.imap is not None else ()
+        notify: Oid = (1, 3, 6, 1) if self.imap is not None else ()
+        config.add_vacm_user(
+            engine, 2, _V2C_SECURITY_NAME, "noAuthNoPriv", (1, 3, 6, 1), write, notify
+        )
         config.add_v3_user(
             engine,
             V3_USER,
@@ -301,7 +335,7 @@ class NmsAgent:
             config.USM_PRIV_CFB128_AES,
             LAB_SECRETS["nms-priv-key"],
         )
-        config.add_vacm_user(engine, 3, V3_USER, "authPriv", (1, 3, 6, 1))
+        config.add_vacm_user(engine, 3, V3_USER, "authPriv", (1, 3, 6, 1), write, notify)
 
         snmp_context = context.SnmpContext(engine)
         snmp_context.unregister_context_name(b"")
@@ -311,8 +345,12 @@ class NmsAgent:
             cmdrsp.NextCommandResponder(engine, snmp_context),
             cmdrsp.BulkCommandResponder(engine, snmp_context),
         ]
+        if self.imap is not None:
+            self._responders.append(cmdrsp.SetCommandResponder(engine, snmp_context))
         self._engine, self._sock = engine, sock
         self._rebuild()
+        if self.imap is not None:
+            self.imap.attach(engine, self._imap_alarms, self._uptime, _V2C_SECURITY_NAME, V3_USER)
 
     async def stop(self) -> None:
         """Stop answering and release the UDP port (it can be bound again on return)."""
@@ -320,6 +358,8 @@ class NmsAgent:
         self._engine = self._sock = None
         if engine is None:
             return
+        if self.imap is not None:
+            await self.imap.detach()
         for responder in self._responders:
             responder.close(engine)
         self._responders = []
@@ -336,6 +376,12 @@ class NmsAgent:
 
     def _uptime(self) -> int:
         return int((time.monotonic() - self._started) * 100)
+
+    def _imap_alarms(self) -> list[ActiveAlarm]:
+        # The ALARM-MIB active index doubles as the iMAP serial number (AlarmCSN).
+        return [
+            ActiveAlarm(a.index, a.ne, a.alarm, self._entities[(a.ne, None)]) for a in self._active
+        ]
 
     def _entity(self, ne: str, port: str | None) -> int:
         key = (ne, port)
@@ -393,6 +439,14 @@ class NmsAgent:
         snap.scalar(SYS_OBJECT_ID, ObjectName(LAB_SYS_OBJECT_ID))
         snap.scalar(SYS_UPTIME, _Dynamic(lambda: TimeTicks(self._uptime())))
         snap.scalar(SYS_NAME, OctetString(self.name))
+        if self._engine is not None:
+            (engine_id,) = self._engine.get_mib_builder().import_symbols(
+                "__SNMP-FRAMEWORK-MIB", "snmpEngineID"
+            )
+            snap.scalar(SNMP_ENGINE_ID, OctetString(bytes(engine_id.syntax)))
+        if self.imap is not None:
+            for oid, read in self.imap.scalars().items():
+                snap.scalar(oid, _Dynamic(read))
 
     def _entity_table(self, snap: _Snapshot) -> None:
         positions: dict[str, int] = {}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -294,4 +294,6 @@ class Inventory(Strict):
     nms: dict[str, Nms]
     devices: dict[str, Device]
     circuits: dict[str, Circuit]
+    settings_default: dict[str, Any] = Field(default_factory=dict)
+    settings_groups: dict[str, dict[str, Any]] = Field(default_factory=dict)
     sources: tuple[str, ...] = ()

@@ -283,3 +283,15 @@ class CollectorRun(BaseModel):
     error: str | None = None
     started: datetime
     duration_s: float
+
+
+class ObservationsDocument(BaseModel):
+    """What the single-collector commands (`diag alarms|router|ping|parse --json`) print."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    schema_version: Literal["1.0"] = "1.0"
+    ok: bool = True
+    error: str | None = None
+    partial: bool = False
+    observations: list[Observation]

@@ -45,8 +45,8 @@ def test_registry_has_alarm_mib() -> None:
 
 
 def test_driver_for_unknown_driver_name(nms_entry: MakeNms, v2c_settings: SnmpSettings) -> None:
-    nms = nms_entry(161, v2c_settings).model_copy(update={"driver": "huawei-imap"})
-    with pytest.raises(CollectorError, match="no driver 'huawei-imap'"):
+    nms = nms_entry(161, v2c_settings).model_copy(update={"driver": "zte-nbi"})
+    with pytest.raises(CollectorError, match="no driver 'zte-nbi'"):
         driver_for(nms)
 
 

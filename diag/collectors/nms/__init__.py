@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import ClassVar, Protocol
 
 from diag.collectors.nms.alarm_mib import AlarmMibDriver
+from diag.collectors.nms.huawei_imap import HuaweiImapDriver
 from diag.collectors.snmp.client import SnmpClient
 from diag.errors import CollectorError
 from diag.model.inventory import Nms
@@ -12,9 +13,19 @@ from diag.model.observations import AlarmObservation
 
 
 class NmsDriver(Protocol):
-    """Reads the active alarms an NMS holds, as observations (one driver per northbound)."""
+    """Reads the active alarms an NMS holds, as observations (one driver per northbound).
+
+    `last_result_partial` / `last_result_note` describe the last `collect`: a driver whose answer
+    can be incomplete (huawei-imap: no QueryEnd in time) sets them; others always say False/None.
+    """
 
     name: ClassVar[str]
+
+    @property
+    def last_result_partial(self) -> bool: ...
+
+    @property
+    def last_result_note(self) -> str | None: ...
 
     async def collect(
         self, client: SnmpClient, nms: Nms, ne_names: set[str] | None
@@ -23,6 +34,7 @@ class NmsDriver(Protocol):
 
 DRIVERS: dict[str, type[NmsDriver]] = {
     AlarmMibDriver.name: AlarmMibDriver,
+    HuaweiImapDriver.name: HuaweiImapDriver,
 }
 
 
@@ -35,4 +47,20 @@ def driver_for(nms: Nms) -> NmsDriver:
         raise CollectorError(f"NMS {nms.name}: no driver {nms.driver!r} (known: {known})") from None
 
 
-__all__ = ["DRIVERS", "AlarmMibDriver", "NmsDriver", "driver_for"]
+async def collect_with_status(
+    client: SnmpClient, nms: Nms, ne_names: set[str] | None
+) -> tuple[list[AlarmObservation], bool, str | None]:
+    """(alarms, partial, note) from the NMS's driver; partial means the list may be incomplete."""
+    driver = driver_for(nms)
+    alarms = await driver.collect(client, nms, ne_names)
+    return alarms, driver.last_result_partial, driver.last_result_note
+
+
+__all__ = [
+    "DRIVERS",
+    "AlarmMibDriver",
+    "HuaweiImapDriver",
+    "NmsDriver",
+    "collect_with_status",
+    "driver_for",
+]

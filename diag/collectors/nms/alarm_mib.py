@@ -146,6 +146,15 @@ class AlarmMibDriver:
 
     name: ClassVar[str] = "alarm-mib"
 
+    @property
+    def last_result_partial(self) -> bool:
+        """A walk of the active table is complete or fails: never partial."""
+        return False
+
+    @property
+    def last_result_note(self) -> str | None:
+        return None
+
     async def collect(
         self, client: SnmpClient, nms: Nms, ne_names: set[str] | None
     ) -> list[AlarmObservation]:

@@ -1,0 +1,5 @@
+"""Router CLI access (SSH / serial console): what to run on a router and how to read the output.
+
+`diag.collectors.cli.parsers` holds the vendor command sets and output parsers, keyed by netmiko
+`device_type`; the transports that run the commands live beside it.
+"""

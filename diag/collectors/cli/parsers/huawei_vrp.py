@@ -1,0 +1,343 @@
+"""Huawei VRP routers (AR series, VRP V200R): command set and output parsers.
+
+Reads `display interface`, `display controller e1`, `display cpu-usage`, `display logbuffer` and
+`ping`.  VRP has no CPU history graph, and `display interface` already carries the serial cable
+and clocking, so those two commands of the set are None.
+"""
+
+from __future__ import annotations
+
+import re
+
+from diag.collectors.cli.parsers import (
+    CommandForm,
+    CommandSet,
+    Ctx,
+    LogCategory,
+    Vendor,
+    first_line,
+    fnum,
+    lower,
+    num,
+    run_template,
+)
+from diag.errors import CollectorError
+from diag.model.observations import (
+    CpuObservation,
+    E1ControllerObservation,
+    InterfaceObservation,
+    LogEvent,
+    LogObservation,
+    Observation,
+    PingObservation,
+)
+
+LEADS = ("DCD", "DSR", "DTR", "RTS", "CTS")
+_SERIAL = re.compile(
+    r"^s(?:e(?:r(?:i(?:a(?:l)?)?)?)?)?\s*(\d+(?:/\d+)*)(?::(\d+))?$", re.IGNORECASE
+)
+_HEX = re.compile(r"^(?:0x)?([0-9a-fA-F]{1,8})$")
+
+
+# --- command set -------------------------------------------------------------------------------
+
+
+def ping_command(
+    target: str, count: int, size: int, timeout_s: float, df: bool, pattern: str | None
+) -> str:
+    """`ping -c N -s N -t MS [-f] [-p HEX] <ip>`: -s is the ICMP payload, -t is in ms."""
+    timeout_ms = round(timeout_s * 1000)
+    if count < 1 or not 20 <= size <= 9600 or not 0 <= timeout_ms <= 65535:
+        raise CollectorError(
+            f"VRP ping: count must be >= 1, payload 20..9600 bytes and timeout 0..65.535 s "
+            f"(got count {count}, size {size}, timeout {timeout_s} s); change ping_count / "
+            "ping_size / ping_timeout_s in the settings"
+        )
+    parts = ["ping", "-c", str(count), "-s", str(size), "-t", str(timeout_ms)]
+    if df:
+        parts.append("-f")
+    if pattern is not None:
+        m = _HEX.match(pattern)
+        if m is None:
+            raise CollectorError(
+                f"VRP ping pattern must be 1-8 hex digits (e.g. ff00), got {pattern!r}; "
+                "fix ping_pattern in the settings"
+            )
+        parts += ["-p", m.group(1).lower()]
+    parts.append(target)
+    return " ".join(parts)
+
+
+def commands_for(wan_interface: str) -> CommandSet:
+    name = wan_interface.strip()
+    m = _SERIAL.match(name)
+    controller = f"display controller e1 {m.group(1)}" if m and m.group(2) is not None else None
+    return CommandSet(
+        interface=f"display interface {name}",
+        controller=controller,
+        serial=None,
+        cpu="display cpu-usage",
+        cpu_history=None,
+        log="display logbuffer",
+        ping_builder=ping_command,
+    )
+
+
+# --- display interface -------------------------------------------------------------------------
+
+DISPLAY_INTERFACE = "cli:display interface"
+# VRP writes the cable standard without its dot (V35); IOS and the inventory write V.35.
+_CABLE_STANDARDS = {"V35": "V.35", "V24": "V.24", "V11": "V.11", "X21": "X.21", "V36": "V.36"}
+
+
+def parse_interfaces(ctx: Ctx) -> list[Observation]:
+    out: list[Observation] = []
+    for i, rec in enumerate(run_template("huawei_vrp_display_interface", ctx.text), 1):
+        link = rec["LINK_STATUS"].strip().lower()
+        proto = rec["PROTOCOL_STATUS"].strip().lower()
+        leads = {k: rec[k].lower() == "up" for k in LEADS if rec[k]}
+        cable = clocking = None
+        if rec["ROLE"]:
+            std = rec["CABLE_TYPE"].upper()
+            cable = f"{_CABLE_STANDARDS.get(std, std)} {rec['ROLE']} cable"
+            clocking = f"Clock mode is {rec['CLOCK_MODE']}"
+            if rec["BAUDRATE"]:
+                clocking += f", {rec['BAUD_WORD']} is {rec['BAUDRATE']} bps"
+        crc = num(rec["CRC"])
+        out.append(
+            InterfaceObservation(
+                **ctx.meta("interface", i),
+                device=ctx.device,
+                interface=rec["INTERFACE"],
+                source=DISPLAY_INTERFACE,
+                admin_up="administratively" not in link,
+                line_up=link.startswith("up"),
+                protocol_up=proto.startswith("up"),
+                looped="loop" in proto,
+                input_packets=num(rec["INPUT_PACKETS"]),
+                output_packets=num(rec["OUTPUT_PACKETS"]),
+                input_errors=num(rec["INPUT_ERRORS"]),
+                crc=crc,
+                crc_source=DISPLAY_INTERFACE if crc is not None else None,
+                frame=num(rec["FRAME"]),
+                overrun=num(rec["OVERRUN"]),
+                ignored=num(rec["IGNORED"]),
+                aborts=num(rec["ABORTS"]),
+                output_errors=num(rec["OUTPUT_ERRORS"]),
+                last_clearing=rec["LAST_CLEARING"] or None,
+                v35_leads=leads or None,
+                cable=cable,
+                clocking=clocking,
+                raw=ctx.raw,
+            )
+        )
+    return out
+
+
+# --- display controller e1 ---------------------------------------------------------------------
+
+_ALARM_WORDS = {
+    "loss-of-signal": "LOS",
+    "los": "LOS",
+    "loss-of-frame": "LOF",
+    "lof": "LOF",
+    "lfa": "LOF",
+    "alarm-indication-signal": "AIS",
+    "ais": "AIS",
+    "remote-alarm-indication": "RAI",
+    "rai": "RAI",
+    "rdi": "RAI",
+    "loss-of-multiframe": "LOMF",
+    "lomf": "LOMF",
+    "lmfa": "LOMF",
+}
+# Source clock "slave" recovers the line clock; "master" is the router's own oscillator.
+_CLOCK = {"slave": "line", "master": "internal"}
+
+
+def vrp_alarms(text: str) -> list[str]:
+    words = [w.strip() for w in re.split(r"[,;]", text) if w.strip()]
+    codes = [_ALARM_WORDS.get(w.lower(), w) for w in words if w.lower() not in ("none", "normal")]
+    return list(dict.fromkeys(codes))
+
+
+def parse_controller_e1(ctx: Ctx) -> list[Observation]:
+    out: list[Observation] = []
+    for i, rec in enumerate(run_template("huawei_vrp_display_controller_e1", ctx.text), 1):
+        clock = lower(rec["CLOCK_SOURCE"])
+        out.append(
+            E1ControllerObservation(
+                **ctx.meta("e1", i),
+                device=ctx.device,
+                controller=" ".join(rec["CONTROLLER"].split()),
+                source="cli:display controller e1",
+                status=lower(rec["STATUS"]),
+                alarms=vrp_alarms(rec["ALARMS"]),
+                framing=lower(rec["FRAMING"]),
+                linecode=lower(rec["LINECODE"]),
+                clock_source=_CLOCK.get(clock, clock) if clock else None,
+                line_code_violations=num(rec["LCV"]),
+                path_code_violations=num(rec["PCV"]),
+                errored_secs=num(rec["ERRORED_SECS"]),
+                severely_err_secs=num(rec["SEVERELY_ERR_SECS"]),
+                unavail_secs=num(rec["UNAVAIL_SECS"]),
+                slip_secs=num(rec["SLIP_SECS"]),
+                degraded_mins=num(rec["DEGRADED_MINS"]),
+                interval_s=num(rec["INTERVAL_S"]),
+                raw=ctx.raw,
+            )
+        )
+    return out
+
+
+# --- display cpu-usage -------------------------------------------------------------------------
+
+
+def parse_cpu(ctx: Ctx) -> list[Observation]:
+    recs = run_template("huawei_vrp_display_cpu_usage", ctx.text)
+    rec = recs[0] if recs else None
+    if rec is None or not (rec["FIVE_SEC"] or rec["USAGE"]):
+        raise ctx.error(first_line(ctx.text), "no 'CPU Usage' or 'CPU utilization' line")
+    five_sec, one_min, five_min = fnum(rec["FIVE_SEC"]), fnum(rec["ONE_MIN"]), fnum(rec["FIVE_MIN"])
+    if rec["FIVE_SEC"] == "":
+        # Releases without the three-figure line: "CPU Usage" covers the stat cycle (30 or 60 s).
+        cycle = int(rec["CYCLE_S"] or 60)
+        usage = fnum(rec["USAGE"])
+        if cycle <= 10:
+            five_sec = usage
+        elif cycle <= 120:
+            one_min = usage
+        else:
+            five_min = usage
+    return [
+        CpuObservation(
+            **ctx.meta("cpu"),
+            device=ctx.device,
+            source="cli:display cpu-usage",
+            five_sec=five_sec,
+            one_min=one_min,
+            five_min=five_min,
+            raw=ctx.raw,
+        )
+    ]
+
+
+# --- display logbuffer -------------------------------------------------------------------------
+
+_E1_ALARM = re.compile(r"\bC?E1\b.*\b(?:LOS|LOF|AIS|RAI|alarm)", re.IGNORECASE)
+_CPU_HIGH = re.compile(r"\bCPU\b.*\b(?:high|rising|exceed|overload|threshold)", re.IGNORECASE)
+_PHY = re.compile(r"change(?:d)?\s+(?:status|state)\s+to|has\s+turned\s+into", re.IGNORECASE)
+_RELEVANT = re.compile(r"\b(?:Serial|E1|MP-group|Controller)", re.IGNORECASE)
+
+
+def log_category(module: str, level: int, mnemonic: str, message: str) -> LogCategory | None:
+    """What a VRP log line says about the circuit, or None when it does not matter here."""
+    mod = module.upper()
+    if _CPU_HIGH.search(message) or "CPU" in mnemonic.upper():
+        return "cpu"
+    if "line protocol" in message.lower() or mnemonic.upper() in ("LINK_STATE", "LINKNO_STATE"):
+        return "protocol-flap"
+    if mod == "PHY" or (mod == "IFNET" and _PHY.search(message)):
+        return "line-flap"
+    if _E1_ALARM.search(message) or mod in ("E1", "CE1", "E1T1"):
+        return "controller"
+    if level <= 3 or _RELEVANT.search(message):
+        return "other"
+    return None
+
+
+def parse_logbuffer(ctx: Ctx) -> list[Observation]:
+    recs = run_template("huawei_vrp_display_logbuffer", ctx.text)
+    if not recs and not re.search(r"^\s*Logging\s+buffer", ctx.text, re.M | re.I):
+        raise ctx.error(first_line(ctx.text), "neither a logbuffer header nor a log message")
+    events = []
+    for rec in recs:
+        mod, level, mnem, msg = rec["MODULE"], int(rec["LEVEL"]), rec["MNEMONIC"], rec["MESSAGE"]
+        category = log_category(mod, level, mnem, msg)
+        if category is not None:
+            events.append(
+                LogEvent(at=rec["STAMP"], category=category, text=f"{mod}/{level}/{mnem}:{msg}")
+            )
+    return [
+        LogObservation(
+            **ctx.meta("log"), device=ctx.device, events=events, lines_read=len(recs), raw=ctx.raw
+        )
+    ]
+
+
+# --- ping --------------------------------------------------------------------------------------
+
+_TIME = re.compile(r"\btime\s*[=<]\s*(\d+(?:\.\d+)?)\s*ms", re.IGNORECASE)
+
+
+def _ping_args(args: str) -> tuple[float | None, bool, str | None]:
+    """Timeout (s), DF and pattern as typed: VRP's output echoes none of them."""
+    toks = args.split()
+    opts = {toks[i]: toks[i + 1] for i in range(len(toks) - 1) if toks[i] in ("-t", "-p")}
+    timeout = float(opts["-t"]) / 1000 if opts.get("-t", "").isdigit() else None
+    return timeout, "-f" in toks, opts.get("-p")
+
+
+def parse_ping(ctx: Ctx) -> list[Observation]:
+    recs = run_template("huawei_vrp_ping", ctx.text)
+    rec = recs[0] if recs else None
+    if rec is None or not rec["TARGET"]:
+        raise ctx.error(first_line(ctx.text), "no 'PING <address>: N data bytes' line")
+    rtts: list[float | None] = []
+    for probe in rec["PROBE"]:
+        m = _TIME.search(probe) if probe.lower().startswith("reply") else None
+        rtts.append(float(m.group(1)) if m else None)
+    sent = int(rec["TRANSMITTED"]) if rec["TRANSMITTED"] else len(rtts)
+    received = int(rec["RECEIVED"]) if rec["RECEIVED"] else sum(r is not None for r in rtts)
+    timeout_s, df, pattern = _ping_args(ctx.args)
+    return [
+        PingObservation(
+            **ctx.meta("ping"),
+            origin=ctx.device,
+            origin_kind="router",
+            target=rec["TARGET"],
+            engine="router-cli",
+            count=sent,
+            size=int(rec["SIZE"]),
+            timeout_s=timeout_s,
+            df=df,
+            pattern=pattern,
+            sent=sent,
+            received=received,
+            loss_pct=100.0 * (sent - received) / sent if sent else 100.0,
+            unreachables=sum("unreachable" in p.lower() for p in rec["PROBE"]),
+            rtt_min_ms=fnum(rec["RTT_MIN"]),
+            rtt_mean_ms=fnum(rec["RTT_AVG"]),
+            rtt_max_ms=fnum(rec["RTT_MAX"]),
+            rtts_ms=rtts,
+            raw=ctx.raw,
+        )
+    ]
+
+
+# --- command table -----------------------------------------------------------------------------
+
+VENDOR: Vendor = Vendor(
+    name="huawei",
+    title="Huawei VRP",
+    forms=(
+        CommandForm(
+            "display interface [<interface>]",
+            "dis[play] int[erface]",
+            parse_interfaces,
+            r"(?:[a-z][a-z-]*\s*\d[\d/:.]*)?",
+        ),
+        CommandForm(
+            "display controller e1 <slot/sub/port>",
+            "dis[play] cont[roller] e1",
+            parse_controller_e1,
+            r"\d[\d/]*",
+        ),
+        CommandForm("display cpu-usage", "dis[play] cpu[-usage]", parse_cpu),
+        CommandForm("display logbuffer", "dis[play] logb[uffer]", parse_logbuffer),
+        CommandForm(
+            "ping [-c N] [-s N] [-t MS] [-f] [-p HEX] <address>", "pi[ng]", parse_ping, r"\S.*"
+        ),
+    ),
+    commands_for=commands_for,
+)

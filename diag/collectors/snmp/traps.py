@@ -1,0 +1,349 @@
+"""An asyncio SNMP notification receiver (traps and informs, v1/v2c/v3) on pysnmp 7.
+
+Collectors that need an NMS to *push* to us (the Huawei iMAP active-alarm query answers with
+traps) start one for the duration of a collection:
+
+    async with TrapReceiver("0.0.0.0:16162", [nms.snmp], engine_ids=[nms_engine_id]) as rx:
+        trap = await rx.get(timeout=5.0)
+
+Why it looks like this (TESTING.md §2):
+- the socket is bound by us, without SO_REUSEADDR, so a port already held by another receiver
+  (a second diag run, snmptrapd) fails loudly instead of silently sharing the datagrams;
+- a v3 *trap* is authenticated with keys localised to the *sender's* engine ID (the sender is
+  authoritative), so the receiver must be told that engine ID up front; a v3 *inform* uses the
+  receiver's own engine ID, so the same user is also registered without one;
+- notifications that fail authentication are dropped by pysnmp without a callback, so
+  `rejected()` exposes the engine's counters (bad community, unknown user, wrong digest, ...)
+  to let a caller say *why* nothing arrived.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import socket
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from pysnmp.carrier.asyncio.dgram import udp, udp6
+from pysnmp.entity import config
+from pysnmp.entity.engine import SnmpEngine
+from pysnmp.entity.rfc3413 import ntfrcv
+from pysnmp.proto import rfc1905
+from pysnmp.proto.rfc1902 import OctetString
+
+from diag.collectors.snmp.client import (
+    AUTH_PROTOCOLS,
+    PRIV_PROTOCOLS,
+    Oid,
+    SnmpValue,
+    oid_str,
+    parse_oid,
+)
+from diag.credentials import resolve
+from diag.errors import CollectorError
+from diag.model.inventory import SnmpSettings, SnmpVersion
+
+SYS_UPTIME_0: Oid = (1, 3, 6, 1, 2, 1, 1, 3, 0)  # SNMPv2-MIB::sysUpTime.0
+SNMP_TRAP_OID_0: Oid = (1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0)  # SNMPv2-MIB::snmpTrapOID.0
+
+# Engine counters that grow when a notification is dropped before our callback sees it.
+# (usmStatsUnknownEngineIDs / NotInTimeWindows are left out: every v3 inform sender's engine
+# discovery bumps them, so they say nothing about a rejection.)
+_REJECT_COUNTERS = (
+    ("__SNMPv2-MIB", "snmpInBadCommunityNames"),
+    ("__SNMP-USER-BASED-SM-MIB", "usmStatsUnknownUserNames"),
+    ("__SNMP-USER-BASED-SM-MIB", "usmStatsWrongDigests"),
+    ("__SNMP-USER-BASED-SM-MIB", "usmStatsDecryptionErrors"),
+    ("__SNMP-USER-BASED-SM-MIB", "usmStatsUnsupportedSecLevels"),
+)
+_VERSIONS = {0: "v1", 1: "v2c", 3: "v3"}  # messageProcessingModel -> version
+
+
+def parse_listen(listen: str | tuple[str, int]) -> tuple[str, int]:
+    """'host:port' (IPv6 as '[::1]:162') or (host, port) -> (host, port)."""
+    if isinstance(listen, tuple):
+        return listen
+    text = listen.strip()
+    host, sep, port = text.rpartition(":")
+    if not sep or not host or not port.isdigit() or int(port) > 65535:
+        raise ValueError(f"{listen!r}: write the listen address as host:port, e.g. 0.0.0.0:16162")
+    return host.strip("[]"), int(port)
+
+
+@dataclass(frozen=True)
+class Trap:
+    """One received notification, with its varbinds in the order they arrived."""
+
+    received: datetime  # UTC
+    source: tuple[str, int]
+    version: str  # v1 | v2c | v3 (v1 traps arrive translated to v2 form by pysnmp)
+    security_name: str  # the community's security name, or the v3 user
+    inform: bool
+    varbinds: tuple[tuple[Oid, SnmpValue], ...]
+
+    @property
+    def trap_oid(self) -> Oid | None:
+        value = self.get(SNMP_TRAP_OID_0)
+        try:
+            return tuple(value) if value is not None else None
+        except TypeError:
+            return None
+
+    @property
+    def uptime(self) -> int | None:
+        value = self.get(SYS_UPTIME_0)
+        try:
+            return int(value) if value is not None else None
+        except (TypeError, ValueError):
+            return None
+
+    def get(self, oid: str | Sequence[int]) -> SnmpValue | None:
+        """The value of the first varbind named exactly `oid`, or None."""
+        wanted = parse_oid(oid)
+        for name, value in self.varbinds:
+            if name == wanted:
+                return value
+        return None
+
+    def under(self, prefix: Sequence[int]) -> dict[Oid, SnmpValue]:
+        """Varbinds whose OID starts with prefix (later duplicates win)."""
+        n = len(prefix)
+        p = tuple(prefix)
+        return {name: value for name, value in self.varbinds if name[:n] == p}
+
+    @property
+    def raw(self) -> dict[str, str]:
+        """OID -> value as printed, the evidence kept in observations."""
+        return {oid_str(name): value.prettyPrint() for name, value in self.varbinds}
+
+
+@dataclass
+class _Credentials:
+    communities: list[str] = field(default_factory=list)
+    users: list[SnmpSettings] = field(default_factory=list)
+
+
+class TrapReceiver:
+    """Receives SNMP traps and informs on one UDP address, on the caller's running loop.
+
+    credentials: the SNMP settings whose community (v2c, also accepted for v1) or v3 user
+    (authPriv) the senders use.  engine_ids: the senders' snmpEngineIDs, needed for v3 traps
+    (not informs); more can be added with `add_engine_id` while running.  Received traps
+    queue up for `get()`.  Port 0 picks a free port: read `.port` after start().
+    """
+
+    def __init__(
+        self,
+        listen: str | tuple[str, int],
+        credentials: Iterable[SnmpSettings],
+        engine_ids: Iterable[bytes] = (),
+        label: str = "",
+        max_queue: int = 100_000,
+    ) -> None:
+        self.host, self.port = parse_listen(listen)
+        self.label = label or "trap receiver"
+        self._creds = _Credentials()
+        for s in credentials:
+            if s.version is SnmpVersion.v2c:
+                assert s.community is not None  # enforced by SnmpSettings
+                self._creds.communities.append(resolve(s.community).reveal())
+            else:
+                self._creds.users.append(s)
+        self._engine_ids: list[bytes] = list(dict.fromkeys(engine_ids))
+        self._engine: SnmpEngine | None = None
+        self._receiver: ntfrcv.NotificationReceiver | None = None
+        self._sock: socket.socket | None = None
+        self._queue: asyncio.Queue[Trap] = asyncio.Queue(max_queue)
+        self.dropped = 0  # traps lost because the queue was full
+
+    # -- life cycle
+
+    @property
+    def running(self) -> bool:
+        return self._engine is not None
+
+    @property
+    def where(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"UDP {host}:{self.port}"
+
+    async def __aenter__(self) -> TrapReceiver:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    def _bind(self) -> socket.socket:
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        try:
+            sock = socket.socket(family, socket.SOCK_DGRAM)
+        except OSError as exc:
+            raise CollectorError(f"{self.label}: cannot create a UDP socket: {exc}") from exc
+        try:
+            # No SO_REUSEADDR: on Linux it would let two receivers share (and split) the traps.
+            sock.bind((self.host, self.port))
+        except OSError as exc:
+            sock.close()
+            where = self.where
+            if exc.errno == errno.EADDRINUSE:
+                raise CollectorError(
+                    f"{self.label}: cannot receive traps on {where}: the port is already in use "
+                    "(another diag run, or a trap daemon such as snmptrapd, holds it). Stop "
+                    "that process, or change trap_listen in the inventory and register the new "
+                    "address as a trap target on the NMS."
+                ) from exc
+            if exc.errno == errno.EACCES:
+                raise CollectorError(
+                    f"{self.label}: no permission to listen on {where} (ports below 1024 need "
+                    "root or CAP_NET_BIND_SERVICE); use a port >= 1024 in trap_listen and "
+                    "register it as the trap target on the NMS."
+                ) from exc
+            if exc.errno == errno.EADDRNOTAVAIL:
+                raise CollectorError(
+                    f"{self.label}: {self.host} in trap_listen is not an address of this host; "
+                    "use one of its addresses or 0.0.0.0."
+                ) from exc
+            raise CollectorError(
+                f"{self.label}: cannot listen for traps on {where}: {exc.strerror or exc}"
+            ) from exc
+        sock.setblocking(False)
+        return sock
+
+    async def start(self) -> None:
+        """Bind the UDP port and start accepting notifications."""
+        if self._engine is not None:
+            return
+        sock = self._bind()
+        self.port = sock.getsockname()[1]
+        engine = SnmpEngine()
+        if sock.family == socket.AF_INET6:
+            config.add_transport(
+                engine, udp6.DOMAIN_NAME, udp6.Udp6AsyncioTransport().open_server_mode(sock=sock)
+            )
+        else:
+            config.add_transport(
+                engine, udp.DOMAIN_NAME, udp.UdpAsyncioTransport().open_server_mode(sock=sock)
+            )
+        for n, community in enumerate(self._creds.communities, start=1):
+            config.add_v1_system(engine, f"trap-community-{n}", community)
+        for s in self._creds.users:
+            self._add_user(engine, s, None)  # informs: we are authoritative
+            for engine_id in self._engine_ids:
+                self._add_user(engine, s, engine_id)
+        self._receiver = ntfrcv.NotificationReceiver(engine, self._on_notification)
+        self._engine, self._sock = engine, sock
+        # Let the endpoint be created before anyone sends to it.
+        await asyncio.sleep(0)
+
+    def _add_user(self, engine: SnmpEngine, s: SnmpSettings, engine_id: bytes | None) -> None:
+        assert s.user and s.auth_key and s.priv_key  # enforced by SnmpSettings
+        kwargs: dict[str, Any] = {}
+        if engine_id is not None:
+            kwargs["securityEngineId"] = OctetString(engine_id)
+        config.add_v3_user(
+            engine,
+            s.user,
+            AUTH_PROTOCOLS[s.auth_protocol],
+            resolve(s.auth_key).reveal(),
+            PRIV_PROTOCOLS[s.priv_protocol],
+            resolve(s.priv_key).reveal(),
+            **kwargs,
+        )
+
+    def add_engine_id(self, engine_id: bytes) -> None:
+        """Accept v3 traps from one more sender engine (no-op if known)."""
+        if engine_id in self._engine_ids:
+            return
+        self._engine_ids.append(engine_id)
+        if self._engine is not None:
+            for s in self._creds.users:
+                self._add_user(self._engine, s, engine_id)
+
+    async def stop(self) -> None:
+        """Stop receiving and release the port (it can be bound again on return)."""
+        engine, sock, receiver = self._engine, self._sock, self._receiver
+        self._engine = self._sock = self._receiver = None
+        if engine is None:
+            return
+        if receiver is not None:
+            receiver.close(engine)
+        engine.close_dispatcher()
+        # asyncio closes the socket from a call_soon callback; wait for it, then make sure.
+        for _ in range(100):
+            if sock is None or sock.fileno() == -1:
+                break
+            await asyncio.sleep(0)
+        if sock is not None and sock.fileno() != -1:
+            sock.close()
+
+    # -- receiving
+
+    def _on_notification(
+        self,
+        snmp_engine: SnmpEngine,
+        state_ref: Any,
+        ctx_engine_id: Any,
+        ctx_name: Any,
+        var_binds: Any,
+        cb_ctx: Any,
+    ) -> None:
+        # Runs inside pysnmp's message processing, so the request's execution context is set.
+        source: tuple[str, int] = ("", 0)
+        try:
+            _, addr = snmp_engine.message_dispatcher.get_transport_info(state_ref)
+            source = (str(addr[0]), int(addr[1]))
+        except Exception:  # transport info is best effort: the trap itself is what matters
+            pass
+        exec_ctx = snmp_engine.observer.get_execution_context("rfc3412.receiveMessage:request")
+        mp_model = int(exec_ctx.get("messageProcessingModel", 1))
+        pdu = exec_ctx.get("pdu")
+        inform = pdu is not None and pdu.tagSet == rfc1905.InformRequestPDU.tagSet
+        security_name = exec_ctx.get("securityName")
+        trap = Trap(
+            received=datetime.now(UTC),
+            source=source,
+            version=_VERSIONS.get(mp_model, str(mp_model)),
+            security_name=str(security_name) if security_name is not None else "",
+            inform=inform,
+            varbinds=tuple((tuple(name), value) for name, value in var_binds),
+        )
+        try:
+            self._queue.put_nowait(trap)
+        except asyncio.QueueFull:
+            self.dropped += 1
+
+    async def get(self, timeout: float | None = None) -> Trap:
+        """The next notification; raises TimeoutError when none arrives within timeout."""
+        if timeout is None:
+            return await self._queue.get()
+        return await asyncio.wait_for(self._queue.get(), max(timeout, 0.0))
+
+    def get_nowait(self) -> Trap | None:
+        """The next queued notification, or None."""
+        try:
+            return self._queue.get_nowait()
+        except asyncio.QueueEmpty:
+            return None
+
+    def rejected(self) -> dict[str, int]:
+        """Notifications dropped by authentication so far, per engine counter (non-zero only)."""
+        if self._engine is None:
+            return {}
+        builder = self._engine.get_mib_builder()
+        out: dict[str, int] = {}
+        for module, name in _REJECT_COUNTERS:
+            try:
+                (counter,) = builder.import_symbols(module, name)
+                value = int(counter.syntax)
+            except Exception:  # a counter this pysnmp does not keep: nothing to report
+                continue
+            if value:
+                out[name] = value
+        return out
+
+
+__all__ = ["SNMP_TRAP_OID_0", "SYS_UPTIME_0", "Trap", "TrapReceiver", "parse_listen"]
