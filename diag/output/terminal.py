@@ -7,7 +7,19 @@ from rich.console import Console
 from rich.text import Text
 
 from diag.model.findings import FindingsDocument
-from diag.model.observations import AlarmObservation, NmsPollObservation
+from diag.model.observations import (
+    AlarmObservation,
+    ConsoleObservation,
+    CpuObservation,
+    CrcGrowthObservation,
+    DeviceAccessObservation,
+    E1ControllerObservation,
+    InterfaceObservation,
+    NeE1LineObservation,
+    NmsPollObservation,
+    Observation,
+    PingObservation,
+)
 
 STATUS_STYLE = {
     "healthy": ("HEALTHY", "bold green"),
@@ -61,7 +73,7 @@ def render(doc: FindingsDocument, console: Console, *, verbose: bool = False) ->
     if seg is not None:
         v.append(f"  {seg.from_} … {seg.to}  owner: {doc.verdict.owner}")
     console.print(v)
-    console.print(f"  {doc.verdict.summary}", highlight=False)
+    console.print(f"  {doc.verdict.summary}", highlight=False, markup=False)
 
     shown = [f for f in doc.findings if f.kind in ("fault", "consequence", "not_evaluated")]
     if verbose:
@@ -72,12 +84,17 @@ def render(doc: FindingsDocument, console: Console, *, verbose: bool = False) ->
             conf = f" {f.confidence:.0%}" if f.kind == "fault" else ""
             console.print(f"  [{f.procedure}] {f.title} ({f.kind}{conf})", highlight=False)
             for ev in f.evidence:
-                console.print(f"    - {ev.text}", highlight=False)
+                console.print(f"    - {ev.text}", highlight=False, markup=False)
         steps = [s for f in shown for s in f.next_steps]
         if steps:
             console.print("\nNext steps", style="bold")
             for n, s in enumerate(dict.fromkeys(steps), 1):
-                console.print(f"  {n}. {s}", highlight=False)
+                console.print(f"  {n}. {s}", highlight=False, markup=False)
+    readings = [line for o in doc.observations if (line := reading(o))]
+    if readings:
+        console.print("\nReadings", style="bold")
+        for line in readings:
+            console.print(f"  {line}", highlight=False, markup=False)
     polls = [o for o in doc.observations if isinstance(o, NmsPollObservation)]
     console.print("\nCollectors", style="bold")
     for r in doc.collectors:
@@ -95,3 +112,55 @@ def render(doc: FindingsDocument, console: Console, *, verbose: bool = False) ->
             "\nInterrupted: the findings hold only what was collected before Ctrl-C.",
             style="bold yellow",
         )
+
+
+def _ms(v: float | None) -> str:
+    return "-" if v is None else f"{v:.1f}"
+
+
+def reading(o: Observation) -> str | None:
+    """One line per observation worth showing an engineer, as read (no interpretation)."""
+    if isinstance(o, InterfaceObservation):
+        state = "/".join("up" if x else "down" if x is not None else "?"
+                         for x in (o.line_up, o.protocol_up))
+        leads = ""
+        if o.v35_leads:
+            down = [k.upper() for k, up in o.v35_leads.items() if not up]
+            leads = f", V.35 leads down: {' '.join(down)}" if down else ", V.35 leads all up"
+        return (f"{o.device} {o.interface}: {state}{' (looped)' if o.looped else ''}, "
+                f"CRC {o.crc if o.crc is not None else '-'}, input errors "
+                f"{o.input_errors if o.input_errors is not None else '-'}, carrier transitions "
+                f"{o.carrier_transitions if o.carrier_transitions is not None else '-'}{leads}"
+                f" [{o.source}]")
+    if isinstance(o, CrcGrowthObservation):
+        if o.reset:
+            return f"{o.device} {o.interface}: CRC counter reset between samples ({o.note})"
+        rate = f"{o.per_min:.1f}/min" if o.per_min is not None else "-"
+        return (f"{o.device} {o.interface}: CRC +{o.delta} in {o.interval_s:.0f} s = {rate}"
+                f"{' (counter wrapped)' if o.wrapped else ''}")
+    if isinstance(o, E1ControllerObservation):
+        alarms = ", ".join(o.alarms) or "no alarms"
+        return (f"{o.device} {o.controller}: {o.status or '?'}, {alarms}, PCV "
+                f"{o.path_code_violations if o.path_code_violations is not None else '-'}, ES "
+                f"{o.errored_secs if o.errored_secs is not None else '-'}, SES "
+                f"{o.severely_err_secs if o.severely_err_secs is not None else '-'} [{o.source}]")
+    if isinstance(o, NeE1LineObservation):
+        return f"{o.device} {o.port or o.if_index}: {', '.join(o.line_status)} (DS1-MIB)"
+    if isinstance(o, CpuObservation):
+        peak = f", 72 h peak {o.peak_72h:.0f}%" if o.peak_72h is not None else ""
+        return (f"{o.device} CPU: {_pct(o.five_sec)} 5 s, {_pct(o.one_min)} 1 min, "
+                f"{_pct(o.five_min)} 5 min{peak}")
+    if isinstance(o, PingObservation):
+        return (f"ping {o.origin} → {o.target}: {o.sent} sent, {o.loss_pct:.1f}% loss, rtt "
+                f"min/mean/max {_ms(o.rtt_min_ms)}/{_ms(o.rtt_mean_ms)}/{_ms(o.rtt_max_ms)} ms")
+    if isinstance(o, ConsoleObservation):
+        return (f"{o.device} console {o.port}: login {'ok' if o.login_ok else 'FAILED'}, "
+                f"{o.answered}/{o.probes} probes answered, median rtt {_ms(o.rtt_median_ms)} ms"
+                f"{', ' + str(o.dropped_sessions) + ' dropped' if o.dropped_sessions else ''}")
+    if isinstance(o, DeviceAccessObservation) and not o.ok:
+        return f"{o.device} over {o.via}: FAILED at {o.stage}: {o.error}"
+    return None
+
+
+def _pct(v: float | None) -> str:
+    return "-" if v is None else f"{v:.0f}%"
