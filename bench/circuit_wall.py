@@ -24,7 +24,9 @@ from diag.model.path import build_path
 from diag.runner import Collected, Context, _run_job, plan, settings_for
 
 
-async def one_round(inv, cid: str, overrides: dict[str, object], sequential: bool) -> tuple[float, float, dict[str, float]]:  # type: ignore[no-untyped-def]
+async def one_round(
+    inv, cid: str, overrides: dict[str, object], sequential: bool
+) -> tuple[float, float, dict[str, float]]:  # type: ignore[no-untyped-def]
     c = inv.circuits[cid]
     settings = settings_for(inv, c, overrides)
     jobs = plan(inv, c, build_path(c, inv), settings)
@@ -60,10 +62,14 @@ def main() -> None:
                     wall, total, per = asyncio.run(one_round(inv, args.circuit, overrides, seq))
                     rows[name].append((wall, total))
                     last = per
-    print(f"circuit {args.circuit}, {args.rounds} rounds, collectors: "
-          + ", ".join(f"{k} {v:.2f}s" for k, v in sorted(last.items())))
+    print(
+        f"circuit {args.circuit}, {args.rounds} rounds, collectors: "
+        + ", ".join(f"{k} {v:.2f}s" for k, v in sorted(last.items()))
+    )
     base = statistics.median(w for w, _ in rows["sequential (baseline)"])
-    print(f"{'mode':24} {'wall median':>12} {'sum of collectors':>18} {'wall/baseline':>14} {'wall/slowest':>13}")
+    print(
+        f"{'mode':24} {'wall median':>12} {'sum of collectors':>18} {'wall/baseline':>14} {'wall/slowest':>13}"
+    )
     slowest = max(last.values())
     for name, vals in rows.items():
         wall = statistics.median(w for w, _ in vals)

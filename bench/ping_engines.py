@@ -59,15 +59,24 @@ def _children_cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def run_once(pair: NetnsPair, engine: str, targets: list[str], args: argparse.Namespace,
-             runs: Runs) -> None:
+def run_once(
+    pair: NetnsPair, engine: str, targets: list[str], args: argparse.Namespace, runs: Runs
+) -> None:
     pair.set_nft_loss(args.loss)  # a fresh table: its counter starts at 0
-    settings = {"ping_engine": engine, "ping_count": args.count, "ping_interval_s": args.interval,
-                "ping_timeout_s": args.timeout, "ping_size": args.size}
+    settings = {
+        "ping_engine": engine,
+        "ping_count": args.count,
+        "ping_interval_s": args.interval,
+        "ping_timeout_s": args.timeout,
+        "ping_size": args.size,
+    }
     cpu0, t0 = _children_cpu(), time.perf_counter()
-    proc = pair.run_python(pair.near, CHILD,
-                           json.dumps({"targets": targets, "settings": settings, "origin": "bench"}),
-                           timeout=args.count * args.interval + args.timeout + 120)
+    proc = pair.run_python(
+        pair.near,
+        CHILD,
+        json.dumps({"targets": targets, "settings": settings, "origin": "bench"}),
+        timeout=args.count * args.interval + args.timeout + 120,
+    )
     outer, cpu = time.perf_counter() - t0, _children_cpu() - cpu0
     out = json.loads(proc.stdout)
     if "error" in out:
@@ -125,32 +134,44 @@ def main() -> None:
             targets.append(addr)
         pair.set_relay(delay_ms_ba=args.delay_ms, jitter_ms=args.jitter_ms)
         for r in range(args.rounds):
-            order = engines[r % len(engines):] + engines[: r % len(engines)]
+            order = engines[r % len(engines) :] + engines[: r % len(engines)]
             for e in order:
                 run_once(pair, e, targets, args, results[e])
-                print(f"round {r + 1}/{args.rounds} {e}: wall {results[e].inner[-1]:.2f} s",
-                      file=sys.stderr)
+                print(
+                    f"round {r + 1}/{args.rounds} {e}: wall {results[e].inner[-1]:.2f} s",
+                    file=sys.stderr,
+                )
 
     base = results[args.baseline]
     med = statistics.median
-    print(f"\n{args.count} probes × {len(targets)} target(s), interval {args.interval:g} s, "
-          f"timeout {args.timeout:g} s, {args.size} B; replies delayed {args.delay_ms:g} ms "
-          f"(±{args.jitter_ms:g}), {args.loss:g} % of replies dropped by nft; {args.rounds} rounds; "
-          f"baseline {args.baseline}\n")
-    header = ("| engine | loss exact | mean abs loss err (pp) | mean RTT ms | RTT − delay ms | p95 ms "
-              "| stddev ms | wall ping_many s | wall process s | CPU s | wall ÷ base | CPU ÷ base "
-              "| ΔRTT vs base ms |")
+    print(
+        f"\n{args.count} probes × {len(targets)} target(s), interval {args.interval:g} s, "
+        f"timeout {args.timeout:g} s, {args.size} B; replies delayed {args.delay_ms:g} ms "
+        f"(±{args.jitter_ms:g}), {args.loss:g} % of replies dropped by nft; {args.rounds} rounds; "
+        f"baseline {args.baseline}\n"
+    )
+    header = (
+        "| engine | loss exact | mean abs loss err (pp) | mean RTT ms | RTT − delay ms | p95 ms "
+        "| stddev ms | wall ping_many s | wall process s | CPU s | wall ÷ base | CPU ÷ base "
+        "| ΔRTT vs base ms |"
+    )
     print(header)
     print("|" + " --- |" * (header.count("|") - 1))
     for e, x in results.items():
-        print(f"| {e} | {x.exact}/{x.rounds} | {statistics.fmean(x.loss_err):.3f} "
-              f"| {statistics.fmean(x.mean_rtt):.2f} | {statistics.fmean(x.mean_rtt) - args.delay_ms:+.2f} "
-              f"| {statistics.fmean(x.p95):.2f} | {statistics.fmean(x.stddev):.2f} "
-              f"| {med(x.inner):.2f} | {med(x.outer):.2f} | {med(x.cpu):.2f} "
-              f"| {med(x.inner) / med(base.inner):.2f} | {med(x.cpu) / med(base.cpu):.2f} "
-              f"| {statistics.fmean(x.mean_rtt) - statistics.fmean(base.mean_rtt):+.2f} |")
-    print("\ntrue loss per run (%): "
-          + ", ".join(f"{e}: " + "/".join(f"{v:.0f}" for v in x.true_loss) for e, x in results.items()))
+        print(
+            f"| {e} | {x.exact}/{x.rounds} | {statistics.fmean(x.loss_err):.3f} "
+            f"| {statistics.fmean(x.mean_rtt):.2f} | {statistics.fmean(x.mean_rtt) - args.delay_ms:+.2f} "
+            f"| {statistics.fmean(x.p95):.2f} | {statistics.fmean(x.stddev):.2f} "
+            f"| {med(x.inner):.2f} | {med(x.outer):.2f} | {med(x.cpu):.2f} "
+            f"| {med(x.inner) / med(base.inner):.2f} | {med(x.cpu) / med(base.cpu):.2f} "
+            f"| {statistics.fmean(x.mean_rtt) - statistics.fmean(base.mean_rtt):+.2f} |"
+        )
+    print(
+        "\ntrue loss per run (%): "
+        + ", ".join(
+            f"{e}: " + "/".join(f"{v:.0f}" for v in x.true_loss) for e, x in results.items()
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -56,17 +56,32 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_")[:60] or "output"
 
 
-def write_capture(folder: Path, inv: Inventory, doc: FindingsDocument,
-                  settings: CollectorSettings, raw: dict[str, dict[str, str]]) -> None:
+def write_capture(
+    folder: Path,
+    inv: Inventory,
+    doc: FindingsDocument,
+    settings: CollectorSettings,
+    raw: dict[str, dict[str, str]],
+) -> None:
     c = inv.circuits[doc.circuit.id]
     path = build_path(c, inv)
     devices = {e.id: inv.devices[e.id] for e in path.elements if e.id in inv.devices}
     nms = {d.nms: inv.nms[d.nms] for d in devices.values() if d.nms}
     cap = Capture(
-        tool_version=doc.run.tool_version, circuit=c, devices=devices, nms=nms, settings=settings,
-        ticket=doc.ticket, operator=doc.run.operator, started=doc.run.started,
-        finished=doc.run.finished, interrupted=doc.run.interrupted, collectors=doc.collectors,
-        observations=doc.observations, raw=raw)
+        tool_version=doc.run.tool_version,
+        circuit=c,
+        devices=devices,
+        nms=nms,
+        settings=settings,
+        ticket=doc.ticket,
+        operator=doc.run.operator,
+        started=doc.run.started,
+        finished=doc.run.finished,
+        interrupted=doc.run.interrupted,
+        collectors=doc.collectors,
+        observations=doc.observations,
+        raw=raw,
+    )
     folder.mkdir(parents=True, exist_ok=True)
     for job, outputs in raw.items():
         for n, (command, text) in enumerate(outputs.items(), 1):
@@ -77,14 +92,18 @@ def write_capture(folder: Path, inv: Inventory, doc: FindingsDocument,
 def load_capture(folder: Path) -> Capture:
     f = folder / "capture.json"
     if not f.is_file():
-        raise CaptureError(f"{folder}: not a capture folder (no capture.json); record one with "
-                           "`diag circuit ID --record DIR`")
+        raise CaptureError(
+            f"{folder}: not a capture folder (no capture.json); record one with "
+            "`diag circuit ID --record DIR`"
+        )
     try:
         return Capture.model_validate_json(f.read_text(encoding="utf-8"))
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise CaptureError(f"{f}: not a valid capture (version {CAPTURE_VERSION} expected): field "
-                           f"'{'.'.join(str(x) for x in first['loc'])}': {first['msg']}") from exc
+        raise CaptureError(
+            f"{f}: not a valid capture (version {CAPTURE_VERSION} expected): field "
+            f"'{'.'.join(str(x) for x in first['loc'])}': {first['msg']}"
+        ) from exc
 
 
 def replay(folder: Path, circuit_id: str | None = None) -> FindingsDocument:
@@ -97,6 +116,14 @@ def replay(folder: Path, circuit_id: str | None = None) -> FindingsDocument:
     inv = Inventory(nms=cap.nms, devices=cap.devices, circuits={cap.circuit.id: cap.circuit})
     path = build_path(cap.circuit, inv)
     collected = Collected(observations=list(cap.observations), collectors=list(cap.collectors))
-    return build_document(cap.circuit, path, collected, started=cap.started, ticket=cap.ticket,
-                          operator=cap.operator, interrupted=cap.interrupted, mode="replay",
-                          finished=cap.finished)
+    return build_document(
+        cap.circuit,
+        path,
+        collected,
+        started=cap.started,
+        ticket=cap.ticket,
+        operator=cap.operator,
+        interrupted=cap.interrupted,
+        mode="replay",
+        finished=cap.finished,
+    )

@@ -44,14 +44,24 @@ Exit codes:
 """
 
 inventory_option = click.option(
-    "--inventory", "-i", "inventory", type=click.Path(path_type=Path), envvar="DIAG_INVENTORY",
-    help="Inventory folder (default: the built-in lab network in inventory/; env DIAG_INVENTORY).")
+    "--inventory",
+    "-i",
+    "inventory",
+    type=click.Path(path_type=Path),
+    envvar="DIAG_INVENTORY",
+    help="Inventory folder (default: the built-in lab network in inventory/; env DIAG_INVENTORY).",
+)
 set_option = click.option(
-    "--set", "assignments", multiple=True, metavar="KEY=VALUE",
+    "--set",
+    "assignments",
+    multiple=True,
+    metavar="KEY=VALUE",
     help="Override a collector setting for this run (repeatable), e.g. --set ping_count=100 "
-    "--set console=always; `diag settings` lists them with their defaults.")
-json_option = click.option("--json", "json_dest", metavar="PATH|-",
-                           help="Write the result as JSON (- = stdout).")
+    "--set console=always; `diag settings` lists them with their defaults.",
+)
+json_option = click.option(
+    "--json", "json_dest", metavar="PATH|-", help="Write the result as JSON (- = stdout)."
+)
 
 
 def _fail(exc: Exception) -> NoReturn:
@@ -132,21 +142,46 @@ def cli() -> None:
 @inventory_option
 @json_option
 @click.option("--ticket", help="Fault ticket number, e.g. TS2611007 (TS + [YY]MM + serial).")
-@click.option("--operator", help="Who runs the diagnosis (default: DIAG_OPERATOR or the login name).")
+@click.option(
+    "--operator", help="Who runs the diagnosis (default: DIAG_OPERATOR or the login name)."
+)
 @set_option
-@click.option("--record", "record_dir", type=click.Path(path_type=Path, file_okay=False),
-              help="Save everything the collectors read (raw CLI, varbinds, probe RTTs) to DIR.")
-@click.option("--replay", "replay_dir",
-              type=click.Path(path_type=Path, file_okay=False, exists=True),
-              help="Analyse a capture made with --record, offline (no network).")
-@click.option("-v", "--verbose", is_flag=True,
-              help="Show what each collector is doing, and every finding.")
-@click.option("--debug", "debug_dir", is_flag=False, flag_value="diag-debug", default=None,
-              metavar="[DIR]",
-              help="Keep device session transcripts (secrets redacted) in DIR (default ./diag-debug).")
-def circuit(circuit_id: str, inventory: Path | None, json_dest: str | None, ticket: str | None,
-            operator: str | None, assignments: tuple[str, ...], record_dir: Path | None,
-            replay_dir: Path | None, verbose: bool, debug_dir: str | None) -> None:
+@click.option(
+    "--record",
+    "record_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Save everything the collectors read (raw CLI, varbinds, probe RTTs) to DIR.",
+)
+@click.option(
+    "--replay",
+    "replay_dir",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    help="Analyse a capture made with --record, offline (no network).",
+)
+@click.option(
+    "-v", "--verbose", is_flag=True, help="Show what each collector is doing, and every finding."
+)
+@click.option(
+    "--debug",
+    "debug_dir",
+    is_flag=False,
+    flag_value="diag-debug",
+    default=None,
+    metavar="[DIR]",
+    help="Keep device session transcripts (secrets redacted) in DIR (default ./diag-debug).",
+)
+def circuit(
+    circuit_id: str,
+    inventory: Path | None,
+    json_dest: str | None,
+    ticket: str | None,
+    operator: str | None,
+    assignments: tuple[str, ...],
+    record_dir: Path | None,
+    replay_dir: Path | None,
+    verbose: bool,
+    debug_dir: str | None,
+) -> None:
     """Diagnose one circuit: collect, analyze, print the path with the fault marked."""
     import difflib
 
@@ -176,7 +211,9 @@ def circuit(circuit_id: str, inventory: Path | None, json_dest: str | None, tick
     inv = _load(inventory)
     if circuit_id not in inv.circuits:
         close = difflib.get_close_matches(circuit_id, list(inv.circuits), n=3, cutoff=0.5)
-        hint = f"; did you mean {', '.join(close)}?" if close else "; `diag inventory list` shows them"
+        hint = (
+            f"; did you mean {', '.join(close)}?" if close else "; `diag inventory list` shows them"
+        )
         _fail(UnknownCircuitError(f"no circuit {circuit_id!r} in the inventory{hint}"))
 
     def progress(msg: str) -> None:
@@ -186,8 +223,9 @@ def circuit(circuit_id: str, inventory: Path | None, json_dest: str | None, tick
     from diag.runner import diagnose_many
 
     try:
-        (dx,) = diagnose_many(inv, [circuit_id], ticket=tk, operator=operator, progress=progress,
-                              overrides=overrides)
+        (dx,) = diagnose_many(
+            inv, [circuit_id], ticket=tk, operator=operator, progress=progress, overrides=overrides
+        )
     except DiagError as exc:
         _fail(exc)
     doc = dx.document
@@ -198,8 +236,10 @@ def circuit(circuit_id: str, inventory: Path | None, json_dest: str | None, tick
         from diag.capture import write_capture
 
         write_capture(record_dir, inv, doc, dx.settings, dx.collected.raw)
-        err.print(f"capture written to {record_dir} "
-                  f"(replay: diag circuit {circuit_id} --replay {record_dir})")
+        err.print(
+            f"capture written to {record_dir} "
+            f"(replay: diag circuit {circuit_id} --replay {record_dir})"
+        )
     if debug_dir is not None:
         from diag.output.files import write_atomic
 
@@ -207,8 +247,10 @@ def circuit(circuit_id: str, inventory: Path | None, json_dest: str | None, tick
             write_atomic(Path(debug_dir) / f"{circuit_id}-{job.replace(':', '-')}.txt", text)
         err.print(f"session transcripts (secrets redacted) in {debug_dir}/")
     if any(not r.ok for r in doc.collectors) and _uses_lab(inv):
-        err.print("[yellow]This inventory uses the built-in lab's credentials: is the lab up? "
-                  "`diag lab status` tells; `diag lab up` starts it.[/yellow]")
+        err.print(
+            "[yellow]This inventory uses the built-in lab's credentials: is the lab up? "
+            "`diag lab status` tells; `diag lab up` starts it.[/yellow]"
+        )
     if doc.run.interrupted:
         sys.stdout.flush()
         sys.stderr.flush()
@@ -227,8 +269,9 @@ def settings_cmd() -> None:
 # --------------------------------------------------------------------------- single collectors
 
 
-def _finish_collector(observations: list[Observation], ok: bool, json_dest: str | None,
-                      lines: list[str], **extra: Any) -> NoReturn:
+def _finish_collector(
+    observations: list[Observation], ok: bool, json_dest: str | None, lines: list[str], **extra: Any
+) -> NoReturn:
     if json_dest:
         _write_text(json_dest, _observations_json(observations, **extra))
     con = _console(stderr=json_dest == "-")
@@ -242,12 +285,14 @@ def _finish_collector(observations: list[Observation], ok: bool, json_dest: str 
 @click.option("--circuit", "circuit_id", help="Only the NEs on this circuit's path.")
 @inventory_option
 @json_option
-def alarms(nms_name: str, circuit_id: str | None, inventory: Path | None,
-           json_dest: str | None) -> None:
+def alarms(
+    nms_name: str, circuit_id: str | None, inventory: Path | None, json_dest: str | None
+) -> None:
     """Read the active alarms an NMS holds (all NEs, or one circuit's)."""
     import asyncio
 
     from diag.errors import DiagError, UnknownCircuitError
+    from diag.model.observations import AlarmObservation
     from diag.model.path import build_path
     from diag.runner import nms_targets
 
@@ -262,13 +307,14 @@ def alarms(nms_name: str, circuit_id: str | None, inventory: Path | None,
         nes = nms_targets(inv, build_path(inv.circuits[circuit_id], inv)).get(nms_name, {})
     by_ne = {d.ne_name: d.name for d in inv.devices.values() if d.nms == nms_name and d.ne_name}
 
-    async def run() -> tuple[list[Observation], bool, str | None]:
+    async def run() -> tuple[list[AlarmObservation], bool, str | None]:
         from diag.collectors.nms import collect_with_status
         from diag.collectors.snmp.client import SnmpClient
 
         async with SnmpClient() as client:
             found, partial, note = await collect_with_status(
-                client, nms, set(nes) if nes is not None else None)
+                client, nms, set(nes) if nes is not None else None
+            )
         return [a.model_copy(update={"device": by_ne.get(a.ne)}) for a in found], partial, note
 
     try:
@@ -278,12 +324,16 @@ def alarms(nms_name: str, circuit_id: str | None, inventory: Path | None,
             _write_text(json_dest, _observations_json([], ok=False, error=str(exc)))
         click.echo(f"diag: {exc}", err=True)
         sys.exit(EXIT_COLLECTOR_FAILED)
-    lines = [f"{nms_name}: {len(found)} active alarm(s){' (PARTIAL: ' + str(note) + ')' if partial else ''}"]
+    lines = [
+        f"{nms_name}: {len(found)} active alarm(s){' (PARTIAL: ' + str(note) + ')' if partial else ''}"
+    ]
     for a in found:
         port = f" port {a.port}" if a.port else ""
-        lines.append(f"  {a.ne}{port}  {a.vendor_name}  [{a.type}/{a.layer} {a.direction.value}] "
-                     f"{a.severity.value}  {a.raised.isoformat() if a.raised else ''}")
-    _finish_collector(found, True, json_dest, lines, partial=partial)
+        lines.append(
+            f"  {a.ne}{port}  {a.vendor_name}  [{a.type}/{a.layer} {a.direction.value}] "
+            f"{a.severity.value}  {a.raised.isoformat() if a.raised else ''}"
+        )
+    _finish_collector(list(found), True, json_dest, lines, partial=partial)
 
 
 @cli.command(epilog=EXIT_CODES_HELP)
@@ -293,8 +343,14 @@ def alarms(nms_name: str, circuit_id: str | None, inventory: Path | None,
 @inventory_option
 @json_option
 @set_option
-def router(device_name: str, use_console: bool, interface: str | None, inventory: Path | None,
-           json_dest: str | None, assignments: tuple[str, ...]) -> None:
+def router(
+    device_name: str,
+    use_console: bool,
+    interface: str | None,
+    inventory: Path | None,
+    json_dest: str | None,
+    assignments: tuple[str, ...],
+) -> None:
     """Read one router: WAN interface and CRC growth, E1 controller / V.35 leads, CPU, logs,
     ping to the far end."""
     from diag.collectors.router import read_router
@@ -314,8 +370,11 @@ def router(device_name: str, use_console: bool, interface: str | None, inventory
                 interface = interface or end.wan_interface
                 far_ip = far.wan_ip.split("/")[0] if far.wan_ip else None
     if not interface:
-        _fail(UnknownCircuitError(f"{device_name}: no circuit names its WAN interface; "
-                                  "give --interface"))
+        _fail(
+            UnknownCircuitError(
+                f"{device_name}: no circuit names its WAN interface; give --interface"
+            )
+        )
     settings = merge([inv.settings_default, overrides])
     reading = read_router(dev, interface, far_ip, settings, via="console" if use_console else "ssh")
     access = [o for o in reading.observations if isinstance(o, DeviceAccessObservation)]
@@ -325,8 +384,9 @@ def router(device_name: str, use_console: bool, interface: str | None, inventory
 
 
 def _summary_line(o: Observation) -> str:
-    fields = o.model_dump(exclude={"id", "collector", "at", "raw", "kind", "rtts_ms"},
-                          exclude_none=True)
+    fields = o.model_dump(
+        exclude={"id", "collector", "at", "raw", "kind", "rtts_ms"}, exclude_none=True
+    )
     body = ", ".join(f"{k}={v}" for k, v in fields.items() if v not in ([], {}, ""))
     return f"[bold]{o.kind}[/bold] {body}"
 
@@ -352,9 +412,15 @@ def ping(addresses: tuple[str, ...], json_dest: str | None, assignments: tuple[s
         sys.exit(EXIT_COLLECTOR_FAILED)
     lines = []
     for r in results:
-        rtt = (f"rtt min/median/mean/max {r.rtt_min_ms}/{r.rtt_median_ms}/{r.rtt_mean_ms}/"
-               f"{r.rtt_max_ms} ms, jitter {r.jitter_mean_delta_ms} ms" if r.received else "no reply")
-        lines.append(f"{r.target}: {r.sent} sent, {r.received} received, {r.loss_pct:.1f}% loss, {rtt}")
+        rtt = (
+            f"rtt min/median/mean/max {r.rtt_min_ms}/{r.rtt_median_ms}/{r.rtt_mean_ms}/"
+            f"{r.rtt_max_ms} ms, jitter {r.jitter_mean_delta_ms} ms"
+            if r.received
+            else "no reply"
+        )
+        lines.append(
+            f"{r.target}: {r.sent} sent, {r.received} received, {r.loss_pct:.1f}% loss, {rtt}"
+        )
     _finish_collector(list(results), True, json_dest, lines)
 
 
@@ -379,8 +445,12 @@ def parse(device_type: str, command: str, file: Any, json_dest: str | None) -> N
     except DiagError as exc:
         click.echo(f"diag: {exc}", err=True)
         sys.exit(EXIT_COLLECTOR_FAILED)
-    _finish_collector(list(found), True, json_dest or "-", [] if not json_dest else
-                      [_summary_line(o) for o in found])
+    _finish_collector(
+        list(found),
+        True,
+        json_dest or "-",
+        [] if not json_dest else [_summary_line(o) for o in found],
+    )
 
 
 # --------------------------------------------------------------------------- inventory
@@ -396,8 +466,10 @@ def inventory() -> None:
 def inventory_validate(inventory: Path | None) -> None:
     """Report every problem in the inventory at once (file, entry, field)."""
     inv = _load(inventory)
-    click.echo(f"ok: {len(inv.nms)} NMS, {len(inv.devices)} devices, {len(inv.circuits)} circuits "
-               f"in {len(inv.sources)} files")
+    click.echo(
+        f"ok: {len(inv.nms)} NMS, {len(inv.devices)} devices, {len(inv.circuits)} circuits "
+        f"in {len(inv.sources)} files"
+    )
 
 
 @inventory.command("list")
@@ -409,8 +481,14 @@ def inventory_list(inventory: Path | None) -> None:
     inv = _load(inventory)
     t = Table("circuit", "customer", "service", "A end", "B end", "transport NEs", box=None)
     for c in sorted(inv.circuits.values(), key=lambda c: c.id):
-        t.add_row(c.id, c.customer, f"{c.service.value} {c.bandwidth}", c.a.site, c.b.site,
-                  str(len(c.transport)))
+        t.add_row(
+            c.id,
+            c.customer,
+            f"{c.service.value} {c.bandwidth}",
+            c.a.site,
+            c.b.site,
+            str(len(c.transport)),
+        )
     _console().print(t)
 
 
@@ -428,11 +506,19 @@ def inventory_show(circuit_id: str, inventory: Path | None) -> None:
     c = inv.circuits[circuit_id]
     path = build_path(c, inv)
     con = _console()
-    con.print(f"[bold]{c.id}[/bold]  {c.customer}  {c.a.site} ⇄ {c.b.site}  "
-              f"{c.service.value} {c.bandwidth}")
+    con.print(
+        f"[bold]{c.id}[/bold]  {c.customer}  {c.a.site} ⇄ {c.b.site}  "
+        f"{c.service.value} {c.bandwidth}"
+    )
     for i, el in enumerate(path.elements):
-        ports = " ".join(p for p in (f"A-side {el.a_port}" if el.a_port else "",
-                                     f"B-side {el.b_port}" if el.b_port else "") if p)
+        ports = " ".join(
+            p
+            for p in (
+                f"A-side {el.a_port}" if el.a_port else "",
+                f"B-side {el.b_port}" if el.b_port else "",
+            )
+            if p
+        )
         nms = f"  NE {el.ne_name!r} in {inv.devices[el.id].nms}" if el.ne_name else ""
         con.print(f"  {el.end.upper()[0]}  {el.label}  [dim]{el.owner}[/dim]  {ports}{nms}")
         if i < len(path.links):
@@ -444,8 +530,9 @@ def schema() -> None:
     """Print the JSON Schema of the findings document."""
     from importlib.resources import files
 
-    click.echo(files("diag.schema").joinpath("findings.schema.json").read_text(encoding="utf-8"),
-               nl=False)
+    click.echo(
+        files("diag.schema").joinpath("findings.schema.json").read_text(encoding="utf-8"), nl=False
+    )
 
 
 # --------------------------------------------------------------------------- lab
@@ -457,9 +544,12 @@ def lab() -> None:
 
 
 scenario_option = click.option(
-    "--scenario", "scenarios", multiple=True,
+    "--scenario",
+    "scenarios",
+    multiple=True,
     type=click.Path(path_type=Path, exists=True, file_okay=False),
-    help="Scenario folder to serve (repeatable; default: all shipped).")
+    help="Scenario folder to serve (repeatable; default: all shipped).",
+)
 
 
 @lab.command("up")
@@ -507,8 +597,12 @@ def _print_status(info: dict[str, Any]) -> None:
 
 
 @cli.command(epilog=EXIT_CODES_HELP)
-@click.option("--json", "json_dir", type=click.Path(path_type=Path, file_okay=False),
-              help="Folder that receives one findings document per lab circuit.")
+@click.option(
+    "--json",
+    "json_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder that receives one findings document per lab circuit.",
+)
 @scenario_option
 def demo(json_dir: Path | None, scenarios: tuple[Path, ...]) -> None:
     """Start the lab in-process, diagnose all its circuits at once, show each, stop it."""
@@ -531,9 +625,11 @@ def demo(json_dir: Path | None, scenarios: tuple[Path, ...]) -> None:
         except DiagError as exc:
             _fail(exc)
         try:
-            con.print(f"[bold]diag demo[/bold]: lab up with {len(served)} services "
-                      f"({', '.join(sorted({s.kind for s in served}))}) on loopback; "
-                      "diagnosing every circuit at once\n")
+            con.print(
+                f"[bold]diag demo[/bold]: lab up with {len(served)} services "
+                f"({', '.join(sorted({s.kind for s in served}))}) on loopback; "
+                "diagnosing every circuit at once\n"
+            )
             expects = [(scn, cid, e) for scn in scns for cid, e in scn.expect.items()]
             results = diagnose_many(inv, [cid for _, cid, _ in expects], operator="demo")
             for (scn, cid, expect), dx in zip(expects, results, strict=True):
@@ -543,10 +639,15 @@ def demo(json_dir: Path | None, scenarios: tuple[Path, ...]) -> None:
                 if json_dir:
                     write_atomic(json_dir / f"{cid}.json", doc.to_json())
                 got = doc.verdict
-                if (got.status, got.segment, got.owner) != (expect.status, expect.segment,
-                                                            expect.owner):
-                    mismatches.append(f"{cid}: expected {expect.status} {expect.segment} "
-                                      f"{expect.owner}, got {got.status} {got.segment} {got.owner}")
+                if (got.status, got.segment, got.owner) != (
+                    expect.status,
+                    expect.segment,
+                    expect.owner,
+                ):
+                    mismatches.append(
+                        f"{cid}: expected {expect.status} {expect.segment} "
+                        f"{expect.owner}, got {got.status} {got.segment} {got.owner}"
+                    )
                 con.print()
                 if doc.run.interrupted:
                     raise KeyboardInterrupt

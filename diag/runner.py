@@ -9,6 +9,7 @@ was already read.
 from __future__ import annotations
 
 import asyncio
+import functools
 import getpass
 import ipaddress
 import os
@@ -18,7 +19,7 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from diag import __version__
 from diag.analyzers import analyze
@@ -96,7 +97,9 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def settings_for(inv: Inventory, c: Circuit, overrides: dict[str, Any] | None = None) -> CollectorSettings:
+def settings_for(
+    inv: Inventory, c: Circuit, overrides: dict[str, Any] | None = None
+) -> CollectorSettings:
     return for_circuit(inv.settings_default, inv.settings_groups, c.group, overrides)
 
 
@@ -156,8 +159,16 @@ def _nms_job(inv: Inventory, nms_name: str, nes: dict[str, str]) -> Job:
         alarms, partial, note = await collect_with_status(ctx.client, nms, set(nes))
         alarms = [a.model_copy(update={"device": nes.get(a.ne)}) for a in alarms]
         poll = NmsPollObservation(
-            id="nms-poll", collector=f"nms:{nms.name}", at=now(), nms=nms.name, ok=True,
-            nes=sorted(nes), active_alarms=len(alarms), partial=partial, error=note)
+            id="nms-poll",
+            collector=f"nms:{nms.name}",
+            at=now(),
+            nms=nms.name,
+            ok=True,
+            nes=sorted(nes),
+            active_alarms=len(alarms),
+            partial=partial,
+            error=note,
+        )
         return Outcome([*alarms, poll])
 
     return Job(f"nms:{nms.name}", f"{nms.address}:{nms.port}", run, sorted(nes))
@@ -192,7 +203,7 @@ def _router_job(dev: Device, wan: str, far_ip: str | None, settings: CollectorSe
         from diag.collectors.router import read_router
 
         loop = asyncio.get_running_loop()
-        ways: list[str] = []
+        ways: list[Literal["ssh", "console"]] = []
         if dev.mgmt is not None and settings.console != "always":
             ways.append("ssh")
         if dev.console and (settings.console == "always" or dev.mgmt is None):
@@ -203,20 +214,37 @@ def _router_job(dev: Device, wan: str, far_ip: str | None, settings: CollectorSe
         for via in ways:
             ctx.progress(f"router:{dev.name}: reading over {via}")
             reading = await loop.run_in_executor(
-                ctx.pool, lambda v=via: read_router(dev, wan, far_ip, settings, via=v))  # type: ignore[misc]
+                ctx.pool, functools.partial(read_router, dev, wan, far_ip, settings, via=via)
+            )
             observations.extend(reading.observations)
             raw.update({f"{via}: {k}": v for k, v in reading.raw.items()})
             transcript.append(reading.transcript)
-            failed = [o for o in reading.observations
-                      if isinstance(o, DeviceAccessObservation) and not o.ok]
-            if (via == "ssh" and failed and dev.console and settings.console == "fallback"
-                    and "console" not in ways):
+            # a router that answered but printed something odd is not a reason to go on site
+            failed = [
+                o
+                for o in reading.observations
+                if isinstance(o, DeviceAccessObservation)
+                and not o.ok
+                and o.stage in ("connect", "auth", "timeout")
+            ]
+            if (
+                via == "ssh"
+                and failed
+                and dev.console
+                and settings.console == "fallback"
+                and "console" not in ways
+            ):
                 ways.append("console")  # the field engineer's fallback: laptop + console cable
         access = [o for o in observations if isinstance(o, DeviceAccessObservation)]
         ok = any(o.ok for o in access) if access else True
         error = "; ".join(o.error for o in access if not o.ok and o.error) or None
-        return Outcome(observations, ok=ok, error=None if ok else error, raw=raw,
-                       transcript="\n".join(transcript))
+        return Outcome(
+            observations,
+            ok=ok,
+            error=None if ok else error,
+            raw=raw,
+            transcript="\n".join(transcript),
+        )
 
     return Job(f"router:{dev.name}", target, run)
 
@@ -246,22 +274,48 @@ async def _run_job(job: Job, ctx: Context, out: Collected) -> None:
     duration = time.monotonic() - t0
     obs = outcome.observations
     if job.name.startswith("nms:") and not outcome.ok:
-        obs = [NmsPollObservation(id="nms-poll", collector=job.name, at=now(), nms=job.name[4:],
-                                  ok=False, nes=job.nes, error=outcome.error)]
+        obs = [
+            NmsPollObservation(
+                id="nms-poll",
+                collector=job.name,
+                at=now(),
+                nms=job.name[4:],
+                ok=False,
+                nes=job.nes,
+                error=outcome.error,
+            )
+        ]
     elif not outcome.ok and not any(isinstance(o, DeviceAccessObservation) for o in obs):
         device = job.name.split(":", 1)[1]
-        obs = [*obs, DeviceAccessObservation(
-            id="access", collector=job.name, at=now(), device=device,
-            via="snmp" if "snmp" in job.name else "ssh", ok=False, stage="connect",
-            error=outcome.error, duration_s=round(duration, 3))]
+        obs = [
+            *obs,
+            DeviceAccessObservation(
+                id="access",
+                collector=job.name,
+                at=now(),
+                device=device,
+                via="snmp" if "snmp" in job.name else "ssh",
+                ok=False,
+                stage="connect",
+                error=outcome.error,
+                duration_s=round(duration, 3),
+            ),
+        ]
     out.observations.extend(obs)
     if outcome.raw:
         out.raw[job.name] = outcome.raw
     if outcome.transcript:
         out.transcripts[job.name] = outcome.transcript
-    out.collectors.append(CollectorRun(name=job.name, target=job.target, ok=outcome.ok,
-                                       error=outcome.error, started=started,
-                                       duration_s=round(duration, 3)))
+    out.collectors.append(
+        CollectorRun(
+            name=job.name,
+            target=job.target,
+            ok=outcome.ok,
+            error=outcome.error,
+            started=started,
+            duration_s=round(duration, 3),
+        )
+    )
     out.pending.pop(job.name, None)
     state = "ok" if outcome.ok else f"FAILED: {outcome.error}"
     ctx.progress(f"{job.name}: {state}, {len(obs)} observation(s), {duration:.2f} s")
@@ -278,11 +332,15 @@ def mark_interrupted(out: Collected) -> None:
     t = now()
     for name, (target, nes) in list(out.pending.items()):
         msg = "interrupted (Ctrl-C) before it answered"
-        out.collectors.append(CollectorRun(name=name, target=target, ok=False, error=msg,
-                                           started=t, duration_s=0.0))
+        out.collectors.append(
+            CollectorRun(name=name, target=target, ok=False, error=msg, started=t, duration_s=0.0)
+        )
         if name.startswith("nms:"):
-            out.observations.append(NmsPollObservation(
-                id="nms-poll", collector=name, at=t, nms=name[4:], ok=False, nes=nes, error=msg))
+            out.observations.append(
+                NmsPollObservation(
+                    id="nms-poll", collector=name, at=t, nms=name[4:], ok=False, nes=nes, error=msg
+                )
+            )
     out.pending.clear()
 
 
@@ -312,31 +370,63 @@ def operator_name(explicit: str | None = None) -> str:
 
 def circuit_out(c: Circuit, path: CircuitPath) -> CircuitOut:
     return CircuitOut(
-        id=c.id, customer=c.customer, service=c.service, bandwidth=c.bandwidth,
-        a_site=c.a.site, b_site=c.b.site,
-        path=[PathElementOut(id=e.id, kind=e.kind, label=e.label, end=e.end, owner=e.owner)
-              for e in path.elements],
-        links=[PathLinkOut.model_validate({"id": lk.id, "kind": lk.kind, "from": lk.from_,
-                                           "to": lk.to, "label": lk.label}) for lk in path.links],
+        id=c.id,
+        customer=c.customer,
+        service=c.service,
+        bandwidth=c.bandwidth,
+        a_site=c.a.site,
+        b_site=c.b.site,
+        path=[
+            PathElementOut(id=e.id, kind=e.kind, label=e.label, end=e.end, owner=e.owner)
+            for e in path.elements
+        ],
+        links=[
+            PathLinkOut.model_validate(
+                {"id": lk.id, "kind": lk.kind, "from": lk.from_, "to": lk.to, "label": lk.label}
+            )
+            for lk in path.links
+        ],
     )
 
 
-def build_document(c: Circuit, path: CircuitPath, collected: Collected, *, started: datetime,
-                   ticket: TicketOut | None, operator: str, interrupted: bool = False,
-                   mode: str = "live", finished: datetime | None = None) -> FindingsDocument:
+def build_document(
+    c: Circuit,
+    path: CircuitPath,
+    collected: Collected,
+    *,
+    started: datetime,
+    ticket: TicketOut | None,
+    operator: str,
+    interrupted: bool = False,
+    mode: Literal["live", "replay"] = "live",
+    finished: datetime | None = None,
+) -> FindingsDocument:
     observations = renumber(collected.observations)
     findings, verdict = analyze(path, observations)
     if interrupted and verdict.status == "healthy":
-        verdict = verdict.model_copy(update={
-            "status": "inconclusive",
-            "summary": "Inconclusive: the run was interrupted (Ctrl-C) before every collector answered."})
+        verdict = verdict.model_copy(
+            update={
+                "status": "inconclusive",
+                "summary": "Inconclusive: the run was interrupted (Ctrl-C) before every collector answered.",
+            }
+        )
     return FindingsDocument(
-        circuit=circuit_out(c, path), ticket=ticket,
-        run=RunOut(started=started, finished=finished or now(), tool_version=__version__,
-                   host=socket.gethostname(), operator=operator, mode=mode,  # type: ignore[arg-type]
-                   interrupted=interrupted),
+        circuit=circuit_out(c, path),
+        ticket=ticket,
+        run=RunOut(
+            started=started,
+            finished=finished or now(),
+            tool_version=__version__,
+            host=socket.gethostname(),
+            operator=operator,
+            mode=mode,
+            interrupted=interrupted,
+        ),
         collectors=sorted(collected.collectors, key=lambda r: r.name),
-        observations=observations, findings=findings, verdict=verdict)
+        observations=observations,
+        findings=findings,
+        verdict=verdict,
+    )
 
 
 @dataclass
@@ -346,9 +436,16 @@ class Diagnosis:
     settings: CollectorSettings
 
 
-async def _diagnose_async(inv: Inventory, ids: list[str], *, ticket: TicketOut | None,
-                          operator: str, progress: Progress, overrides: dict[str, Any] | None,
-                          sink: dict[str, tuple[Collected, datetime, CollectorSettings]]) -> None:
+async def _diagnose_async(
+    inv: Inventory,
+    ids: list[str],
+    *,
+    ticket: TicketOut | None,
+    operator: str,
+    progress: Progress,
+    overrides: dict[str, Any] | None,
+    sink: dict[str, tuple[Collected, datetime, CollectorSettings]],
+) -> None:
     from diag.collectors.snmp.client import SnmpClient
 
     threads = max(settings_for(inv, inv.circuits[i], overrides).cli_threads for i in ids)
@@ -369,9 +466,15 @@ async def _diagnose_async(inv: Inventory, ids: list[str], *, ticket: TicketOut |
         pool.shutdown(wait=False, cancel_futures=True)
 
 
-def diagnose_many(inv: Inventory, ids: list[str], *, ticket: TicketOut | None = None,
-                  operator: str | None = None, progress: Progress = _quiet,
-                  overrides: dict[str, Any] | None = None) -> list[Diagnosis]:
+def diagnose_many(
+    inv: Inventory,
+    ids: list[str],
+    *,
+    ticket: TicketOut | None = None,
+    operator: str | None = None,
+    progress: Progress = _quiet,
+    overrides: dict[str, Any] | None = None,
+) -> list[Diagnosis]:
     """Diagnose several circuits concurrently on one loop (one SNMP engine, one thread pool).
 
     On Ctrl-C the documents are still built from what was collected, with run.interrupted set.
@@ -380,30 +483,61 @@ def diagnose_many(inv: Inventory, ids: list[str], *, ticket: TicketOut | None = 
     interrupted = False
     op = operator_name(operator)
     try:
-        asyncio.run(_diagnose_async(inv, ids, ticket=ticket, operator=op, progress=progress,
-                                    overrides=overrides, sink=sink))
+        asyncio.run(
+            _diagnose_async(
+                inv,
+                ids,
+                ticket=ticket,
+                operator=op,
+                progress=progress,
+                overrides=overrides,
+                sink=sink,
+            )
+        )
     except KeyboardInterrupt:
         interrupted = True
     out = []
     for cid in ids:
         c = inv.circuits[cid]
         collected, started, settings = sink.get(
-            cid, (Collected(), now(), settings_for(inv, c, overrides)))
+            cid, (Collected(), now(), settings_for(inv, c, overrides))
+        )
         if interrupted:
             mark_interrupted(collected)
-        doc = build_document(c, build_path(c, inv), collected, started=started, ticket=ticket,
-                             operator=op, interrupted=interrupted)
+        doc = build_document(
+            c,
+            build_path(c, inv),
+            collected,
+            started=started,
+            ticket=ticket,
+            operator=op,
+            interrupted=interrupted,
+        )
         out.append(Diagnosis(doc, collected, settings))
     return out
 
 
-def diagnose(inv: Inventory, circuit_id: str, *, ticket: TicketOut | None = None,
-             operator: str | None = None, progress: Progress = _quiet,
-             overrides: dict[str, Any] | None = None) -> FindingsDocument:
+def diagnose(
+    inv: Inventory,
+    circuit_id: str,
+    *,
+    ticket: TicketOut | None = None,
+    operator: str | None = None,
+    progress: Progress = _quiet,
+    overrides: dict[str, Any] | None = None,
+) -> FindingsDocument:
     """Collect, analyse and build the findings document for one circuit."""
-    return diagnose_many(inv, [circuit_id], ticket=ticket, operator=operator, progress=progress,
-                         overrides=overrides)[0].document
+    return diagnose_many(
+        inv, [circuit_id], ticket=ticket, operator=operator, progress=progress, overrides=overrides
+    )[0].document
 
 
-__all__ = ["AlarmObservation", "Collected", "Diagnosis", "build_document", "diagnose",
-           "diagnose_many", "plan"]
+__all__ = [
+    "AlarmObservation",
+    "Collected",
+    "Diagnosis",
+    "build_document",
+    "diagnose",
+    "diagnose_many",
+    "plan",
+]

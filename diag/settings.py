@@ -26,7 +26,9 @@ class CollectorSettings(BaseModel):
     cli_threads: int = Field(16, ge=1, le=64, description="blocking sessions (netmiko) at once")
     # CRC growth (two samples of the counter; counters are never cleared unless asked)
     crc_sample_interval_s: float = Field(30.0, ge=0, description="time between the two CRC samples")
-    clear_counters: bool = Field(False, description="clear counters before sampling (asks the device)")
+    clear_counters: bool = Field(
+        False, description="clear counters before sampling (asks the device)"
+    )
     # Ping (host and router-originated)
     ping_count: int = Field(20, ge=1, le=100000)
     ping_interval_s: float = Field(0.2, gt=0)
@@ -58,12 +60,18 @@ def merge(layers: list[dict[str, Any]], where: str = "settings") -> CollectorSet
     try:
         return CollectorSettings.model_validate(values)
     except ValidationError as exc:
-        problems = [f"{where}: '{'.'.join(str(x) for x in e['loc'])}': {e['msg']}" for e in exc.errors()]
+        problems = [
+            f"{where}: '{'.'.join(str(x) for x in e['loc'])}': {e['msg']}" for e in exc.errors()
+        ]
         raise InventoryError(problems, source=where) from exc
 
 
-def for_circuit(default: dict[str, Any], groups: dict[str, dict[str, Any]], group: str | None,
-                run: dict[str, Any] | None = None) -> CollectorSettings:
+def for_circuit(
+    default: dict[str, Any],
+    groups: dict[str, dict[str, Any]],
+    group: str | None,
+    run: dict[str, Any] | None = None,
+) -> CollectorSettings:
     """Defaults < inventory settings.default < settings.groups.<group> < per-run overrides."""
     layers = [default]
     if group and group in groups:
@@ -79,7 +87,8 @@ def parse_assignments(pairs: tuple[str, ...] | list[str]) -> dict[str, str]:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key:
-            raise InventoryError([f"--set {pair!r}: write key=value, e.g. --set ping_count=100"],
-                                 source="--set")
+            raise InventoryError(
+                [f"--set {pair!r}: write key=value, e.g. --set ping_count=100"], source="--set"
+            )
         out[key.strip()] = value.strip()
     return out

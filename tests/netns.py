@@ -64,7 +64,9 @@ class NetnsPair:
     def unavailable() -> str | None:
         """None when namespaces can be built here, else the reason (for pytest.skip)."""
         if os.geteuid() != 0:
-            return "needs root: `ip netns`, TUN devices and nftables need CAP_NET_ADMIN/CAP_SYS_ADMIN"
+            return (
+                "needs root: `ip netns`, TUN devices and nftables need CAP_NET_ADMIN/CAP_SYS_ADMIN"
+            )
         for tool in ("ip", "nft"):
             if shutil.which(tool) is None:
                 pkg = "iproute2" if tool == "ip" else "nftables"
@@ -81,12 +83,21 @@ class NetnsPair:
 
     def up(self) -> NetnsPair:
         try:
-            for ns, addr, dev in ((self.near, self.near_addr, "tun_near"),
-                                  (self.far, self.far_addr, "tun_far")):
+            for ns, addr, dev in (
+                (self.near, self.near_addr, "tun_near"),
+                (self.far, self.far_addr, "tun_far"),
+            ):
                 _run(["ip", "netns", "add", ns])
                 self._created.append(ns)
-                self.run_checked(ns, ["sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1",
-                                      "net.ipv6.conf.default.disable_ipv6=1"])
+                self.run_checked(
+                    ns,
+                    [
+                        "sysctl",
+                        "-qw",
+                        "net.ipv6.conf.all.disable_ipv6=1",
+                        "net.ipv6.conf.default.disable_ipv6=1",
+                    ],
+                )
                 _run(["ip", "-n", ns, "link", "set", "lo", "up"])
                 _run(["ip", "-n", ns, "tuntap", "add", "dev", dev, "mode", "tun"])
                 _run(["ip", "-n", ns, "addr", "add", f"{addr}/24", "dev", dev])
@@ -130,17 +141,34 @@ class NetnsPair:
         """argv that runs `argv` inside namespace `ns`, optionally as another user (setpriv)."""
         prefix = ["ip", "netns", "exec", ns]
         if user is not None:
-            prefix += ["setpriv", f"--reuid={user}", f"--regid={user if user != 'nobody' else 'nogroup'}",
-                       "--clear-groups", "--"]
+            prefix += [
+                "setpriv",
+                f"--reuid={user}",
+                f"--regid={user if user != 'nobody' else 'nogroup'}",
+                "--clear-groups",
+                "--",
+            ]
         return prefix + list(argv)
 
     def run(
-        self, ns: str, argv: Sequence[str], *, user: str | None = None, timeout: float = 60,
+        self,
+        ns: str,
+        argv: Sequence[str],
+        *,
+        user: str | None = None,
+        timeout: float = 60,
         input: str | None = None,
     ) -> subprocess.CompletedProcess[str]:
         env = dict(os.environ, PYTHONPATH=str(ROOT))
-        return subprocess.run(self.exec_argv(ns, argv, user=user), capture_output=True, text=True,
-                              timeout=timeout, env=env, cwd=ROOT, input=input)
+        return subprocess.run(
+            self.exec_argv(ns, argv, user=user),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=env,
+            cwd=ROOT,
+            input=input,
+        )
 
     def run_checked(self, ns: str, argv: Sequence[str]) -> str:
         return _run(self.exec_argv(ns, argv))
@@ -156,15 +184,31 @@ class NetnsPair:
 
     # ---------------------------------------------------------------- impairments
     def set_relay(
-        self, *, delay_ms_ab: float = 0.0, delay_ms_ba: float = 0.0, loss_ab: float = 0.0,
-        loss_ba: float = 0.0, jitter_ms: float = 0.0, dup_ab: float = 0.0, dup_ba: float = 0.0,
+        self,
+        *,
+        delay_ms_ab: float = 0.0,
+        delay_ms_ba: float = 0.0,
+        loss_ab: float = 0.0,
+        loss_ba: float = 0.0,
+        jitter_ms: float = 0.0,
+        dup_ab: float = 0.0,
+        dup_ba: float = 0.0,
     ) -> None:
         """Impair the relay: a→b is near→far (requests), b→a is far→near (replies).
 
         loss/dup are probabilities (0..1) per packet; a duplicated packet is written twice."""
-        self._relay_cmd({"cmd": "set", "delay_ab": delay_ms_ab / 1000, "delay_ba": delay_ms_ba / 1000,
-                         "loss_ab": loss_ab, "loss_ba": loss_ba, "jitter": jitter_ms / 1000,
-                         "dup_ab": dup_ab, "dup_ba": dup_ba})
+        self._relay_cmd(
+            {
+                "cmd": "set",
+                "delay_ab": delay_ms_ab / 1000,
+                "delay_ba": delay_ms_ba / 1000,
+                "loss_ab": loss_ab,
+                "loss_ba": loss_ba,
+                "jitter": jitter_ms / 1000,
+                "dup_ab": dup_ab,
+                "dup_ba": dup_ba,
+            }
+        )
 
     def relay_counters(self) -> dict[str, int]:
         """Packets the relay forwarded/dropped per direction since start: fwd_ab, drop_ab, ..."""
@@ -187,7 +231,9 @@ class NetnsPair:
 
     def clear_nft_loss(self) -> None:
         if self._nft is not None:
-            _run(self.exec_argv(self.far, ["nft", "delete", "table", "inet", self._nft]), check=False)
+            _run(
+                self.exec_argv(self.far, ["nft", "delete", "table", "inet", self._nft]), check=False
+            )
             self._nft = None
 
     def run_nft(self, ruleset: str) -> None:
@@ -197,7 +243,9 @@ class NetnsPair:
         """Packets the loss rule dropped so far: the exact ground truth for loss."""
         if self._nft is None:
             return 0
-        doc = json.loads(_run(self.exec_argv(self.far, ["nft", "-j", "list", "table", "inet", self._nft])))
+        doc = json.loads(
+            _run(self.exec_argv(self.far, ["nft", "-j", "list", "table", "inet", self._nft]))
+        )
         total = 0
         for item in doc.get("nftables", []):
             for expr in item.get("rule", {}).get("expr", []):
@@ -208,9 +256,19 @@ class NetnsPair:
     # ---------------------------------------------------------------- relay plumbing
     def _start_relay(self) -> None:
         self._relay = subprocess.Popen(
-            [sys.executable, str(Path(__file__).resolve()), "relay", self.near, "tun_near",
-             self.far, "tun_far"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1,
+            [
+                sys.executable,
+                str(Path(__file__).resolve()),
+                "relay",
+                self.near,
+                "tun_near",
+                self.far,
+                "tun_far",
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            bufsize=1,
         )
         assert self._relay.stdout is not None
         line = self._relay.stdout.readline()
@@ -258,8 +316,15 @@ def _relay_main(near: str, near_if: str, far: str, far_if: str, out: IO[str]) ->
 
     fa = _open_tun_in_netns(near, near_if)
     fb = _open_tun_in_netns(far, far_if)
-    conf: dict[str, float] = {"delay_ab": 0.0, "delay_ba": 0.0, "loss_ab": 0.0, "loss_ba": 0.0,
-                              "jitter": 0.0, "dup_ab": 0.0, "dup_ba": 0.0}
+    conf: dict[str, float] = {
+        "delay_ab": 0.0,
+        "delay_ba": 0.0,
+        "loss_ab": 0.0,
+        "loss_ba": 0.0,
+        "jitter": 0.0,
+        "dup_ab": 0.0,
+        "dup_ba": 0.0,
+    }
     counts = {"fwd_ab": 0, "drop_ab": 0, "dup_ab": 0, "fwd_ba": 0, "drop_ba": 0, "dup_ba": 0}
     rng = random.Random()
 

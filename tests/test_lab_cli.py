@@ -104,7 +104,17 @@ def test_lab_up_status_down_with_outside_scenario(outside) -> None:  # type: ign
     assert r.returncode == 0 and "circuits: X-1" in r.stdout
     inv_dir = json.loads((Path(env["DIAG_LAB_DIR"]) / "lab.json").read_text())["inventory"]
 
-    r = diag("circuit", "X-1", "--inventory", inv_dir, "--json", "-", env=env)
+    r = diag(
+        "circuit",
+        "X-1",
+        "--inventory",
+        inv_dir,
+        "--json",
+        "-",
+        "--set",
+        "crc_sample_interval_s=1",
+        env=env,
+    )
     assert r.returncode == 10, r.stderr
     doc = json.loads(r.stdout)
     assert doc["verdict"]["segment"] == {"from": "x-pdh-a", "to": "x-sdh"}

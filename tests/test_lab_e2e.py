@@ -164,15 +164,28 @@ def test_lab_routers_answer_as_the_inventory_describes(lab) -> None:  # type: ig
         nbc.check_serial_port = orig
 
 
-def test_record_then_replay_offline_gives_the_same_findings(lab, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_record_then_replay_offline_gives_the_same_findings(
+    lab, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
     import socket
 
     from diag.capture import replay
 
     cap = tmp_path / "cap"
     live = tmp_path / "live.json"
-    r = CliRunner().invoke(cli, ["circuit", "LAB-V35-1", "--record", str(cap), "--json", str(live),
-                                 "--set", "crc_sample_interval_s=1"])
+    r = CliRunner().invoke(
+        cli,
+        [
+            "circuit",
+            "LAB-V35-1",
+            "--record",
+            str(cap),
+            "--json",
+            str(live),
+            "--set",
+            "crc_sample_interval_s=1",
+        ],
+    )
     assert r.exit_code == 10, r.output
     assert (cap / "capture.json").is_file()
     raw_files = sorted(p.name for p in (cap / "raw").rglob("*.txt"))
@@ -196,13 +209,22 @@ def test_record_then_replay_offline_gives_the_same_findings(lab, tmp_path: Path,
 def test_single_collector_commands(lab, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     r = CliRunner().invoke(cli, ["alarms", "nms-lab", "--circuit", "LAB-E1-AIS2", "--json", "-"])
     assert r.exit_code == 0, r.output
-    doc = json.loads(r.stdout[r.stdout.index("{"):])
+    doc = json.loads(r.stdout[r.stdout.index("{") :])
     assert sorted(o["vendor_name"] for o in doc["observations"]) == ["E1_AIS", "UP_E1_AIS"]
     r = CliRunner().invoke(cli, ["alarms", "nms-u2000"])
     assert r.exit_code == 0 and "2 active alarm(s)" in r.output
 
-    r = CliRunner().invoke(cli, ["router", "v35-rtr-a", "--json", str(tmp_path / "r.json"),
-                                 "--set", "crc_sample_interval_s=1"])
+    r = CliRunner().invoke(
+        cli,
+        [
+            "router",
+            "v35-rtr-a",
+            "--json",
+            str(tmp_path / "r.json"),
+            "--set",
+            "crc_sample_interval_s=1",
+        ],
+    )
     assert r.exit_code == 0, r.output
     kinds = {o["kind"] for o in json.loads((tmp_path / "r.json").read_text())["observations"]}
     assert {"interface", "crc_growth", "cpu"} <= kinds

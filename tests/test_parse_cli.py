@@ -21,8 +21,11 @@ def test_parse_file_to_observations() -> None:
 
 
 def test_parse_stdin_and_refusal() -> None:
-    r = CliRunner().invoke(cli, ["parse", "cisco_ios", "show interfaces"],
-                           input="% Invalid input detected at '^' marker.\n")
+    r = CliRunner().invoke(
+        cli,
+        ["parse", "cisco_ios", "show interfaces"],
+        input="% Invalid input detected at '^' marker.\n",
+    )
     assert r.exit_code == 6
     assert "Invalid input" in r.output
     r = CliRunner().invoke(cli, ["parse", "junos", "show interfaces"], input="x")

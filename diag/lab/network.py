@@ -54,7 +54,6 @@ class LabNetwork:
     def plan(self) -> list[tuple[Served, Any]]:
         """Build (not start) every service the scenarios need."""
         from diag.lab.imap import ImapOptions
-        from diag.lab.imap import ImapOptions
         from diag.lab.nms_agent import NmsAgent
         from diag.lab.routers.clock import LabClock
         from diag.lab.routers.console import ConsoleServer

@@ -51,7 +51,9 @@ class SnmpSettings(Strict):
     priv_protocol: Literal["DES", "3DES", "AES", "AES128", "AES192", "AES256"] = "AES"
     priv_key: SecretRef | None = None
     context: str = ""
-    port: int | None = Field(None, ge=1, le=65535, description="for devices polled directly (default 161)")
+    port: int | None = Field(
+        None, ge=1, le=65535, description="for devices polled directly (default 161)"
+    )
     timeout: float = Field(2.0, gt=0, le=60)
     retries: int = Field(1, ge=0, le=10)
 
@@ -114,7 +116,9 @@ class Nms(Strict):
     @model_validator(mode="after")
     def _imap(self) -> Nms:
         if self.driver == "huawei-imap" and not self.trap_listen:
-            raise ValueError("driver huawei-imap needs 'trap_listen' (host:port for the NMS's traps)")
+            raise ValueError(
+                "driver huawei-imap needs 'trap_listen' (host:port for the NMS's traps)"
+            )
         return self
 
 

@@ -99,7 +99,9 @@ class InterfaceObservation(Obs):
     kind: Literal["interface"] = "interface"
     device: str
     interface: str
-    source: str = Field(description="where the values come from, e.g. cli:show interfaces, snmp:IF-MIB")
+    source: str = Field(
+        description="where the values come from, e.g. cli:show interfaces, snmp:IF-MIB"
+    )
     admin_up: bool | None = None
     line_up: bool | None = None
     protocol_up: bool | None = None
@@ -108,7 +110,9 @@ class InterfaceObservation(Obs):
     output_packets: int | None = None
     input_errors: int | None = None
     crc: int | None = None
-    crc_source: str | None = Field(None, description="the CRC-specific counter used (locIfInCRC, CLI 'CRC', ...)")
+    crc_source: str | None = Field(
+        None, description="the CRC-specific counter used (locIfInCRC, CLI 'CRC', ...)"
+    )
     frame: int | None = None
     overrun: int | None = None
     ignored: int | None = None
@@ -119,7 +123,9 @@ class InterfaceObservation(Obs):
     last_clearing: str | None = None
     v35_leads: dict[str, bool] | None = Field(None, description="DCD DSR DTR RTS CTS -> up")
     cable: str | None = Field(None, description="e.g. V.35 DTE cable")
-    clocking: str | None = Field(None, description="e.g. TX and RX clocks detected, clock rate 2048000")
+    clocking: str | None = Field(
+        None, description="e.g. TX and RX clocks detected, clock rate 2048000"
+    )
     device_uptime_s: float | None = Field(None, description="for counter-reset detection")
     raw: str = Field("", description="the command output or varbinds read")
 
@@ -153,7 +159,9 @@ class E1ControllerObservation(Obs):
     framing: str | None = None
     linecode: str | None = None
     clock_source: str | None = None
-    line_status_bits: int | None = Field(None, description="DS1-MIB dsx1LineStatus, when read by SNMP")
+    line_status_bits: int | None = Field(
+        None, description="DS1-MIB dsx1LineStatus, when read by SNMP"
+    )
     line_code_violations: int | None = None
     path_code_violations: int | None = None
     errored_secs: int | None = None
@@ -173,7 +181,9 @@ class CpuObservation(Obs):
     one_min: float | None = None
     five_min: float | None = None
     peak_72h: float | None = Field(None, description="highest hourly maximum over the last 72 h")
-    history_72h: list[int] = Field(default_factory=list, description="hourly maxima, most recent first")
+    history_72h: list[int] = Field(
+        default_factory=list, description="hourly maxima, most recent first"
+    )
     raw: str = ""
 
 

@@ -90,11 +90,11 @@ def render(doc: FindingsDocument, console: Console, *, verbose: bool = False) ->
             console.print("\nNext steps", style="bold")
             for n, s in enumerate(dict.fromkeys(steps), 1):
                 console.print(f"  {n}. {s}", highlight=False, markup=False)
-    readings = [line for o in doc.observations if (line := reading(o))]
+    readings = [rd for o in doc.observations if (rd := reading(o))]
     if readings:
         console.print("\nReadings", style="bold")
-        for line in readings:
-            console.print(f"  {line}", highlight=False, markup=False)
+        for rd in readings:
+            console.print(f"  {rd}", highlight=False, markup=False)
     polls = [o for o in doc.observations if isinstance(o, NmsPollObservation)]
     console.print("\nCollectors", style="bold")
     for r in doc.collectors:
@@ -121,42 +121,55 @@ def _ms(v: float | None) -> str:
 def reading(o: Observation) -> str | None:
     """One line per observation worth showing an engineer, as read (no interpretation)."""
     if isinstance(o, InterfaceObservation):
-        state = "/".join("up" if x else "down" if x is not None else "?"
-                         for x in (o.line_up, o.protocol_up))
+        state = "/".join(
+            "up" if x else "down" if x is not None else "?" for x in (o.line_up, o.protocol_up)
+        )
         leads = ""
         if o.v35_leads:
             down = [k.upper() for k, up in o.v35_leads.items() if not up]
             leads = f", V.35 leads down: {' '.join(down)}" if down else ", V.35 leads all up"
-        return (f"{o.device} {o.interface}: {state}{' (looped)' if o.looped else ''}, "
-                f"CRC {o.crc if o.crc is not None else '-'}, input errors "
-                f"{o.input_errors if o.input_errors is not None else '-'}, carrier transitions "
-                f"{o.carrier_transitions if o.carrier_transitions is not None else '-'}{leads}"
-                f" [{o.source}]")
+        return (
+            f"{o.device} {o.interface}: {state}{' (looped)' if o.looped else ''}, "
+            f"CRC {o.crc if o.crc is not None else '-'}, input errors "
+            f"{o.input_errors if o.input_errors is not None else '-'}, carrier transitions "
+            f"{o.carrier_transitions if o.carrier_transitions is not None else '-'}{leads}"
+            f" [{o.source}]"
+        )
     if isinstance(o, CrcGrowthObservation):
         if o.reset:
             return f"{o.device} {o.interface}: CRC counter reset between samples ({o.note})"
         rate = f"{o.per_min:.1f}/min" if o.per_min is not None else "-"
-        return (f"{o.device} {o.interface}: CRC +{o.delta} in {o.interval_s:.0f} s = {rate}"
-                f"{' (counter wrapped)' if o.wrapped else ''}")
+        return (
+            f"{o.device} {o.interface}: CRC +{o.delta} in {o.interval_s:.0f} s = {rate}"
+            f"{' (counter wrapped)' if o.wrapped else ''}"
+        )
     if isinstance(o, E1ControllerObservation):
         alarms = ", ".join(o.alarms) or "no alarms"
-        return (f"{o.device} {o.controller}: {o.status or '?'}, {alarms}, PCV "
-                f"{o.path_code_violations if o.path_code_violations is not None else '-'}, ES "
-                f"{o.errored_secs if o.errored_secs is not None else '-'}, SES "
-                f"{o.severely_err_secs if o.severely_err_secs is not None else '-'} [{o.source}]")
+        return (
+            f"{o.device} {o.controller}: {o.status or '?'}, {alarms}, PCV "
+            f"{o.path_code_violations if o.path_code_violations is not None else '-'}, ES "
+            f"{o.errored_secs if o.errored_secs is not None else '-'}, SES "
+            f"{o.severely_err_secs if o.severely_err_secs is not None else '-'} [{o.source}]"
+        )
     if isinstance(o, NeE1LineObservation):
         return f"{o.device} {o.port or o.if_index}: {', '.join(o.line_status)} (DS1-MIB)"
     if isinstance(o, CpuObservation):
         peak = f", 72 h peak {o.peak_72h:.0f}%" if o.peak_72h is not None else ""
-        return (f"{o.device} CPU: {_pct(o.five_sec)} 5 s, {_pct(o.one_min)} 1 min, "
-                f"{_pct(o.five_min)} 5 min{peak}")
+        return (
+            f"{o.device} CPU: {_pct(o.five_sec)} 5 s, {_pct(o.one_min)} 1 min, "
+            f"{_pct(o.five_min)} 5 min{peak}"
+        )
     if isinstance(o, PingObservation):
-        return (f"ping {o.origin} → {o.target}: {o.sent} sent, {o.loss_pct:.1f}% loss, rtt "
-                f"min/mean/max {_ms(o.rtt_min_ms)}/{_ms(o.rtt_mean_ms)}/{_ms(o.rtt_max_ms)} ms")
+        return (
+            f"ping {o.origin} → {o.target}: {o.sent} sent, {o.loss_pct:.1f}% loss, rtt "
+            f"min/mean/max {_ms(o.rtt_min_ms)}/{_ms(o.rtt_mean_ms)}/{_ms(o.rtt_max_ms)} ms"
+        )
     if isinstance(o, ConsoleObservation):
-        return (f"{o.device} console {o.port}: login {'ok' if o.login_ok else 'FAILED'}, "
-                f"{o.answered}/{o.probes} probes answered, median rtt {_ms(o.rtt_median_ms)} ms"
-                f"{', ' + str(o.dropped_sessions) + ' dropped' if o.dropped_sessions else ''}")
+        return (
+            f"{o.device} console {o.port}: login {'ok' if o.login_ok else 'FAILED'}, "
+            f"{o.answered}/{o.probes} probes answered, median rtt {_ms(o.rtt_median_ms)} ms"
+            f"{', ' + str(o.dropped_sessions) + ' dropped' if o.dropped_sessions else ''}"
+        )
     if isinstance(o, DeviceAccessObservation) and not o.ok:
         return f"{o.device} over {o.via}: FAILED at {o.stage}: {o.error}"
     return None

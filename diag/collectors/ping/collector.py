@@ -124,13 +124,16 @@ async def ping_many(
         async with gate:
             at = datetime.now(UTC)
             result = await engine.ping(address, spec)
-        return observation(target=target, spec=spec, result=result, origin=origin, at=at,
-                           index=index)
+        return observation(
+            target=target, spec=spec, result=result, origin=origin, at=at, index=index
+        )
 
     try:
         async with asyncio.TaskGroup() as group:
-            tasks = [group.create_task(one(i, t, a, engine))
-                     for i, (t, a) in enumerate(zip(targets, addresses, strict=True))]
+            tasks = [
+                group.create_task(one(i, t, a, engine))
+                for i, (t, a) in enumerate(zip(targets, addresses, strict=True))
+            ]
     except ExceptionGroup as eg:
         # The first failure cancelled the rest (their tools were killed); report it plainly.
         collector_errors = [e for e in _leaves(eg) if isinstance(e, CollectorError)]
@@ -162,11 +165,18 @@ def main(argv: list[str] | None = None) -> int:
     settings = CollectorSettings.model_validate(args.get("settings", {}))
     started = time.perf_counter()
     try:
-        obs = asyncio.run(ping_many(list(args["targets"]), settings,
-                                    origin=str(args.get("origin", "local"))))
+        obs = asyncio.run(
+            ping_many(list(args["targets"]), settings, origin=str(args.get("origin", "local")))
+        )
     except CollectorError as exc:
         print(json.dumps({"error": str(exc), "type": type(exc).__name__}))
         return 1
-    print(json.dumps({"observations": [o.model_dump(mode="json") for o in obs],
-                      "elapsed_s": time.perf_counter() - started}))
+    print(
+        json.dumps(
+            {
+                "observations": [o.model_dump(mode="json") for o in obs],
+                "elapsed_s": time.perf_counter() - started,
+            }
+        )
+    )
     return 0

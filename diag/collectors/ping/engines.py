@@ -164,7 +164,10 @@ async def run_tool(argv: list[str], *, budget_s: float, tool: str) -> tuple[int,
     env = {**os.environ, "LC_ALL": "C", "LANG": "C"}
     try:
         proc = await asyncio.create_subprocess_exec(
-            *argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            *argv,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
             env=env,
         )
     except FileNotFoundError as exc:
@@ -191,14 +194,23 @@ def _common_failure(tool: str, binary: str | None, target: str, text: str) -> Co
     """The run failures every tool words alike (permission, name, route)."""
     low = text.lower()
     if "operation not permitted" in low or "permission denied" in low or "must run as root" in low:
-        return CollectorError(f"{tool}: not allowed to open an ICMP socket: {permission_hint(binary)}. "
-                              f"Tool said: {text.strip()}")
-    if ("name or service not known" in low or "temporary failure in name resolution" in low
-            or "no address associated" in low):
-        return CollectorError(f"{tool}: cannot resolve {target!r}: check the name or use an IP address")
+        return CollectorError(
+            f"{tool}: not allowed to open an ICMP socket: {permission_hint(binary)}. "
+            f"Tool said: {text.strip()}"
+        )
+    if (
+        "name or service not known" in low
+        or "temporary failure in name resolution" in low
+        or "no address associated" in low
+    ):
+        return CollectorError(
+            f"{tool}: cannot resolve {target!r}: check the name or use an IP address"
+        )
     if "network is unreachable" in low:
-        return CollectorError(f"{tool}: this host has no route to {target} (network unreachable): "
-                              "check the host's routes / VPN to the management network")
+        return CollectorError(
+            f"{tool}: this host has no route to {target} (network unreachable): "
+            "check the host's routes / VPN to the management network"
+        )
     return None
 
 
@@ -291,8 +303,9 @@ def parse_iputils(text: str) -> IputilsOutput:
     for line in text.splitlines():
         line = line.rstrip()
         if m := _IPUTILS_REPLY.match(line):
-            out.replies.append(ReplyLine(int(m[1]), float(m[2]) if m[2] else None,
-                                         "(DUP!)" in m[3]))
+            out.replies.append(
+                ReplyLine(int(m[1]), float(m[2]) if m[2] else None, "(DUP!)" in m[3])
+            )
         elif m := _IPUTILS_NO_ANSWER.match(line):
             out.no_answer.append(int(m[1]))
         elif _IPUTILS_ERROR.match(line) or _IPUTILS_LOCAL_ERROR.match(line):
@@ -354,22 +367,38 @@ class IputilsEngine(PingEngine):
             return "iputils `ping` not found: apt-get install iputils-ping"
         flavour = _tool_version(path, "-V")
         if "iputils" not in flavour:
-            return (f"{path} is not iputils ping ({flavour.strip()[:60] or 'unknown'}): "
-                    "apt-get install iputils-ping")
+            return (
+                f"{path} is not iputils ping ({flavour.strip()[:60] or 'unknown'}): "
+                "apt-get install iputils-ping"
+            )
         return _binary_unavailable(path)
 
     def unsupported(self, spec: ProbeSpec) -> str | None:
         if spec.size < 16:
-            return ("iputils ping times replies only with ping_size >= 16 (the payload carries the "
-                    "send time): use ping_engine=fping or icmplib for smaller payloads")
+            return (
+                "iputils ping times replies only with ping_size >= 16 (the payload carries the "
+                "send time): use ping_engine=fping or icmplib for smaller payloads"
+            )
         if spec.interval_s < 0.002 and os.geteuid() != 0:
             return "iputils ping allows ping_interval_s >= 0.002 unless run as root"
         return None
 
     def argv(self, target: str, spec: ProbeSpec) -> list[str]:
         path = self.binary() or "ping"
-        argv = [path, "-n", "-c", str(spec.count), "-i", f"{spec.interval_s:g}",
-                "-W", f"{spec.timeout_s:g}", "-s", str(spec.size), "-M", "do" if spec.df else "dont"]
+        argv = [
+            path,
+            "-n",
+            "-c",
+            str(spec.count),
+            "-i",
+            f"{spec.interval_s:g}",
+            "-W",
+            f"{spec.timeout_s:g}",
+            "-s",
+            str(spec.size),
+            "-M",
+            "do" if spec.df else "dont",
+        ]
         if spec.pattern:
             argv += ["-p", spec.pattern]
         return [*argv, target]
@@ -380,8 +409,10 @@ class IputilsEngine(PingEngine):
         parsed = parse_iputils(text)
         if parsed.transmitted is None or rc not in (0, 1):
             if "cannot flood" in text:
-                raise CollectorError(f"iputils ping: interval {spec.interval_s:g} s is too short "
-                                     f"for a non-root user: {text.strip()}")
+                raise CollectorError(
+                    f"iputils ping: interval {spec.interval_s:g} s is too short "
+                    f"for a non-root user: {text.strip()}"
+                )
             failure = _common_failure("iputils ping", argv[0], target, text)
             raise failure or CollectorError(
                 f"iputils ping exited with status {rc}: {text.strip()[-400:]}"
@@ -393,8 +424,13 @@ class IputilsEngine(PingEngine):
 @cache
 def _tool_version(path: str, flag: str) -> str:
     try:
-        proc = subprocess.run([path, flag], capture_output=True, text=True, timeout=5,
-                              env={**os.environ, "LC_ALL": "C"})
+        proc = subprocess.run(
+            [path, flag],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            env={**os.environ, "LC_ALL": "C"},
+        )
     except (OSError, subprocess.SubprocessError):
         return ""
     return proc.stdout + proc.stderr
@@ -461,8 +497,17 @@ class FpingEngine(PingEngine):
 
     def argv(self, target: str, spec: ProbeSpec) -> list[str]:
         path = self.binary() or "fping"
-        argv = [path, "-C", str(spec.count), "-p", f"{spec.interval_s * 1000:g}",
-                "-t", f"{spec.timeout_s * 1000:g}", "-b", str(spec.size)]
+        argv = [
+            path,
+            "-C",
+            str(spec.count),
+            "-p",
+            f"{spec.interval_s * 1000:g}",
+            "-t",
+            f"{spec.timeout_s * 1000:g}",
+            "-b",
+            str(spec.size),
+        ]
         if spec.df:
             argv.append("-M")
         return [*argv, target]
@@ -476,8 +521,13 @@ class FpingEngine(PingEngine):
             failure = _common_failure("fping", argv[0], target, text)
             raise failure or CollectorError(f"fping exited with status {rc}: {text.strip()[-400:]}")
         rtts = next(iter(parsed.per_probe.values()))
-        return EngineResult(self.name, list(rtts), len(parsed.duplicates),
-                            len(parsed.icmp_errors), f"$ {' '.join(argv)}\n{text}")
+        return EngineResult(
+            self.name,
+            list(rtts),
+            len(parsed.duplicates),
+            len(parsed.icmp_errors),
+            f"$ {' '.join(argv)}\n{text}",
+        )
 
 
 # ============================================================================ icmplib
@@ -506,7 +556,7 @@ def parse_icmp(packet: bytes, family: int, *, ip_header: bool) -> IcmpMessage | 
     if family == 4 and ip_header:
         if not packet:
             return None
-        packet = packet[(packet[0] & 0x0F) * 4:]
+        packet = packet[(packet[0] & 0x0F) * 4 :]
     if len(packet) < 8:
         return None
     kind, code = packet[0], packet[1]
@@ -518,7 +568,7 @@ def parse_icmp(packet: bytes, family: int, *, ip_header: bool) -> IcmpMessage | 
         if family == 4:
             if not inner:
                 return None
-            inner = inner[(inner[0] & 0x0F) * 4:]
+            inner = inner[(inner[0] & 0x0F) * 4 :]
         else:
             inner = inner[40:]
         if len(inner) < 8 or inner[0] != ECHO_REQUEST[family]:
@@ -615,8 +665,11 @@ class IcmplibEngine(PingEngine):
         family = 6 if ":" in target else 4
         isock, privileged = _icmplib_socket(family)
         sock: socket.socket = isock.sock
-        level, opt = ((socket.IPPROTO_IPV6, IPV6_MTU_DISCOVER) if family == 6
-                      else (socket.IPPROTO_IP, IP_MTU_DISCOVER))
+        level, opt = (
+            (socket.IPPROTO_IPV6, IPV6_MTU_DISCOVER)
+            if family == 6
+            else (socket.IPPROTO_IP, IP_MTU_DISCOVER)
+        )
         sock.setsockopt(level, opt, PMTUDISC_DO if spec.df else PMTUDISC_DONT)
         sock.setblocking(False)
         loop = asyncio.get_running_loop()
@@ -647,8 +700,13 @@ class IcmplibEngine(PingEngine):
                 delay = t0 + i * spec.interval_s - loop.time()
                 if delay > 0:
                     await asyncio.sleep(delay)
-                req = icmplib.ICMPRequest(destination=target, id=ident, sequence=i & 0xFFFF,
-                                          payload=payload, payload_size=spec.size)
+                req = icmplib.ICMPRequest(
+                    destination=target,
+                    id=ident,
+                    sequence=i & 0xFFFF,
+                    payload=payload,
+                    payload_size=spec.size,
+                )
                 try:
                     isock.send(req)
                     run.sent(req.time, failed=False)
@@ -666,13 +724,21 @@ class IcmplibEngine(PingEngine):
         finally:
             loop.remove_reader(sock.fileno())
             isock.close()
-        head = (f"icmplib {'raw' if privileged else 'unprivileged datagram'} socket, id={ident}, "
-                f"target={target} count={spec.count} interval={spec.interval_s:g}s "
-                f"size={spec.size} timeout={spec.timeout_s:g}s df={spec.df}")
+        head = (
+            f"icmplib {'raw' if privileged else 'unprivileged datagram'} socket, id={ident}, "
+            f"target={target} count={spec.count} interval={spec.interval_s:g}s "
+            f"size={spec.size} timeout={spec.timeout_s:g}s df={spec.df}"
+        )
         lines = [head]
-        lines += [f"seq={i} " + ("no reply" if r is None else f"time={r:.3f} ms")
-                  for i, r in enumerate(run.rtts)]
+        lines += [
+            f"seq={i} " + ("no reply" if r is None else f"time={r:.3f} ms")
+            for i, r in enumerate(run.rtts)
+        ]
         lines += run.events
-        lines.append(f"{len(run.rtts)} sent, {sum(r is not None for r in run.rtts)} received, "
-                     f"+{run.duplicates} duplicates, +{run.errors} errors")
-        return EngineResult(self.name, run.rtts, run.duplicates, run.errors, "\n".join(lines) + "\n")
+        lines.append(
+            f"{len(run.rtts)} sent, {sum(r is not None for r in run.rtts)} received, "
+            f"+{run.duplicates} duplicates, +{run.errors} errors"
+        )
+        return EngineResult(
+            self.name, run.rtts, run.duplicates, run.errors, "\n".join(lines) + "\n"
+        )

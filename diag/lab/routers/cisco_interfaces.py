@@ -12,7 +12,13 @@ import re
 from diag.lab.routers.clock import Moment
 from diag.lab.routers.fmt import default_mac, ios_elapsed, mac_cisco
 from diag.lab.routers.state import E1Controller, InterfaceState, RouterState, V35Leads
-from diag.lab.routers.timeline import e1_reading, interface_counters, is_passing_traffic, rates
+from diag.lab.routers.timeline import (
+    clearing_age_s,
+    e1_reading,
+    interface_counters,
+    is_passing_traffic,
+    rates,
+)
 
 
 def _link(iface: InterfaceState) -> str:
@@ -103,6 +109,14 @@ def _ethernet_phy(iface: InterfaceState) -> str:
     return f"  {iface.duplex.capitalize()} Duplex, {speed}Mbps, media type is {media}"
 
 
+def _clearing(iface: InterfaceState, at: Moment) -> str:
+    age = clearing_age_s(iface, at)
+    if age is not None:
+        return ios_elapsed(age)
+    # "never", or a text the scenario wrote that is not an IOS elapsed time: shown as written.
+    return iface.last_clearing
+
+
 def show_interface(state: RouterState, iface: InterfaceState, at: Moment) -> str:
     """One interface block of `show interfaces`."""
     c = interface_counters(iface, at)
@@ -135,7 +149,7 @@ def show_interface(state: RouterState, iface: InterfaceState, at: Moment) -> str
     last_in, last_out = _last_io(iface, at)
     lines += [
         f"  Last input {last_in}, output {last_out}, output hang never",
-        f'  Last clearing of "show interface" counters {iface.last_clearing}',
+        f'  Last clearing of "show interface" counters {_clearing(iface, at)}',
         f"  Input queue: 0/75/{c.input_drops}/0 (size/max/drops/flushes); "
         f"Total output drops: {c.output_drops}",
     ]

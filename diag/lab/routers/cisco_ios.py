@@ -7,6 +7,8 @@ ping, terminal length/width, enable, disable, exit/logout.
 
 from __future__ import annotations
 
+import re
+
 from diag.lab.routers import cisco_interfaces as ci
 from diag.lab.routers.cpu_graph import show_processes_cpu_history
 from diag.lab.routers.dialect import CliError, Command, Ctx, Dialect, ErrorKind, Reply
@@ -192,11 +194,11 @@ def show_version(state: RouterState, ctx: Ctx) -> str:
 
 # --- ping --------------------------------------------------------------------------------------
 
-_PING_OPTIONS = ("repeat", "size", "timeout", "source")
+_PING_OPTIONS = ("repeat", "size", "timeout", "source", "data")
 
 
 def ping(ctx: Ctx) -> str:
-    """`ping [ip] <target> [repeat N] [size N] [timeout N] [source <if|ip>] [df-bit]`."""
+    """`ping [ip] <target> [repeat N] [size N] [timeout N] [source <if|ip>] [data HHHH] [df-bit]`."""
     toks = ctx.args["args"].split()
     col0 = ctx.arg_cols["args"]
     if toks and toks[0].lower() == "ip":
@@ -216,6 +218,8 @@ def ping(ctx: Ctx) -> str:
         opts[key], i = toks[i + 1], i + 2
     if not all(opts[k].isdigit() for k in ("repeat", "size", "timeout")):
         raise CliError("invalid", col0)
+    if "data" in opts and not re.fullmatch(r"[0-9A-Fa-f]{1,4}", opts["data"]):
+        raise CliError("invalid", col0)
     count = int(opts["repeat"])
     plan = plan_ping(ctx.state, target, count)
     lines = [
@@ -230,6 +234,8 @@ def ping(ctx: Ctx) -> str:
         if iface is not None and iface.ip:
             src = iface.ip.split("/")[0]
         lines.append(f"Packet sent with a source address of {src}")
+    if "data" in opts:
+        lines.append(f"Packet has data pattern 0x{opts['data'].upper():0>4}")
     if df:
         lines.append("Packet sent with the DF bit set")
     marks = "".join("!" if ok else "." for ok in plan.replies)
@@ -278,6 +284,30 @@ def _show_controllers(ctx: Ctx) -> str:
     return ci.show_controller_serial(iface)
 
 
+def _clear_counters(ctx: Ctx) -> Reply:
+    """`clear counters [<if>]` (privileged): asks [confirm], then restarts the counters at 0."""
+    if not ctx.privileged:
+        raise CliError("invalid", 0)
+    name = ctx.args.get("name")
+    if name is None:
+        targets = list(ctx.state.interfaces)
+        question = 'Clear "show interface" counters on all interfaces [confirm]'
+    else:
+        found = resolve([i.name for i in ctx.state.interfaces], name)
+        targets = [i for i in ctx.state.interfaces if i.name == found]
+        if not targets:
+            raise CliError("parameter", ctx.arg_cols["name"])
+        question = 'Clear "show interface" counters on this interface [confirm]'
+    at = ctx.at.elapsed_s
+
+    def clear() -> str:
+        for iface in targets:
+            iface.cleared_at_s = at
+        return ""
+
+    return Reply(question, on_confirm=clear)
+
+
 def _enable(ctx: Ctx) -> Reply:
     return Reply(action="enable")
 
@@ -296,6 +326,8 @@ IOS_COMMANDS: tuple[Command, ...] = (
     Command("sh[ow] log[ging]", lambda c: show_logging(c.state)),
     Command("sh[ow] ver[sion]", lambda c: show_version(c.state, c)),
     Command("pi[ng] <args...>", ping),
+    Command("cl[ear] count[ers]", _clear_counters),
+    Command("cl[ear] count[ers] <name...>", _clear_counters),
     Command("ter[minal] le[ngth] <n>", lambda c: ""),
     Command("ter[minal] wi[dth] <n>", lambda c: ""),
     Command("en[able]", _enable),

@@ -8,6 +8,7 @@ The transport feeds complete input lines and writes back what `feed()` returns f
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from diag.lab.routers.cisco_ios import IOS
@@ -38,6 +39,7 @@ class Session:
         self.enable_secret = enable_secret
         self.privileged = not self.dialect.has_enable
         self._secret_tries = 0
+        self._confirm: Callable[[], str] | None = None
 
     @property
     def awaiting_secret(self) -> bool:
@@ -47,12 +49,18 @@ class Session:
     def prompt(self) -> str:
         if self.awaiting_secret:
             return "Password: "
+        if self._confirm is not None:
+            return ""  # the question itself ended the output
         return self.dialect.prompt(self.state.hostname, self.privileged)
 
     def feed(self, line: str) -> Output:
         """Run one input line; the returned text ends with a newline when not empty."""
         if self.awaiting_secret:
             return self._check_secret(line)
+        if self._confirm is not None:
+            run, self._confirm = self._confirm, None
+            answer = line.strip().lower()
+            return Output(run() if answer in ("", "y", "yes") else "")
         line = line.rstrip("\r\n")
         if not line.strip():
             return Output("")
@@ -74,6 +82,9 @@ class Session:
             self.privileged = False
         if reply.action == "close":
             return Output("", close=True)
+        if reply.on_confirm is not None:
+            self._confirm = reply.on_confirm
+            return Output(reply.text)
         if pipe:
             filtered = _filter(reply.text, pipe)
             if filtered is None:

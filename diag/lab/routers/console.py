@@ -3,8 +3,18 @@
 The router side holds the pty master; clients (pyserial, netmiko `cisco_ios_serial`, minicom)
 open the slave through a stable symlink such as /tmp/diag-lab/tty/<router>.  The console
 behaves like a router's con0: RETURN wakes it up, it asks Username:/Password:, echoes what is
-typed (except passwords) and serves the same CLI as SSH.  `console_drop_pct` loses that share
-of command-output lines, deterministically, to imitate a flaky console cable or terminal server.
+typed (except passwords) and serves the same CLI as SSH.
+
+An intermittent console (DOMAIN.md case 4.2: the congested router's console "时断时续") is
+imitated deterministically (same router -> same losses on every run):
+- `console_drop_pct` loses that share of command-output lines, and of the lone prompts that
+  answer a bare RETURN (the prompt after a command's output is kept, so every command still
+  ends; a lost final prompt would only become a client timeout);
+- `console_garble_pct` corrupts characters in that share of the same lines;
+- `console_hangup_after` logs the session out after that many input lines.
+
+`serve_tcp()` adds a terminal-server port: a TCP client (pyserial `socket://host:port`) is
+bridged byte for byte to the pty, as a console server wired to the router's console port is.
 
 I/O runs on the caller's asyncio loop via add_reader/add_writer, so nothing blocks the loop.
 """
@@ -55,7 +65,15 @@ class ConsoleServer:
         self.clock = clock
         self.dialect = VENDORS[state.vendor]
         # Same router -> same lost lines on every run.
-        self._rng = random.Random(seed if seed is not None else zlib.crc32(name.encode()))
+        seed = seed if seed is not None else zlib.crc32(name.encode())
+        self._rng = random.Random(seed)
+        # Prompts and garbling draw from their own stream so the lost output lines stay the
+        # same whether or not those are enabled.
+        self._noise = random.Random(seed + 1)
+        self._lines_in_session = 0
+        self._tcp: asyncio.Server | None = None
+        self._tcp_client: asyncio.StreamWriter | None = None
+        self.tcp_port = 0
         self._master = -1
         self._slave = -1
         self.tty_path = ""
@@ -79,7 +97,60 @@ class ConsoleServer:
         self._link()
         self._loop.add_reader(self._master, self._on_readable)
 
+    async def serve_tcp(self, host: str = "127.0.0.1", port: int = 0) -> int:
+        """Also serve the console on a TCP port (one client at a time); returns the port."""
+        self._tcp = await asyncio.start_server(self._bridge, host, port)
+        self.tcp_port = self._tcp.sockets[0].getsockname()[1]
+        return self.tcp_port
+
+    async def _bridge(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self._tcp_client is not None or not self.tty_path:
+            writer.close()  # a console server port is exclusive
+            return
+        assert self._loop is not None
+        self._tcp_client = writer
+        fd = os.open(self.tty_path, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
+
+        def to_client() -> None:
+            try:
+                data = os.read(fd, 4096)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:
+                return
+            if data and not writer.is_closing():
+                writer.write(data)
+
+        self._loop.add_reader(fd, to_client)
+        try:
+            while data := await reader.read(4096):
+                while data:
+                    try:
+                        data = data[os.write(fd, data) :]
+                    except BlockingIOError:
+                        await asyncio.sleep(0.01)
+        except (ConnectionError, OSError):
+            pass
+        finally:
+            self._loop.remove_reader(fd)
+            os.close(fd)
+            writer.close()
+            self._tcp_client = None
+
+    def hang_up(self) -> None:
+        """The console line resets: the session is logged out (like an exec-timeout)."""
+        if self._phase == "shell":
+            self._session = None
+            self._phase = "idle"
+            self._send(self.dialect.logout_banner(self.state.hostname))
+
     async def stop(self) -> None:
+        if self._tcp is not None:
+            self._tcp.close()
+            if self._tcp_client is not None:
+                self._tcp_client.close()
+            await self._tcp.wait_closed()
+            self._tcp = None
         if self._loop is not None and self._master >= 0:
             self._loop.remove_reader(self._master)
             self._loop.remove_writer(self._master)
@@ -172,6 +243,7 @@ class ConsoleServer:
         elif self._phase == "password":
             if self._typed_user == self.username and line == self.password:
                 self._phase = "shell"
+                self._lines_in_session = 0
                 self._session = Session(self.state, self.clock, self.enable_secret)
                 self._send(self._session.prompt())
             else:
@@ -179,6 +251,11 @@ class ConsoleServer:
                 self._send(d.login_failed + d.username_prompt)
         else:
             assert self._session is not None
+            self._lines_in_session += 1
+            limit = self.state.console_hangup_after
+            if limit is not None and self._lines_in_session > limit:
+                self.hang_up()
+                return
             out = self._session.feed(line)
             if out.close:
                 self._session = None
@@ -186,11 +263,35 @@ class ConsoleServer:
                 self._send(d.logout_banner(self.state.hostname))
                 return
             self._send(self._lossy(out.text))
-            self._send(self._session.prompt())
+            prompt = self._session.prompt()
+            if not line.strip():
+                # A bare RETURN is answered by a lone prompt line: lost or garbled like any line.
+                prompt = self._noisy_prompt(prompt)
+            self._send(prompt)
 
     def _lossy(self, text: str) -> str:
         share = self.state.console_drop_pct / 100
-        if not share or not text:
+        if not text:
             return text
-        kept = [ln for ln in text.splitlines(keepends=True) if self._rng.random() >= share]
-        return "".join(kept)
+        lines = text.splitlines(keepends=True)
+        if share:
+            lines = [ln for ln in lines if self._rng.random() >= share]
+        return "".join(self._garbled(ln) for ln in lines)
+
+    def _noisy_prompt(self, prompt: str) -> str:
+        share = self.state.console_drop_pct / 100
+        if share and self._noise.random() < share:
+            return ""
+        return self._garbled(prompt)
+
+    def _garbled(self, line: str) -> str:
+        share = self.state.console_garble_pct / 100
+        body = line.rstrip("\r\n")
+        if not share or not body or self._noise.random() >= share:
+            return line
+        chars = list(body)
+        for _ in range(self._noise.randint(1, 3)):
+            i = self._noise.randrange(len(chars))
+            # Line noise: a printable character that differs from the one sent.
+            chars[i] = self._noise.choice([c for c in "~#$%&*@^`|}{?" if c != chars[i]])
+        return "".join(chars) + line[len(body) :]

@@ -75,6 +75,9 @@ ErrorKind = Literal["invalid", "incomplete", "ambiguous", "parameter"]
 class Reply:
     text: str = ""
     action: Action | None = None
+    # A question such as IOS "[confirm]": `text` asks it, the next input line answers it, and
+    # `on_confirm` runs (its result is printed) when the answer is RETURN or y.
+    on_confirm: Callable[[], str] | None = None
 
 
 class CliError(Exception):

@@ -48,3 +48,20 @@ def ios_elapsed(seconds: float) -> str:
         return f"{days}d{rem // 3600:02d}h"
     weeks, days = divmod(days, 7)
     return f"{weeks}w{days}d"
+
+
+_IOS_ELAPSED = (
+    (re.compile(r"(\d+):(\d{2}):(\d{2})"), (3600, 60, 1)),
+    (re.compile(r"(\d+)d(\d+)h"), (86_400, 3600)),
+    (re.compile(r"(\d+)w(\d+)d"), (604_800, 86_400)),
+    (re.compile(r"(\d+)y(\d+)w"), (31_536_000, 604_800)),
+)
+
+
+def parse_ios_elapsed(text: str) -> int | None:
+    """Seconds in an IOS elapsed time ('00:00:05', '1d02h', '3w2d', '1y5w'); None otherwise."""
+    for rx, units in _IOS_ELAPSED:
+        m = rx.fullmatch(text.strip())
+        if m:
+            return sum(int(g) * u for g, u in zip(m.groups(), units, strict=True))
+    return None

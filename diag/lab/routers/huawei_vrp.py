@@ -120,11 +120,11 @@ def display_version(state: RouterState, ctx: Ctx) -> str:
 
 # --- ping --------------------------------------------------------------------------------------
 
-_FLAGS = ("-c", "-s", "-a", "-t", "-m")
+_FLAGS = ("-c", "-s", "-a", "-t", "-m", "-p")
 
 
 def ping(ctx: Ctx) -> str:
-    """`ping [-c count] [-s size] [-a source] [-t timeout] [-m interval] <host>`."""
+    """`ping [-c count] [-s size] [-a source] [-t timeout] [-m interval] [-p pattern] [-f] <host>`."""
     toks = ctx.args["args"].split()
     col0 = ctx.arg_cols["args"]
     opts = {"-c": "5", "-s": "56"}
@@ -132,7 +132,9 @@ def ping(ctx: Ctx) -> str:
     i = 0
     while i < len(toks):
         tok = toks[i]
-        if tok in _FLAGS:
+        if tok == "-f":  # don't fragment: no value
+            i += 1
+        elif tok in _FLAGS:
             if i + 1 >= len(toks):
                 raise CliError("incomplete", len(ctx.line))
             opts[tok], i = toks[i + 1], i + 2
@@ -190,6 +192,20 @@ def _display_controller(ctx: Ctx) -> str:
     return hi.display_controller_e1(ctrl, ctx.at)
 
 
+def _reset_counters(ctx: Ctx) -> str:
+    """`reset counters interface [<if>]` (user view): restarts the counters at 0."""
+    name = ctx.args.get("name")
+    targets = list(ctx.state.interfaces)
+    if name is not None:
+        found = resolve([i.name for i in ctx.state.interfaces], name)
+        targets = [i for i in targets if i.name == found]
+        if not targets:
+            raise CliError("parameter", ctx.arg_cols["name"])
+    for iface in targets:
+        iface.cleared_at_s = ctx.at.elapsed_s
+    return ""
+
+
 VRP_COMMANDS: tuple[Command, ...] = (
     Command("dis[play] int[erface]", _display_interface),
     Command("dis[play] int[erface] <name...>", _display_interface),
@@ -198,6 +214,8 @@ VRP_COMMANDS: tuple[Command, ...] = (
     Command("dis[play] logb[uffer]", lambda c: display_logbuffer(c.state)),
     Command("dis[play] ver[sion]", lambda c: display_version(c.state, c)),
     Command("pi[ng] <args...>", ping),
+    Command("res[et] count[ers] int[erface]", _reset_counters),
+    Command("res[et] count[ers] int[erface] <name...>", _reset_counters),
     Command(
         "scr[een-length] <n> temp[orary]",
         lambda c: (

@@ -72,7 +72,19 @@ class InterfaceState(_M):
     )
     input_rate_bps: int = 0
     output_rate_bps: int = 0
-    last_clearing: str = "never"
+    last_clearing: str = Field(
+        default="never",
+        description="'never', or how long ago counters were cleared at lab start in IOS form "
+        "(00:12:30, 1d02h, 3w2d); it ages with lab time",
+    )
+    counter_bits: Literal[32, 64] | None = Field(
+        default=None,
+        description="counters wrap at 2**bits like a router's 32-bit CLI counters (None: never)",
+    )
+    cleared_at_s: float | None = Field(
+        default=None,
+        description="lab time of the last `clear counters` typed on the CLI (set by the CLI)",
+    )
     v35: V35Leads | None = Field(
         default=None, description="control leads, for V.35 serial interfaces"
     )
@@ -218,5 +230,21 @@ class RouterState(_M):
     logs: list[LogLine] = Field(default_factory=list)
     ping: list[PingResult] = Field(default_factory=list)
     console_drop_pct: float = Field(
-        default=0.0, ge=0, le=100, description="share of console lines lost (intermittent console)"
+        default=0.0,
+        ge=0,
+        le=100,
+        description="share of console lines lost (intermittent console): command output lines, "
+        "and the lone prompt that answers a bare RETURN",
+    )
+    console_garble_pct: float = Field(
+        default=0.0,
+        ge=0,
+        le=100,
+        description="share of console lines with characters corrupted (line noise, wrong speed)",
+    )
+    console_hangup_after: int | None = Field(
+        default=None,
+        ge=1,
+        description="the console line resets (logs the session out) after this many input lines "
+        "of one session, like a console that keeps dropping",
     )

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from diag.lab.routers.clock import Moment
+from diag.lab.routers.fmt import parse_ios_elapsed
 from diag.lab.routers.state import E1_COUNTERS, Counters, E1Controller, InterfaceState
 
 # Parts of IOS "input errors".
@@ -57,7 +58,21 @@ def rates(iface: InterfaceState) -> tuple[int, int, int, int]:
 
 
 def interface_counters(iface: InterfaceState, at: Moment) -> Counters:
-    """The interface counters at `at`, with derived counters following their parts."""
+    """The interface counters at `at`, with derived counters following their parts.
+
+    A `clear counters` typed at lab time `cleared_at_s` restarts every counter from zero there;
+    `counter_bits` makes them wrap like a router's 32-bit CLI counters.
+    """
+    values = _counters_at(iface, at.minutes)
+    if iface.cleared_at_s is not None and iface.cleared_at_s <= at.elapsed_s:
+        then = _counters_at(iface, iface.cleared_at_s / 60.0)
+        values = {k: v - then[k] for k, v in values.items()}
+    if iface.counter_bits is not None:
+        values = {k: v % 2**iface.counter_bits for k, v in values.items()}
+    return Counters(**values)
+
+
+def _counters_at(iface: InterfaceState, minutes: float) -> dict[str, int]:
     growth = dict(iface.growth_per_min)
     growth.setdefault("input_errors", sum(growth.get(k, 0.0) for k in _INPUT_ERROR_PARTS))
     in_bps, in_pps, out_bps, out_pps = rates(iface)
@@ -70,7 +85,19 @@ def interface_counters(iface: InterfaceState, at: Moment) -> Counters:
     for pkts, octets in (("input_packets", "input_bytes"), ("output_packets", "output_bytes")):
         if not base[octets]:
             base[octets] = base[pkts] * AVG_PACKET_BYTES
-    return Counters(**{k: grown(v, growth.get(k, 0.0), at.minutes) for k, v in base.items()})
+    return {k: grown(v, growth.get(k, 0.0), minutes) for k, v in base.items()}
+
+
+def clearing_age_s(iface: InterfaceState, at: Moment) -> float | None:
+    """Seconds since the counters were last cleared, or None for 'never'.
+
+    A scenario's `last_clearing` is the age at lab start and grows with lab time, like the
+    router's own text; a `clear counters` on the CLI overrides it.
+    """
+    if iface.cleared_at_s is not None and iface.cleared_at_s <= at.elapsed_s:
+        return at.elapsed_s - iface.cleared_at_s
+    base = parse_ios_elapsed(iface.last_clearing)
+    return None if base is None else base + at.elapsed_s
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,379 @@
+"""The router collector over the serial console: lab consoles on real ptys and over TCP.
+
+netmiko drives the console (cisco_ios_serial / huawei_serial classes) through the production
+port check, never a test-only monkeypatch: the lab's console is a symlink to /dev/pts/N and a
+console server line is `socket://host:port`.  The console's behaviour is measured, because an
+intermittent console is evidence (DOMAIN.md §1.3 case 4.2).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import tty
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from diag.collectors.router import RouterReading, read_router
+from diag.credentials import LAB_SECRETS
+from diag.lab.routers.clock import ManualClock
+from diag.lab.routers.console import ConsoleServer
+from diag.lab.routers.harness import LabThread
+from diag.lab.routers.state import RouterState
+from diag.lab.routers.timeline import interface_counters
+from diag.lab.scenario import load_scenario, shipped_scenarios_dir
+from diag.model.inventory import Device
+from diag.model.observations import (
+    ConsoleObservation,
+    CrcGrowthObservation,
+    DeviceAccessObservation,
+    InterfaceObservation,
+    PingObservation,
+)
+from diag.settings import CollectorSettings
+
+pytestmark = pytest.mark.lab
+
+USER = "noc"
+PASSWORD = LAB_SECRETS["router-password"]
+SECRET = LAB_SECRETS["router-secret"]
+PROBES = 6
+SETTINGS = CollectorSettings(
+    ssh_timeout_s=5,
+    # Also caps the probe timeout: a lost prompt costs one second here.
+    command_timeout_s=1,
+    crc_sample_interval_s=60,
+    console_probes=PROBES,
+    ping_count=5,
+    ping_timeout_s=1,
+)
+
+
+def router_state(scenario: str, router: str, **changes: Any) -> RouterState:
+    state = load_scenario(shipped_scenarios_dir() / scenario).state.routers[router]
+    state = state.model_copy(deep=True, update=changes)
+    wan = state.interfaces[-1]
+    wan.growth_per_min["crc"] = 6
+    return state
+
+
+def cisco(**changes: Any) -> RouterState:
+    """BR9-RTR: Cisco 2901 on an E1 (Serial0/0/0:0 is its last interface)."""
+    return router_state("healthy-e1", "ok1-rtr-a", **changes)
+
+
+def huawei(**changes: Any) -> RouterState:
+    """HO-RTR-9: Huawei AR2220 on an E1 (Serial1/0/0:0)."""
+    return router_state("healthy-e1", "ok1-rtr-b", **changes)
+
+
+def console_device(
+    state: RouterState, console: str, password: str = "lab:router-password"
+) -> Device:
+    dt = "cisco_ios" if state.vendor == "cisco_ios" else "huawei"
+    login = {"username": USER, "password": password}
+    if dt == "cisco_ios":
+        login["secret"] = "lab:router-secret"
+    return Device.model_validate(
+        {
+            "name": state.hostname.lower(),
+            "role": "router",
+            "vendor": dt,
+            "device_type": dt,
+            "console": console,
+            "login": login,
+        }
+    )
+
+
+@dataclass
+class Lab:
+    thread: LabThread
+    clock: ManualClock
+    tty_dir: Path
+
+    def console(self, state: RouterState, tcp: bool = False) -> ConsoleServer:
+        secret = SECRET if state.vendor == "cisco_ios" else None
+        link = self.tty_dir / state.hostname.lower()
+        con = ConsoleServer(state.hostname, state, link, USER, PASSWORD, secret, self.clock)
+        self.thread.run(con.start())
+        if tcp:
+            self.thread.run(con.serve_tcp())
+        return con
+
+    def stop(self, con: ConsoleServer) -> None:
+        self.thread.run(con.stop())
+
+    def sleep(self, seconds: float) -> None:
+        self.clock.advance(seconds=seconds)
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    thread = LabThread()
+    yield Lab(thread, ManualClock(), tmp_path_factory.mktemp("tty"))
+    thread.close()
+
+
+@pytest.fixture(scope="module")
+def cisco_console(lab: Lab) -> Iterator[tuple[RouterState, ConsoleServer]]:
+    """A clean Cisco console, on its pty and on a TCP console-server port."""
+    state = cisco()
+    con = lab.console(state, tcp=True)
+    yield state, con
+    lab.stop(con)
+
+
+def of(reading: RouterReading, cls: type[Any]) -> list[Any]:
+    return [o for o in reading.observations if isinstance(o, cls)]
+
+
+def console_of(reading: RouterReading) -> ConsoleObservation:
+    (obs,) = of(reading, ConsoleObservation)
+    assert isinstance(obs, ConsoleObservation)
+    return obs
+
+
+def accesses(reading: RouterReading) -> list[tuple[bool, str]]:
+    return [(a.ok, a.stage) for a in of(reading, DeviceAccessObservation)]
+
+
+def no_secrets(reading: RouterReading, *more: str) -> None:
+    for text in [reading.transcript, *(o.model_dump_json() for o in reading.observations)]:
+        for secret in (PASSWORD, SECRET, *more):
+            assert secret not in text
+
+
+# --- a healthy console ----------------------------------------------------------------------------
+
+
+def check_full_console_reading(reading: RouterReading, state: RouterState, first_crc: int) -> None:
+    assert accesses(reading) == [(True, "done")]
+    con = console_of(reading)
+    assert con.login_ok and con.error is None
+    assert (con.probes, con.answered, con.garbled, con.dropped_sessions) == (PROBES, PROBES, 0, 0)
+    assert len(con.prompt_rtt_ms) == PROBES and all(0 < rtt < 1000 for rtt in con.prompt_rtt_ms)
+    assert con.rtt_median_ms is not None and 0 < con.rtt_median_ms < 1000
+    iface = next(o for o in of(reading, InterfaceObservation) if o.crc is not None)
+    assert iface.crc == first_crc
+    (growth,) = of(reading, CrcGrowthObservation)
+    assert (growth.delta, growth.per_min, growth.reset) == (6, 6.0, False)
+    (ping,) = of(reading, PingObservation)
+    assert (ping.sent, ping.received) == (5, 5)
+    no_secrets(reading)
+
+
+def test_cisco_console_over_the_pty_symlink(
+    lab: Lab, cisco_console: tuple[RouterState, ConsoleServer]
+) -> None:
+    state, con = cisco_console
+    assert con.link_path.is_symlink()  # netmiko's own check would refuse this path
+    first = interface_counters(state.interfaces[-1], lab.clock.moment()).crc
+    dev = console_device(state, str(con.link_path))
+    reading = read_router(
+        dev, "Serial0/0/0:0", "10.9.0.2", SETTINGS, via="console", sleep=lab.sleep
+    )
+    check_full_console_reading(reading, state, first)
+    assert console_of(reading).port == str(con.link_path)
+    assert "BR9-RTR#" in reading.transcript  # enable over the console
+    assert "[diag] measuring the console: 6 probes" in reading.transcript
+
+
+def test_cisco_console_through_a_console_server(
+    lab: Lab, cisco_console: tuple[RouterState, ConsoleServer]
+) -> None:
+    state, con = cisco_console
+    first = interface_counters(state.interfaces[-1], lab.clock.moment()).crc
+    dev = console_device(state, f"socket://127.0.0.1:{con.tcp_port}")
+    reading = read_router(
+        dev, "Serial0/0/0:0", "10.9.0.2", SETTINGS, via="console", sleep=lab.sleep
+    )
+    check_full_console_reading(reading, state, first)
+
+
+def test_huawei_console(lab: Lab) -> None:
+    state = huawei()
+    con = lab.console(state)
+    try:
+        first = interface_counters(state.interfaces[-1], lab.clock.moment()).crc
+        dev = console_device(state, str(con.link_path))
+        reading = read_router(
+            dev, "Serial1/0/0:0", "10.9.0.1", SETTINGS, via="console", sleep=lab.sleep
+        )
+    finally:
+        lab.stop(con)
+    check_full_console_reading(reading, state, first)
+    assert "<HO-RTR-9>" in reading.transcript and "quit" in reading.transcript
+
+
+def test_the_session_is_logged_out_afterwards(
+    lab: Lab, cisco_console: tuple[RouterState, ConsoleServer]
+) -> None:
+    """Nobody finds the router's console logged in (and enabled) after diag was there."""
+    state, con = cisco_console
+    dev = console_device(state, str(con.link_path))
+    quick = SETTINGS.model_copy(update={"crc_sample_interval_s": 0, "console_probes": 1})
+    reading = read_router(dev, "Serial0/0/0:0", None, quick, via="console")
+    assert accesses(reading) == [(True, "done")]
+    assert reading.transcript.rstrip().endswith("Press RETURN to get started.")
+
+
+# --- an intermittent console ------------------------------------------------------------------------
+
+
+def test_lost_prompts_show_as_unanswered_probes(lab: Lab) -> None:
+    state = cisco(console_drop_pct=40.0)
+    con = lab.console(state)
+    # A lost prompt costs the probe timeout: half a second here (the lab answers in ms).
+    settings = SETTINGS.model_copy(update={"command_timeout_s": 0.5})
+    try:
+        dev = console_device(state, str(con.link_path))
+        reading = read_router(dev, "Serial0/0/0:0", None, settings, via="console", sleep=lab.sleep)
+    finally:
+        lab.stop(con)
+    obs = console_of(reading)
+    assert obs.login_ok and obs.probes == PROBES
+    assert 0 < obs.answered < obs.probes  # the intermittent console, in numbers
+    assert obs.garbled == 0 and len(obs.prompt_rtt_ms) == obs.answered
+    assert accesses(reading)[-1] == (True, "done")  # the reading still returns
+
+
+def test_garbled_prompts_are_counted(lab: Lab) -> None:
+    state = cisco(console_garble_pct=50.0)
+    con = lab.console(state)
+    try:
+        dev = console_device(state, str(con.link_path))
+        quick = SETTINGS.model_copy(update={"crc_sample_interval_s": 0, "console_probes": 10})
+        reading = read_router(dev, "Serial0/0/0:0", None, quick, via="console")
+    finally:
+        lab.stop(con)
+    obs = console_of(reading)
+    assert obs.garbled > 0 and obs.answered > 0
+    assert obs.answered + obs.garbled == obs.probes == 10  # none lost: noise, not silence
+    assert accesses(reading)[-1] == (True, "done")
+
+
+def test_a_console_that_keeps_dropping_the_session(lab: Lab) -> None:
+    # The line logs the session out every 4 input lines: mid-probe and mid-command.
+    state = cisco(console_hangup_after=4)
+    con = lab.console(state)
+    try:
+        dev = console_device(state, str(con.link_path))
+        settings = SETTINGS.model_copy(update={"console_probes": 3})
+        reading = read_router(dev, "Serial0/0/0:0", None, settings, via="console", sleep=lab.sleep)
+    finally:
+        lab.stop(con)
+    obs = console_of(reading)
+    assert obs.dropped_sessions >= 2
+    assert obs.answered == 2  # the third probe found the session gone
+    assert accesses(reading)[-1] == (True, "done")
+    assert "console session dropped" in reading.transcript
+    assert of(reading, InterfaceObservation)  # logged in again and kept reading
+    no_secrets(reading)
+
+
+# --- console failures ---------------------------------------------------------------------------
+
+
+def only_failure(reading: RouterReading) -> tuple[str, str]:
+    """(stage, error) of a console reading that got nowhere; the console record says so too."""
+    (failure,) = of(reading, DeviceAccessObservation)
+    assert not failure.ok and failure.via == "console" and failure.error
+    obs = console_of(reading)
+    assert not obs.login_ok and obs.probes == 0 and obs.error == failure.error
+    return failure.stage, failure.error
+
+
+def test_missing_console_device(tmp_path: Path) -> None:
+    dev = console_device(cisco(), str(tmp_path / "ttyUSB9"))
+    stage, error = only_failure(read_router(dev, "Serial0/0/0:0", None, SETTINGS, via="console"))
+    assert stage == "connect" and "no such device" in error
+
+
+def test_a_regular_file_is_not_a_console(tmp_path: Path) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_text("hello\n")
+    dev = console_device(cisco(), str(path))
+    stage, error = only_failure(read_router(dev, "Serial0/0/0:0", None, SETTINGS, via="console"))
+    assert stage == "connect" and "not a serial device" in error
+
+
+def test_console_server_refuses() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    dev = console_device(cisco(), f"socket://127.0.0.1:{port}")
+    stage, error = only_failure(read_router(dev, "Serial0/0/0:0", None, SETTINGS, via="console"))
+    assert stage == "connect" and "refused" in error
+
+
+@pytest.mark.parametrize("vendor", ["cisco", "huawei"])
+def test_wrong_console_password(lab: Lab, vendor: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    wrong = "N0t-the-console-pw"
+    monkeypatch.setenv("DIAG_TEST_CONSOLE_PW", wrong)
+    state = cisco() if vendor == "cisco" else huawei()
+    con = lab.console(state)
+    try:
+        dev = console_device(state, str(con.link_path), password="env:DIAG_TEST_CONSOLE_PW")
+        reading = read_router(dev, "Serial0/0/0:0", None, SETTINGS, via="console")
+    finally:
+        lab.stop(con)
+    stage, error = only_failure(reading)
+    assert stage == "auth" and "env:DIAG_TEST_CONSOLE_PW" in error
+    no_secrets(reading, wrong)
+
+
+def test_wrong_enable_secret_on_the_console(lab: Lab, monkeypatch: pytest.MonkeyPatch) -> None:
+    wrong = "N0t-the-enable-secret"
+    monkeypatch.setenv("DIAG_TEST_ENABLE", wrong)
+    state = cisco()
+    con = lab.console(state)
+    try:
+        dev = console_device(state, str(con.link_path))
+        assert dev.login is not None
+        login = dev.login.model_copy(update={"secret": "env:DIAG_TEST_ENABLE"})
+        dev = dev.model_copy(update={"login": login})
+        reading = read_router(dev, "Serial0/0/0:0", None, SETTINGS, via="console")
+    finally:
+        lab.stop(con)
+    stage, error = only_failure(reading)
+    assert stage == "auth" and "enable was refused" in error and "env:DIAG_TEST_ENABLE" in error
+    # The refused secret prompts were answered, so the logout really logged out.
+    closing = reading.transcript.index("[diag] closing the session")
+    assert "Press RETURN to get started." in reading.transcript[closing:]
+    assert "% Bad secrets" not in reading.transcript[closing:]
+    no_secrets(reading, wrong)
+
+
+def test_a_console_that_never_answers_is_a_timeout(tmp_path: Path) -> None:
+    """A pty with nothing behind it: the cable is in, the router says nothing."""
+    master, slave = os.openpty()
+    tty.setraw(slave)
+    link = tmp_path / "dead-console"
+    link.symlink_to(os.ttyname(slave))
+    try:
+        dev = console_device(cisco(), str(link))
+        quick = SETTINGS.model_copy(update={"ssh_timeout_s": 1.5})
+        reading = read_router(dev, "Serial0/0/0:0", None, quick, via="console")
+    finally:
+        os.close(master)
+        os.close(slave)
+    stage, error = only_failure(reading)
+    assert stage == "timeout"
+    assert "no prompt or login request within 1.5 s" in error
+    assert "console_baudrate=9600" in error
+
+
+def test_port_check_keeps_netmikos_answer_for_other_names() -> None:
+    import netmiko.base_connection as nbc
+
+    import diag.collectors.cli.session  # noqa: F401  (installs the check)
+
+    check = nbc.check_serial_port  # type: ignore[attr-defined]
+    assert check("socket://10.0.0.1:7001") == "socket://10.0.0.1:7001"
+    with pytest.raises(ValueError, match="not found"):
+        check("/nonexistent/ttyS42")
