@@ -228,3 +228,19 @@ def test_single_collector_commands(lab, tmp_path: Path) -> None:  # type: ignore
     assert r.exit_code == 0, r.output
     kinds = {o["kind"] for o in json.loads((tmp_path / "r.json").read_text())["observations"]}
     assert {"interface", "crc_growth", "cpu"} <= kinds
+
+
+def test_verbose_and_debug_transcripts_without_secrets(lab, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    dbg = tmp_path / "dbg"
+    r = CliRunner().invoke(
+        cli,
+        ["circuit", "LAB-E1-OK1", "-v", "--debug", str(dbg), "--set", "crc_sample_interval_s=1"],
+    )
+    assert r.exit_code == 0, r.output
+    assert "… router:ok1-rtr-a: reading over ssh" in r.output
+    files = sorted(p.name for p in dbg.iterdir())
+    assert files == ["LAB-E1-OK1-router-ok1-rtr-a.txt", "LAB-E1-OK1-router-ok1-rtr-b.txt"]
+    text = (dbg / files[0]).read_text()
+    assert "show interfaces Serial0/0/0:0" in text
+    for secret in LAB_SECRETS.values():
+        assert secret not in text

@@ -62,6 +62,11 @@ def test_unreachable_nms_is_inconclusive_evidence(tmp_path: Path) -> None:
     assert run["ok"] is False and f"127.0.0.1:{port}" in run["error"]
     assert "diag-lab-ro" not in out.read_text()  # the community is never echoed
     assert doc["findings"][0]["rule"] == "nms-unreadable"
+    # the routers are not there either: the diagnosis still completes and says so
+    routers = [c for c in doc["collectors"] if c["name"].startswith("router:")]
+    assert len(routers) == 2 and not any(c["ok"] for c in routers)
+    access = [o for o in doc["observations"] if o["kind"] == "device_access"]
+    assert {o["stage"] for o in access} == {"connect"}
     assert doc["verdict"]["status"] == "inconclusive"
 
 
