@@ -445,6 +445,7 @@ async def _diagnose_async(
     progress: Progress,
     overrides: dict[str, Any] | None,
     sink: dict[str, tuple[Collected, datetime, CollectorSettings]],
+    given: dict[str, list[Observation]],
 ) -> None:
     from diag.collectors.snmp.client import SnmpClient
 
@@ -457,7 +458,7 @@ async def _diagnose_async(
             for cid in ids:
                 c = inv.circuits[cid]
                 settings = settings_for(inv, c, overrides)
-                collected = Collected()
+                collected = Collected(observations=list(given.get(cid, [])))
                 sink[cid] = (collected, now(), settings)
                 jobs = plan(inv, c, build_path(c, inv), settings)
                 runs.append(collect(jobs, ctx, collected))
@@ -474,8 +475,11 @@ def diagnose_many(
     operator: str | None = None,
     progress: Progress = _quiet,
     overrides: dict[str, Any] | None = None,
+    given: dict[str, list[Observation]] | None = None,
 ) -> list[Diagnosis]:
     """Diagnose several circuits concurrently on one loop (one SNMP engine, one thread pool).
+
+    `given`: per circuit, observations people supplied (answers from site, test results).
 
     On Ctrl-C the documents are still built from what was collected, with run.interrupted set.
     """
@@ -492,6 +496,7 @@ def diagnose_many(
                 progress=progress,
                 overrides=overrides,
                 sink=sink,
+                given=given or {},
             )
         )
     except KeyboardInterrupt:
@@ -500,7 +505,12 @@ def diagnose_many(
     for cid in ids:
         c = inv.circuits[cid]
         collected, started, settings = sink.get(
-            cid, (Collected(), now(), settings_for(inv, c, overrides))
+            cid,
+            (
+                Collected(observations=list((given or {}).get(cid, []))),
+                now(),
+                settings_for(inv, c, overrides),
+            ),
         )
         if interrupted:
             mark_interrupted(collected)
@@ -525,10 +535,17 @@ def diagnose(
     operator: str | None = None,
     progress: Progress = _quiet,
     overrides: dict[str, Any] | None = None,
+    given: list[Observation] | None = None,
 ) -> FindingsDocument:
     """Collect, analyse and build the findings document for one circuit."""
     return diagnose_many(
-        inv, [circuit_id], ticket=ticket, operator=operator, progress=progress, overrides=overrides
+        inv,
+        [circuit_id],
+        ticket=ticket,
+        operator=operator,
+        progress=progress,
+        overrides=overrides,
+        given={circuit_id: given or []},
     )[0].document
 
 

@@ -4,27 +4,55 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from diag.analyzers import alarms as step31
+from diag.analyzers import playbook
+from diag.analyzers.context import Context
+from diag.analyzers.thresholds import Thresholds, defaults
 from diag.model.findings import Finding, Verdict
-from diag.model.observations import AlarmObservation, NmsPollObservation, Observation
+from diag.model.observations import NmsPollObservation, Observation
 from diag.model.path import CircuitPath, Segment
 
 LOCALIZED_AT = 0.7  # a fault finding at or above this confidence localises the fault
 
 
 def analyze(
-    path: CircuitPath, observations: Sequence[Observation]
+    path: CircuitPath, observations: Sequence[Observation], thresholds: Thresholds | None = None
 ) -> tuple[list[Finding], Verdict]:
-    alarms = [o for o in observations if isinstance(o, AlarmObservation)]
-    polls = [o for o in observations if isinstance(o, NmsPollObservation)]
-    placed = step31.place(path, alarms)
-    findings = [
-        *step31.ais_findings(path, placed),
-        *step31.unplaced_ais_findings(path, placed),
-        *step31.other_alarm_findings(path, placed),
-        *step31.coverage_findings(path, polls),
-    ]
-    return findings, verdict(path, findings, polls)
+    ctx = Context.build(path, observations, thresholds or defaults())
+    findings: list[Finding] = []
+    for step in playbook.load():
+        for r in step.rules:
+            if not r.applies(ctx):
+                continue
+            have = [n for n in r.needs if ctx.has(n)]
+            if r.needs and (not have if r.needs_any else len(have) < len(r.needs)):
+                findings.append(
+                    _not_evaluated(r.id, r.refs, step.id, r.title, r.needs, r.needs_any)
+                )
+                continue
+            findings.extend(r.run(ctx))
+    return findings, verdict(path, findings, ctx.of(NmsPollObservation))
+
+
+def _not_evaluated(
+    rid: str, refs: tuple[str, ...], step: str, title: str, needs: tuple[str, ...], any_: bool
+) -> Finding:
+    from diag.analyzers.answers import question_for
+
+    want = (" or " if any_ else " and ").join(needs)
+    asks = [q for n in needs if (q := question_for(n))]
+    return Finding(
+        rule=rid,
+        procedure=",".join(refs),
+        kind="not_evaluated",
+        title=f"step {step}: {title} — not evaluated",
+        direction=None,
+        segment=None,
+        owner="unknown",
+        confidence=1.0,
+        cause=f"needs {want}, which nobody has reported yet",
+        evidence=[],
+        next_steps=asks[:2],
+    )
 
 
 def verdict(path: CircuitPath, findings: list[Finding], polls: list[NmsPollObservation]) -> Verdict:
@@ -44,20 +72,23 @@ def verdict(path: CircuitPath, findings: list[Finding], polls: list[NmsPollObser
             f"{head.cause} [{head.procedure}]."
         )
         return Verdict(status=status, segment=seg, owner=path.owner_of(seg), summary=summary)
-    blind = [f for f in findings if f.kind == "not_evaluated"]
+    blind = [f for f in findings if f.kind == "not_evaluated" and f.rule == "nms-unreadable"]
     if blind or not polls:
         why = blind[0].cause if blind else "no NMS manages the network elements on this path"
         return Verdict(
             status="inconclusive", segment=None, owner="unknown", summary=f"Inconclusive: {why}."
         )
     nes = sum(len(p.nes) for p in polls)
+    pending = sum(1 for f in findings if f.kind == "not_evaluated")
+    tail = f"; {pending} check(s) still need answers from site" if pending else ""
     return Verdict(
         status="healthy",
         segment=None,
         owner="unknown",
         summary=(
-            f"No active alarm on the {nes} managed network element"
-            f"{'s' if nes != 1 else ''} of the path (NMS step 3.1)."
+            f"No fault found: no active alarm on the {nes} managed network "
+            f"element{'s' if nes != 1 else ''} of the path and no rule fired"
+            f"{tail}."
         ),
     )
 

@@ -8,7 +8,6 @@ Layout (docs/scenarios.md):
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -42,6 +41,11 @@ class Scenario(_M):
     name: str
     description: str
     state: State = Field(default_factory=State)
+    answers: dict[str, dict[str, str]] = Field(
+        default_factory=dict,
+        description="circuit id -> what the people on site report and instruments read "
+        "(keys of diag/playbooks/questions/), given to diag as --observations",
+    )
     expect: dict[str, Expect] = Field(description="circuit id -> expected verdict")
     folder: Path = Field(Path("."), exclude=True)
 
@@ -106,6 +110,16 @@ def check_against(scn: Scenario, inv: Inventory) -> None:
                     f"{f}: state.nes.{name}: the device names no NMS, so its alarms "
                     "could never be read"
                 )
+    from diag.analyzers.answers import AnswerError, parse_answer
+
+    for cid, given in scn.answers.items():
+        if cid not in inv.circuits:
+            problems.append(f"{f}: answers.{cid}: no such circuit in the inventory")
+        for key, value in given.items():
+            try:
+                parse_answer(key, str(value))
+            except AnswerError as exc:
+                problems.append(f"{f}: answers.{cid}.{key}: {exc}")
     for cid, exp in scn.expect.items():
         if cid not in inv.circuits:
             problems.append(f"{f}: expect.{cid}: no such circuit in the inventory")
@@ -129,6 +143,3 @@ def check_against(scn: Scenario, inv: Inventory) -> None:
                     )
     if problems:
         raise InventoryError(problems, source=f"scenario {scn.folder.name}")
-
-
-ScenarioKind = Literal["shipped", "external"]

@@ -268,6 +268,18 @@ class NeE1LineObservation(Obs):
     raw: dict[str, str] = Field(default_factory=dict)
 
 
+class AnswerObservation(Obs):
+    """What a person reported (the customer on the phone, the engineer on site, an instrument
+    reading typed in): a key from the question vocabulary (diag/playbooks/questions/) and its value."""
+
+    kind: Literal["answer"] = "answer"
+    key: str = Field(description="e.g. a.cpe.lamp.power, test.e1.ber, test.ddf.ais_from")
+    value: str
+    source: Literal["ask", "observe", "file"] = Field(
+        description="--ask (interactive), --observe KEY=VALUE, --observations FILE"
+    )
+
+
 Observation = Annotated[
     AlarmObservation
     | NmsPollObservation
@@ -279,7 +291,8 @@ Observation = Annotated[
     | LogObservation
     | PingObservation
     | ConsoleObservation
-    | NeE1LineObservation,
+    | NeE1LineObservation
+    | AnswerObservation,
     Field(discriminator="kind"),
 ]
 

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import ipaddress
 import itertools
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from diag.model.inventory import Circuit, Device, Interface, Inventory, LinkKind, LinkSpec
+from diag.model.inventory import (
+    Circuit,
+    CircuitEnd,
+    Device,
+    Interface,
+    Inventory,
+    LinkKind,
+    LinkSpec,
+)
 
 Owner = Literal["carrier", "customer", "unknown"]
 ElementKind = Literal[
@@ -56,11 +65,33 @@ class Segment(BaseModel):
     to: str
 
 
+class EndInfo(BaseModel):
+    """What the rules need to know about one end besides its elements."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    site: str = ""
+    interface: Interface
+    router: str | None = None
+    wan_interface: str | None = None
+    wan_ip: str | None = Field(None, description="address without prefix")
+    converter: str | None = None
+    cpe: str
+    cpe_owner: Owner = "carrier"
+
+
 class CircuitPath(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     elements: list[PathElement]
     links: list[PathLink]
+    a: EndInfo | None = None
+    b: EndInfo | None = None
+
+    def end(self, side: str) -> EndInfo:
+        info = self.a if side == "a" else self.b
+        assert info is not None, "path built without end info"
+        return info
 
     def index(self, element_id: str) -> int:
         for i, e in enumerate(self.elements):
@@ -191,4 +222,18 @@ def build_path(circuit: Circuit, inv: Inventory) -> CircuitPath:
                 }
             )
         )
-    return CircuitPath(elements=elements, links=links)
+
+    def info(end: CircuitEnd) -> EndInfo:
+        ip = str(ipaddress.ip_interface(end.wan_ip).ip) if end.wan_ip else None
+        return EndInfo(
+            site=end.site,
+            interface=end.interface,
+            router=end.router,
+            wan_interface=end.wan_interface,
+            wan_ip=ip,
+            converter=end.converter,
+            cpe=end.cpe,
+            cpe_owner=inv.devices[end.cpe].owned_by,
+        )
+
+    return CircuitPath(elements=elements, links=links, a=info(a), b=info(b))

@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from diag.analyzers.context import Context
+from diag.analyzers.registry import rule
 from diag.model.findings import Evidence, Finding
 from diag.model.observations import AlarmDirection, AlarmObservation, NmsPollObservation
 from diag.model.path import CircuitPath, PathElement, Segment
@@ -288,3 +290,48 @@ def coverage_findings(path: CircuitPath, polls: list[NmsPollObservation]) -> lis
             )
         )
     return out
+
+
+# --------------------------------------------------------------------------- registered rules
+
+
+def _placed(ctx: Context) -> list[PlacedAlarm]:
+    return place(ctx.path, ctx.of(AlarmObservation))
+
+
+@rule(
+    "ais-upstream-localize",
+    ("R-AIS-1", "R-AIS-2"),
+    "3.1",
+    "E1_AIS: the most upstream reporting station bounds the fault, per direction",
+    ("nms_poll",),
+)
+def _ais(ctx: Context) -> list[Finding]:
+    return ais_findings(ctx.path, _placed(ctx))
+
+
+@rule(
+    "ais-direction-unknown",
+    ("R-AIS-1",),
+    "3.1",
+    "E1_AIS on a port the inventory does not place on the circuit",
+    ("nms_poll",),
+)
+def _ais_unplaced(ctx: Context) -> list[Finding]:
+    return unplaced_ais_findings(ctx.path, _placed(ctx))
+
+
+@rule(
+    "alarm-on-path",
+    ("3.1",),
+    "3.1",
+    "any other active alarm on the path, placed at its element",
+    ("nms_poll",),
+)
+def _other(ctx: Context) -> list[Finding]:
+    return other_alarm_findings(ctx.path, _placed(ctx))
+
+
+@rule("nms-coverage", ("3.1",), "3.1", "which NEs step 3.1 could not see, and why", ())
+def _coverage(ctx: Context) -> list[Finding]:
+    return coverage_findings(ctx.path, ctx.of(NmsPollObservation))

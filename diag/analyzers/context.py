@@ -1,0 +1,71 @@
+"""What a rule sees: the circuit's path, the observations by kind, the answers people gave, and
+the thresholds.  Pure data; no I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from diag.analyzers.thresholds import Thresholds
+from diag.model.findings import Evidence
+from diag.model.observations import AnswerObservation, Obs, Observation
+from diag.model.path import CircuitPath, PathElement, Segment
+
+T = TypeVar("T", bound=Obs)
+SIDES = ("a", "b")
+
+
+@dataclass
+class Context:
+    path: CircuitPath
+    observations: Sequence[Observation]
+    thresholds: Thresholds
+    answers: dict[str, AnswerObservation] = field(default_factory=dict)
+
+    @classmethod
+    def build(
+        cls, path: CircuitPath, observations: Sequence[Observation], thresholds: Thresholds
+    ) -> Context:
+        answers = {o.key: o for o in observations if isinstance(o, AnswerObservation)}
+        return cls(path, observations, thresholds, answers)
+
+    def of(self, kind: type[T]) -> list[T]:
+        return [o for o in self.observations if isinstance(o, kind)]
+
+    def has(self, need: str) -> bool:
+        """An observation kind present, or an answer key given (`{s}` = either end)."""
+        if "." not in need:
+            return any(o.kind == need for o in self.observations)
+        if "{s}" in need:
+            return any(need.format(s=s) in self.answers for s in SIDES)
+        return need in self.answers
+
+    def answer(self, key: str) -> str | None:
+        a = self.answers.get(key)
+        return a.value if a else None
+
+    def answer_float(self, key: str) -> float | None:
+        v = self.answer(key)
+        try:
+            return float(v) if v is not None else None
+        except ValueError:
+            return None
+
+    def cite(self, key: str) -> Evidence:
+        a = self.answers[key]
+        return Evidence(observation=a.id, text=f"{key} = {a.value} (reported, {a.source})")
+
+    def element(self, element_id: str) -> PathElement:
+        return self.path.element(element_id)
+
+    def seg(self, x: str, y: str | None = None) -> Segment:
+        y = y or x
+        i, j = sorted((self.path.index(x), self.path.index(y)))
+        return Segment(from_=self.path.elements[i].id, to=self.path.elements[j].id)
+
+    def ends(self) -> Iterator[str]:
+        yield from SIDES
+
+    def lan(self, side: str) -> str:
+        return self.path.elements[0 if side == "a" else -1].id

@@ -1,0 +1,48 @@
+"""Rules as units with identity: a stable kebab id, the DOMAIN.md rule it encodes, the step of
+the procedure it belongs to, what it needs, and the function that evaluates it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from diag.analyzers.context import Context
+    from diag.model.findings import Finding
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str  # kebab-case, stable: ais-upstream-localize
+    refs: tuple[str, ...]  # the DOMAIN.md rules it encodes: ("R-AIS-1", "R-AIS-2")
+    step: str  # the procedure step: 3.1, 3.2, 3.3, 3.4, 4.1 ...
+    title: str  # one line
+    needs: tuple[str, ...]  # observation kinds ("nms_alarm") or answer keys ("{s}.cpe.lamp.power")
+    run: Callable[[Context], list[Finding]]
+    applies: Callable[[Context], bool] = lambda ctx: True  # e.g. only circuits with a V.35 end
+    needs_any: bool = True  # True: one of `needs` suffices; False: all are needed
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(
+    id: str,
+    refs: tuple[str, ...],
+    step: str,
+    title: str,
+    needs: tuple[str, ...],
+    *,
+    applies: Callable[[Context], bool] | None = None,
+    needs_any: bool = True,
+) -> Callable[[Callable[[Context], list[Finding]]], Callable[[Context], list[Finding]]]:
+    """Register a rule function under its id (ids are unique; a duplicate is a bug)."""
+
+    def wrap(fn: Callable[[Context], list[Finding]]) -> Callable[[Context], list[Finding]]:
+        if id in RULES:
+            raise ValueError(f"rule id {id!r} registered twice")
+        RULES[id] = Rule(id, refs, step, title, needs, fn, applies or (lambda ctx: True), needs_any)
+        return fn
+
+    return wrap

@@ -1,0 +1,49 @@
+"""Thresholds with their defaults and where each number comes from (diag/playbooks/thresholds.yaml).
+
+The article gives no numeric pass/fail values (DOMAIN.md §1.6); each default below names the
+standard or the documented case it is taken from, and every one can be overridden.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib.resources import files
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Threshold(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    value: float
+    unit: str
+    source: str = Field(description="standard or documented case the default comes from")
+
+
+class Thresholds(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    values: dict[str, Threshold]
+
+    def __getitem__(self, name: str) -> float:
+        return self.values[name].value
+
+    def source(self, name: str) -> str:
+        t = self.values[name]
+        return f"{t.value:g} {t.unit} ({t.source})"
+
+    def with_overrides(self, overrides: dict[str, Any]) -> Thresholds:
+        vals = dict(self.values)
+        for k, v in overrides.items():
+            if k not in vals:
+                raise KeyError(f"unknown threshold {k!r}; known: {', '.join(sorted(vals))}")
+            vals[k] = vals[k].model_copy(update={"value": float(v), "source": "overridden"})
+        return Thresholds(values=vals)
+
+
+@cache
+def defaults() -> Thresholds:
+    raw = yaml.safe_load(files("diag.playbooks").joinpath("thresholds.yaml").read_text("utf-8"))
+    return Thresholds(values={k: Threshold.model_validate(v) for k, v in raw.items()})
