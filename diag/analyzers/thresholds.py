@@ -1,4 +1,4 @@
-"""Thresholds with their defaults and where each number comes from (diag/playbooks/thresholds.yaml).
+"""Thresholds with their defaults and where each number comes from (diag/playbooks/thresholds/).
 
 The article gives no numeric pass/fail values (DOMAIN.md §1.6); each default below names the
 standard or the documented case it is taken from, and every one can be overridden.
@@ -45,5 +45,13 @@ class Thresholds(BaseModel):
 
 @cache
 def defaults() -> Thresholds:
-    raw = yaml.safe_load(files("diag.playbooks").joinpath("thresholds.yaml").read_text("utf-8"))
-    return Thresholds(values={k: Threshold.model_validate(v) for k, v in raw.items()})
+    values: dict[str, Threshold] = {}
+    folder = files("diag.playbooks").joinpath("thresholds")
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if not entry.name.endswith(".yaml"):
+            continue
+        for k, v in (yaml.safe_load(entry.read_text("utf-8")) or {}).items():
+            if k in values:
+                raise ValueError(f"thresholds/{entry.name}: {k!r} defined twice")
+            values[k] = Threshold.model_validate(v)
+    return Thresholds(values=values)

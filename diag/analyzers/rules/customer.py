@@ -1,0 +1,1 @@
+"""Rules of this step (being written)."""
