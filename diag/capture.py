@@ -16,6 +16,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from diag.analyzers.thresholds import Thresholds
 from diag.errors import DiagError
 from diag.model.findings import FindingsDocument, TicketOut
 from diag.model.inventory import Circuit, Device, Inventory, Nms
@@ -106,7 +107,9 @@ def load_capture(folder: Path) -> Capture:
         ) from exc
 
 
-def replay(folder: Path, circuit_id: str | None = None) -> FindingsDocument:
+def replay(
+    folder: Path, circuit_id: str | None = None, thresholds: Thresholds | None = None
+) -> FindingsDocument:
     """The analysis of a recorded diagnosis, with no network."""
     from diag.runner import Collected, build_document
 
@@ -126,4 +129,5 @@ def replay(folder: Path, circuit_id: str | None = None) -> FindingsDocument:
         interrupted=cap.interrupted,
         mode="replay",
         finished=cap.finished,
+        thresholds=thresholds,
     )

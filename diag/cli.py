@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, Literal, NoReturn
 
 import click
 
@@ -170,6 +170,39 @@ def cli() -> None:
     metavar="[DIR]",
     help="Keep device session transcripts (secrets redacted) in DIR (default ./diag-debug).",
 )
+@click.option(
+    "--observe",
+    "observed",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="What was seen on site or measured, e.g. --observe a.cpe.lamp.power=off "
+    "--observe test.e1.ber=0 (repeatable; `diag questions` lists the keys).",
+)
+@click.option(
+    "--observations",
+    "observations_file",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="YAML/JSON file of KEY: VALUE answers (same keys as --observe).",
+)
+@click.option(
+    "--ask",
+    is_flag=True,
+    help="After collecting, ask the procedure's questions (lamps, tests, swaps) that "
+    "nothing answered yet; empty answer skips.",
+)
+@click.option(
+    "--threshold",
+    "threshold_set",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Override a rule threshold, e.g. --threshold loss_pct=0.5 (`diag rules` lists them).",
+)
+@click.option(
+    "--compare",
+    "compare_file",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="An earlier findings document of this circuit: say what cleared, persists, is new.",
+)
 def circuit(
     circuit_id: str,
     inventory: Path | None,
@@ -181,30 +214,39 @@ def circuit(
     replay_dir: Path | None,
     verbose: bool,
     debug_dir: str | None,
+    observed: tuple[str, ...],
+    observations_file: Path | None,
+    ask: bool,
+    threshold_set: tuple[str, ...],
+    compare_file: Path | None,
 ) -> None:
     """Diagnose one circuit: collect, analyze, print the path with the fault marked."""
     import difflib
 
+    from diag.analyzers import answers as ans
     from diag.errors import DiagError, UnknownCircuitError
-    from diag.output.terminal import render
     from diag.ticket import parse_ticket
 
     try:
         tk = parse_ticket(ticket) if ticket else None
+        given_pairs = ans.from_file(observations_file) if observations_file else {}
+        given_pairs.update(ans.from_assignments(observed))
+        thresholds = _thresholds(threshold_set)
+        previous = _previous(compare_file, circuit_id) if compare_file else None
     except DiagError as exc:
         _fail(exc)
+    source: Literal["observe", "file"] = "observe" if observed else "file"
+    given = ans.observations(given_pairs, source) if given_pairs else []
     out = _console(stderr=json_dest == "-")
     err = _console(stderr=True)
     if replay_dir is not None:
         from diag.capture import replay
 
         try:
-            doc = replay(replay_dir, circuit_id)
+            doc = replay(replay_dir, circuit_id, thresholds)
         except DiagError as exc:
             _fail(exc)
-        render(doc, out, verbose=verbose)
-        if json_dest:
-            _write_json(doc, json_dest)
+        _finish(doc, out, verbose, json_dest, previous)
         sys.exit(STATUS_EXIT[doc.verdict.status])
 
     overrides = _overrides(assignments)
@@ -220,18 +262,51 @@ def circuit(
         if verbose:
             err.print(f"[dim]… {msg}[/dim]")
 
-    from diag.runner import diagnose_many
+    from diag.runner import build_document, diagnose_many
 
     try:
         (dx,) = diagnose_many(
-            inv, [circuit_id], ticket=tk, operator=operator, progress=progress, overrides=overrides
+            inv,
+            [circuit_id],
+            ticket=tk,
+            operator=operator,
+            progress=progress,
+            overrides=overrides,
+            given={circuit_id: list(given)},
+            thresholds=thresholds,
         )
     except DiagError as exc:
         _fail(exc)
     doc = dx.document
-    render(doc, out, verbose=verbose)
-    if json_dest:
-        _write_json(doc, json_dest)
+    if ask and not doc.run.interrupted:
+        from diag.analyzers.ask import ask_loop, pending_questions
+        from diag.model.path import build_path
+
+        c = inv.circuits[circuit_id]
+        path = build_path(c, inv)
+        questions = pending_questions(path, dx.collected.observations)
+        err.print(
+            f"[bold]{len(questions)} question(s) the procedure asks that nothing answered "
+            "yet[/bold] (Enter skips):"
+        )
+
+        def prompt(text: str, values: list[str] | None) -> str | None:
+            choices = f" [{'/'.join(values)}]" if values else ""
+            reply: str = click.prompt(f"{text}{choices}", default="", show_default=False, err=True)
+            return reply or None
+
+        answered = ask_loop(questions, prompt)
+        dx.collected.observations.extend(ans.observations(answered, "ask"))
+        doc = build_document(
+            c,
+            path,
+            dx.collected,
+            started=doc.run.started,
+            ticket=tk,
+            operator=doc.run.operator,
+            thresholds=thresholds,
+        )
+    doc = _finish(doc, out, verbose, json_dest, previous)
     if record_dir is not None:
         from diag.capture import write_capture
 
@@ -256,6 +331,115 @@ def circuit(
         sys.stderr.flush()
         os._exit(EXIT_INTERRUPTED)  # do not wait for device sessions still running in threads
     sys.exit(STATUS_EXIT[doc.verdict.status])
+
+
+def _thresholds(items: tuple[str, ...]) -> Any:
+    from diag.analyzers.answers import AnswerError
+    from diag.analyzers.thresholds import defaults
+
+    if not items:
+        return None
+    values = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        try:
+            values[name.strip()] = float(value)
+        except ValueError:
+            raise AnswerError(
+                f"--threshold {item!r}: write NAME=NUMBER, e.g. loss_pct=0.5"
+            ) from None
+        if not sep:
+            raise AnswerError(f"--threshold {item!r}: write NAME=NUMBER")
+    try:
+        return defaults().with_overrides(values)
+    except KeyError as exc:
+        raise AnswerError(f"--threshold: {exc.args[0]}") from None
+
+
+def _previous(path: Path, circuit_id: str) -> FindingsDocument:
+    from pydantic import ValidationError
+
+    from diag.analyzers.answers import AnswerError
+    from diag.model.findings import FindingsDocument
+
+    try:
+        doc = FindingsDocument.model_validate_json(path.read_text(encoding="utf-8"))
+    except (OSError, ValidationError) as exc:
+        raise AnswerError(
+            f"--compare {path}: not a findings document of this version "
+            f"({str(exc).splitlines()[0]})"
+        ) from None
+    if doc.circuit.id != circuit_id:
+        raise AnswerError(
+            f"--compare {path}: that document is for {doc.circuit.id}, not {circuit_id}"
+        )
+    return doc
+
+
+def _finish(
+    doc: FindingsDocument,
+    out: Any,
+    verbose: bool,
+    json_dest: str | None,
+    previous: FindingsDocument | None,
+) -> FindingsDocument:
+    from diag.output.terminal import render
+
+    if previous is not None:
+        from diag.analyzers.summary import compare
+
+        doc = doc.model_copy(update={"comparison": compare(doc, previous)})
+    render(doc, out, verbose=verbose)
+    if json_dest:
+        _write_json(doc, json_dest)
+    return doc
+
+
+@cli.command("rules")
+def rules_cmd() -> None:
+    """List the procedure's steps and rules: id, DOMAIN.md rule, what each needs; and thresholds."""
+    from diag.analyzers import playbook
+    from diag.analyzers.thresholds import defaults
+
+    con = _console()
+    for step in playbook.load():
+        con.print(f"[bold]step {step.id}[/bold]  {step.title}")
+        for r in step.rules:
+            needs = ", ".join(r.needs) or "-"
+            con.print(
+                f"  {r.id:32} {','.join(r.refs):18} {r.title}\n{'':35}needs: {needs}", markup=False
+            )
+    con.print("[bold]thresholds[/bold]")
+    t = defaults()
+    for name in sorted(t.values):
+        con.print(f"  {name:24} {t.source(name)}", markup=False)
+
+
+@cli.command("questions")
+@click.argument("circuit_id", required=False)
+@inventory_option
+def questions_cmd(circuit_id: str | None, inventory: Path | None) -> None:
+    """The observation keys for --observe/--observations/--ask, with their questions (for one
+    circuit: filled in with its sites and devices)."""
+    from diag.analyzers.answers import questions_for, vocabulary
+    from diag.model.path import build_path
+
+    con = _console()
+    if circuit_id:
+        inv = _load(inventory)
+        if circuit_id not in inv.circuits:
+            from diag.errors import UnknownCircuitError
+
+            _fail(
+                UnknownCircuitError(f"no circuit {circuit_id!r}; `diag inventory list` shows them")
+            )
+        for key, text, q in questions_for(build_path(inv.circuits[circuit_id], inv)):
+            vals = "/".join(q.values) if q.values else (q.unit or "number")
+            con.print(f"{key:34} [{vals}] ({q.who}) {text}", markup=False)
+        return
+    for q in vocabulary().values():
+        vals = "/".join(q.values) if q.values else (q.unit or "number")
+        con.print(f"{q.key:34} [{vals}] ({q.who}) {', '.join(q.rules)}", markup=False)
 
 
 @cli.command("settings")
@@ -611,6 +795,7 @@ def demo(json_dir: Path | None, scenarios: tuple[Path, ...]) -> None:
     from diag.errors import DiagError
     from diag.lab.manager import prepare
     from diag.lab.network import LabNetwork, LabThread
+    from diag.lab.scenario import given_observations
     from diag.output.files import write_atomic
     from diag.output.terminal import render
     from diag.runner import diagnose_many
@@ -631,7 +816,10 @@ def demo(json_dir: Path | None, scenarios: tuple[Path, ...]) -> None:
                 "diagnosing every circuit at once\n"
             )
             expects = [(scn, cid, e) for scn in scns for cid, e in scn.expect.items()]
-            results = diagnose_many(inv, [cid for _, cid, _ in expects], operator="demo")
+            given = {cid: obs for scn in scns for cid, obs in given_observations(scn).items()}
+            results = diagnose_many(
+                inv, [cid for _, cid, _ in expects], operator="demo", given=given
+            )
             for (scn, cid, expect), dx in zip(expects, results, strict=True):
                 doc = dx.document
                 con.rule(f"{scn.name}: {scn.description}")

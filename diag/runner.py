@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from diag import __version__
 from diag.analyzers import analyze
+from diag.analyzers.thresholds import Thresholds
 from diag.errors import DiagError
 from diag.model.findings import (
     CircuitOut,
@@ -400,9 +401,12 @@ def build_document(
     interrupted: bool = False,
     mode: Literal["live", "replay"] = "live",
     finished: datetime | None = None,
+    thresholds: Thresholds | None = None,
 ) -> FindingsDocument:
+    from diag.analyzers.summary import customer_summary
+
     observations = renumber(collected.observations)
-    findings, verdict = analyze(path, observations)
+    findings, verdict = analyze(path, observations, thresholds)
     if interrupted and verdict.status == "healthy":
         verdict = verdict.model_copy(
             update={
@@ -426,6 +430,7 @@ def build_document(
         observations=observations,
         findings=findings,
         verdict=verdict,
+        customer_summary=customer_summary(path, observations, verdict),
     )
 
 
@@ -476,6 +481,7 @@ def diagnose_many(
     progress: Progress = _quiet,
     overrides: dict[str, Any] | None = None,
     given: dict[str, list[Observation]] | None = None,
+    thresholds: Thresholds | None = None,
 ) -> list[Diagnosis]:
     """Diagnose several circuits concurrently on one loop (one SNMP engine, one thread pool).
 
@@ -522,6 +528,7 @@ def diagnose_many(
             ticket=ticket,
             operator=op,
             interrupted=interrupted,
+            thresholds=thresholds,
         )
         out.append(Diagnosis(doc, collected, settings))
     return out

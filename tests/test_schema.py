@@ -51,7 +51,7 @@ def test_invalid_document_is_rejected() -> None:
     import pytest
 
     with pytest.raises(jsonschema.ValidationError):
-        validate(json.dumps({"schema_version": "1.0", "verdict": {"status": "fine"}}))
+        validate(json.dumps({"schema_version": "1.1", "verdict": {"status": "fine"}}))
 
 
 def test_atomic_write_leaves_no_partial_file(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]

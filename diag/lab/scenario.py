@@ -17,6 +17,7 @@ from diag.lab.ne_state import CpeState, NeState
 from diag.lab.routers.state import RouterState
 from diag.model.findings import Status
 from diag.model.inventory import TRANSMISSION_ROLES, Inventory, Role
+from diag.model.observations import Observation
 from diag.model.path import Owner, Segment
 
 
@@ -143,3 +144,13 @@ def check_against(scn: Scenario, inv: Inventory) -> None:
                     )
     if problems:
         raise InventoryError(problems, source=f"scenario {scn.folder.name}")
+
+
+def given_observations(scn: Scenario) -> dict[str, list[Observation]]:
+    """Per circuit, the scenario's answers as the observations diag is given (--observations)."""
+    from diag.analyzers.answers import observations
+
+    out: dict[str, list[Observation]] = {}
+    for cid, given in scn.answers.items():
+        out[cid] = list(observations({k: str(v) for k, v in given.items()}, "file"))
+    return out

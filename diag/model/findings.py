@@ -15,7 +15,7 @@ from diag.model.inventory import LinkKind, Service
 from diag.model.observations import CollectorRun, Observation
 from diag.model.path import ElementKind, Owner, Segment
 
-SCHEMA_VERSION: Literal["1.0"] = "1.0"
+SCHEMA_VERSION: Literal["1.1"] = "1.1"
 
 Status = Literal["healthy", "fault_localized", "fault_suspected", "inconclusive"]
 
@@ -97,8 +97,28 @@ class Verdict(_M):
     summary: str = Field(description="one sentence")
 
 
+class CustomerSummary(_M):
+    """What the customer is told: loss and latency first (they accept these, not BER)."""
+
+    text: str
+    loss_pct: float | None = None
+    latency_ms: float | None = None
+    measured_by: str | None = Field(None, description="which test gave the figures")
+
+
+class Comparison(_M):
+    """This diagnosis against an earlier one of the same circuit (the ticket's closing check)."""
+
+    previous_started: datetime
+    previous_status: Status
+    cleared: list[str] = Field(description="faults and alarms gone since")
+    persisting: list[str]
+    new: list[str]
+    summary: str
+
+
 class FindingsDocument(_M):
-    schema_version: Literal["1.0"] = SCHEMA_VERSION
+    schema_version: Literal["1.1"] = SCHEMA_VERSION
     circuit: CircuitOut
     ticket: TicketOut | None
     run: RunOut
@@ -106,6 +126,8 @@ class FindingsDocument(_M):
     observations: list[Observation]
     findings: list[Finding]
     verdict: Verdict
+    customer_summary: CustomerSummary | None = None
+    comparison: Comparison | None = None
 
     def to_json(self) -> str:
         return self.model_dump_json(by_alias=True, indent=2) + "\n"

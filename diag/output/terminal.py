@@ -75,7 +75,33 @@ def render(doc: FindingsDocument, console: Console, *, verbose: bool = False) ->
     console.print(v)
     console.print(f"  {doc.verdict.summary}", highlight=False, markup=False)
 
-    shown = [f for f in doc.findings if f.kind in ("fault", "consequence", "not_evaluated")]
+    if doc.customer_summary is not None:
+        console.print(
+            f"  For the customer: {doc.customer_summary.text}",
+            highlight=False,
+            markup=False,
+            style="cyan",
+        )
+    if doc.comparison is not None:
+        cmp = doc.comparison
+        console.print(
+            f"\nCompared with {cmp.previous_started:%Y-%m-%d %H:%M} "
+            f"({cmp.previous_status}): {cmp.summary}",
+            style="bold",
+            markup=False,
+        )
+        for label, items in (
+            ("cleared", cmp.cleared),
+            ("persisting", cmp.persisting),
+            ("new", cmp.new),
+        ):
+            for item in items:
+                console.print(f"  {label:10} {item}", markup=False)
+    blind_nms = [
+        f for f in doc.findings if f.kind == "not_evaluated" and f.rule == "nms-unreadable"
+    ]
+    pending = [f for f in doc.findings if f.kind == "not_evaluated" and f not in blind_nms]
+    shown = [f for f in doc.findings if f.kind in ("fault", "consequence")] + blind_nms
     if verbose:
         shown = doc.findings
     if shown:
@@ -90,6 +116,15 @@ def render(doc: FindingsDocument, console: Console, *, verbose: bool = False) ->
             console.print("\nNext steps", style="bold")
             for n, s in enumerate(dict.fromkeys(steps), 1):
                 console.print(f"  {n}. {s}", highlight=False, markup=False)
+    if pending and not verbose:
+        steps = sorted({s.split("]")[0] for f in pending for s in f.next_steps[:1]})
+        console.print(
+            f"\nNot evaluated yet: {len(pending)} rule(s) wait for answers from site "
+            "(`--ask`, `--observe KEY=VALUE`; `diag questions ID` lists them)",
+            style="dim",
+            markup=False,
+        )
+        del steps
     readings = [rd for o in doc.observations if (rd := reading(o))]
     if readings:
         console.print("\nReadings", style="bold")

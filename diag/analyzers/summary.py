@@ -1,0 +1,115 @@
+"""The customer-facing summary and the comparison with an earlier diagnosis.  Pure functions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from diag.model.findings import Comparison, CustomerSummary, Finding, FindingsDocument, Verdict
+from diag.model.observations import (
+    AlarmObservation,
+    AnswerObservation,
+    Observation,
+    PingObservation,
+)
+from diag.model.path import CircuitPath
+
+_STATUS_WORDS = {
+    "healthy": "No fault was found on the line",
+    "fault_localized": "The fault has been located",
+    "fault_suspected": "The fault is probably",
+    "inconclusive": "The checks are not finished",
+}
+
+
+def _line_test(
+    observations: Sequence[Observation],
+) -> tuple[float | None, float | None, str | None]:
+    """The test customers accept (article 3.3(3)): ping bypassing the LAN, router WAN or laptop."""
+    router = [
+        o for o in observations if isinstance(o, PingObservation) and o.origin_kind == "router"
+    ]
+    if router:
+        worst = max(router, key=lambda o: o.loss_pct)
+        return (
+            worst.loss_pct,
+            worst.rtt_mean_ms,
+            (f"ping from router {worst.origin} WAN to {worst.target}, {worst.sent} probes"),
+        )
+    answers = {o.key: o.value for o in observations if isinstance(o, AnswerObservation)}
+    if "test.laptop_ping.loss_pct" in answers:
+        rtt = answers.get("test.laptop_ping.rtt_ms")
+        return (
+            float(answers["test.laptop_ping.loss_pct"]),
+            float(rtt) if rtt else None,
+            ("ping between laptops at both ends, bypassing the LANs"),
+        )
+    host = [o for o in observations if isinstance(o, PingObservation)]
+    if host:
+        worst = max(host, key=lambda o: o.loss_pct)
+        return worst.loss_pct, worst.rtt_mean_ms, f"ping from {worst.origin} to {worst.target}"
+    return None, None, None
+
+
+def customer_summary(
+    path: CircuitPath, observations: Sequence[Observation], verdict: Verdict
+) -> CustomerSummary:
+    loss, rtt, how = _line_test(observations)
+    parts = []
+    if loss is not None:
+        lat = f", average latency {rtt:.0f} ms" if rtt is not None else ""
+        parts.append(f"Line test ({how}): {loss:.1f}% packet loss{lat}.")
+    where = ""
+    if verdict.segment is not None:
+        side = {
+            "carrier": "in the operator's network",
+            "customer": "in your own equipment or LAN",
+            "unknown": "on the line",
+        }[verdict.owner]
+        where = f" {side} ({verdict.segment.from_} to {verdict.segment.to})"
+    parts.append(f"{_STATUS_WORDS[verdict.status]}{where}.")
+    if verdict.owner == "carrier":
+        parts.append("The operator is repairing it.")
+    elif verdict.owner == "customer":
+        parts.append("We will help you check your equipment.")
+    return CustomerSummary(text=" ".join(parts), loss_pct=loss, latency_ms=rtt, measured_by=how)
+
+
+def _keys(doc: FindingsDocument) -> dict[str, str]:
+    out = {}
+    for f in doc.findings:
+        if f.kind == "fault" and f.segment:
+            out[f"fault {f.procedure} {f.segment.from_}…{f.segment.to}"] = f.title
+    for o in doc.observations:
+        if isinstance(o, AlarmObservation):
+            out[f"alarm {o.ne} {o.port or ''} {o.vendor_name}".replace("  ", " ")] = o.vendor_name
+    return out
+
+
+def compare(current: FindingsDocument, previous: FindingsDocument) -> Comparison:
+    """What cleared, what persists and what is new since `previous` (same circuit)."""
+    now, before = _keys(current), _keys(previous)
+    cleared = sorted(set(before) - set(now))
+    persisting = sorted(set(before) & set(now))
+    new = sorted(set(now) - set(before))
+    if not persisting and not new and current.verdict.status == "healthy":
+        summary = (
+            f"Fixed: {len(cleared)} fault/alarm item(s) cleared since "
+            f"{previous.run.started:%Y-%m-%d %H:%M}, nothing new."
+        )
+    elif persisting:
+        summary = (
+            f"Not fixed: {len(persisting)} item(s) persist, {len(cleared)} cleared, {len(new)} new."
+        )
+    else:
+        summary = f"Changed: {len(cleared)} cleared, {len(new)} new."
+    return Comparison(
+        previous_started=previous.run.started,
+        previous_status=previous.verdict.status,
+        cleared=cleared,
+        persisting=persisting,
+        new=new,
+        summary=summary,
+    )
+
+
+__all__ = ["Finding", "compare", "customer_summary"]
