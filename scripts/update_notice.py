@@ -8,8 +8,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = ROOT.parent / "shared" / "corpus" / "SOURCES.md"
-LICENCE = {"networktocode/ntc-templates": "Apache-2.0", "CiscoTestAutomation/genieparser": "Apache-2.0",
-           "kellyjonbrazil/jc": "MIT", "etingof/snmpsim-data": "BSD-2-Clause"}
+LICENCE = {
+    "networktocode/ntc-templates": "Apache-2.0",
+    "CiscoTestAutomation/genieparser": "Apache-2.0",
+    "kellyjonbrazil/jc": "MIT",
+    "etingof/snmpsim-data": "BSD-2-Clause",
+}
 HEAD = """diag
 Copyright 2026 the diag authors. Licensed under the Apache License, Version 2.0 (LICENSE).
 
@@ -47,7 +51,9 @@ def main() -> int:
             missing.append(rel)
             continue
         _, repo, src, commit, _ = manifest[rel]
-        rows.append(f"fixtures/corpus/{rel}\n    from {repo} {src} @ {commit[:12]} ({LICENCE[repo]})")
+        rows.append(
+            f"fixtures/corpus/{rel}\n    from {repo} {src} @ {commit[:12]} ({LICENCE[repo]})"
+        )
     (ROOT / "NOTICE").write_text(HEAD + "\n".join(rows) + "\n", encoding="utf-8")
     print(f"NOTICE: {len(rows)} files", file=sys.stderr)
     if missing:
