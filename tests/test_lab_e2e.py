@@ -35,14 +35,27 @@ def _cases() -> list[str]:
     return [p.name for p in shipped_scenarios()]
 
 
-@pytest.mark.parametrize("scenario", _cases())
-def test_scenario_verdict_over_real_snmp(lab, findings_schema, scenario: str) -> None:  # type: ignore[no-untyped-def]
+@pytest.fixture(scope="module")
+def diagnosed(lab):  # type: ignore[no-untyped-def]
+    """Every lab circuit diagnosed at once (one loop, one SNMP engine, one thread pool), each
+    with its scenario's on-site answers."""
+    from diag.runner import diagnose_many
+
     inv, scns = lab
+    ids = [cid for s in scns for cid in s.expect]
+    given = {cid: obs for s in scns for cid, obs in given_observations(s).items()}
+    results = diagnose_many(inv, ids, operator="pytest", overrides=FAST, given=given)
+    return {cid: dx.document for cid, dx in zip(ids, results, strict=True)}
+
+
+@pytest.mark.parametrize("scenario", _cases())
+def test_scenario_verdict_over_real_protocols(
+    lab, diagnosed, findings_schema, scenario: str
+) -> None:  # type: ignore[no-untyped-def]
+    _, scns = lab
     scn = next(s for s in scns if s.name == scenario)
     for cid, expect in scn.expect.items():
-        doc = diagnose(
-            inv, cid, operator="pytest", overrides=FAST, given=given_observations(scn).get(cid, [])
-        )
+        doc = diagnosed[cid]
         v = doc.verdict
         assert (v.status, v.segment, v.owner) == (expect.status, expect.segment, expect.owner), (
             v.summary
