@@ -50,7 +50,7 @@ def problems(tmp: Path) -> list[str]:
 
 
 def test_shipped_lab_inventory_loads(lab_inventory) -> None:  # type: ignore[no-untyped-def]
-    assert set(lab_inventory.circuits) == {
+    assert set(lab_inventory.circuits) >= {
         "LAB-E1-OK1",
         "LAB-E1-AIS1",
         "LAB-E1-AIS2",
@@ -58,6 +58,10 @@ def test_shipped_lab_inventory_loads(lab_inventory) -> None:  # type: ignore[no-
         "LAB-ETH-1",
     }
     assert lab_inventory.nms["nms-lab"].snmp.version.value == "v3"
+    from diag.lab.scenario import load_scenario, shipped_scenarios
+
+    expected = {cid for d in shipped_scenarios() for cid in load_scenario(d).expect}
+    assert set(lab_inventory.circuits) == expected  # every circuit has a scenario, and back
 
 
 def test_valid_minimal_inventory(tmp_path: Path) -> None:

@@ -121,7 +121,10 @@ def test_cli_circuit_json_and_exit_code(lab, tmp_path: Path) -> None:  # type: i
         "serial": 7,
     }
     assert doc["run"]["operator"] == "field-eng-7"
-    assert [f["procedure"] for f in doc["findings"]] == ["R-AIS-2", "R-AIS-2"]
+    assert [f["procedure"] for f in doc["findings"] if f["kind"] in ("fault", "consequence")] == [
+        "R-AIS-2",
+        "R-AIS-2",
+    ]
     r = CliRunner().invoke(
         cli, ["circuit", "LAB-E1-OK1", "--json", "-", "--set", "crc_sample_interval_s=1"]
     )

@@ -60,7 +60,7 @@ def verdict(path: CircuitPath, findings: list[Finding], polls: list[NmsPollObser
         (f for f in findings if f.kind == "fault" and f.segment), key=lambda f: -f.confidence
     )
     if faults:
-        strong = [f for f in faults if f.confidence >= LOCALIZED_AT]
+        strong = _most_specific(path, [f for f in faults if f.confidence >= LOCALIZED_AT])
         chosen = strong or faults
         seg = _union(path, [f.segment for f in chosen if f.segment])
         status = "fault_localized" if strong else "fault_suspected"
@@ -91,6 +91,24 @@ def verdict(path: CircuitPath, findings: list[Finding], polls: list[NmsPollObser
             f"{tail}."
         ),
     )
+
+
+def _span(path: CircuitPath, seg: Segment) -> tuple[int, int]:
+    i, j = path.index(seg.from_), path.index(seg.to)
+    return min(i, j), max(i, j)
+
+
+def _most_specific(path: CircuitPath, faults: list[Finding]) -> list[Finding]:
+    """Drop a fault whose segment strictly contains another fault's: the narrower one is the
+    more specific localisation of the same trouble (e.g. BER errors on the whole channel vs an
+    optical overload on one fibre of it).  Disjoint or overlapping faults all stay (two faults)."""
+    spans = [(_span(path, f.segment), f) for f in faults if f.segment]
+    keep = []
+    for (lo, hi), f in spans:
+        inner = any((lo <= lo2 and hi2 <= hi) and (lo2, hi2) != (lo, hi) for (lo2, hi2), _ in spans)
+        if not inner:
+            keep.append(f)
+    return keep
 
 
 def _union(path: CircuitPath, segs: list[Segment]) -> Segment:
