@@ -35,11 +35,15 @@ class Context:
 
     def has(self, need: str) -> bool:
         """An observation kind present, or an answer key given (`{s}` = either end)."""
-        if "." not in need:
-            return any(o.kind == need for o in self.observations)
+        from diag.analyzers.answers import vocabulary
+
         if "{s}" in need:
             return any(need.format(s=s) in self.answers for s in SIDES)
-        return need in self.answers
+        if need in self.answers:
+            return True
+        if "." in need or need in vocabulary():  # an answer key nobody has given yet
+            return False
+        return any(o.kind == need for o in self.observations)
 
     def answer(self, key: str) -> str | None:
         a = self.answers.get(key)
