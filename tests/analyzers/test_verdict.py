@@ -9,8 +9,18 @@ from diag.model.path import Segment, build_path
 
 
 def fault(seg: Segment, conf: float, ref: str) -> Finding:
-    return Finding(rule="x", procedure=ref, kind="fault", title=ref, segment=seg, owner="carrier",
-                   confidence=conf, cause=ref, evidence=[], next_steps=[])
+    return Finding(
+        rule="x",
+        procedure=ref,
+        kind="fault",
+        title=ref,
+        segment=seg,
+        owner="carrier",
+        confidence=conf,
+        cause=ref,
+        evidence=[],
+        next_steps=[],
+    )
 
 
 def test_nested_faults_keep_the_narrow_one(lab_inventory) -> None:  # type: ignore[no-untyped-def]

@@ -497,6 +497,7 @@ def _input_root(
             bounds: list[Event] = []
         else:
             start, bounded, bounds = _ais_span(order, i, p.flow, points)
+        # ZTE's plain "AIS" names no layer: on the circuit's own port it is read as the E1's.
         e1 = lead.is_e1_ais or (lead.type == "AIS" and lead.layer == "UNSPECIFIED")
         return Root(
             kind="ais" if e1 else "path-ais",
@@ -785,7 +786,11 @@ def _fault(path: CircuitPath, root: Root, window_s: float, margin_db: float) -> 
 
 
 def _corroborated(root: Root, window_s: float) -> bool:
-    return any(c.why != "masked" and _in_time(c, window_s) for c in root.consequences)
+    """Another NE saw the consequent action the standard predicts, in time (alarms at the same
+    point or element are not independent evidence)."""
+    return any(
+        c.why not in ("masked", "same-element") and _in_time(c, window_s) for c in root.consequences
+    )
 
 
 def _loss_fault(path: CircuitPath, root: Root, window_s: float, margin_db: float) -> Finding:
