@@ -102,10 +102,13 @@ def render(doc: FindingsDocument, console: Console, *, verbose: bool = False) ->
     ]
     pending = [f for f in doc.findings if f.kind == "not_evaluated" and f not in blind_nms]
     order = {"fault": 0, "not_evaluated": 1, "consequence": 2, "info": 3}
-    shown = sorted(
-        (f for f in doc.findings if f.kind in ("fault", "consequence")),
-        key=lambda f: (order[f.kind], -f.confidence),
-    ) + blind_nms
+    shown = (
+        sorted(
+            (f for f in doc.findings if f.kind in ("fault", "consequence")),
+            key=lambda f: (order[f.kind], -f.confidence),
+        )
+        + blind_nms
+    )
     if verbose:
         shown = doc.findings
     if shown:
