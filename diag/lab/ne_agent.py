@@ -26,7 +26,6 @@ from __future__ import annotations
 import asyncio
 import bisect
 import errno
-import hashlib
 import re
 import socket
 from collections.abc import Callable, Mapping, Sequence
@@ -34,8 +33,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from pysnmp.carrier.asyncio.dgram import udp
-from pysnmp.entity import config
 from pysnmp.entity.engine import SnmpEngine
 from pysnmp.entity.rfc3413 import cmdrsp, context
 from pysnmp.proto.rfc1902 import (
@@ -55,11 +52,11 @@ from diag.errors import LabError, LabPortInUse
 from diag.lab.routers.clock import Clock, LabClock, Moment
 from diag.lab.routers.state import E1Controller, InterfaceState, RouterState
 from diag.lab.routers.timeline import e1_reading, interface_counters, uptime_minutes
+from diag.lab.snmp_engine import responder_engine
 
 Oid = tuple[int, ...]
 
 V3_USER = "diag-lab"
-_V2C_SECURITY_NAME = "diag-lab-v2c"
 _C32 = 2**32
 _C64 = 2**64
 
@@ -751,21 +748,14 @@ class DeviceAgent:
             return
         sock = self._bind()
         self.port = sock.getsockname()[1]
-        digest = hashlib.sha1(f"device|{self.name}|{self.host}|{self.port}".encode()).digest()[:12]
-        engine = SnmpEngine(snmpEngineID=OctetString(b"\x80\x00\x4f\xb8\x05" + digest))
-        transport = udp.UdpAsyncioTransport().open_server_mode(sock=sock)
-        config.add_transport(engine, udp.DOMAIN_NAME, transport)
-        config.add_v1_system(engine, _V2C_SECURITY_NAME, self.community)
-        config.add_vacm_user(engine, 2, _V2C_SECURITY_NAME, "noAuthNoPriv", (1, 3, 6, 1))
-        config.add_v3_user(
-            engine,
+        engine = responder_engine(
+            sock,
+            f"device|{self.name}|{self.host}|{self.port}",
+            self.community,
             self.v3_user,
-            config.USM_AUTH_HMAC96_SHA,
             self._auth_key,
-            config.USM_PRIV_CFB128_AES,
             self._priv_key,
         )
-        config.add_vacm_user(engine, 3, self.v3_user, "authPriv", (1, 3, 6, 1))
         snmp_context = context.SnmpContext(engine)
         snmp_context.unregister_context_name(b"")
         snmp_context.register_context_name(b"", _Instrum(self))

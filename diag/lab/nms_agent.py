@@ -28,7 +28,6 @@ from __future__ import annotations
 import asyncio
 import bisect
 import errno
-import hashlib
 import ipaddress
 import socket
 import time
@@ -36,8 +35,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pysnmp.carrier.asyncio.dgram import udp
-from pysnmp.entity import config
 from pysnmp.entity.engine import SnmpEngine
 from pysnmp.entity.rfc3413 import cmdrsp, context
 from pysnmp.proto.rfc1902 import (
@@ -64,11 +61,11 @@ from diag.credentials import LAB_SECRETS
 from diag.errors import LabError, LabPortInUse
 from diag.lab.imap import IMAP_NORTHBOUND, ActiveAlarm, ImapNorthbound, ImapOptions
 from diag.lab.ne_state import NeAlarm
+from diag.lab.snmp_engine import V2C_SECURITY_NAME, responder_engine
 
 Oid = tuple[int, ...]
 
 V3_USER = "diag-lab"
-_V2C_SECURITY_NAME = "diag-lab-v2c"
 _ZERO_DOT_ZERO: Oid = (0, 0)
 
 # SNMPv2-MIB (RFC 3418)
@@ -314,28 +311,19 @@ class NmsAgent:
             return
         sock = self._bind()
         self.port = sock.getsockname()[1]
-        # A distinct engine ID per agent: v3 clients keep boots/time per engine ID.
-        digest = hashlib.sha1(f"{self.name}|{self.host}|{self.port}".encode()).digest()[:12]
-        engine = SnmpEngine(snmpEngineID=OctetString(b"\x80\x00\x4f\xb8\x05" + digest))
-        transport = udp.UdpAsyncioTransport().open_server_mode(sock=sock)
-        config.add_transport(engine, udp.DOMAIN_NAME, transport)
-
-        config.add_v1_system(engine, _V2C_SECURITY_NAME, LAB_SECRETS["nms-community"])
         # With iMAP: the query/heartbeat scalars are writable and the traps need a notify view.
         write: Oid = IMAP_NORTHBOUND if self.imap is not None else ()
         notify: Oid = (1, 3, 6, 1) if self.imap is not None else ()
-        config.add_vacm_user(
-            engine, 2, _V2C_SECURITY_NAME, "noAuthNoPriv", (1, 3, 6, 1), write, notify
-        )
-        config.add_v3_user(
-            engine,
+        engine = responder_engine(
+            sock,
+            f"{self.name}|{self.host}|{self.port}",
+            LAB_SECRETS["nms-community"],
             V3_USER,
-            config.USM_AUTH_HMAC96_SHA,
             LAB_SECRETS["nms-auth-key"],
-            config.USM_PRIV_CFB128_AES,
             LAB_SECRETS["nms-priv-key"],
+            write,
+            notify,
         )
-        config.add_vacm_user(engine, 3, V3_USER, "authPriv", (1, 3, 6, 1), write, notify)
 
         snmp_context = context.SnmpContext(engine)
         snmp_context.unregister_context_name(b"")
@@ -350,7 +338,7 @@ class NmsAgent:
         self._engine, self._sock = engine, sock
         self._rebuild()
         if self.imap is not None:
-            self.imap.attach(engine, self._imap_alarms, self._uptime, _V2C_SECURITY_NAME, V3_USER)
+            self.imap.attach(engine, self._imap_alarms, self._uptime, V2C_SECURITY_NAME, V3_USER)
 
     async def stop(self) -> None:
         """Stop answering and release the UDP port (it can be bound again on return)."""

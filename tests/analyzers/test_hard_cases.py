@@ -3,9 +3,8 @@ documented pattern and stays quiet when a part of the pattern is missing or cont
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
+from analyzer_helpers import NOW, poll
 
 from diag.analyzers import analyze
 from diag.analyzers.answers import observations as answers
@@ -17,22 +16,12 @@ from diag.model.observations import (
     CrcGrowthObservation,
     LogEvent,
     LogObservation,
-    NmsPollObservation,
     Observation,
     PingObservation,
 )
 from diag.model.path import CircuitPath, Segment, build_path
 
-NOW = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
-
-
 # --------------------------------------------------------------------------- observation makers
-
-
-def poll() -> NmsPollObservation:
-    return NmsPollObservation(
-        id="nms-poll", collector="nms:nms-lab", at=NOW, nms="nms-lab", ok=True, nes=["X"]
-    )
 
 
 def crc(device: str, interface: str, per_min: float, n: int = 1) -> CrcGrowthObservation:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
 import pytest
 from pysnmp.proto.rfc1902 import OctetString
+from snmp_helpers import V2C, V3, Run
 
 from diag.collectors.snmp import SnmpClient
 from diag.collectors.snmp import oids as O
@@ -24,18 +25,6 @@ from diag.lab.ne_agent import (
 )
 from diag.lab.routers.clock import ManualClock
 from diag.model.inventory import Device, Mgmt, SnmpSettings
-
-Run = Callable[[Awaitable[Any]], Any]
-
-V2C = SnmpSettings(version="v2c", community="lab:nms-community", timeout=1.0, retries=0)
-V3 = SnmpSettings(
-    version="v3",
-    user="diag-lab",
-    auth_key="lab:nms-auth-key",
-    priv_key="lab:nms-priv-key",
-    timeout=1.0,
-    retries=0,
-)
 
 # One NE with the three cases the procedure cares about, plus a line whose dsx1LineIndex is not
 # its ifIndex (allowed by the MIB) and one with several alarms at once.
