@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import asyncio
 import bisect
-import errno
 import re
 import socket
 from collections.abc import Callable, Mapping, Sequence
@@ -48,11 +47,10 @@ from pysnmp.proto.rfc1905 import endOfMibView, noSuchInstance, noSuchObject
 from pysnmp.smi.instrum import AbstractMibInstrumController
 
 from diag.credentials import LAB_SECRETS
-from diag.errors import LabError, LabPortInUse
 from diag.lab.routers.clock import Clock, LabClock, Moment
 from diag.lab.routers.state import E1Controller, InterfaceState, RouterState
 from diag.lab.routers.timeline import e1_reading, interface_counters, uptime_minutes
-from diag.lab.snmp_engine import responder_engine
+from diag.lab.snmp_engine import bind_udp, responder_engine
 
 Oid = tuple[int, ...]
 
@@ -723,24 +721,12 @@ class DeviceAgent:
         await self.stop()
 
     def _bind(self) -> socket.socket:
-        what = f"device {self.name} (SNMP)"
-        try:
-            family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-            sock = socket.socket(family, socket.SOCK_DGRAM)
-        except OSError as exc:
-            raise LabError(f"lab: cannot create a UDP socket for {what}: {exc}") from exc
-        try:
-            sock.bind((self.host, self.port))  # no SO_REUSEADDR: UDP would share the port
-        except OSError as exc:
-            sock.close()
-            if exc.errno in (errno.EADDRINUSE, errno.EACCES):
-                raise LabPortInUse(what=what, proto="udp", host=self.host, port=self.port) from exc
-            raise LabError(
-                f"lab: cannot bind {what} to UDP {self.host}:{self.port}: {exc.strerror}; "
-                "check the device's mgmt address and snmp port in the scenario's inventory"
-            ) from exc
-        sock.setblocking(False)
-        return sock
+        return bind_udp(
+            self.host,
+            self.port,
+            f"device {self.name} (SNMP)",
+            "check the device's mgmt address and snmp port in the scenario's inventory",
+        )
 
     async def start(self) -> None:
         """Bind the UDP port and start answering."""

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import asyncio
 import bisect
-import errno
 import ipaddress
 import socket
 import time
@@ -58,10 +57,9 @@ from diag.collectors.alarms.normalize import (
 )
 from diag.collectors.snmp.client import encode_date_and_time
 from diag.credentials import LAB_SECRETS
-from diag.errors import LabError, LabPortInUse
 from diag.lab.imap import IMAP_NORTHBOUND, ActiveAlarm, ImapNorthbound, ImapOptions
 from diag.lab.ne_state import NeAlarm
-from diag.lab.snmp_engine import V2C_SECURITY_NAME, responder_engine
+from diag.lab.snmp_engine import V2C_SECURITY_NAME, bind_udp, responder_engine
 
 Oid = tuple[int, ...]
 
@@ -285,25 +283,12 @@ class NmsAgent:
         await self.stop()
 
     def _bind(self) -> socket.socket:
-        what = f"NMS {self.name} (SNMP)"
-        try:
-            family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-            sock = socket.socket(family, socket.SOCK_DGRAM)
-        except OSError as exc:
-            raise LabError(f"lab: cannot create a UDP socket for {what}: {exc}") from exc
-        try:
-            # No SO_REUSEADDR: on Linux it would let two UDP sockets share the port.
-            sock.bind((self.host, self.port))
-        except OSError as exc:
-            sock.close()
-            if exc.errno in (errno.EADDRINUSE, errno.EACCES):
-                raise LabPortInUse(what=what, proto="udp", host=self.host, port=self.port) from exc
-            raise LabError(
-                f"lab: cannot bind {what} to UDP {self.host}:{self.port}: {exc.strerror}; "
-                "check the NMS address in the scenario's inventory"
-            ) from exc
-        sock.setblocking(False)
-        return sock
+        return bind_udp(
+            self.host,
+            self.port,
+            f"NMS {self.name} (SNMP)",
+            "check the NMS address in the scenario's inventory",
+        )
 
     async def start(self) -> None:
         """Bind the UDP port and start answering."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import socket
 
@@ -9,6 +10,8 @@ from pysnmp.carrier.asyncio.dgram import udp
 from pysnmp.entity import config
 from pysnmp.entity.engine import SnmpEngine
 from pysnmp.proto.rfc1902 import OctetString
+
+from diag.errors import LabError, LabPortInUse
 
 V2C_SECURITY_NAME = "diag-lab-v2c"
 
@@ -47,3 +50,25 @@ def responder_engine(
     )
     config.add_vacm_user(engine, 3, v3_user, "authPriv", _ALL, write, notify)
     return engine
+
+
+def bind_udp(host: str, port: int, what: str, hint: str) -> socket.socket:
+    """A non-blocking UDP socket bound to host:port for a lab agent (`what`, e.g. "NMS x (SNMP)");
+    a port already taken raises LabPortInUse, any other failure LabError ending with `hint`."""
+    try:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_DGRAM)
+    except OSError as exc:
+        raise LabError(f"lab: cannot create a UDP socket for {what}: {exc}") from exc
+    try:
+        # No SO_REUSEADDR: on Linux it would let two UDP sockets share the port.
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno in (errno.EADDRINUSE, errno.EACCES):
+            raise LabPortInUse(what=what, proto="udp", host=host, port=port) from exc
+        raise LabError(
+            f"lab: cannot bind {what} to UDP {host}:{port}: {exc.strerror}; {hint}"
+        ) from exc
+    sock.setblocking(False)
+    return sock
