@@ -157,7 +157,6 @@ def _read(path: Path, acc: _Loaded, seen: set[Path], shown: str) -> None:
 
 def _read_settings(raw: Any, shown: str, acc: _Loaded) -> None:
     """`settings: {default: {...}, groups: {<group>: {...}}}`, each checked against the defaults."""
-    from diag.errors import InventoryError as _Err
     from diag.settings import merge
 
     if not isinstance(raw, dict) or set(raw) - {"default", "groups"}:
@@ -175,7 +174,7 @@ def _read_settings(raw: Any, shown: str, acc: _Loaded) -> None:
             continue
         try:
             merge([layer], where=f"{shown}: settings.{where}")
-        except _Err as exc:
+        except InventoryError as exc:
             acc.problems.extend(exc.problems)
             continue
         if where == "default":

@@ -35,7 +35,6 @@ from diag.model.findings import (
 )
 from diag.model.inventory import Circuit, CircuitEnd, Device, Inventory, Role
 from diag.model.observations import (
-    AlarmObservation,
     CollectorRun,
     DeviceAccessObservation,
     NmsPollObservation,
@@ -557,7 +556,6 @@ def diagnose(
 
 
 __all__ = [
-    "AlarmObservation",
     "Collected",
     "Diagnosis",
     "build_document",
