@@ -46,6 +46,7 @@ class Question(BaseModel):
 
     unit: str | None = None
     rules: list[str] = Field(default_factory=list, description="DOMAIN.md rules that use it")
+    step: str = Field("", description="the procedure step, from the file name (3.2-customer.yaml)")
     interfaces: list[str] | None = Field(None, description="only for ends with these interfaces")
     needs_element: Literal["converter", "router"] | None = None
 
@@ -58,7 +59,7 @@ def vocabulary() -> dict[str, Question]:
         if not entry.name.endswith(".yaml"):
             continue
         for raw in yaml.safe_load(entry.read_text("utf-8")) or []:
-            q = Question.model_validate(raw)
+            q = Question.model_validate({**raw, "step": entry.name.split("-", 1)[0]})
             if q.key in out:
                 raise ValueError(f"questions/{entry.name}: key {q.key!r} defined twice")
             out[q.key] = q

@@ -7,10 +7,6 @@ Pure apart from the `prompt` callable the CLI passes in, so both halves are test
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from functools import cache
-from importlib.resources import files
-
-import yaml
 
 from diag.analyzers.answers import AnswerError, Question, parse_answer, questions_for
 from diag.analyzers.rules.customer import cpe_uplink
@@ -39,24 +35,11 @@ FOLLOW_UPS: dict[str, tuple[str, frozenset[str]]] = {
 }
 
 
-@cache
-def _step_of_template() -> dict[str, int]:
-    """Question key template -> position of its step in procedure.yaml.
+def _step_rank() -> dict[str, int]:
+    """Step id -> its position in the procedure (the playbook's order)."""
+    from diag.analyzers import playbook
 
-    The question files are named after their step (`3.2-customer.yaml`, `4-hard-cases.yaml`).
-    """
-    root = files("diag.playbooks")
-    proc = yaml.safe_load(root.joinpath("procedure.yaml").read_text("utf-8"))
-    order = {str(s["id"]): i for i, s in enumerate(proc["steps"])}
-    out: dict[str, int] = {}
-    folder = root.joinpath("questions")
-    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        if not entry.name.endswith(".yaml"):
-            continue
-        step = order.get(entry.name.split("-", 1)[0], len(order))
-        for raw in yaml.safe_load(entry.read_text("utf-8")) or []:
-            out[str(raw["key"])] = step
-    return out
+    return {step.id: n for n, step in enumerate(playbook.load())}
 
 
 def _side(key: str) -> str | None:
@@ -129,7 +112,7 @@ def pending_questions(path: CircuitPath, observations: Sequence[Observation]) ->
     then the B site's (one phone call per site)."""
     answers = {o.key: o.value for o in observations if isinstance(o, AnswerObservation)}
     known = set(answers) | answered_by_collectors(path, observations)
-    steps = _step_of_template()
+    steps = _step_rank()
     rank = {None: 0, "a": 1, "b": 2}
     pending = [
         (n, item)
@@ -138,7 +121,7 @@ def pending_questions(path: CircuitPath, observations: Sequence[Observation]) ->
     ]
     pending.sort(
         key=lambda ni: (
-            steps.get(ni[1][2].key, len(steps)),
+            steps.get(ni[1][2].step, len(steps)),
             rank[_side(ni[1][0])],
             ni[0],
         )
