@@ -228,7 +228,16 @@ class CircuitEnd(Strict):
     wan_interface: str | None = None
     wan_ip: str | None = None
     cpe: str = Field(description="customer-premises transmission equipment (device name)")
-    cpe_port: str | None = None
+    cpe_port: str | None = Field(None, description="the CPE's customer-side port (E1/V.35/Ethernet)")
+    cpe_line: str | None = Field(
+        None,
+        description="the CPE's network-side (line/optical) port towards the carrier; alarms "
+        "there count against the circuit",
+    )
+    cpe_boards: list[str] = Field(
+        default_factory=list,
+        description="boards of the CPE carrying the circuit, besides those its ports name",
+    )
     interface: Interface
     converter: str | None = Field(None, description="device name of a V.35/Ethernet converter")
     service: Service | None = Field(None, description="this end's service when ends differ")
@@ -251,6 +260,11 @@ class Hop(Strict):
     ne: str = Field(description="device name")
     a_port: str | None = Field(None, description="port/tributary facing the A end")
     b_port: str | None = Field(None, description="port/tributary facing the B end")
+    boards: list[str] = Field(
+        default_factory=list,
+        description="boards carrying the circuit at this NE besides those its ports name "
+        "(slot-board, e.g. 2-PQ1); board alarms there count against the circuit",
+    )
 
 
 class LinkKind(StrEnum):

@@ -39,6 +39,7 @@ class PathElement(BaseModel):
     ne_name: str | None = Field(None, description="the NE's name in its NMS, for managed NEs")
     a_port: str | None = Field(None, description="port facing the A end")
     b_port: str | None = Field(None, description="port facing the B end")
+    boards: tuple[str, ...] = Field((), description="boards carrying the circuit, besides ports'")
 
 
 class PathLink(BaseModel):
@@ -152,6 +153,7 @@ def build_path(circuit: Circuit, inv: Inventory) -> CircuitPath:
         end: Literal["a", "b", "transport"],
         a_port: str | None = None,
         b_port: str | None = None,
+        boards: list[str] | None = None,
     ) -> PathElement:
         dev = inv.devices[name]
         kind: ElementKind = dev.role.value
@@ -164,6 +166,7 @@ def build_path(circuit: Circuit, inv: Inventory) -> CircuitPath:
             ne_name=dev.ne_name,
             a_port=a_port,
             b_port=b_port,
+            boards=tuple(boards or ()),
         )
 
     a, b = circuit.a, circuit.b
@@ -176,10 +179,10 @@ def build_path(circuit: Circuit, inv: Inventory) -> CircuitPath:
         elements.append(dev_el(a.router, "a", b_port=a.wan_interface))
     if a.converter:
         elements.append(dev_el(a.converter, "a"))
-    elements.append(dev_el(a.cpe, "a", a_port=a.cpe_port))
+    elements.append(dev_el(a.cpe, "a", a.cpe_port, a.cpe_line, a.cpe_boards))
     for hop in circuit.transport:
-        elements.append(dev_el(hop.ne, "transport", hop.a_port, hop.b_port))
-    elements.append(dev_el(b.cpe, "b", b_port=b.cpe_port))
+        elements.append(dev_el(hop.ne, "transport", hop.a_port, hop.b_port, hop.boards))
+    elements.append(dev_el(b.cpe, "b", b.cpe_line, b.cpe_port, b.cpe_boards))
     if b.converter:
         elements.append(dev_el(b.converter, "b"))
     if b.router:
