@@ -229,6 +229,11 @@ class RouterState(_M):
     cpu: CpuState = Field(default_factory=CpuState)
     logs: list[LogLine] = Field(default_factory=list)
     ping: list[PingResult] = Field(default_factory=list)
+    ssh: Literal["open", "closed", "bad-credentials"] = Field(
+        default="open",
+        description="open: the SSH server answers; closed: nothing listens on the mgmt port "
+        "(connection refused); bad-credentials: the server refuses every login",
+    )
     console_drop_pct: float = Field(
         default=0.0,
         ge=0,
