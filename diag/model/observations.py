@@ -62,6 +62,11 @@ class AlarmObservation(Obs):
     severity: Severity
     probable_cause: str | None = Field(None, description="ITU-ALARM-TC / X.733 probable cause name")
     raised: datetime | None = None
+    cleared: datetime | None = Field(
+        None,
+        description="when the alarm cleared, for a cleared (historical) alarm the NMS still "
+        "lists (severity cleared); None for an active alarm",
+    )
     vendor_name: str = Field(description="the alarm name exactly as the NMS gave it")
     known: bool = Field(True, description="False when the vendor name is not in the table")
     raw: dict[str, str] = Field(default_factory=dict, description="varbinds as read: OID -> value")
