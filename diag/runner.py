@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from diag import __version__
-from diag.analyzers import analyze
+from diag.analyzers.engine import analyze_full
 from diag.analyzers.thresholds import Thresholds
 from diag.errors import DiagError
 from diag.model.findings import (
@@ -405,7 +405,8 @@ def build_document(
     from diag.analyzers.summary import customer_summary
 
     observations = renumber(collected.observations)
-    findings, verdict = analyze(path, observations, thresholds)
+    a = analyze_full(path, observations, thresholds)
+    findings, verdict = a.findings, a.verdict
     if interrupted and verdict.status == "healthy":
         verdict = verdict.model_copy(
             update={
@@ -429,6 +430,8 @@ def build_document(
         observations=observations,
         findings=findings,
         verdict=verdict,
+        context=a.context,
+        inventory_notes=a.inventory_notes,
         customer_summary=customer_summary(path, observations, verdict),
     )
 

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from diag.analyzers.thresholds import Thresholds
 from diag.model.findings import Evidence
 from diag.model.observations import AnswerObservation, Obs, Observation
 from diag.model.path import CircuitPath, PathElement, Segment
+
+if TYPE_CHECKING:
+    from diag.analyzers.correlation import AlarmPicture
 
 T = TypeVar("T", bound=Obs)
 SIDES = ("a", "b")
@@ -22,16 +26,31 @@ class Context:
     observations: Sequence[Observation]
     thresholds: Thresholds
     answers: dict[str, AnswerObservation] = field(default_factory=dict)
+    _by_type: dict[type, list[Any]] = field(default_factory=dict, repr=False)
+    _kinds: frozenset[str] = frozenset()
 
     @classmethod
     def build(
         cls, path: CircuitPath, observations: Sequence[Observation], thresholds: Thresholds
     ) -> Context:
         answers = {o.key: o for o in observations if isinstance(o, AnswerObservation)}
-        return cls(path, observations, thresholds, answers)
+        kinds = frozenset(o.kind for o in observations)
+        return cls(path, observations, thresholds, answers, {}, kinds)
 
     def of(self, kind: type[T]) -> list[T]:
-        return [o for o in self.observations if isinstance(o, kind)]
+        """The observations of one type, indexed once per analysis."""
+        got = self._by_type.get(kind)
+        if got is None:
+            got = self._by_type[kind] = [o for o in self.observations if isinstance(o, kind)]
+        return got
+
+    @cached_property
+    def alarms(self) -> AlarmPicture:
+        """The alarm correlation of this circuit, computed once and shared by every rule."""
+        from diag.analyzers.correlation import picture
+        from diag.model.observations import AlarmObservation, NeE1LineObservation
+
+        return picture(self.path, self.of(AlarmObservation), self.of(NeE1LineObservation))
 
     def has(self, need: str) -> bool:
         """An observation kind present, or an answer key given (`{s}` = either end)."""
@@ -43,7 +62,7 @@ class Context:
             return True
         if "." in need or need in vocabulary():  # an answer key nobody has given yet
             return False
-        return any(o.kind == need for o in self.observations)
+        return need in self._kinds
 
     def answer(self, key: str) -> str | None:
         a = self.answers.get(key)

@@ -3,20 +3,36 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from diag.analyzers import playbook
 from diag.analyzers.context import Context
 from diag.analyzers.thresholds import Thresholds, defaults
-from diag.model.findings import Finding, Verdict
-from diag.model.observations import NmsPollObservation, Observation
-from diag.model.path import CircuitPath, Segment
+from diag.analyzers.verdict import decide
+from diag.model.findings import ContextAlarm, Finding, InventoryNote, Verdict
+from diag.model.observations import Observation
+from diag.model.path import CircuitPath
 
-LOCALIZED_AT = 0.7  # a fault finding at or above this confidence localises the fault
+
+@dataclass
+class Analysis:
+    findings: list[Finding]
+    verdict: Verdict
+    context: list[ContextAlarm] = field(default_factory=list)
+    inventory_notes: list[InventoryNote] = field(default_factory=list)
 
 
 def analyze(
     path: CircuitPath, observations: Sequence[Observation], thresholds: Thresholds | None = None
 ) -> tuple[list[Finding], Verdict]:
+    a = analyze_full(path, observations, thresholds)
+    return a.findings, a.verdict
+
+
+def analyze_full(
+    path: CircuitPath, observations: Sequence[Observation], thresholds: Thresholds | None = None
+) -> Analysis:
+    """Every rule on its own evidence, whatever else was found; then the decision table."""
     ctx = Context.build(path, observations, thresholds or defaults())
     findings: list[Finding] = []
     for step in playbook.load():
@@ -30,15 +46,55 @@ def analyze(
                 )
                 continue
             findings.extend(r.run(ctx))
-    return findings, verdict(path, findings, ctx.of(NmsPollObservation))
+    findings, verdict = decide(ctx, findings)
+    pic = ctx.alarms
+    return Analysis(
+        findings,
+        verdict,
+        [
+            ContextAlarm(
+                observation=c.observation,
+                element=c.element,
+                port=c.port,
+                alarm=c.alarm,
+                severity=c.severity,
+                reason=c.reason,
+                text=c.text,
+            )
+            for c in pic.context
+        ],
+        [
+            InventoryNote(
+                observation=n.observation,
+                element=n.element,
+                port=n.port,
+                alarm=n.alarm,
+                text=n.text,
+                next_step=n.next_step,
+            )
+            for n in pic.notes
+        ],
+    )
+
+
+def _need_words(need: str) -> str:
+    """An answer key or observation kind, `{s}` filled with both ends."""
+    if "{s}" in need:
+        return " or ".join(need.format(s=s) for s in ("a", "b"))
+    return need
 
 
 def _not_evaluated(
-    rid: str, refs: tuple[str, ...], step: str, title: str, needs: tuple[str, ...], any_: bool
+    rid: str,
+    refs: tuple[str, ...],
+    step: str,
+    title: str,
+    needs: tuple[str, ...],
+    any_: bool,
 ) -> Finding:
     from diag.analyzers.answers import question_for
 
-    want = (" or " if any_ else " and ").join(needs)
+    want = (" or " if any_ else " and ").join(_need_words(n) for n in needs)
     asks = [q for n in needs if (q := question_for(n))]
     return Finding(
         rule=rid,
@@ -48,69 +104,8 @@ def _not_evaluated(
         direction=None,
         segment=None,
         owner="unknown",
-        confidence=1.0,
+        confidence=0.0,
         cause=f"needs {want}, which nobody has reported yet",
         evidence=[],
         next_steps=asks[:2],
     )
-
-
-def verdict(path: CircuitPath, findings: list[Finding], polls: list[NmsPollObservation]) -> Verdict:
-    faults = sorted(
-        (f for f in findings if f.kind == "fault" and f.segment), key=lambda f: -f.confidence
-    )
-    if faults:
-        strong = _most_specific(path, [f for f in faults if f.confidence >= LOCALIZED_AT])
-        chosen = strong or faults
-        seg = _union(path, [f.segment for f in chosen if f.segment])
-        status = "fault_localized" if strong else "fault_suspected"
-        head = chosen[0]
-        more = f" ({len(chosen)} faults)" if len(chosen) > 1 else ""
-        verb = "localized to" if strong else "suspected in"
-        summary = (
-            f"Fault{more} {verb} {seg.from_} … {seg.to} ({path.owner_of(seg)}): "
-            f"{head.cause} [{head.procedure}]."
-        )
-        return Verdict(status=status, segment=seg, owner=path.owner_of(seg), summary=summary)
-    blind = [f for f in findings if f.kind == "not_evaluated" and f.rule == "nms-unreadable"]
-    if blind or not polls:
-        why = blind[0].cause if blind else "no NMS manages the network elements on this path"
-        return Verdict(
-            status="inconclusive", segment=None, owner="unknown", summary=f"Inconclusive: {why}."
-        )
-    nes = sum(len(p.nes) for p in polls)
-    pending = sum(1 for f in findings if f.kind == "not_evaluated")
-    tail = f"; {pending} check(s) still need answers from site" if pending else ""
-    return Verdict(
-        status="healthy",
-        segment=None,
-        owner="unknown",
-        summary=(
-            f"No fault found: no active alarm on the {nes} managed network "
-            f"element{'s' if nes != 1 else ''} of the path and no rule fired"
-            f"{tail}."
-        ),
-    )
-
-
-def _span(path: CircuitPath, seg: Segment) -> tuple[int, int]:
-    i, j = path.index(seg.from_), path.index(seg.to)
-    return min(i, j), max(i, j)
-
-
-def _most_specific(path: CircuitPath, faults: list[Finding]) -> list[Finding]:
-    """Drop a fault whose segment strictly contains another fault's: the narrower one is the
-    more specific localisation of the same trouble (e.g. BER errors on the whole channel vs an
-    optical overload on one fibre of it).  Disjoint or overlapping faults all stay (two faults)."""
-    spans = [(_span(path, f.segment), f) for f in faults if f.segment]
-    keep = []
-    for (lo, hi), f in spans:
-        inner = any((lo <= lo2 and hi2 <= hi) and (lo2, hi2) != (lo, hi) for (lo2, hi2), _ in spans)
-        if not inner:
-            keep.append(f)
-    return keep
-
-
-def _union(path: CircuitPath, segs: list[Segment]) -> Segment:
-    idx = [path.index(s.from_) for s in segs] + [path.index(s.to) for s in segs]
-    return Segment(from_=path.elements[min(idx)].id, to=path.elements[max(idx)].id)

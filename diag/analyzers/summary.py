@@ -13,13 +13,6 @@ from diag.model.observations import (
 )
 from diag.model.path import CircuitPath
 
-_STATUS_WORDS = {
-    "healthy": "No fault was found on the line",
-    "fault_localized": "The fault has been located",
-    "fault_suspected": "The fault is probably",
-    "inconclusive": "The checks are not finished",
-}
-
 
 def _line_test(
     observations: Sequence[Observation],
@@ -50,6 +43,47 @@ def _line_test(
     return None, None, None
 
 
+_SIDE = {
+    "carrier": "in the operator's network",
+    "customer": "in your own equipment or LAN",
+    "unknown": "on the line",
+}
+
+
+def _verdict_words(verdict: Verdict) -> list[str]:
+    """What the customer is told about the verdict: the fault that matters to them (the
+    headline, by service impact), and that a second one is theirs or ours; the operator is said
+    to be repairing only a localized carrier fault."""
+    faults = verdict.faults
+    if verdict.status == "healthy":
+        return ["No fault was found on the line."]
+    if verdict.status == "inconclusive" or not faults:
+        return [
+            "The checks are not finished: we could not yet read everything needed to say "
+            "where the trouble is."
+        ]
+    head = faults[0]
+    seg = head.segment
+    where = f"{_SIDE[head.owner]} ({seg.from_} to {seg.to})"
+    out = []
+    if verdict.status == "fault_localized":
+        out.append(f"The fault has been located {where}.")
+        if head.owner == "carrier":
+            out.append("The operator is repairing it.")
+        elif head.owner == "customer":
+            out.append("We will help you check your equipment.")
+    else:
+        out.append(f"The fault is probably {where}; we are still checking.")
+    for f in faults[1:]:
+        if f.owner != head.owner and f.owner in ("customer", "carrier"):
+            whose = "your own equipment" if f.owner == "customer" else "the operator's network"
+            out.append(
+                f"A second problem was found in {whose} ({f.segment.from_} to {f.segment.to})."
+            )
+            break
+    return out
+
+
 def customer_summary(
     path: CircuitPath, observations: Sequence[Observation], verdict: Verdict
 ) -> CustomerSummary:
@@ -58,19 +92,7 @@ def customer_summary(
     if loss is not None:
         lat = f", average latency {rtt:.0f} ms" if rtt is not None else ""
         parts.append(f"Line test ({how}): {loss:.1f}% packet loss{lat}.")
-    where = ""
-    if verdict.segment is not None:
-        side = {
-            "carrier": "in the operator's network",
-            "customer": "in your own equipment or LAN",
-            "unknown": "on the line",
-        }[verdict.owner]
-        where = f" {side} ({verdict.segment.from_} to {verdict.segment.to})"
-    parts.append(f"{_STATUS_WORDS[verdict.status]}{where}.")
-    if verdict.owner == "carrier":
-        parts.append("The operator is repairing it.")
-    elif verdict.owner == "customer":
-        parts.append("We will help you check your equipment.")
+    parts.extend(_verdict_words(verdict))
     return CustomerSummary(text=" ".join(parts), loss_pct=loss, latency_ms=rtt, measured_by=how)
 
 

@@ -15,7 +15,7 @@ from diag.model.inventory import LinkKind, Service
 from diag.model.observations import CollectorRun, Observation
 from diag.model.path import ElementKind, Owner, Segment
 
-SCHEMA_VERSION: Literal["1.1"] = "1.1"
+SCHEMA_VERSION: Literal["1.2"] = "1.2"
 
 Status = Literal["healthy", "fault_localized", "fault_suspected", "inconclusive"]
 
@@ -77,7 +77,10 @@ class Evidence(_M):
 class Finding(_M):
     rule: str = Field(description="stable kebab-case rule id, e.g. ais-upstream-localize")
     procedure: str = Field(description="procedure reference in DOMAIN.md, e.g. R-AIS-1 or 3.1")
-    kind: Literal["fault", "consequence", "not_evaluated", "info"]
+    kind: Literal["fault", "consequence", "not_evaluated", "info", "unreachable"] = Field(
+        description="fault; consequence of a fault; not_evaluated (input missing); info; "
+        "unreachable (management could not reach a source: never a line fault)"
+    )
     title: str
     direction: Literal["a-to-b", "b-to-a"] | None = Field(
         None, description="signal direction the finding is about, when it has one"
@@ -90,11 +93,61 @@ class Finding(_M):
     next_steps: list[str]
 
 
+class Fault(_M):
+    """One fault of the verdict (or, when none is localized, one ranked candidate)."""
+
+    number: int = Field(ge=1, description="its number on the path picture and in the summary")
+    segment: Segment
+    owner: Owner
+    confidence: float = Field(ge=0, le=1)
+    rules: list[str] = Field(description="registered rule ids of the findings that make it")
+    procedure: list[str] = Field(description="DOMAIN.md references, e.g. R-AIS-1, 3.1")
+    direction: Literal["a-to-b", "b-to-a"] | None = None
+    impact: Literal["outage", "degraded"] = Field(
+        description="outage: the signal is interrupted; degraded: errors, loss, congestion"
+    )
+    summary: str = Field(description="one sentence: what, where, why")
+
+
 class Verdict(_M):
     status: Status
-    segment: Segment | None
-    owner: Owner
+    segment: Segment | None = Field(description="the headline fault's segment (faults[0])")
+    owner: Owner = Field(description="the headline fault's owner")
     summary: str = Field(description="one sentence")
+    faults: list[Fault] = Field(
+        default_factory=list,
+        description="fault_localized: every fault, the headline first (service impact, then "
+        "confidence); fault_suspected: the ranked candidates, most specific first; else empty",
+    )
+    basis: list[str] = Field(
+        default_factory=list, description="the decision-table row applied, and the evidence it read"
+    )
+    unread: list[str] = Field(
+        default_factory=list, description="sources the decision needed and could not read"
+    )
+
+
+class ContextAlarm(_M):
+    """An alarm on the path's NEs that does not count against this circuit."""
+
+    observation: str
+    element: str
+    port: str | None
+    alarm: str = Field(description="the vendor's alarm name")
+    severity: str
+    reason: Literal["other-port", "other-board", "no-port", "cleared"]
+    text: str
+
+
+class InventoryNote(_M):
+    """An alarm on a port the inventory cannot place: not counted until the inventory says."""
+
+    observation: str
+    element: str
+    port: str | None
+    alarm: str
+    text: str
+    next_step: str
 
 
 class CustomerSummary(_M):
@@ -118,7 +171,7 @@ class Comparison(_M):
 
 
 class FindingsDocument(_M):
-    schema_version: Literal["1.1"] = SCHEMA_VERSION
+    schema_version: Literal["1.2"] = SCHEMA_VERSION
     circuit: CircuitOut
     ticket: TicketOut | None
     run: RunOut
@@ -126,6 +179,10 @@ class FindingsDocument(_M):
     observations: list[Observation]
     findings: list[Finding]
     verdict: Verdict
+    context: list[ContextAlarm] = Field(
+        default_factory=list, description="alarms on the path's NEs not counted, with the reason"
+    )
+    inventory_notes: list[InventoryNote] = Field(default_factory=list)
     customer_summary: CustomerSummary | None = None
     comparison: Comparison | None = None
 

@@ -77,9 +77,11 @@ def answers(**kv: str) -> list[Observation]:
     ]
 
 
-def poll() -> NmsPollObservation:
+def poll(path: CircuitPath | None = None) -> NmsPollObservation:
+    """The NMS read completely for the path's managed NEs."""
+    nes = [e.ne_name for e in path.elements if e.ne_name] if path else ["X"]
     return NmsPollObservation(
-        id="nms-poll", collector="nms:nms-lab", at=NOW, nms="nms-lab", ok=True, nes=["X"]
+        id="nms-poll", collector="nms:nms-lab", at=NOW, nms="nms-lab", ok=True, nes=nes
     )
 
 
@@ -88,4 +90,4 @@ def of(findings: list[Finding], rule: str, kind: str | None = None) -> list[Find
 
 
 def run(path: CircuitPath, obs: Sequence[Observation]) -> list[Finding]:
-    return analyze(path, [*obs, poll()])[0]
+    return analyze(path, [*obs, poll(path)])[0]

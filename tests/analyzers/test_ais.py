@@ -9,8 +9,15 @@ from pathlib import Path
 import pytest
 
 from diag.analyzers import analyze
+from diag.analyzers.engine import analyze_full
 from diag.inventory import load_inventory
-from diag.model.observations import AlarmDirection, AlarmObservation, NmsPollObservation, Severity
+from diag.model.observations import (
+    AlarmDirection,
+    AlarmObservation,
+    AnswerObservation,
+    NmsPollObservation,
+    Severity,
+)
 from diag.model.path import Segment, build_path
 
 NOW = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
@@ -116,27 +123,61 @@ def test_two_directions_two_faults(ais1) -> None:  # type: ignore[no-untyped-def
     findings, verdict = analyze(ais1, obs)
     faults = [f for f in findings if f.kind == "fault"]
     assert {f.direction for f in faults} == {"a-to-b", "b-to-a"}
-    assert "(2 faults)" in verdict.summary
-    assert verdict.segment == Segment(from_="ais1-pdh-1", to="ais1-pdh-2")
+    assert "2 faults localized" in verdict.summary
+    # two faults, each on its own segment; never their union
+    assert [f.segment for f in verdict.faults] == [
+        Segment(from_="ais1-pdh-1", to="ais1-sdh-a"),
+        Segment(from_="ais1-sdh-c", to="ais1-pdh-2"),
+    ]
+    assert verdict.segment == verdict.faults[0].segment
 
 
-def test_ais_on_unplaced_port_is_only_suspected(ais1) -> None:  # type: ignore[no-untyped-def]
-    obs = [alarm("ais1-sdh-b", "9-PQ1-1", "E1_AIS", AlarmDirection.none), poll(["X"])]
-    findings, verdict = analyze(ais1, obs)
-    assert verdict.status == "fault_suspected"
-    assert findings[0].rule == "ais-direction-unknown"
+ALL = ["AIS1-PDH-1", "AIS1-SDH-A", "AIS1-SDH-B", "AIS1-SDH-C", "AIS1-PDH-2"]
 
 
-def test_no_alarm_is_healthy(ais1) -> None:  # type: ignore[no-untyped-def]
-    _, verdict = analyze(ais1, [poll(["AIS1-PDH-1", "AIS1-SDH-A"])])
+def laptop_ping_clean() -> AnswerObservation:
+    return AnswerObservation(
+        id="answer-1",
+        collector="answers",
+        at=NOW,
+        key="test.laptop_ping.loss_pct",
+        value="0",
+        source="observe",
+    )
+
+
+def test_ais_on_another_tributary_is_context_not_a_fault(ais1) -> None:  # type: ignore[no-untyped-def]
+    # SDH B lists both of the circuit's ports: 9-PQ1-1 is another circuit's tributary.
+    obs = [alarm("ais1-sdh-b", "9-PQ1-1", "E1_AIS", AlarmDirection.none), poll(ALL)]
+    a = analyze_full(ais1, [*obs, laptop_ping_clean()])
+    assert not [f for f in a.findings if f.kind == "fault"]
+    assert a.verdict.status == "healthy"
+    (c,) = a.context
+    assert (c.element, c.port, c.reason) == ("ais1-sdh-b", "9-PQ1-1", "other-port")
+
+
+def test_ais_on_a_port_the_inventory_cannot_place_is_an_inventory_note(ais1) -> None:  # type: ignore[no-untyped-def]
+    # SDH C lists only its A-side port: 7-PQ1-3 may be the circuit's B side.
+    obs = [alarm("ais1-sdh-c", "7-PQ1-3", "E1_AIS", AlarmDirection.none), poll(ALL)]
+    a = analyze_full(ais1, [*obs, laptop_ping_clean()])
+    assert not [f for f in a.findings if f.kind == "fault"] and not a.context
+    (n,) = a.inventory_notes
+    assert n.element == "ais1-sdh-c" and "b_port" in n.next_step
+
+
+def test_no_alarm_and_a_clean_line_test_is_healthy(ais1) -> None:  # type: ignore[no-untyped-def]
+    _, verdict = analyze(ais1, [poll(ALL), laptop_ping_clean()])
     assert verdict.status == "healthy"
-    assert "2 managed network elements" in verdict.summary
+    assert "5 NEs read from the NMS" in verdict.summary
+    # no alarm, but nothing tested the line end to end: not healthy
+    _, verdict = analyze(ais1, [poll(ALL)])
+    assert verdict.status == "inconclusive" and "no end-to-end test" in verdict.summary
 
 
 def test_unreadable_nms_is_inconclusive(ais1) -> None:  # type: ignore[no-untyped-def]
     findings, verdict = analyze(ais1, [poll(["AIS1-SDH-A"], ok=False, error="no SNMP answer")])
     assert verdict.status == "inconclusive"
-    assert findings[0].kind == "not_evaluated" and "no SNMP answer" in verdict.summary
+    assert findings[0].kind == "unreachable" and "no SNMP answer" in verdict.summary
 
 
 def test_no_nms_at_all_is_inconclusive(ais1) -> None:  # type: ignore[no-untyped-def]
@@ -156,12 +197,11 @@ def test_los_on_a_circuit_port_localises_the_span_feeding_it(ais1) -> None:  # t
     assert (f.rule, f.direction, f.procedure) == ("signal-loss-localize", "b-to-a", "3.1")
 
 
-def test_alarm_on_a_port_off_the_circuit_is_only_suspected(ais1) -> None:  # type: ignore[no-untyped-def]
+def test_alarm_on_a_port_off_the_circuit_is_context(ais1) -> None:  # type: ignore[no-untyped-def]
     los = alarm("ais1-sdh-b", "9-PQ1-1", "T_ALOS", AlarmDirection.none).model_copy(
         update={"type": "LOS"}
     )
-    findings, verdict = analyze(ais1, [los, poll(["X"])])
-    assert verdict.status == "fault_suspected"
-    assert verdict.segment == Segment(from_="ais1-sdh-b", to="ais1-sdh-b")
-    (f,) = [f for f in findings if f.kind == "fault"]
-    assert f.rule == "alarm-on-path" and f.confidence < 0.7
+    a = analyze_full(ais1, [los, poll(ALL)])
+    assert not [f for f in a.findings if f.kind == "fault"]
+    assert a.verdict.status == "inconclusive"  # no end-to-end test, but no fault either
+    assert [c.alarm for c in a.context] == ["T_ALOS"]

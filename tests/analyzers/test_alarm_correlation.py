@@ -11,10 +11,12 @@ import pytest
 import yaml
 
 from diag.analyzers import analyze, playbook
-from diag.analyzers.rules.alarms import events, rank
+from diag.analyzers.engine import analyze_full
+from diag.analyzers.correlation import events, rank
 from diag.inventory import load_inventory
 from diag.model.findings import Finding, Verdict
 from diag.model.observations import (
+    AnswerObservation,
     AlarmDirection,
     AlarmObservation,
     NeE1LineObservation,
@@ -94,7 +96,12 @@ class Obs:
 
 def poll() -> NmsPollObservation:
     return NmsPollObservation(
-        id="nms-poll", collector="nms:nms-lab", at=NOW, nms="nms-lab", ok=True, nes=["X"]
+        id="nms-poll",
+        collector="nms:nms-lab",
+        at=NOW,
+        nms="nms-lab",
+        ok=True,
+        nes=["PDH-1", "PDH-2", *(f"SDH-{k}" for k in range(1, 9))],
     )
 
 
@@ -124,7 +131,8 @@ def ds1(device: str, port: str, *bits: str) -> NeE1LineObservation:
 #
 # Line ports: sdh-k a_port 4-SL4-1 (towards A), b_port 5-SL4-1 (towards B); sdh-1's A side and
 # sdh-N's B side are PDH optical interface ports (1-OI2-1 / 2-OI2-1) where the E1 is mapped into
-# its VC-12.  The PDHs list their customer E1 port; their optical line port is unlisted.
+# its VC-12.  The PDHs list their customer E1 port (cpe_port) and their optical line port
+# (cpe_line 1-OI2-1).
 
 
 def _chain_inventory(n: int, unmanaged: Sequence[str], budget: bool) -> dict[str, object]:
@@ -160,6 +168,7 @@ def _chain_inventory(n: int, unmanaged: Sequence[str], budget: bool) -> dict[str
                     "wan_interface": "Serial0/0/0:0",
                     "cpe": "pdh-1",
                     "cpe_port": "E1-1",
+                    "cpe_line": "1-OI2-1",
                     "interface": "e1-120",
                 },
                 "b": {
@@ -168,6 +177,7 @@ def _chain_inventory(n: int, unmanaged: Sequence[str], budget: bool) -> dict[str
                     "wan_interface": "Serial1/0/0:0",
                     "cpe": "pdh-2",
                     "cpe_port": "E1-4",
+                    "cpe_line": "1-OI2-1",
                     "interface": "e1-75",
                 },
                 "transport": hops,
@@ -296,9 +306,9 @@ def test_same_cut_in_the_other_direction(six: CircuitPath) -> None:
     (f,) = faults([x for x in findings if x.rule != "alarm-on-path"])
     assert (f.segment, f.direction) == (seg("sdh-2", "sdh-3"), "b-to-a")
     assert {c.direction for c in consequences(findings)} == {"b-to-a"}
-    # AU_AIS on a port the hop does not list (sdh-1 lists 1-OI2-1 and 5-SL4-1): suspected only
-    other = [x for x in findings if x.rule == "alarm-on-path"]
-    assert len(other) == 1 and other[0].confidence < 0.7
+    # AU_AIS on a port the hop does not list (sdh-1 lists 1-OI2-1 and 5-SL4-1): context
+    assert not [x for x in findings if x.rule == "alarm-on-path"]
+    assert [c.alarm for c in analyze_full(six, [*obs, poll()]).context] == ["AU_AIS"]
     assert verdict.segment == seg("sdh-2", "sdh-3")
 
 
@@ -326,9 +336,8 @@ def test_e1_los_at_the_customer_port_is_the_customer_side_span(six: CircuitPath)
     assert "step 3.2" in f.next_steps[0]
 
 
-def test_los_on_the_cpe_line_port_the_inventory_does_not_list(six: CircuitPath) -> None:
-    # R_LOS is a line-layer alarm: on a PDH that lists only its customer port, another port is
-    # its line side, towards the transport.
+def test_los_on_the_cpe_line_port(six: CircuitPath) -> None:
+    # R_LOS on the PDH's optical line port (cpe_line): the fiber from the transport.
     findings, _ = run(six, [Obs()("pdh-2", "1-OI2-1", "R_LOS")])
     (f,) = faults(findings)
     assert (f.segment, f.direction) == (seg("sdh-6", "pdh-2"), "a-to-b")
@@ -341,21 +350,58 @@ def test_lof_is_the_span_and_names_a_framing_mismatch(six: CircuitPath) -> None:
     assert "framing mismatch" in f.cause
 
 
+def clean_line() -> AnswerObservation:
+    return AnswerObservation(
+        id="answer-1",
+        collector="answers",
+        at=NOW,
+        key="test.laptop_ping.loss_pct",
+        value="0",
+        source="observe",
+    )
+
+
 def test_no_alarm_no_fault(six: CircuitPath) -> None:
-    findings, verdict = run(six, [])
+    findings, verdict = run(six, [clean_line()])
     assert faults(findings) == [] and consequences(findings) == []
     assert verdict.status == "healthy"
 
 
 def test_alarm_of_an_ne_off_the_path_is_ignored(six: CircuitPath) -> None:
     stray = Obs()("other-ne", "4-SL4-1", "R_LOS").model_copy(update={"device": None})
-    findings, verdict = run(six, [stray])
+    findings, verdict = run(six, [stray, clean_line()])
     assert faults(findings) == [] and verdict.status == "healthy"
 
 
-def test_cleared_alarm_is_not_a_defect(six: CircuitPath) -> None:
-    findings, verdict = run(six, [Obs()("sdh-3", "4-SL4-1", "R_LOS", severity=Severity.cleared)])
+def test_cleared_alarm_is_context_not_a_defect(six: CircuitPath) -> None:
+    obs = [Obs()("sdh-3", "4-SL4-1", "R_LOS", severity=Severity.cleared), clean_line()]
+    findings, verdict = run(six, obs)
     assert faults(findings) == [] and verdict.status == "healthy"
+    (c,) = analyze_full(six, [*obs, poll()]).context
+    assert (c.element, c.reason) == ("sdh-3", "cleared")
+
+
+def test_noise_on_other_ports_of_every_ne_leaves_a_healthy_circuit_healthy(
+    six: CircuitPath,
+) -> None:
+    # Real NEs carry alarms on other circuits' tributaries and on line ports this circuit does
+    # not use: every one is context, none a finding.
+    a = Obs()
+    noise = [
+        a("sdh-1", "2-PQ1-7", "E1_AIS"),
+        a("sdh-2", "6-SL4-1", "R_LOS", severity=Severity.critical),
+        a("sdh-3", "7-PQ1", "BD_STATUS"),
+        a("sdh-4", "4-SL4-2", "MS_RDI"),
+        a("sdh-5", "3-PQ1-9", "TU_AIS"),
+        a("pdh-1", "E1-3", "T_ALOS"),
+        a("pdh-2", "2-OI2-1", "IN_PWR_LOW"),
+        a("sdh-6", None, "HP_RDI"),
+    ]
+    an = analyze_full(six, [*noise, clean_line(), poll()])
+    assert [f for f in an.findings if f.kind in ("fault", "consequence")] == []
+    assert an.verdict.status == "healthy"
+    assert len(an.context) == len(noise)
+    assert {c.reason for c in an.context} == {"other-port", "other-board", "no-port"}
 
 
 # ------------------------------------------------------------------------------ two faults
@@ -374,8 +420,10 @@ def test_two_independent_faults_in_opposite_directions(six: CircuitPath) -> None
         ("signal-loss-localize", "a-to-b", seg("sdh-2", "sdh-3")),
         ("optical-power-alarm", "b-to-a", seg("pdh-1", "sdh-1")),
     }
-    assert "(2 faults)" in verdict.summary
-    assert verdict.segment == seg("pdh-1", "sdh-3")
+    assert "2 faults localized" in verdict.summary
+    assert {f.segment for f in verdict.faults} == {seg("sdh-2", "sdh-3"), seg("pdh-1", "sdh-1")}
+    # the headline is the outage (LOS), not the overload that errors the other direction
+    assert verdict.segment == seg("sdh-2", "sdh-3")
     assert [c.evidence[0].observation for c in consequences(findings)] == ["alarm-2"]
 
 
@@ -398,10 +446,14 @@ def test_two_independent_breaks_in_the_same_direction(six: CircuitPath) -> None:
 def test_downstream_lof_and_ais_are_not_second_faults(six: CircuitPath) -> None:
     a = Obs()
     obs = [a("sdh-2", "4-SL4-1", "R_LOS"), a("pdh-2", "E1-4", "E1_LOS"), a("sdh-4", None, "X")]
-    # E1_LOS at pdh-2's customer port is B→A, a separate fault; the unknown alarm is suspected
+    # E1_LOS at pdh-2's customer port is B→A, a separate fault; the unknown alarm names no port:
+    # context
     findings, _ = run(six, obs)
     rules = sorted(f.rule for f in faults(findings))
-    assert rules == ["alarm-on-path", "signal-loss-localize", "signal-loss-localize"]
+    assert rules == ["signal-loss-localize", "signal-loss-localize"]
+    obs = [a("sdh-4", "5-SL4-1", "HUH_WHAT")]  # an unknown alarm on the circuit's own port
+    (f,) = faults(run(six, obs)[0])
+    assert (f.rule, f.confidence) == ("alarm-on-path", 0.5)
     obs = [a("sdh-2", "4-SL4-1", "R_LOS"), a("sdh-6", "2-OI2-1", "TU_AIS")]
     findings, _ = run(six, obs)
     assert len(faults(findings)) == 1 and len(consequences(findings)) == 1
@@ -447,9 +499,9 @@ def test_board_fault_on_the_circuit_board_and_on_another_board(six: CircuitPath)
     (f,) = faults(findings)
     assert (f.segment, f.confidence) == (seg("sdh-3", "sdh-3"), 0.9)
     assert "spare board" in f.next_steps[0]
+    # a board that carries neither of the circuit's ports is context
     findings, verdict = run(six, [Obs()("sdh-3", "7-PQ1", "BD_STATUS")])
-    (f,) = faults(findings)
-    assert (f.rule, f.confidence, verdict.status) == ("alarm-on-path", 0.4, "fault_suspected")
+    assert faults(findings) == [] and verdict.status == "inconclusive"
 
 
 # ------------------------------------------------------------------------------ optical power
@@ -519,10 +571,10 @@ def test_precedence_order() -> None:
     # cause of a LOF; an E1 AIS is itself unframed, so it ranks above the E1 LOF it causes.
     a = Obs()
     names = ["R_LOS", "IN_PWR_LOW", "R_LOF", "MS_AIS", "B2_EXC", "AU_AIS", "TU_AIS", "E1_AIS"]
-    evs = events(_tiny_path(), [a("n1", "p", n) for n in names])
+    evs, _, _ = events(_tiny_path(), [a("n1", "p", n) for n in names])
     ranks = [rank(e) for e in evs]
     assert ranks == sorted(ranks, reverse=True) and len(set(ranks)) == len(ranks)
-    e1 = events(_tiny_path(), [], [ds1("n1", "p", "LossOfFrame", "RcvAIS")])
+    e1, _, _ = events(_tiny_path(), [], [ds1("n1", "p", "LossOfFrame", "RcvAIS")])
     assert max(e1, key=rank).type == "AIS"
 
 
@@ -699,7 +751,10 @@ def test_every_alarm_is_accounted_for(six: CircuitPath) -> None:
         a("sdh-6", None, "HUH_WHAT"),
     ]
     findings, _ = run(six, obs)
-    assert cited(findings) == {o.id for o in obs}
+    context = {c.observation for c in analyze_full(six, [*obs, poll()]).context}
+    assert context == {"alarm-8", "alarm-10"}  # another tributary; no port and not NE-wide
+    assert cited(findings) | context == {o.id for o in obs}
+    assert not cited(findings) & context
     for f in findings:
         if f.kind in ("fault", "consequence"):
             assert f.evidence and f.procedure in ("3.1", "R-AIS-1", "R-AIS-2")

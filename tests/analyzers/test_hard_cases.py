@@ -112,7 +112,7 @@ def said(**pairs: str) -> list[Observation]:
 
 
 def run(path: CircuitPath, obs: list[Observation]) -> tuple[list[Finding], Verdict]:
-    return analyze(path, [poll(), *obs])
+    return analyze(path, [poll(path), *obs])
 
 
 def fired(findings: list[Finding], ref: str) -> list[Finding]:

@@ -83,7 +83,7 @@ def test_router_ping_loss_is_a_suspicion_over_the_line(e1: CircuitPath) -> None:
 
 def test_router_ping_loss_corroborated_by_crc_growth(e1: CircuitPath) -> None:
     obs: list[Observation] = [ping("ok1-rtr-a", B_IP, 30.0), crc("ok1-rtr-b", "Serial1/0/0:0", 40)]
-    findings, verdict = analyze(e1, [*obs, poll()])
+    findings, verdict = analyze(e1, [*obs, poll(e1)])
     (f,) = of(findings, "ping-wan-to-wan")
     assert f.confidence == 0.6 and "heavy loss" in f.title
     assert {e.observation for e in f.evidence} == {"ping-1", "crc-growth-1"}
@@ -98,7 +98,7 @@ def test_latency_alone_fails_the_ping_test(e1: CircuitPath) -> None:
 
 def test_clean_ping_without_other_evidence_passes_the_line(e1: CircuitPath) -> None:
     findings, verdict = analyze(
-        e1, [ping("ok1-rtr-a", B_IP, 0.0), ping("ok1-rtr-b", A_IP, 1.0, n=2), poll()]
+        e1, [ping("ok1-rtr-a", B_IP, 0.0), ping("ok1-rtr-b", A_IP, 1.0, n=2), poll(e1)]
     )
     (f,) = of(findings, "ping-wan-to-wan")
     assert f.kind == "info" and "passed" in f.title and "customers accept" in f.cause
@@ -111,13 +111,21 @@ def test_clean_ping_with_crc_growth_is_not_a_pass(e1: CircuitPath) -> None:
     assert f.kind == "info" and "passed" not in f.title and "intermittent" in f.cause
 
 
-def test_host_ping_lossy_to_both_ends_suspects_the_host_path(e1: CircuitPath) -> None:
-    obs = [ping("noc", A_IP, 50.0, kind="host"), ping("noc", B_IP, 50.0, kind="host", n=2)]
-    (f,) = of(run(e1, obs), "ping-wan-to-wan")
-    assert f.confidence == 0.25 and "own access path" in f.cause
+def test_host_pings_are_management_reachability_never_a_line_fault(e1: CircuitPath) -> None:
+    obs = [ping("noc", A_IP, 100.0, kind="host"), ping("noc", B_IP, 100.0, kind="host", n=2)]
+    findings, verdict = analyze(e1, [*obs, poll(e1)])
+    (f,) = of(findings, "ping-wan-to-wan")
+    assert (f.kind, f.segment) == ("unreachable", None)
+    assert "not that the line between the ends is down" in f.cause
+    assert (verdict.status, verdict.segment) == ("inconclusive", None)
     one = [ping("noc", A_IP, 0.0, kind="host"), ping("noc", B_IP, 20.0, kind="host", n=2)]
     (g,) = of(run(e1, one), "ping-wan-to-wan")
-    assert (g.kind, g.confidence, g.segment) == ("fault", 0.4, LINE)
+    assert (g.kind, g.segment) == ("unreachable", None) and B_IP in g.title
+    clean = [ping("noc", A_IP, 0.0, kind="host"), ping("noc", B_IP, 0.0, kind="host", n=2)]
+    findings, verdict = analyze(e1, [*clean, poll(e1)])
+    (h,) = of(findings, "ping-wan-to-wan")
+    assert h.kind == "info" and "not tested" in h.title
+    assert verdict.status == "inconclusive"  # this host's reach is no end-to-end test
 
 
 def test_pings_elsewhere_and_no_pings(e1: CircuitPath) -> None:
@@ -138,7 +146,7 @@ def test_clean_channel_says_the_loss_is_at_an_end(e1: CircuitPath) -> None:
 
 def test_laptop_ping_loss_is_on_the_operator_part(eth: CircuitPath) -> None:
     findings, verdict = analyze(
-        eth, [*answers(test__laptop_ping__loss_pct="12", test__laptop_ping__rtt_ms="30"), poll()]
+        eth, [*answers(test__laptop_ping__loss_pct="12", test__laptop_ping__rtt_ms="30"), poll(eth)]
     )
     (f,) = of(findings, "ping-laptop-bypass")
     assert f.segment == Segment(from_="eth-conv-a", to="eth-conv-b")
@@ -159,7 +167,7 @@ def test_laptop_ping_clean_is_info_and_needs_ethernet_ends(
 
 
 def test_e1_ber_errors_localise_to_the_channel(e1: CircuitPath) -> None:
-    findings, verdict = analyze(e1, [*answers(test__e1__ber="2e-5"), poll()])
+    findings, verdict = analyze(e1, [*answers(test__e1__ber="2e-5"), poll(e1)])
     (f,) = of(findings, "e1-channel-ber")
     assert (f.kind, f.segment, f.owner, f.confidence) == ("fault", CHANNEL, "carrier", 0.8)
     assert f.evidence[0].observation == "answer-1"
@@ -198,7 +206,7 @@ def test_v35_ber_spans_the_v35_ports(v35: CircuitPath, e1: CircuitPath) -> None:
 
 def test_ddf_ais_from_b_dispatches_to_b(e1: CircuitPath) -> None:
     obs = answers(test__ddf__ais_from="b", test__ddf__errors_from="none", test__ddf__at="ok1-sdh-b")
-    findings, verdict = analyze(e1, [*obs, poll()])
+    findings, verdict = analyze(e1, [*obs, poll(e1)])
     (f,) = of(findings, "ddf-online-direction")
     assert (f.procedure, f.direction, f.confidence) == ("R-TEST-4", "b-to-a", 0.75)
     assert f.segment == Segment(from_="ok1-sdh-b", to="ok1-pdh-2") and f.owner == "carrier"
@@ -237,7 +245,7 @@ def test_ddf_conflicting_and_clean(e1: CircuitPath) -> None:
 
 
 def test_los_at_router_a_is_the_span_from_its_cpe(e1: CircuitPath) -> None:
-    findings, verdict = analyze(e1, [ctl("ok1-rtr-a", ["LOS", "AIS"]), poll()])
+    findings, verdict = analyze(e1, [ctl("ok1-rtr-a", ["LOS", "AIS"]), poll(e1)])
     (f,) = of(findings, "e1-controller-los")
     assert f.segment == Segment(from_="ok1-rtr-a", to="ok1-pdh-1")
     assert (f.direction, f.confidence, f.owner) == ("b-to-a", 0.75, "unknown")

@@ -41,7 +41,6 @@ CONF_BER_ERRORS = 0.8  # an instrument measured errors on the channel itself; be
 #                        the span's own access cables to the test set are inside it
 CONF_PING = 0.4  # the line loses packets, but a WAN-to-WAN ping cannot say where on the line
 CONF_PING_CORROBORATED = 0.6  # CRC growth / E1 alarms confirm the line, still not where: < 0.7
-CONF_PING_HOST_ONLY = 0.25  # only this host's pings, to both ends: its own access path may lose
 CONF_LAPTOP = 0.7  # laptops replace the customer routers: only carrier parts remain in between
 CONF_DDF = 0.75  # R-TEST-4 gives the end and the DDF bounds the span on the other side
 CONF_DDF_NO_STATION = 0.6  # the end is known, not where the DDF is: the span is most of the line
@@ -321,18 +320,13 @@ def ping_wan_to_wan(ctx: Context) -> list[Finding]:
             if (v := ctx.answer_float(k)) is not None and v >= t["ber_errors"]
         ]
 
-    bad_routers = [p for p, _ in from_routers if ping_bad(ctx, p)]
-    bad_host_sides = {s for p, s in from_host if ping_bad(ctx, p)}
-    if from_routers:
-        bad = bad_routers + [p for p, _ in from_host if ping_bad(ctx, p)]
-        host_only_both = False
-    else:
-        bad = [p for p, _ in from_host if ping_bad(ctx, p)]
-        # A host that loses to both WAN addresses may be losing on its own access path.
-        host_only_both = bad_host_sides == {"a", "b"}
-
+    if not from_routers:
+        # Only this host's pings: they test this host's reach to each WAN address, not the line
+        # between them (management reachability, never a line fault).
+        return [_host_reach(ctx, [p for p, _ in from_host])]
+    bad = [p for p, _ in from_routers if ping_bad(ctx, p)]
     if not bad:
-        return [_ping_passed(ctx, [p for p, _ in pings], support)]
+        return [_ping_passed(ctx, [p for p, _ in from_routers], support)]
 
     worst = max(p.loss_pct for p in bad)
     rtts = [r for p in bad if (r := rtt_of(p)) is not None]
@@ -351,13 +345,7 @@ def ping_wan_to_wan(ctx: Context) -> list[Finding]:
     if rtts and max(rtts) > t["latency_ms"]:
         short.append(f"mean RTT up to {num(max(rtts))} ms")
         detail.append(f"mean RTT up to {num(max(rtts))} ms (latency_ms {t['latency_ms']:g} ms)")
-    if host_only_both:
-        conf = CONF_PING_HOST_ONLY
-        why = (
-            "only this host's pings, and it loses to both ends' WAN addresses: its own access "
-            "path may be the one losing"
-        )
-    elif support:
+    if support:
         # Corroborated, yet a WAN-to-WAN ping cannot say where on the line: stays below 0.7.
         conf = CONF_PING_CORROBORATED
         why = "corroborated by the routers' counters or the channel test (cited)"
@@ -382,8 +370,6 @@ def ping_wan_to_wan(ctx: Context) -> list[Finding]:
         steps.append(
             "After the repair, confirm it the way customers accept: " + ping_test_step(ctx)
         )
-    if host_only_both:
-        steps.insert(0, "Ping from a router's WAN port instead, to rule out this host's own path.")
     return [
         Finding(
             rule="ping-wan-to-wan",
@@ -402,6 +388,51 @@ def ping_wan_to_wan(ctx: Context) -> list[Finding]:
             next_steps=steps,
         )
     ]
+
+
+def _host_reach(ctx: Context, pings: list[PingObservation]) -> Finding:
+    """This host's pings to the WAN addresses: whether it reaches them, never the line."""
+    bad = [p for p in pings if ping_bad(ctx, p)]
+    if not bad:
+        return Finding(
+            rule="ping-wan-to-wan",
+            procedure="3.3",
+            kind="info",
+            title="This host reaches the WAN addresses; the line itself is not tested by that",
+            direction=None,
+            segment=None,
+            owner="unknown",
+            confidence=0.9,
+            cause=(
+                "pings from this host to the WAN addresses are answered within the thresholds: "
+                "the routers are up, but this host's packets need not cross the line between them"
+            ),
+            evidence=[ping_evidence(p) for p in pings],
+            next_steps=[ping_test_step(ctx)],
+        )
+    return Finding(
+        rule="ping-wan-to-wan",
+        procedure="3.3",
+        kind="unreachable",
+        title="This host does not reach "
+        + ", ".join(sorted({p.target for p in bad}))
+        + ": management reachability, not a line test",
+        direction=None,
+        segment=None,
+        owner="unknown",
+        confidence=0.9,
+        cause=(
+            "this host's pings to "
+            + ", ".join(f"{p.target} ({num(p.loss_pct)} % loss)" for p in bad)
+            + " fail; that says this host cannot reach them (its route, a firewall, the "
+            "router's ACL, or the router itself), not that the line between the ends is down"
+        ),
+        evidence=[ping_evidence(p) for p in bad],
+        next_steps=[
+            "Ping from a router's WAN port to the far WAN address instead: that crosses the "
+            "line (" + ping_test_step(ctx) + ")",
+        ],
+    )
 
 
 def _ping_passed(

@@ -1,0 +1,404 @@
+"""The status decision table, in one function (`decide`).  Documented in docs/verdict.md.
+
+Inputs: the findings of every rule, each evaluated on its own evidence, and the observations.
+
+1. **Contradiction.**  A clean end-to-end test (a router-originated WAN-to-WAN ping, a laptop
+   ping bypassing the routers, or a WAN-only ping) on a circuit whose routers answered weighs
+   against every *break* in the carrier path between them: such a finding keeps its place but
+   its confidence drops to at most CONF_CONTRADICTED, and its cause says why.
+2. **Next steps are not faults.**  Generic findings (a ping across the whole line, the
+   substitution order) become `info` when a more specific fault explains the symptom: a ping
+   finding when a specific fault lies inside its segment, the substitution order as soon as any
+   specific fault exists.
+3. **Faults.**  The remaining fault findings are grouped by segment (one fault, several rules);
+   of two nested faults the more specific stays: the narrower when both are as strong, the
+   strong one when only one is.  Disjoint or overlapping faults are never merged.
+4. **Status.**
+   - `fault_localized`: at least one fault at confidence >= LOCALIZED_AT.  Every fault is
+     listed; the headline is the one with the most service impact (an outage before a
+     degradation), then the most certain, then the narrowest.
+   - `fault_suspected`: faults, none strong.  They are listed as ranked candidates, the most
+     specific (narrowest) first, then the most certain; the owner follows the first.
+   - `healthy`: no fault, every NMS that manages the path's NEs was read completely, every
+     transmission NE is managed, and an end-to-end test is clean.
+   - `inconclusive`: no fault, and a source the decision needs could not be read (an NMS, an
+     unmanaged NE, no end-to-end test because the routers could not be reached); the summary
+     says what was read and passed.
+   Management unreachability (an NMS, a router's SSH, this host's pings) is its own evidence
+   class (`unreachable` findings): never a line fault.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from diag.analyzers.context import Context
+from diag.model.findings import Fault, Finding, Verdict
+from diag.model.observations import (
+    DeviceAccessObservation,
+    NmsPollObservation,
+)
+from diag.model.path import CircuitPath, Segment
+
+LOCALIZED_AT = 0.7  # a fault finding at or above this confidence localises the fault
+CONF_CONTRADICTED = 0.45  # a break the clean service contradicts: suspected at most
+
+# Findings that say the signal is interrupted (the service cannot run across their segment).
+BREAK_RULES = frozenset(
+    {
+        "ais-upstream-localize",
+        "signal-loss-localize",
+        "equipment-fault-localize",
+        "path-ais-localize",
+        "remote-defect-localize",
+        "e1-controller-los",
+        "e1-controller-ais",
+        "e1-controller-rai",
+    }
+)
+# Faults whose kind interrupts the service (the rest degrade it).
+OUTAGE_RULES = BREAK_RULES | frozenset(
+    {
+        "cpe-lamp-dead",
+        "converter-lamp-dead",
+        "optical-loss-of-light",
+        "e1-los-converter-cable",
+        "e1-los-customer-e1-cable",
+        "ethernet-port-lamp-off",
+        "v35-tx-lamp-off",
+        "far-end-alarm-co-device",
+        "customer-router-or-lan",
+    }
+)
+# Symptom-level findings: a more specific rule that explains the symptom replaces them.
+GENERIC_PING = frozenset({"ping-wan-to-wan", "ping-laptop-bypass"})
+GENERIC_LAST_RESORT = frozenset({"substitution-order"})
+
+
+# --------------------------------------------------------------------------- end-to-end tests
+
+
+@dataclass
+class EndToEnd:
+    clean: list[str] = field(default_factory=list)  # what passed, in words
+    bad: list[str] = field(default_factory=list)
+
+    @property
+    def state(self) -> Literal["clean", "bad", "none"]:
+        if self.bad:
+            return "bad"
+        return "clean" if self.clean else "none"
+
+
+def end_to_end(ctx: Context) -> EndToEnd:
+    """The tests that cross the line: router WAN-to-WAN pings and the on-site ping answers.
+    This host's pings to the WAN addresses test this host's reach, not the line."""
+    from diag.analyzers.rules.tests import ping_bad, relevant_pings
+
+    t = ctx.thresholds
+    out = EndToEnd()
+    for p, _ in relevant_pings(ctx):
+        if p.origin_kind != "router":
+            continue
+        words = f"{p.origin} → {p.target}: {p.loss_pct:g} % loss"
+        (out.bad if ping_bad(ctx, p) else out.clean).append(words)
+    for key, what in (
+        ("test.laptop_ping.loss_pct", "laptop-to-laptop ping"),
+        ("test.wan_only_ping.loss_pct", "WAN-only ping"),
+    ):
+        v = ctx.answer_float(key)
+        if v is None:
+            continue
+        (out.bad if v > t["loss_pct"] else out.clean).append(f"{what}: {v:g} % loss (reported)")
+    return out
+
+
+def routers_up(ctx: Context) -> bool:
+    reached = {o.device for o in ctx.of(DeviceAccessObservation) if o.ok}
+    routers = [r for s in ("a", "b") if (r := ctx.path.end(s).router)]
+    return bool(routers) and all(r in reached for r in routers)
+
+
+# --------------------------------------------------------------------------- sources
+
+
+def unread_sources(ctx: Context) -> list[str]:
+    """The sources a healthy verdict needs that were not read, in words."""
+    out = []
+    polls = ctx.of(NmsPollObservation)
+    read_nes: set[str] = set()
+    for p in polls:
+        if not p.ok:
+            out.append(f"NMS {p.nms}: {p.error or 'no answer'}")
+        elif p.partial:
+            out.append(f"NMS {p.nms}: alarm list incomplete ({p.error or 'partial resync'})")
+        else:
+            read_nes.update(p.nes)
+    for el in ctx.path.elements:
+        if el.kind not in ("pdh", "sdh", "msap"):
+            continue
+        if el.ne_name is None:
+            out.append(f"{el.id}: no NMS in the inventory manages it, its alarms are unknown")
+        elif el.ne_name not in read_nes and not any(not p.ok or p.partial for p in polls):
+            out.append(f"{el.id}: its NMS was not polled")
+    access: dict[str, list[DeviceAccessObservation]] = {}
+    for o in ctx.of(DeviceAccessObservation):
+        access.setdefault(o.device, []).append(o)
+    for s in ("a", "b"):
+        r = ctx.path.end(s).router
+        if r is None or r not in access:
+            continue
+        if not any(o.ok for o in access[r]):
+            why = "; ".join(f"{o.via}: {o.error}" for o in access[r] if o.error)
+            out.append(f"router {r}: could not be read ({why or 'no answer'})")
+    return out
+
+
+# --------------------------------------------------------------------------- faults
+
+
+def _span(path: CircuitPath, seg: Segment) -> tuple[int, int]:
+    i, j = path.index(seg.from_), path.index(seg.to)
+    return min(i, j), max(i, j)
+
+
+def _inside(path: CircuitPath, inner: Segment, outer: Segment) -> bool:
+    lo, hi = _span(path, inner)
+    lo2, hi2 = _span(path, outer)
+    return lo2 <= lo and hi <= hi2
+
+
+def _width(path: CircuitPath, seg: Segment) -> int:
+    lo, hi = _span(path, seg)
+    return hi - lo
+
+
+def _contradict(ctx: Context, findings: list[Finding], e2e: EndToEnd) -> list[Finding]:
+    if e2e.state != "clean" or not routers_up(ctx):
+        return findings
+    ra, rb = ctx.path.end("a").router, ctx.path.end("b").router
+    assert ra and rb
+    line = Segment(from_=ra, to=rb)
+    out = []
+    for f in findings:
+        if (
+            f.kind == "fault"
+            and f.rule in BREAK_RULES
+            and f.segment is not None
+            and _inside(ctx.path, f.segment, line)
+            and f.confidence > CONF_CONTRADICTED
+        ):
+            f = f.model_copy(
+                update={
+                    "confidence": CONF_CONTRADICTED,
+                    "cause": f.cause
+                    + "; but the service crosses this span cleanly ("
+                    + "; ".join(e2e.clean)
+                    + "), which a break cannot explain: a stale alarm, a protection switch or "
+                    "a wrong port in the inventory",
+                    "next_steps": [
+                        "Check in the NMS whether the circuit runs on a protection path and "
+                        "whether this alarm is current; correct the inventory's ports if not.",
+                        *f.next_steps,
+                    ],
+                }
+            )
+        out.append(f)
+    return out
+
+
+def _demote(path: CircuitPath, findings: list[Finding]) -> list[Finding]:
+    specific = [
+        f
+        for f in findings
+        if f.kind == "fault"
+        and f.segment is not None
+        and f.rule not in GENERIC_PING | GENERIC_LAST_RESORT
+    ]
+    out = []
+    for f in findings:
+        if f.kind == "fault" and f.segment is not None:
+            by: Finding | None = None
+            if f.rule in GENERIC_LAST_RESORT and specific:
+                by = specific[0]
+            elif f.rule in GENERIC_PING:
+                seg = f.segment
+                by = next((g for g in specific if _inside(path, g.segment, seg)), None)  # type: ignore[arg-type]
+            if by is not None:
+                f = f.model_copy(
+                    update={
+                        "kind": "info",
+                        "title": f"{f.title} (explained by {by.rule})",
+                        "cause": f"{f.cause}; explained more specifically by {by.rule}: {by.title}",
+                    }
+                )
+        out.append(f)
+    return out
+
+
+@dataclass
+class _Group:
+    segment: Segment
+    findings: list[Finding]
+
+    @property
+    def confidence(self) -> float:
+        return max(f.confidence for f in self.findings)
+
+    @property
+    def strong(self) -> bool:
+        return self.confidence >= LOCALIZED_AT
+
+    @property
+    def lead(self) -> Finding:
+        return max(self.findings, key=lambda f: f.confidence)
+
+    @property
+    def impact(self) -> Literal["outage", "degraded"]:
+        return "outage" if any(f.rule in OUTAGE_RULES for f in self.findings) else "degraded"
+
+
+def _groups(path: CircuitPath, faults: Sequence[Finding]) -> list[_Group]:
+    groups: dict[tuple[int, int], _Group] = {}
+    for f in faults:
+        assert f.segment is not None
+        key = _span(path, f.segment)
+        g = groups.get(key)
+        if g is None:
+            lo, hi = key
+            seg = Segment(from_=path.elements[lo].id, to=path.elements[hi].id)
+            groups[key] = _Group(seg, [f])
+        else:
+            g.findings.append(f)
+    items = list(groups.values())
+    return [g for g in items if not any(_more_specific(path, h, g) for h in items if h is not g)]
+
+
+def _more_specific(path: CircuitPath, h: _Group, g: _Group) -> bool:
+    """h makes g redundant: nested with it, and strong where g is weak, or as strong and
+    narrower."""
+    if not (_inside(path, h.segment, g.segment) or _inside(path, g.segment, h.segment)):
+        return False
+    if h.strong != g.strong:
+        return h.strong
+    return _width(path, h.segment) < _width(path, g.segment)
+
+
+def _fault(path: CircuitPath, n: int, g: _Group) -> Fault:
+    lead = g.lead
+    rules = list(dict.fromkeys(f.rule for f in sorted(g.findings, key=lambda f: -f.confidence)))
+    refs = list(dict.fromkeys(r for f in g.findings for r in f.procedure.split(",") if r.strip()))
+    dirs = {f.direction for f in g.findings}
+    direction = dirs.pop() if len(dirs) == 1 else None
+    return Fault(
+        number=n,
+        segment=g.segment,
+        owner=path.owner_of(g.segment),
+        confidence=round(g.confidence, 2),
+        rules=rules,
+        procedure=refs,
+        direction=direction,
+        impact=g.impact,
+        summary=f"{lead.title}: {lead.cause}",
+    )
+
+
+def _where(f: Fault) -> str:
+    s = f.segment
+    span = s.from_ if s.from_ == s.to else f"{s.from_} … {s.to}"
+    return f"{span} ({f.owner})"
+
+
+# --------------------------------------------------------------------------- the decision
+
+
+def decide(ctx: Context, findings: list[Finding]) -> tuple[list[Finding], Verdict]:
+    path = ctx.path
+    e2e = end_to_end(ctx)
+    findings = _contradict(ctx, findings, e2e)
+    findings = _demote(path, findings)
+    faults = [f for f in findings if f.kind == "fault" and f.segment is not None]
+    unread = unread_sources(ctx)
+    groups = _groups(path, faults)
+    if groups:
+        strong = any(g.strong for g in groups)
+        if strong:
+            groups.sort(
+                key=lambda g: (
+                    not g.strong,
+                    g.impact != "outage",
+                    -g.confidence,
+                    _width(path, g.segment),
+                )
+            )
+            status: Literal["fault_localized", "fault_suspected"] = "fault_localized"
+            row = "fault_localized: a fault at confidence >= 0.7"
+        else:
+            groups.sort(key=lambda g: (_width(path, g.segment), -g.confidence))
+            status = "fault_suspected"
+            row = "fault_suspected: faults found, none at confidence >= 0.7"
+        out = [_fault(path, n, g) for n, g in enumerate(groups, 1)]
+        head = out[0]
+        lead = groups[0].lead
+        if status == "fault_localized":
+            many = f"{len(out)} faults" if len(out) > 1 else "Fault"
+            rest = "".join(
+                f"; ({f.number}) {_where(f)} [{', '.join(f.procedure)}]" for f in out[1:]
+            )
+            summary = (
+                f"{many} localized: ({head.number}) {_where(head)}: {lead.cause} "
+                f"[{', '.join(head.procedure)}]{rest}."
+            )
+        else:
+            rest = "".join(f"; ({f.number}) {_where(f)}" for f in out[1:])
+            summary = (
+                f"Fault suspected{', candidates most specific first' if len(out) > 1 else ''}: "
+                f"({head.number}) {_where(head)}: {lead.cause} [{', '.join(head.procedure)}]"
+                f"{rest}."
+            )
+        basis = [row, *(f"end-to-end: {x}" for x in e2e.clean + e2e.bad)]
+        return findings, Verdict(
+            status=status,
+            segment=head.segment,
+            owner=head.owner,
+            summary=summary,
+            faults=out,
+            basis=basis,
+            unread=unread,
+        )
+
+    passed = [f"end-to-end test clean: {x}" for x in e2e.clean]
+    polls = [p for p in ctx.of(NmsPollObservation) if p.ok and not p.partial]
+    nes = sum(len(p.nes) for p in polls)
+    if nes:
+        passed.append(
+            f"no alarm counts against the circuit on the {nes} NE{'s' if nes != 1 else ''} "
+            "read from the NMS"
+        )
+    if not unread and e2e.state == "clean":
+        pending = sum(1 for f in findings if f.kind == "not_evaluated")
+        tail = f"; {pending} check(s) still need answers from site" if pending else ""
+        return findings, Verdict(
+            status="healthy",
+            segment=None,
+            owner="unknown",
+            summary=f"No fault found: {'; '.join(passed)}{tail}.",
+            basis=["healthy: every required source read, nothing counted, end-to-end clean"],
+            unread=[],
+        )
+    missing = list(unread)
+    if e2e.state == "none":
+        missing.append(
+            "no end-to-end test: no router ping across the line and no on-site ping answer"
+        )
+    said = f" Read and passed: {'; '.join(passed)}." if passed else " Nothing could be read."
+    return findings, Verdict(
+        status="inconclusive",
+        segment=None,
+        owner="unknown",
+        summary=f"Inconclusive: no fault found, but {'; '.join(missing)}.{said}",
+        basis=["inconclusive: a source the decision needs could not be read"],
+        unread=missing,
+    )
