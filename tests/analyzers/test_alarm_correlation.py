@@ -11,14 +11,14 @@ import pytest
 import yaml
 
 from diag.analyzers import analyze, playbook
-from diag.analyzers.engine import analyze_full
 from diag.analyzers.correlation import events, rank
+from diag.analyzers.engine import analyze_full
 from diag.inventory import load_inventory
 from diag.model.findings import Finding, Verdict
 from diag.model.observations import (
-    AnswerObservation,
     AlarmDirection,
     AlarmObservation,
+    AnswerObservation,
     NeE1LineObservation,
     NmsPollObservation,
     Observation,
