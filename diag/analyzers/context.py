@@ -3,7 +3,7 @@ the thresholds.  Pure data; no I/O."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from diag.analyzers.correlation import AlarmPicture
 
 T = TypeVar("T", bound=Obs)
+R = TypeVar("R")
 SIDES = ("a", "b")
 
 
@@ -28,6 +29,7 @@ class Context:
     answers: dict[str, AnswerObservation] = field(default_factory=dict)
     _by_type: dict[type, list[Any]] = field(default_factory=dict, repr=False)
     _kinds: frozenset[str] = frozenset()
+    _memo: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(
@@ -35,7 +37,14 @@ class Context:
     ) -> Context:
         answers = {o.key: o for o in observations if isinstance(o, AnswerObservation)}
         kinds = frozenset(o.kind for o in observations)
-        return cls(path, observations, thresholds, answers, {}, kinds)
+        return cls(path, observations, thresholds, answers, {}, kinds, {})
+
+    def memo(self, key: str, make: Callable[[], R]) -> R:
+        """A value derived from the observations, computed once per analysis and shared by
+        every rule that reads it (e.g. the hard cases' end signs)."""
+        if key not in self._memo:
+            self._memo[key] = make()
+        return self._memo[key]  # type: ignore[no-any-return]
 
     def of(self, kind: type[T]) -> list[T]:
         """The observations of one type, indexed once per analysis."""

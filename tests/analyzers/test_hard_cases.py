@@ -547,3 +547,39 @@ def test_an_alarm_on_the_path_comes_first(path_of) -> None:  # type: ignore[no-u
     )
     findings, _ = run(path_of("LAB-HC1-MALL"), [ais, *mall_obs()])
     assert not [f for f in findings if f.procedure.startswith("R-HC")]
+
+
+def test_a_carrier_cut_does_not_silence_a_customer_side_fault(path_of) -> None:  # type: ignore[no-untyped-def]
+    # A LOS at SDH A from the A-end PDH's fiber (carrier) and, at the other end, router B at 97 %
+    # CPU with its history and log saying so (the LAN attack of case 4.2): two faults, each with
+    # its owner; the outage is the headline.
+    from diag.model.observations import AlarmDirection, AlarmObservation, Severity
+
+    los = AlarmObservation(
+        id="alarm-1",
+        collector="nms:nms-lab",
+        at=NOW,
+        nms="nms-lab",
+        ne="HC2C-SDH-A",
+        device="hc2c-sdh-a",
+        port="2-PQ1-1",
+        type="LOS",
+        layer="E1",
+        direction=AlarmDirection.receive,
+        severity=Severity.critical,
+        raised=NOW,
+        vendor_name="T_ALOS",
+    )
+    obs: list[Observation] = [
+        los,
+        ping("hc2c-rtr-a", "10.67.0.2", 100.0),
+        ping("hc2c-rtr-b", "10.67.0.1", 100.0, n=2),
+        cpu("hc2c-rtr-b", 97.0),
+        cpu("hc2c-rtr-b", history=[97, 96, 97, 12], n=2),
+        cpu_log("hc2c-rtr-b", 97),
+    ]
+    findings, verdict = run(path_of("LAB-HC2C-COURT"), obs)
+    assert verdict.status == "fault_localized"
+    owners = [(f.owner, f.rules[0]) for f in verdict.faults]
+    assert owners == [("carrier", "signal-loss-localize"), ("customer", "router-congested-by-lan")]
+    assert verdict.faults[0].impact == "outage"

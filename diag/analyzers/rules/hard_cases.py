@@ -198,7 +198,8 @@ def end_signs(ctx: Context, side: str) -> EndSigns:
 
 
 def all_signs(ctx: Context) -> dict[str, EndSigns]:
-    return {s: end_signs(ctx, s) for s in SIDES}
+    """Both ends' signs, read once per analysis."""
+    return ctx.memo("hard_cases.signs", lambda: {s: end_signs(ctx, s) for s in SIDES})
 
 
 def _symptomatic(ctx: Context) -> bool:
@@ -291,6 +292,12 @@ DEVICES_OK = "each_device_tested_ok"
 
 def _applies_router_symptom(ctx: Context) -> bool:
     return _symptomatic(ctx)
+
+
+def _applies_congested(ctx: Context) -> bool:
+    """A router congested or with an intermittent console: evidence of its own, whatever the
+    NMS shows (a carrier fault elsewhere does not silence a customer-side one)."""
+    return any(s.congested or s.console is not None for s in all_signs(ctx).values())
 
 
 @rule(
@@ -560,7 +567,7 @@ def lan_fault_wan_only_ping(ctx: Context) -> list[Finding]:
     "4.2",
     "loss through a router with an intermittent console or CPU >= 90 %: LAN-side attack",
     ("cpu", "console", "log"),
-    applies=_applies_router_symptom,
+    applies=_applies_congested,
 )
 def router_congested_by_lan(ctx: Context) -> list[Finding]:
     t = ctx.thresholds
