@@ -359,12 +359,17 @@ def _thresholds(items: tuple[str, ...]) -> Any:
 def _previous(path: Path, circuit_id: str) -> FindingsDocument:
     from pydantic import ValidationError
 
+    import json
+
     from diag.analyzers.answers import AnswerError
     from diag.model.findings import FindingsDocument
 
     try:
-        doc = FindingsDocument.model_validate_json(path.read_text(encoding="utf-8"))
-    except (OSError, ValidationError) as exc:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(raw, dict) and raw.get("schema_version") == "1.1":
+            raw["schema_version"] = "1.2"  # 1.2 only added fields, each with a default
+        doc = FindingsDocument.model_validate(raw)
+    except (OSError, ValueError, ValidationError) as exc:
         raise AnswerError(
             f"--compare {path}: not a findings document of this version "
             f"({str(exc).splitlines()[0]})"

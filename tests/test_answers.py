@@ -77,12 +77,60 @@ def test_replay_with_answers_compare_and_customer_summary(tmp_path: Path) -> Non
         update={
             "findings": [],
             "observations": [],
-            "verdict": before.verdict.model_copy(update={"status": "healthy", "segment": None}),
+            "verdict": before.verdict.model_copy(
+                update={"status": "healthy", "segment": None, "faults": []}
+            ),
         }
     )
     c = compare(after, before)
     assert c.persisting == [] and c.new == [] and len(c.cleared) >= 2
     assert c.summary.startswith("Fixed")
+
+
+def test_compare_reads_a_schema_1_1_document_and_ignores_context_alarms(tmp_path: Path) -> None:
+    first = tmp_path / "first.json"
+    CliRunner().invoke(
+        cli, ["circuit", "LAB-V35-1", "--replay", str(CAPTURE), "--json", str(first)]
+    )
+    doc = json.loads(first.read_text())
+    # what diag 1.1 wrote: no faults[], no context, no inventory notes
+    doc["schema_version"] = "1.1"
+    for k in ("faults", "basis", "unread"):
+        doc["verdict"].pop(k)
+    doc.pop("context")
+    doc.pop("inventory_notes")
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps(doc))
+    r = CliRunner().invoke(
+        cli,
+        ["circuit", "LAB-V35-1", "--replay", str(CAPTURE), "--compare", str(old), "--json", "-"],
+    )
+    assert r.exit_code == 10, r.output
+    out = json.loads(r.stdout[r.stdout.index("{") :])
+    assert out["comparison"]["persisting"] and out["comparison"]["new"] == []
+
+    from diag.analyzers.summary import compare
+    from diag.model.findings import ContextAlarm, FindingsDocument
+
+    now = FindingsDocument.model_validate_json(first.read_text())
+    alarms = [o for o in now.observations if o.kind == "nms_alarm"]
+    assert alarms
+    # the same alarms, now listed as context (other circuits'): not this ticket's to follow
+    ctx = [
+        ContextAlarm(
+            observation=a.id,
+            element=a.device or "",
+            port=a.port,
+            alarm=a.vendor_name,
+            severity="major",
+            reason="other-port",
+            text="x",
+        )
+        for a in alarms
+    ]
+    after = now.model_copy(update={"context": ctx})
+    c = compare(after, now)
+    assert all(not k.startswith("alarm") for k in c.persisting + c.new)
 
 
 def test_compare_refuses_other_circuit(tmp_path: Path) -> None:

@@ -97,12 +97,24 @@ def customer_summary(
 
 
 def _keys(doc: FindingsDocument) -> dict[str, str]:
+    """What a fault ticket follows: the verdict's faults and the alarms that count against the
+    circuit (context alarms on other circuits' ports are not this ticket's)."""
     out = {}
-    for f in doc.findings:
-        if f.kind == "fault" and f.segment:
-            out[f"fault {f.procedure} {f.segment.from_}…{f.segment.to}"] = f.title
+    if doc.verdict.faults:
+        for f in doc.verdict.faults:
+            refs = ",".join(f.procedure)
+            out[f"fault {refs} {f.segment.from_}…{f.segment.to}"] = f.summary
+    else:  # a document older than schema 1.2
+        for fd in doc.findings:
+            if fd.kind == "fault" and fd.segment:
+                out[f"fault {fd.procedure} {fd.segment.from_}…{fd.segment.to}"] = fd.title
+    not_counted = {c.observation for c in doc.context} | {
+        n.observation for n in doc.inventory_notes
+    }
     for o in doc.observations:
-        if isinstance(o, AlarmObservation):
+        if isinstance(o, AlarmObservation) and o.id not in not_counted:
+            if o.severity.value == "cleared":
+                continue
             out[f"alarm {o.ne} {o.port or ''} {o.vendor_name}".replace("  ", " ")] = o.vendor_name
     return out
 

@@ -39,30 +39,46 @@ def render(doc: FindingsDocument, console: Console, *, verbose: bool = False) ->
         head.append(f"  ticket {doc.ticket.number}", style="cyan")
     console.print(head)
 
-    seg = doc.verdict.segment
     ids = [e.id for e in c.path]
-    lo = hi = -1
-    if seg is not None:
-        lo, hi = sorted((ids.index(seg.from_), ids.index(seg.to)))
-    alarms: dict[str, list[AlarmObservation]] = {}
+    faults = doc.verdict.faults
+    spans = []
+    for f in faults:
+        i, j = sorted((ids.index(f.segment.from_), ids.index(f.segment.to)))
+        spans.append((f.number, i, j))
+    if not faults and doc.verdict.segment is not None:  # a document older than faults[]
+        i, j = sorted((ids.index(doc.verdict.segment.from_), ids.index(doc.verdict.segment.to)))
+        spans.append((1, i, j))
+    counted: dict[str, list[AlarmObservation]] = {}
+    not_counted = {x.observation for x in doc.context} | {
+        n.observation for n in doc.inventory_notes
+    }
+    context_at: dict[str, int] = {}
     for o in doc.observations:
         if isinstance(o, AlarmObservation) and o.device:
-            alarms.setdefault(o.device, []).append(o)
+            if o.id in not_counted:
+                context_at[o.device] = context_at.get(o.device, 0) + 1
+            else:
+                counted.setdefault(o.device, []).append(o)
     width = max(len(e.label) for e in c.path) + 2
+    tag_w = len(_tags([n for n, *_ in spans])) + 2
     for i, el in enumerate(c.path):
-        inside = lo <= i <= hi
-        mark = Text("▶ " if inside else "  ", style="bold red")
+        here = [n for n, lo, hi in spans if lo <= i <= hi]
+        inside = bool(here)
+        mark = Text(_tags(here).rjust(tag_w - 2) + ("▶ " if inside else "  "), style="bold red")
         line = Text.assemble(mark, (f"{END_TAG[el.end]} ", "dim"), ("● ", "red" if inside else ""))
         line.append(el.label.ljust(width), style="bold red" if inside else "")
         line.append(el.owner, style="dim")
-        for al in alarms.get(el.id, []):
+        for al in counted.get(el.id, []):
             port = f" {al.port}" if al.port else ""
             line.append(f"  [{al.vendor_name}{port}]", style="yellow")
+        if context_at.get(el.id):
+            line.append(f"  (+{context_at[el.id]} not counted)", style="dim")
         console.print(line)
         if i < len(c.links):
             link = c.links[i]
-            in_link = lo <= i < hi
-            lk = Text("▶ " if in_link else "  ", style="bold red")
+            on = [n for n, lo, hi in spans if lo <= i < hi]
+            in_link = bool(on)
+            lk = Text(_tags(on).rjust(tag_w - 2) + ("▶ " if in_link else "  "), style="bold red")
             lk.append("  │ ", style="red" if in_link else "dim")
             lk.append(link.label, style="red" if in_link else "dim")
             console.print(lk)
@@ -70,10 +86,26 @@ def render(doc: FindingsDocument, console: Console, *, verbose: bool = False) ->
     label, style = STATUS_STYLE[doc.verdict.status]
     v = Text("\nVerdict: ")
     v.append(label, style=style)
+    seg = doc.verdict.segment
     if seg is not None:
         v.append(f"  {seg.from_} … {seg.to}  owner: {doc.verdict.owner}")
     console.print(v)
     console.print(f"  {doc.verdict.summary}", highlight=False, markup=False)
+    for f in faults:
+        span = (
+            f.segment.from_
+            if f.segment.from_ == f.segment.to
+            else (f"{f.segment.from_} … {f.segment.to}")
+        )
+        console.print(
+            f"  ({f.number}) {span}  owner {f.owner}, {f.impact}, {f.confidence:.0%}  "
+            f"[{', '.join(f.procedure)}] {', '.join(f.rules)}",
+            highlight=False,
+            markup=False,
+            style="red" if f.confidence >= 0.7 else "yellow",
+        )
+    for u in doc.verdict.unread:
+        console.print(f"  not read: {u}", highlight=False, markup=False, style="magenta")
 
     if doc.customer_summary is not None:
         console.print(
@@ -97,18 +129,15 @@ def render(doc: FindingsDocument, console: Console, *, verbose: bool = False) ->
         ):
             for item in items:
                 console.print(f"  {label:10} {item}", markup=False)
-    blind_nms = [
-        f for f in doc.findings if f.kind == "not_evaluated" and f.rule == "nms-unreadable"
-    ]
-    pending = [f for f in doc.findings if f.kind == "not_evaluated" and f not in blind_nms]
-    order = {"fault": 0, "not_evaluated": 1, "consequence": 2, "info": 3}
-    shown = (
-        sorted(
-            (f for f in doc.findings if f.kind in ("fault", "consequence")),
-            key=lambda f: (order[f.kind], -f.confidence),
-        )
-        + blind_nms
+    pending = [f for f in doc.findings if f.kind == "not_evaluated"]
+    order = {"fault": 0, "unreachable": 1, "consequence": 2, "info": 3, "not_evaluated": 4}
+    shown = sorted(
+        (f for f in doc.findings if f.kind in ("fault", "consequence", "unreachable")),
+        key=lambda f: (order[f.kind], -f.confidence),
     )
+    # next steps of findings demoted to info because a specific rule explains them (the swap
+    # order, the generic ping advice) still belong to the plan
+    demoted = [f for f in doc.findings if f.kind == "info" and f.segment is not None]
     if verbose:
         shown = doc.findings
     if shown:
@@ -118,7 +147,7 @@ def render(doc: FindingsDocument, console: Console, *, verbose: bool = False) ->
             console.print(f"  [{f.procedure}] {f.title} ({f.kind}{conf})", highlight=False)
             for ev in f.evidence:
                 console.print(f"    - {ev.text}", highlight=False, markup=False)
-        steps = [s for f in shown for s in f.next_steps]
+        steps = [s for f in [*shown, *demoted] for s in f.next_steps]
         if steps:
             console.print("\nNext steps", style="bold")
             for n, s in enumerate(dict.fromkeys(steps), 1):
@@ -132,6 +161,24 @@ def render(doc: FindingsDocument, console: Console, *, verbose: bool = False) ->
             markup=False,
         )
         del steps
+    if doc.inventory_notes:
+        console.print("\nInventory notes (alarms diag cannot place)", style="bold")
+        for n in doc.inventory_notes:
+            console.print(f"  - {n.text}", highlight=False, markup=False)
+            console.print(f"    → {n.next_step}", highlight=False, markup=False, style="cyan")
+    if doc.context:
+        console.print(
+            f"\nNot counted: {len(doc.context)} alarm(s) on the path's NEs that are not this "
+            "circuit's",
+            style="bold",
+        )
+        shown_ctx = doc.context if verbose else doc.context[:8]
+        for x in shown_ctx:
+            console.print(f"  - {x.text}", highlight=False, markup=False, style="dim")
+        if len(shown_ctx) < len(doc.context):
+            console.print(
+                f"  … {len(doc.context) - len(shown_ctx)} more (-v lists them)", style="dim"
+            )
     readings = [rd for o in doc.observations if (rd := reading(o))]
     if readings:
         console.print("\nReadings", style="bold")
@@ -154,6 +201,10 @@ def render(doc: FindingsDocument, console: Console, *, verbose: bool = False) ->
             "\nInterrupted: the findings hold only what was collected before Ctrl-C.",
             style="bold yellow",
         )
+
+
+def _tags(numbers: list[int]) -> str:
+    return ",".join(str(n) for n in numbers)
 
 
 def _ms(v: float | None) -> str:
