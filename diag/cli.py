@@ -357,9 +357,9 @@ def _thresholds(items: tuple[str, ...]) -> Any:
 
 
 def _previous(path: Path, circuit_id: str) -> FindingsDocument:
-    from pydantic import ValidationError
-
     import json
+
+    from pydantic import ValidationError
 
     from diag.analyzers.answers import AnswerError
     from diag.model.findings import FindingsDocument
