@@ -73,6 +73,21 @@ class Context:
             return False
         return need in self._kinds
 
+    def asks(self, need: str, side: str | None = None) -> list[str]:
+        """Next steps that ask a vocabulary question of this circuit, with its sites and
+        devices named (one per end for an end's question, or the one end given)."""
+        from diag.analyzers.answers import questions_for
+
+        qs = self.memo("questions", lambda: questions_for(self.path))
+        out = []
+        for key, text, q in qs:
+            if q.key != need:
+                continue
+            if side is not None and key != need.format(s=side):
+                continue
+            out.append(f"Ask ({q.who}): {text} [{key}]")
+        return out
+
     def answer(self, key: str) -> str | None:
         a = self.answers.get(key)
         return a.value if a else None

@@ -42,7 +42,7 @@ def analyze_full(
             have = [n for n in r.needs if ctx.has(n)]
             if r.needs and (not have if r.needs_any else len(have) < len(r.needs)):
                 findings.append(
-                    _not_evaluated(r.id, r.refs, step.id, r.title, r.needs, r.needs_any)
+                    _not_evaluated(ctx, r.id, r.refs, step.id, r.title, r.needs, r.needs_any)
                 )
                 continue
             findings.extend(r.run(ctx))
@@ -85,6 +85,7 @@ def _need_words(need: str) -> str:
 
 
 def _not_evaluated(
+    ctx: Context,
     rid: str,
     refs: tuple[str, ...],
     step: str,
@@ -92,10 +93,8 @@ def _not_evaluated(
     needs: tuple[str, ...],
     any_: bool,
 ) -> Finding:
-    from diag.analyzers.answers import question_for
-
     want = (" or " if any_ else " and ").join(_need_words(n) for n in needs)
-    asks = [q for n in needs if (q := question_for(n))]
+    asks = [q for n in needs for q in ctx.asks(n)]
     return Finding(
         rule=rid,
         procedure=",".join(refs),

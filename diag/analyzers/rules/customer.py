@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from diag.analyzers.answers import question_for
 from diag.analyzers.context import SIDES, Context
 from diag.analyzers.registry import rule
 from diag.model.findings import Evidence, Finding
@@ -28,7 +27,7 @@ from diag.model.observations import (
 from diag.model.path import CircuitPath, EndInfo, PathElement, PathLink, Segment
 
 Flow = Literal["a-to-b", "b-to-a"]
-Kind = Literal["fault", "consequence", "not_evaluated", "info"]
+Kind = Literal["fault", "consequence", "not_evaluated", "info", "unreachable"]
 
 E1_DIRECT = {Interface.e1_75, Interface.e1_120}
 V35 = {Interface.v35_dte, Interface.v35_dce}
@@ -113,10 +112,9 @@ def _cites(ctx: Context, *keys: str) -> list[Evidence]:
     return [ctx.cite(k) for k in keys if ctx.answer(k) is not None]
 
 
-def _ask(key: str, side: str | None = None) -> str:
-    """A next step that asks a vocabulary question, for one end when given."""
-    text = question_for(key) or key
-    return text.replace("a|b", side) if side else text
+def _ask(ctx: Context, key: str, side: str | None = None) -> list[str]:
+    """Next steps that ask a vocabulary question of this circuit (one end when given)."""
+    return ctx.asks(key, side)
 
 
 def _router_reached(ctx: Context, router: str | None) -> DeviceAccessObservation | None:
@@ -251,9 +249,9 @@ def _loss_of_light(ctx: Context) -> list[Finding]:
             why.append("there is construction nearby")
         steps = []
         if work is None:
-            steps.append(_ask("{s}.recent_cabling_work", s))
+            steps.extend(_ask(ctx, "{s}.recent_cabling_work", s))
         if digging is None:
-            steps.append(_ask("{s}.nearby_construction", s))
+            steps.extend(_ask(ctx, "{s}.nearby_construction", s))
         steps += [
             f"Have the customer check the fibre patch cords at {end.cpe} and the terminal box: "
             "unplugged, kinked or pinched fibres (ask before anyone re-plugs them).",
@@ -511,11 +509,11 @@ def _power_budget(ctx: Context) -> list[Finding]:
                 "R-OPT-2",
                 "step 3.2: optical power budget — not evaluated",
                 None,
-                1.0,
+                0.0,
                 "no fibre link of the path has launch power and attenuation in the inventory, and "
                 "no received optical power was measured",
                 [],
-                [_ask("{s}.optical.rx_power_dbm"), _ask("{s}.optical.co_rx_power_dbm")],
+                [*_ask(ctx, "{s}.optical.rx_power_dbm"), *_ask(ctx, "{s}.optical.co_rx_power_dbm")],
                 kind="not_evaluated",
             )
         ]
@@ -652,8 +650,8 @@ def _errors_optical_first(ctx: Context) -> list[Finding]:
                 "(a well-hidden fault: short fibre, strong transmitter)",
                 [ber_ev],
                 [
-                    _ask("{s}.optical.rx_power_dbm", s),
-                    _ask("{s}.optical.co_rx_power_dbm", s),
+                    *_ask(ctx, "{s}.optical.rx_power_dbm", s),
+                    *_ask(ctx, "{s}.optical.co_rx_power_dbm", s),
                     "If either is above the receiver's overload point, add an optical attenuator "
                     "and repeat the E1 test.",
                 ],
@@ -765,11 +763,11 @@ def _los_converter(ctx: Context) -> list[Finding]:
                     "R-LED-4a",
                     f"E1 LOS on {end.cpe}: converter alarm not yet known",
                     None,
-                    1.0,
+                    0.0,
                     f"{end.cpe} shows E1 LOS; whether {conv} alarms decides between the cable "
                     "and the converter",
                     [ctx.cite(key)],
-                    [_ask("{s}.converter.lamp.alarm", s)],
+                    _ask(ctx, "{s}.converter.lamp.alarm", s),
                     kind="not_evaluated",
                 )
             )
