@@ -30,6 +30,9 @@ MOName = NE name; ExtendInfo = "Location=<port>" (the port as in the inventory h
 for NE-level alarms); Probablecause = the vendor alarm name (what the U2000 client shows);
 OccurTime = "YYYY-MM-DD HH:MM:SS GMT+hh:mm" (the MIB's "yyyy-mm-dd hh:MM:ss %TZ" form);
 AlarmID = a stable number per alarm name; AlarmCSN = the alarm's active index.
+A cleared alarm the scenario still lists (U2000's current-alarm list keeps cleared alarms until
+someone acknowledges them) goes out with Restore = cleared(1), RestoreTime = its clear time in
+the OccurTime form, ClearType "1" (normal clear) and its original AlarmLevel.
 For tests, `drop_query_end` drops QueryEnd (a partial resync).
 """
 
@@ -81,6 +84,7 @@ ALARM_TYPE = {
     "environmentalAlarm": 2,
 }
 PRODUCT_TRANSMISSION = 1  # iMAPNorthboundAlarmProductID transmission(1)
+RESTORE_CLEARED = 1  # iMAPNorthboundAlarmRestore cleared(1)
 RESTORE_UNCLEARED = 2  # iMAPNorthboundAlarmRestore uncleared(2)
 CONFIRM_UNACKNOWLEDGED = 2  # iMAPNorthboundAlarmConfirm unacknowledged(2)
 _WILDCARDS = {"0.0.0.0", "::", "*"}
@@ -172,6 +176,7 @@ def query_varbinds(a: ActiveAlarm) -> list[tuple[Oid, Any]]:
     meaning = normalize(alarm.name)
     level = LEVEL[alarm.severity]
     location = f"Location={alarm.port}" if alarm.port else ""
+    cleared = alarm.cleared
     o = ALARM_OBJECTS
     vbs: list[tuple[Oid, Any]] = [
         ((*o, 1, 0), OctetString(str(a.csn))),  # AlarmCSN
@@ -185,10 +190,10 @@ def query_varbinds(a: ActiveAlarm) -> list[tuple[Oid, Any]]:
         ((*o, 9, 0), Integer32(alarm_id(alarm.name))),  # AlarmID
         ((*o, 10, 0), Integer32(ALARM_TYPE.get(meaning.event_type, 7))),  # AlarmType
         ((*o, 11, 0), Integer32(level)),  # AlarmLevel
-        ((*o, 12, 0), Integer32(RESTORE_UNCLEARED)),  # Restore
+        ((*o, 12, 0), Integer32(RESTORE_CLEARED if cleared else RESTORE_UNCLEARED)),  # Restore
         ((*o, 13, 0), Integer32(CONFIRM_UNACKNOWLEDGED)),  # Confirm
         ((*o, 14, 0), OctetString("")),  # AckTime
-        ((*o, 15, 0), OctetString("")),  # RestoreTime
+        ((*o, 15, 0), OctetString(format_occur_time(cleared) if cleared else "")),  # RestoreTime
         ((*o, 16, 0), OctetString("")),  # Operator
     ]
     vbs += [((*o, n, 0), Integer32(0)) for n in range(17, 26)]  # Paras1..9 (reserved)
@@ -201,7 +206,7 @@ def query_varbinds(a: ActiveAlarm) -> list[tuple[Oid, Any]]:
         ((*o, 46, 0), OctetString("")),  # ClearOperator
         ((*o, 51, 0), OctetString(alarm.description or "")),  # AdditionalInfo
         ((*o, 50, 0), OctetString("1")),  # ServiceAffectFlag
-        ((*o, 49, 0), OctetString("0")),  # ClearType: not cleared
+        ((*o, 49, 0), OctetString("1" if cleared else "0")),  # ClearType: normal / not cleared
         ((*o, 48, 0), OctetString("1")),  # ClearCategory: auto-clearing
         ((*o, 47, 0), OctetString("Port" if alarm.port else "NE")),  # ObjectInstanceType
     ]

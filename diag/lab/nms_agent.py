@@ -6,8 +6,10 @@ rebuilt whenever the alarms change (`set_alarms`).  What it serves:
 - SNMPv2-MIB system: sysDescr, sysObjectID, sysUpTime, sysName
 - ENTITY-MIB entPhysicalTable: one chassis(3) per NE (entPhysicalName = NE name) and one
   port(10) entity per port, contained in its chassis (entPhysicalName = port name)
-- ALARM-MIB: alarmModelTable, alarmActiveTable, alarmActiveStatsTable (+ scalars), all in
-  the default alarm list (alarmListName "")
+- ALARM-MIB: alarmModelTable, alarmActiveTable, alarmActiveStatsTable (+ scalars), and
+  alarmClearTable (+ alarmClearMaximum) for the alarms a scenario gives a `cleared` time, all in
+  the default alarm list (alarmListName ""); alarmModelDescription is the vendor alarm name
+  (the state is in the ITU row's perceived severity), as the clear table has no description
 - ITU-ALARM-MIB: ituAlarmTable (perceived severity, event type, probable cause per model
   row), ituAlarmActiveTable, ituAlarmActiveStatsTable
 - SNMP-FRAMEWORK-MIB snmpEngineID (v3 trap receivers need the sender's engine ID)
@@ -16,6 +18,7 @@ rebuilt whenever the alarms change (`set_alarms`).  What it serves:
 
 Index encodings (RFC 2578 §7.7; no IMPLIED anywhere in these MIBs):
   alarmActiveEntry  .<len(listName)=0>.<11>.<DateAndTime octets x11>.<alarmActiveIndex>
+  alarmClearEntry   .<len(listName)=0>.<11>.<clear DateAndTime x11>.<alarmClearIndex>
   alarmModelEntry   .<0>.<alarmModelIndex>.<alarmModelState>
   ituAlarmEntry     .<0>.<alarmModelIndex>.<ituAlarmPerceivedSeverity>
   entPhysicalEntry  .<entPhysicalIndex>
@@ -79,6 +82,7 @@ LAB_SYS_OBJECT_ID: Oid = (1, 3, 6, 1, 4, 1, 20408, 1, 1)
 # .6 ParentRelPos .7 Name .16 IsFRU
 ENT_PHYSICAL_ENTRY: Oid = (1, 3, 6, 1, 2, 1, 47, 1, 1, 1, 1)
 ENT_CLASS_CHASSIS = 3  # IANAPhysicalClass chassis(3)
+ENT_CLASS_MODULE = 9  # IANAPhysicalClass module(9): a board
 ENT_CLASS_PORT = 10  # IANAPhysicalClass port(10)
 
 # ALARM-MIB (RFC 3877), alarmMIB = mib-2 118
@@ -90,6 +94,9 @@ ALARM_ACTIVE_LAST_CHANGED: Oid = (1, 3, 6, 1, 2, 1, 118, 1, 2, 1)  # alarmActive
 ALARM_ACTIVE_ENTRY: Oid = (1, 3, 6, 1, 2, 1, 118, 1, 2, 2, 1)  # alarmActiveEntry, cols 4..14
 ALARM_ACTIVE_STATS_ENTRY: Oid = (1, 3, 6, 1, 2, 1, 118, 1, 2, 4, 1)  # alarmActiveStatsEntry
 ALARM_ACTIVE_OVERFLOW: Oid = (1, 3, 6, 1, 2, 1, 118, 1, 2, 5)  # alarmActiveOverflow
+ALARM_CLEAR_MAXIMUM: Oid = (1, 3, 6, 1, 2, 1, 118, 1, 3, 1)  # alarmClearMaximum
+ALARM_CLEAR_ENTRY: Oid = (1, 3, 6, 1, 2, 1, 118, 1, 3, 2, 1)  # alarmClearEntry, cols 3..10
+CLEAR_MAXIMUM = 1000  # cleared alarms the lab keeps (alarmClearMaximum)
 
 # ITU-ALARM-MIB (RFC 3877), ituAlarmMIB = mib-2 121
 ITU_ALARM_ENTRY: Oid = (1, 3, 6, 1, 2, 1, 121, 1, 1, 1, 1)  # ituAlarmEntry, cols 2..5
@@ -99,15 +106,6 @@ ITU_ALARM_ACTIVE_STATS_ENTRY: Oid = (1, 3, 6, 1, 2, 1, 121, 1, 2, 2, 1)  # 1..10
 # alarmModelState <-> ituAlarmPerceivedSeverity, from the ituAlarmEntry DESCRIPTION.
 SEVERITY_TO_STATE = {"indeterminate": 2, "warning": 3, "minor": 4, "major": 5, "critical": 6}
 STATE_TO_ITU_SEVERITY = {1: 1, 2: 2, 3: 6, 4: 5, 5: 4, 6: 3}
-# ITU-ALARM-TC-MIB ItuPerceivedSeverity
-ITU_SEVERITY_NAMES = {
-    1: "cleared",
-    2: "indeterminate",
-    3: "critical",
-    4: "major",
-    5: "minor",
-    6: "warning",
-}
 ITU_TREND_NO_CHANGE = 2  # ItuTrendIndication noChange(2)
 ROW_STATUS_ACTIVE = 1
 
@@ -219,6 +217,8 @@ class _SnapshotInstrum(AbstractMibInstrumController):  # type: ignore[misc]
 
 @dataclass(frozen=True)
 class _Active:
+    """An alarm the agent holds: active, or cleared (alarm.cleared set) in the clear table."""
+
     index: int
     ne: str
     alarm: NeAlarm
@@ -227,8 +227,10 @@ class _Active:
 class NmsAgent:
     """The lab NMS on UDP host:port, on the caller's running event loop.
 
-    alarms: active alarms per NE name; ne_ports: every NE and its ports (entities exist even
-    without alarms).  Port 0 picks a free port; read `.port` after start().
+    alarms: alarms per NE name (active, or cleared when they have a `cleared` time); ne_ports:
+    every NE and its ports (entities exist even without alarms), a port named `<board>-<n>`
+    inside its board when `ne_boards` names that board.  Port 0 picks a free port; read `.port`
+    after start().
     """
 
     def __init__(
@@ -239,6 +241,7 @@ class NmsAgent:
         alarms: Mapping[str, Sequence[NeAlarm]],
         ne_ports: Mapping[str, Sequence[str]],
         imap: ImapOptions | None = None,
+        ne_boards: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         self.name = name
         self.host = host
@@ -252,6 +255,9 @@ class NmsAgent:
         self._snapshot = _Snapshot().seal()
         # Indices stay stable across set_alarms(), as on a real agent.
         self._entities: dict[tuple[str, str | None], int] = {}
+        self._boards: dict[str, list[str]] = {
+            ne: list(dict.fromkeys(b)) for ne, b in (ne_boards or {}).items()
+        }
         self._models: dict[str, int] = {}
         self._active_index: dict[tuple[str, str | None, str, str], int] = {}
         self._last_active_index = 0
@@ -261,9 +267,12 @@ class NmsAgent:
         self._last_clear = 0
         self._last_changed = 0
         self._active: list[_Active] = []
-        for ne in sorted(ne_ports):
+        self._cleared: list[_Active] = []
+        for ne in sorted({*ne_ports, *self._boards}):
             self._entity(ne, None)
-            for p in ne_ports[ne]:
+            for board in self._boards.get(ne, ()):
+                self._entity(ne, board)
+            for p in ne_ports.get(ne, ()):
                 self._entity(ne, p)
         for alarm_name in table().names:
             self._model(alarm_name)
@@ -351,16 +360,25 @@ class NmsAgent:
         return int((time.monotonic() - self._started) * 100)
 
     def _imap_alarms(self) -> list[ActiveAlarm]:
-        # The ALARM-MIB active index doubles as the iMAP serial number (AlarmCSN).
-        return [
-            ActiveAlarm(a.index, a.ne, a.alarm, self._entities[(a.ne, None)]) for a in self._active
-        ]
+        # The ALARM-MIB active index doubles as the iMAP serial number (AlarmCSN).  The U2000's
+        # current-alarm list also holds cleared alarms nobody acknowledged yet: they go out too,
+        # flagged cleared (Restore = cleared(1), RestoreTime).
+        held = sorted([*self._active, *self._cleared], key=lambda a: a.index)
+        return [ActiveAlarm(a.index, a.ne, a.alarm, self._entities[(a.ne, None)]) for a in held]
+
+    def board_of(self, ne: str, port: str) -> str | None:
+        """The board entity a port sits in: the longest board name `port` starts with + '-'."""
+        fits = [b for b in self._boards.get(ne, ()) if port != b and port.startswith(f"{b}-")]
+        return max(fits, key=len) if fits else None
 
     def _entity(self, ne: str, port: str | None) -> int:
         key = (ne, port)
         if key not in self._entities:
             if port is not None:
                 self._entity(ne, None)
+                board = self.board_of(ne, port)
+                if board is not None:
+                    self._entity(ne, board)  # the container first, as a real agent numbers
             self._entities[key] = len(self._entities) + 1
         return self._entities[key]
 
@@ -370,9 +388,12 @@ class NmsAgent:
         return self._models[alarm_name]
 
     def set_alarms(self, alarms: Mapping[str, Sequence[NeAlarm]]) -> None:
-        """Replace the active alarms (per NE name); alarms still active keep their index."""
+        """Replace the alarms (per NE name): active ones, and cleared ones (with a `cleared`
+        time) for the clear table.  An alarm keeps its index while it stays; a cleared alarm's
+        alarmClearIndex is the alarmActiveIndex it had (RFC 3877)."""
         now = self._uptime()
         active: list[_Active] = []
+        cleared: list[_Active] = []
         seen: set[tuple[str, str | None, str, str]] = set()
         for ne in sorted(alarms):
             for alarm in sorted(alarms[ne], key=lambda a: (a.raised, a.port or "", a.name)):
@@ -386,15 +407,21 @@ class NmsAgent:
                     # alarmActiveIndex: "strictly monotonically increasing" per list.
                     self._last_active_index += 1
                     self._active_index[key] = self._last_active_index
-                    self._actives_total += 1
-                    itu = STATE_TO_ITU_SEVERITY[SEVERITY_TO_STATE[alarm.severity]]
-                    self._itu_totals[itu] += 1
-                    self._last_raise = now
-                active.append(_Active(self._active_index[key], ne, alarm))
+                    if alarm.cleared is None:
+                        self._actives_total += 1
+                        itu = STATE_TO_ITU_SEVERITY[SEVERITY_TO_STATE[alarm.severity]]
+                        self._itu_totals[itu] += 1
+                        self._last_raise = now
+                held = _Active(self._active_index[key], ne, alarm)
+                (active if alarm.cleared is None else cleared).append(held)
+        if {a.index for a in self._active} - {a.index for a in active}:
+            self._last_clear = now
         for key in set(self._active_index) - seen:
             del self._active_index[key]
-            self._last_clear = now
         self._active = sorted(active, key=lambda a: a.index)
+        # alarmClearMaximum: the earliest clear times leave first.
+        cleared.sort(key=lambda a: (a.alarm.cleared, a.index))
+        self._cleared = cleared[-CLEAR_MAXIMUM:]
         self._last_changed = now
         if self._engine is not None:
             self._rebuild()
@@ -405,6 +432,7 @@ class NmsAgent:
         self._entity_table(snap)
         self._model_tables(snap)
         self._active_tables(snap)
+        self._clear_table(snap)
         self._snapshot = snap.seal()
 
     def _system(self, snap: _Snapshot) -> None:
@@ -422,7 +450,7 @@ class NmsAgent:
                 snap.scalar(oid, _Dynamic(read))
 
     def _entity_table(self, snap: _Snapshot) -> None:
-        positions: dict[str, int] = {}
+        positions: dict[int, int] = {}  # container entity -> children so far
         for (ne, port), idx in sorted(self._entities.items(), key=lambda kv: kv[1]):
             i = (idx,)
             e = ENT_PHYSICAL_ENTRY
@@ -434,15 +462,19 @@ class NmsAgent:
                 snap.cell(e, 6, i, Integer32(-1))
                 snap.cell(e, 7, i, OctetString(ne))
                 snap.cell(e, 16, i, Integer32(2))  # TruthValue false
-            else:
-                positions[ne] = positions.get(ne, 0) + 1
-                snap.cell(e, 2, i, OctetString(f"{ne} port {port}"))
-                snap.cell(e, 3, i, ObjectName(_ZERO_DOT_ZERO))
-                snap.cell(e, 4, i, Integer32(self._entities[(ne, None)]))
-                snap.cell(e, 5, i, Integer32(ENT_CLASS_PORT))
-                snap.cell(e, 6, i, Integer32(positions[ne]))
-                snap.cell(e, 7, i, OctetString(port))
-                snap.cell(e, 16, i, Integer32(2))
+                continue
+            is_board = port in self._boards.get(ne, ())
+            board = None if is_board else self.board_of(ne, port)
+            parent = self._entities[(ne, board)] if board else self._entities[(ne, None)]
+            positions[parent] = positions.get(parent, 0) + 1
+            what = "board" if is_board else "port"
+            snap.cell(e, 2, i, OctetString(f"{ne} {what} {port}"))
+            snap.cell(e, 3, i, ObjectName(_ZERO_DOT_ZERO))
+            snap.cell(e, 4, i, Integer32(parent))
+            snap.cell(e, 5, i, Integer32(ENT_CLASS_MODULE if is_board else ENT_CLASS_PORT))
+            snap.cell(e, 6, i, Integer32(positions[parent]))
+            snap.cell(e, 7, i, OctetString(port))
+            snap.cell(e, 16, i, Integer32(1 if is_board else 2))  # a board is replaceable
 
     def _model_states(self) -> dict[str, set[int]]:
         states: dict[str, set[int]] = {}
@@ -466,14 +498,15 @@ class NmsAgent:
                 itu = STATE_TO_ITU_SEVERITY[state]
                 m_idx = (*DEFAULT_LIST, model, state)
                 i_idx = (*DEFAULT_LIST, model, itu)
-                label = ITU_SEVERITY_NAMES[itu]
                 m = ALARM_MODEL_ENTRY
                 snap.cell(
                     m, 3, m_idx, ObjectName(ALARM_CLEAR_STATE if state == 1 else ALARM_ACTIVE_STATE)
                 )
                 snap.cell(m, 4, m_idx, Unsigned32(0))
                 snap.cell(m, 5, m_idx, Integer32(0))
-                snap.cell(m, 6, m_idx, OctetString(f"{alarm_name} {label}"))
+                # The alarm's name for every state: a cleared alarm's row in alarmClearTable has
+                # no description of its own, so this is where its name is read.
+                snap.cell(m, 6, m_idx, OctetString(alarm_name))
                 # RowPointer to the first accessible column of the ITU row (ituAlarmEventType).
                 snap.cell(m, 7, m_idx, ObjectName((*ITU_ALARM_ENTRY, 2, *i_idx)))
                 snap.cell(m, 8, m_idx, ObjectName(_ZERO_DOT_ZERO))
@@ -541,3 +574,30 @@ class NmsAgent:
         for offset, itu in enumerate(order):
             snap.cell(t, 1 + offset, DEFAULT_LIST, Gauge32(current[itu]))
             snap.cell(t, 6 + offset, DEFAULT_LIST, Gauge32(self._itu_totals[itu]))
+
+    def _clear_table(self, snap: _Snapshot) -> None:
+        """alarmClearTable: the cleared alarms, indexed by their clear time."""
+        engine_id = b""
+        if self._engine is not None:
+            (snmp_engine_id,) = self._engine.get_mib_builder().import_symbols(
+                "__SNMP-FRAMEWORK-MIB", "snmpEngineID"
+            )
+            engine_id = bytes(snmp_engine_id.syntax)
+        addr_type, addr = self._engine_address()
+        snap.scalar(ALARM_CLEAR_MAXIMUM, Unsigned32(CLEAR_MAXIMUM))
+        for a in self._cleared:
+            assert a.alarm.cleared is not None
+            model = self._models[a.alarm.name]
+            when = encode_date_and_time(a.alarm.cleared)
+            idx = (*DEFAULT_LIST, len(when), *when, a.index)
+            resource = (*ENT_PHYSICAL_ENTRY, 7, self._entities[(a.ne, a.alarm.port)])
+            e = ALARM_CLEAR_ENTRY
+            snap.cell(e, 3, idx, OctetString(engine_id))
+            snap.cell(e, 4, idx, Integer32(addr_type))
+            snap.cell(e, 5, idx, OctetString(addr))
+            snap.cell(e, 6, idx, OctetString(b""))
+            snap.cell(e, 7, idx, ObjectName(ALARM_CLEAR_STATE))
+            snap.cell(e, 8, idx, ObjectName(resource))
+            snap.cell(e, 9, idx, Unsigned32(0))
+            # The model's clear state (alarmModelState 1): its ITU row says severity cleared(1).
+            snap.cell(e, 10, idx, ObjectName((*ALARM_MODEL_ENTRY, 3, *DEFAULT_LIST, model, 1)))

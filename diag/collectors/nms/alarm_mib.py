@@ -14,6 +14,12 @@ How one active alarm is read:
    that index, ituAlarmProbableCause in column 3.  Without a pointer the ITU row is derived
    from alarmModelState (mapping in the ituAlarmEntry DESCRIPTION).  Without ITU-ALARM-MIB
    the severity comes from alarmModelState and the cause from the normalisation table.
+4. Cleared alarms the NMS still lists: alarmClearTable rows, index {alarmListName,
+   alarmClearDateAndTime, alarmClearIndex}, give the clear time; alarmClearResourceId and
+   alarmClearModelPointer are read as in 2 and 3.  The clear table has no description, so the
+   vendor name is the model row's alarmModelDescription; the severity is `cleared` whatever the
+   model row says, the raised time is unknown (None).  An agent without the table (it is an
+   optional group) simply has no cleared alarms.
 """
 
 from __future__ import annotations
@@ -53,6 +59,9 @@ ALARM_ACTIVE_COLUMNS = range(4, 15)  # alarmActiveEngineID(4) .. alarmActiveSpec
 ALARM_ACTIVE_RESOURCE_ID = 10  # alarmActiveResourceId
 ALARM_ACTIVE_DESCRIPTION = 11  # alarmActiveDescription
 ALARM_ACTIVE_MODEL_POINTER = 13  # alarmActiveModelPointer
+ALARM_CLEAR_ENTRY: Oid = (1, 3, 6, 1, 2, 1, 118, 1, 3, 2, 1)  # alarmClearEntry
+ALARM_CLEAR_RESOURCE_ID = 8  # alarmClearResourceId
+ALARM_CLEAR_MODEL_POINTER = 10  # alarmClearModelPointer
 ALARM_MODEL_ENTRY: Oid = (1, 3, 6, 1, 2, 1, 118, 1, 1, 2, 1)  # alarmModelEntry
 ALARM_MODEL_DESCRIPTION = 6  # alarmModelDescription
 ALARM_MODEL_SPECIFIC_POINTER = 7  # alarmModelSpecificPointer
@@ -100,11 +109,15 @@ def _int(value: SnmpValue | None) -> int | None:
 
 @dataclass
 class _Row:
+    """A row of alarmActiveTable, or of alarmClearTable (cleared=True: `raised` holds the clear
+    time from the index, and the cells are stored under the active table's column numbers)."""
+
     list_name: str
     raised: datetime | None
     index: int
     cells: dict[int, SnmpValue] = field(default_factory=dict)
     raw: dict[str, str] = field(default_factory=dict)
+    cleared: bool = False
 
 
 @dataclass(frozen=True)
@@ -162,6 +175,7 @@ class AlarmMibDriver:
         target = SnmpTarget.for_nms(nms)
         at = datetime.now(UTC)
         rows = await self._active_rows(client, target)
+        rows += await self._clear_rows(client, target)
         entities = await self._entities(client, target, rows)
         models = await self._models(client, target, rows)
 
@@ -186,6 +200,8 @@ class AlarmMibDriver:
             if info is not None:
                 severity = info.severity or severity
                 cause = info.probable_cause or cause
+            if row.cleared:
+                severity = Severity.cleared
             raw = {**row.raw, **ent_raw, **(info.raw if info else {})}
             obs = AlarmObservation(
                 id="",
@@ -200,12 +216,13 @@ class AlarmMibDriver:
                 direction=meaning.direction,
                 severity=severity,
                 probable_cause=cause,
-                raised=row.raised,
+                raised=None if row.cleared else row.raised,
+                cleared=row.raised if row.cleared else None,
                 vendor_name=vendor_name,
                 known=meaning.known,
                 raw=raw,
             )
-            key = (ne, port or "", vendor_name, row.raised or at, row.index)
+            key = (ne, port or "", vendor_name, row.cleared, row.raised or at, row.index)
             observations.append((key, obs))
         observations.sort(key=lambda item: item[0])
         return [
@@ -231,6 +248,33 @@ class AlarmMibDriver:
                     continue  # not an index this MIB can produce; nothing to attribute it to
                 row = rows[index] = _Row(list_name, raised, active_index)
             row.cells[column] = value
+            row.raw[text_oid] = value.prettyPrint()
+        return list(rows.values())
+
+    # -- alarmClearTable
+
+    async def _clear_rows(self, client: SnmpClient, target: SnmpTarget) -> list[_Row]:
+        columns = [
+            (*ALARM_CLEAR_ENTRY, c) for c in (ALARM_CLEAR_RESOURCE_ID, ALARM_CLEAR_MODEL_POINTER)
+        ]
+        varbinds = await client.walk_many(target, columns)
+        as_active = {
+            ALARM_CLEAR_RESOURCE_ID: ALARM_ACTIVE_RESOURCE_ID,
+            ALARM_CLEAR_MODEL_POINTER: ALARM_ACTIVE_MODEL_POINTER,
+        }
+        rows: dict[Oid, _Row] = {}
+        n = len(ALARM_CLEAR_ENTRY)
+        for text_oid, value in varbinds:
+            oid = parse_oid(text_oid)
+            column, index = oid[n], oid[n + 1 :]
+            row = rows.get(index)
+            if row is None:
+                try:
+                    list_name, when, clear_index = parse_active_index(index)  # same layout
+                except ValueError:
+                    continue
+                row = rows[index] = _Row(list_name, when, clear_index, cleared=True)
+            row.cells[as_active[column]] = value
             row.raw[text_oid] = value.prettyPrint()
         return list(rows.values())
 

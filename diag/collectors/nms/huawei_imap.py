@@ -19,10 +19,12 @@ query.  Outcomes:
 - nothing at all: CollectorTimeout naming the NMS and the trap target it must have registered.
 
 Varbinds (…2.15.2.4.3.3.<n>, with or without the .0 instance): 1 AlarmCSN, 3 OccurTime,
-4 MOName (the NE), 9 AlarmID, 11 AlarmLevel, 12 Restore (cleared 1 / uncleared 2: cleared
-ones are skipped), 27 ExtendInfo ("key=value, ..." location info; `Location=` gives the port),
+4 MOName (the NE), 9 AlarmID, 11 AlarmLevel, 12 Restore (cleared 1 / uncleared 2), 15
+RestoreTime, 27 ExtendInfo ("key=value, ..." location info; `Location=` gives the port),
 28 Probablecause (the alarm name the U2000 client shows; normalised with names.yaml), 30
-Specificproblems.  All varbinds are kept as raw evidence.  The heartbeat trap
+Specificproblems.  All varbinds are kept as raw evidence.  The U2000's current-alarm list also
+holds cleared alarms nobody has acknowledged: a Query trap flagged cleared (Restore, AlarmLevel
+cleared or Category Clear) becomes an observation with severity `cleared` and its RestoreTime.  The heartbeat trap
 (…2.15.2.1.2.1.1.1.0.5) is recorded when it arrives; it proves traps reach us.
 """
 
@@ -68,6 +70,7 @@ SNMP_ENGINE_ID_0: Oid = (1, 3, 6, 1, 6, 3, 10, 2, 1, 1, 0)  # SNMP-FRAMEWORK-MIB
 
 # iMAPNorthboundAlarm* columns under ALARM_OBJECTS
 CSN, CATEGORY, OCCUR_TIME, MO_NAME, NE_DEV_ID, ALARM_ID = 1, 2, 3, 4, 7, 9
+RESTORE_TIME = 15
 LEVEL, RESTORE, EXTEND_INFO, PROBABLE_CAUSE, SPECIFIC_PROBLEMS, ADDITIONAL_INFO = (
     11, 12, 27, 28, 30, 51,
 )  # fmt: skip
@@ -198,6 +201,7 @@ class ImapAlarm:
     cleared: bool
     received: datetime
     raw: dict[str, str]
+    restored: datetime | None = None  # RestoreTime of a cleared alarm, when readable
 
 
 def decode_alarm(trap: Trap) -> ImapAlarm:
@@ -237,6 +241,7 @@ def decode_alarm(trap: Trap) -> ImapAlarm:
         cleared=cleared,
         received=trap.received,
         raw=trap.raw,
+        restored=parse_occur_time(cols.get(RESTORE_TIME)) if cleared else None,
     )
 
 
@@ -273,11 +278,12 @@ class ImapQueryResult:
     """What one active-alarm query produced."""
 
     alarms: list[ImapAlarm] = field(default_factory=list)  # uncleared, deduplicated by CSN
+    cleared: list[ImapAlarm] = field(default_factory=list)  # cleared, still listed; by CSN
     begun: bool = False
     ended: bool = False
     partial: bool = False
     note: str | None = None
-    cleared_skipped: int = 0
+    cleared_skipped: int = 0  # Query traps of cleared alarms (kept apart in `cleared`)
     reports: int = 0  # real-time alarm reports that arrived during the query (not used)
     heartbeats: list[Heartbeat] = field(default_factory=list)
     duration_s: float = 0.0
@@ -288,6 +294,8 @@ class _Session:
     result: ImapQueryResult = field(default_factory=ImapQueryResult)
     by_csn: dict[str, ImapAlarm] = field(default_factory=dict)
     unnumbered: list[ImapAlarm] = field(default_factory=list)
+    cleared_by_csn: dict[str, ImapAlarm] = field(default_factory=dict)
+    cleared_unnumbered: list[ImapAlarm] = field(default_factory=list)
     query_traps: int = 0
 
     def feed(self, trap: Trap) -> None:
@@ -300,6 +308,10 @@ class _Session:
             alarm = decode_alarm(trap)
             if alarm.cleared:
                 r.cleared_skipped += 1
+                if alarm.csn:
+                    self.cleared_by_csn[alarm.csn] = alarm
+                else:
+                    self.cleared_unnumbered.append(alarm)
             elif alarm.csn:
                 self.by_csn[alarm.csn] = alarm  # a resent trap (inform retry) counts once
             else:
@@ -317,6 +329,7 @@ class _Session:
 
     def finish(self) -> ImapQueryResult:
         self.result.alarms = [*self.by_csn.values(), *self.unnumbered]
+        self.result.cleared = [*self.cleared_by_csn.values(), *self.cleared_unnumbered]
         return self.result
 
 
@@ -499,14 +512,15 @@ def to_observations(
             type=meaning.type,
             layer=meaning.layer,
             direction=meaning.direction,
-            severity=a.severity or meaning.severity,
+            severity=Severity.cleared if a.cleared else a.severity or meaning.severity,
             probable_cause=meaning.probable_cause,
             raised=a.raised,
+            cleared=a.restored if a.cleared else None,
             vendor_name=a.vendor_name,
             known=meaning.known,
             raw=a.raw,
         )
-        key = (a.ne, a.port or "", a.vendor_name, a.raised or a.received, a.csn)
+        key = (a.ne, a.port or "", a.vendor_name, a.cleared, a.raised or a.received, a.csn)
         keyed.append((key, obs))
     keyed.sort(key=lambda item: item[0])
     return [
@@ -543,7 +557,7 @@ class HuaweiImapDriver:
         self.last_result = None
         result = await query_active_alarms(client, nms)
         self.last_result = result
-        return to_observations(nms, result.alarms, ne_names)
+        return to_observations(nms, [*result.alarms, *result.cleared], ne_names)
 
 
 async def collect(

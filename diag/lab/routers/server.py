@@ -50,6 +50,8 @@ class _Auth(asyncssh.SSHServer):
         return True
 
     def validate_password(self, username: str, password: str) -> bool:
+        if self._owner.refuse_logins:
+            return False  # the account was changed on the router, not in the inventory
         return username == self._owner.username and password == self._owner.password
 
 
@@ -57,7 +59,8 @@ class RouterServer:
     """SSH front end of one simulated router.
 
     `start()` binds host:port and serves in the background on the running loop; `stop()` closes
-    the listener and every open session.
+    the listener and every open session.  `refuse_logins`: every password is wrong (scenario
+    `ssh: bad-credentials`).
     """
 
     def __init__(
@@ -70,8 +73,10 @@ class RouterServer:
         password: str,
         enable_secret: str | None,
         clock: Clock,
+        refuse_logins: bool = False,
     ) -> None:
         self.name = name
+        self.refuse_logins = refuse_logins
         self.state = state
         self.host = host
         self.port = port
