@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from diag.analyzers.thresholds import Thresholds
@@ -19,6 +19,13 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound=Obs)
 R = TypeVar("R")
 SIDES = ("a", "b")
+
+
+@cache
+def _answer_keys() -> frozenset[str]:
+    from diag.analyzers.answers import vocabulary
+
+    return frozenset(vocabulary())
 
 
 @dataclass
@@ -63,29 +70,40 @@ class Context:
 
     def has(self, need: str) -> bool:
         """An observation kind present, or an answer key given (`{s}` = either end)."""
-        from diag.analyzers.answers import vocabulary
-
         if "{s}" in need:
             return any(need.format(s=s) in self.answers for s in SIDES)
         if need in self.answers:
             return True
-        if "." in need or need in vocabulary():  # an answer key nobody has given yet
+        if "." in need or need in _answer_keys():  # an answer key nobody has given yet
             return False
         return need in self._kinds
 
     def asks(self, need: str, side: str | None = None) -> list[str]:
         """Next steps that ask a vocabulary question of this circuit, with its sites and
         devices named (one per end for an end's question, or the one end given)."""
-        from diag.analyzers.answers import questions_for
+        from diag.analyzers.answers import applies, end_traits, vocabulary
 
-        qs = self.memo("questions", lambda: questions_for(self.path))
+        q = vocabulary().get(need)
+        if q is None:
+            return []
+        if "{s}" not in q.key:
+            both = self.memo(
+                "traits:ab", lambda: end_traits(self.path, "a") | end_traits(self.path, "b")
+            )
+            if not applies(q, both):
+                return []
+            text = q.ask.format(site="", cpe="", converter="", router="")
+            return [f"Ask ({q.who}): {text} [{q.key}]"]
         out = []
-        for key, text, q in qs:
-            if q.key != need:
+        for s in (side,) if side else SIDES:
+            traits = self.memo(f"traits:{s}", lambda s=s: end_traits(self.path, s))
+            if not applies(q, traits):
                 continue
-            if side is not None and key != need.format(s=side):
-                continue
-            out.append(f"Ask ({q.who}): {text} [{key}]")
+            end = self.path.end(s)
+            text = q.ask.format(
+                site=end.site, cpe=end.cpe, converter=end.converter or "", router=end.router or ""
+            )
+            out.append(f"Ask ({q.who}): {text} [{q.key.format(s=s)}]")
         return out
 
     def answer(self, key: str) -> str | None:
