@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from diag.analyzers import playbook
 from diag.analyzers.context import Context
+from diag.analyzers.registry import finding
 from diag.analyzers.thresholds import Thresholds, defaults
 from diag.analyzers.verdict import decide
 from diag.model.findings import ContextAlarm, Finding, InventoryNote, Verdict
@@ -95,16 +96,14 @@ def _not_evaluated(
 ) -> Finding:
     want = (" or " if any_ else " and ").join(_need_words(n) for n in needs)
     asks = [q for n in needs for q in ctx.asks(n)]
-    return Finding(
+    return finding(
         rule=rid,
         procedure=",".join(refs),
         kind="not_evaluated",
         title=f"step {step}: {title} — not evaluated",
-        direction=None,
         segment=None,
         owner="unknown",
         confidence=0.0,
         cause=f"needs {want}, which nobody has reported yet",
-        evidence=[],
         next_steps=asks[:2],
     )

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     from diag.analyzers.context import Context
-    from diag.model.findings import Finding
+    from diag.model.findings import Evidence, Finding
+    from diag.model.path import Owner, Segment
+
+FindingKind = Literal["fault", "consequence", "not_evaluated", "info", "unreachable"]
 
 
 @dataclass(frozen=True)
@@ -46,3 +49,38 @@ def rule(
         return fn
 
     return wrap
+
+
+def finding(
+    *,
+    rule: str,
+    procedure: str,
+    title: str,
+    cause: str,
+    confidence: float,
+    segment: Segment | None = None,
+    owner: Owner = "unknown",
+    kind: FindingKind = "fault",
+    direction: Literal["a-to-b", "b-to-a"] | None = None,
+    evidence: list[Evidence] | None = None,
+    next_steps: list[str] | None = None,
+) -> Finding:
+    """The one way a rule makes a finding: its rule id must be registered, its confidence is
+    clamped to [0, 1] and rounded, and what a finding leaves out takes the usual value."""
+    from diag.model.findings import Finding
+
+    if rule not in RULES:
+        raise ValueError(f"finding from unregistered rule {rule!r}")
+    return Finding(
+        rule=rule,
+        procedure=procedure,
+        kind=kind,
+        title=title,
+        direction=direction,
+        segment=segment,
+        owner=owner,
+        confidence=round(min(max(confidence, 0.0), 1.0), 2),
+        cause=cause,
+        evidence=list(evidence or []),
+        next_steps=list(next_steps or []),
+    )

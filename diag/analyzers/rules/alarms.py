@@ -15,7 +15,7 @@ from typing import Literal
 from diag.analyzers.context import Context
 from diag.analyzers.correlation import Consequence, Correlation, Event, Flow, Root
 from diag.analyzers.correlation.placement import CONF_BOARD, LINE_LAYERS
-from diag.analyzers.registry import rule
+from diag.analyzers.registry import finding, rule
 from diag.model.findings import Evidence, Finding
 from diag.model.observations import NmsPollObservation
 from diag.model.path import CircuitPath, PathLink, Segment
@@ -190,15 +190,14 @@ def _loss_fault(path: CircuitPath, root: Root, window_s: float, margin_db: float
         conf = CONF_LOF
     if _corroborated(root, window_s):
         conf += CONF_CORROBORATED
-    return Finding(
+    return finding(
         rule=root.rule,
         procedure="3.1",
-        kind="fault",
         title=f"{root.names()} at {x}: the span from {w} is broken ({arrow})",
         direction=root.flow,
         segment=root.segment,
         owner=path.owner_of(root.segment),
-        confidence=round(conf, 2),
+        confidence=conf,
         cause=(
             f"{x}{port} reports {root.names()} on its receive side ({arrow}): {what}, so the "
             f"fault is in the span {w} → {x}: {causes}{_follow(root)}"
@@ -279,15 +278,14 @@ def _optical_fault(path: CircuitPath, root: Root, window_s: float, margin_db: fl
         title = f"{lead.name} at {x}: weak light on {label}"
     if _corroborated(root, window_s):
         conf = min(conf + CONF_CORROBORATED, 0.95)
-    return Finding(
+    return finding(
         rule=root.rule,
         procedure="3.1",
-        kind="fault",
         title=title,
         direction=root.flow,
         segment=root.segment,
         owner=path.owner_of(root.segment),
-        confidence=round(conf, 2),
+        confidence=conf,
         cause=f"{x}{port} reports {root.names()} ({arrow}): {what}{budget}{_follow(root)}",
         evidence=_evidence(root.head),
         next_steps=steps,
@@ -320,15 +318,13 @@ def _equipment_fault(path: CircuitPath, root: Root, window_s: float, margin_db: 
     )
     if _corroborated(root, window_s):
         conf = min(conf + CONF_CORROBORATED, 0.95)
-    return Finding(
+    return finding(
         rule=root.rule,
         procedure="3.1",
-        kind="fault",
         title=f"{root.names()} at {x.id}",
-        direction=None,
         segment=root.segment,
         owner=path.owner_of(root.segment),
-        confidence=round(conf, 2),
+        confidence=conf,
         cause=(
             f"{x.id} {what}: both directions of the circuit are interrupted at this "
             f"element{_follow(root)}"
@@ -383,10 +379,9 @@ def _ais_fault(path: CircuitPath, root: Root, window_s: float, margin_db: float)
             f"Check the NMS for {root.between[0].id}: it should see the same E1; if its "
             "port shows no alarm, the break is after it.",
         )
-    return Finding(
+    return finding(
         rule=root.rule,
         procedure="R-AIS-1" if root.first_station else "R-AIS-2",
-        kind="fault",
         title=f"E1 AIS first seen at {x} ({root.flow})",
         direction=root.flow,
         segment=seg,
@@ -410,10 +405,9 @@ def _path_ais_fault(path: CircuitPath, root: Root, window_s: float, margin_db: f
         if root.bounded_by
         else ""
     )
-    return Finding(
+    return finding(
         rule=root.rule,
         procedure="3.1",
-        kind="fault",
         title=f"{root.names()} first seen at {x} ({root.flow})",
         direction=root.flow,
         segment=root.segment,
@@ -454,10 +448,9 @@ def _remote_fault(path: CircuitPath, root: Root, window_s: float, margin_db: flo
             f"Ask the customer to read {sink.id}'s E1 controller (LOS / AIS / RAI) and check its "
             "cable (step 3.2)."
         )
-    return Finding(
+    return finding(
         rule=root.rule,
         procedure="3.1",
-        kind="fault",
         title=f"{root.names()} at {x}: its {arrow} output is not received",
         direction=root.flow,
         segment=root.segment,
@@ -477,10 +470,9 @@ def _remote_fault(path: CircuitPath, root: Root, window_s: float, margin_db: flo
 
 def _errors_fault(path: CircuitPath, root: Root, window_s: float, margin_db: float) -> Finding:
     x, w, arrow = root.element.id, root.upstream.id if root.upstream else "?", _arrow(root.flow)
-    return Finding(
+    return finding(
         rule=root.rule,
         procedure="3.1",
-        kind="fault",
         title=f"{root.names()} at {x}: errors arriving from {w} ({arrow})",
         direction=root.flow,
         segment=root.segment,
@@ -579,7 +571,7 @@ def _consequence(path: CircuitPath, root: Root, c: Consequence, window_s: float)
             f" (raised {apart:.0f} s apart from {c.by.name}, more than the {window_s:g} s "
             "correlation window: check the alarm history for an earlier, separate event)"
         )
-    return Finding(
+    return finding(
         rule=rid,
         procedure="R-AIS-2" if e.is_e1_ais else "3.1",
         kind="consequence",
@@ -590,7 +582,6 @@ def _consequence(path: CircuitPath, root: Root, c: Consequence, window_s: float)
         confidence=conf,
         cause=cause,
         evidence=[e.evidence],
-        next_steps=[],
     )
 
 
@@ -627,12 +618,10 @@ def other_alarm_findings(path: CircuitPath, corr: Correlation) -> list[Finding]:
             why = f"{ev.name} on port {ev.port or '?'}, whose direction on this circuit is unknown"
             conf = CONF_UNPLACED
         out.append(
-            Finding(
+            finding(
                 rule="alarm-on-path",
                 procedure="3.1",
-                kind="fault",
                 title=f"{ev.name} active at {el.id}",
-                direction=None,
                 segment=seg,
                 owner=path.owner_of(seg),
                 confidence=conf,
@@ -650,12 +639,11 @@ def other_alarm_findings(path: CircuitPath, corr: Correlation) -> list[Finding]:
 def unreadable_findings(polls: list[NmsPollObservation]) -> list[Finding]:
     """Say which NMS could not be read: its NEs' alarms are unknown, not absent."""
     return [
-        Finding(
+        finding(
             rule="nms-unreadable",
             procedure="3.1",
             kind="unreachable",
             title=f"NMS {poll.nms} could not be read",
-            direction=None,
             segment=None,
             owner="unknown",
             confidence=1.0,
@@ -677,12 +665,11 @@ def unmanaged_findings(path: CircuitPath) -> list[Finding]:
     if not unmanaged:
         return []
     return [
-        Finding(
+        finding(
             rule="ne-unmanaged",
             procedure="3.1",
             kind="info",
             title="network elements without an NMS",
-            direction=None,
             segment=None,
             owner="unknown",
             confidence=1.0,
@@ -691,8 +678,6 @@ def unmanaged_findings(path: CircuitPath) -> list[Finding]:
                 "any NMS in the inventory; step 3.1 cannot see "
                 f"{'their' if len(unmanaged) > 1 else 'its'} alarms"
             ),
-            evidence=[],
-            next_steps=[],
         )
     ]
 

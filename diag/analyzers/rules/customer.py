@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from diag.analyzers.context import SIDES, Context
-from diag.analyzers.registry import rule
+from diag.analyzers.registry import finding, rule
 from diag.model.findings import Evidence, Finding
 from diag.model.inventory import Interface, LinkKind
 from diag.model.observations import (
@@ -93,7 +93,7 @@ def _finding(
     kind: Kind = "fault",
     direction: Flow | None = None,
 ) -> Finding:
-    return Finding(
+    return finding(
         rule=rid,
         procedure=ref,
         kind=kind,
@@ -101,7 +101,7 @@ def _finding(
         direction=direction,
         segment=seg,
         owner=ctx.path.owner_of(seg) if seg else "unknown",
-        confidence=round(confidence, 2),
+        confidence=confidence,
         cause=cause,
         evidence=evidence,
         next_steps=next_steps,

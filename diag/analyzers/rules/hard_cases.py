@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from diag.analyzers.context import SIDES, Context
-from diag.analyzers.registry import rule
+from diag.analyzers.registry import finding, rule
 from diag.model.findings import Evidence, Finding
 from diag.model.inventory import Interface
 from diag.model.observations import (
@@ -247,15 +247,13 @@ def _finding(
     evidence: list[Evidence],
     steps: list[str],
 ) -> Finding:
-    return Finding(
+    return finding(
         rule=rid,
         procedure=ref,
-        kind="fault",
         title=title,
-        direction=None,
         segment=seg,
         owner=owner,
-        confidence=round(min(max(confidence, 0.0), 1.0), 2),
+        confidence=confidence,
         cause=cause,
         evidence=evidence,
         next_steps=steps,
@@ -263,18 +261,16 @@ def _finding(
 
 
 def _info(rid: str, ref: str, title: str, cause: str, evidence: list[Evidence]) -> Finding:
-    return Finding(
+    return finding(
         rule=rid,
         procedure=ref,
         kind="info",
         title=title,
-        direction=None,
         segment=None,
         owner="unknown",
         confidence=1.0,
         cause=cause,
         evidence=evidence,
-        next_steps=[],
     )
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from diag.analyzers.context import Context
-from diag.analyzers.registry import rule
+from diag.analyzers.registry import finding, rule
 from diag.analyzers.rules.tests import (
     E1_INTERFACES,
     channel_clean,
@@ -225,12 +225,11 @@ def substitution_order(ctx: Context) -> list[Finding]:
     tried = f" Swapped without change: {'; '.join(p.what for p in done)}." if done else ""
     if not todo:
         return [
-            Finding(
+            finding(
                 rule="substitution-order",
                 procedure="R-SUB",
                 kind="info",
                 title="Every part was swapped and the fault remains",
-                direction=None,
                 segment=None,
                 owner="unknown",
                 confidence=0.8,
@@ -262,12 +261,10 @@ def substitution_order(ctx: Context) -> list[Finding]:
     )
     ber = "; ".join(e.text for e in cited)
     return [
-        Finding(
+        finding(
             rule="substitution-order",
             procedure="R-SUB",
-            kind="fault",
             title=f"Tests clean, fault persists: swap {todo[0].what} first",
-            direction=None,
             segment=seg,
             owner=ctx.path.owner_of(seg),
             confidence=CONF_PENDING,
@@ -350,12 +347,10 @@ def substitution_fixed(ctx: Context) -> list[Finding]:
                 0, f"Report at which end the swap was made ({cands[0].key} or {cands[-1].key})."
             )
         out.append(
-            Finding(
+            finding(
                 rule="substitution-fixed",
                 procedure="R-SUB",
-                kind="fault",
                 title=f"Swapping {what} cleared the fault",
-                direction=None,
                 segment=seg,
                 owner=ctx.path.owner_of(seg),
                 confidence=conf,

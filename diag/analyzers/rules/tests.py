@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from typing import Literal
 
 from diag.analyzers.context import Context
-from diag.analyzers.registry import rule
+from diag.analyzers.registry import finding, rule
 from diag.model.findings import Evidence, Finding
 from diag.model.inventory import Interface
 from diag.model.observations import (
@@ -371,12 +371,10 @@ def ping_wan_to_wan(ctx: Context) -> list[Finding]:
             "After the repair, confirm it the way customers accept: " + ping_test_step(ctx)
         )
     return [
-        Finding(
+        finding(
             rule="ping-wan-to-wan",
             procedure="3.3",
-            kind="fault",
             title=f"Ping across the line fails the test: {', '.join(short)}",
-            direction=None,
             segment=seg,
             owner=ctx.path.owner_of(seg),
             confidence=conf,
@@ -394,12 +392,11 @@ def _host_reach(ctx: Context, pings: list[PingObservation]) -> Finding:
     """This host's pings to the WAN addresses: whether it reaches them, never the line."""
     bad = [p for p in pings if ping_bad(ctx, p)]
     if not bad:
-        return Finding(
+        return finding(
             rule="ping-wan-to-wan",
             procedure="3.3",
             kind="info",
             title="This host reaches the WAN addresses; the line itself is not tested by that",
-            direction=None,
             segment=None,
             owner="unknown",
             confidence=0.9,
@@ -410,14 +407,13 @@ def _host_reach(ctx: Context, pings: list[PingObservation]) -> Finding:
             evidence=[ping_evidence(p) for p in pings],
             next_steps=[ping_test_step(ctx)],
         )
-    return Finding(
+    return finding(
         rule="ping-wan-to-wan",
         procedure="3.3",
         kind="unreachable",
         title="This host does not reach "
         + ", ".join(sorted({p.target for p in bad}))
         + ": management reachability, not a line test",
-        direction=None,
         segment=None,
         owner="unknown",
         confidence=0.9,
@@ -443,12 +439,11 @@ def _ping_passed(
     rtts = [r for p in pings if (r := rtt_of(p)) is not None]
     lat = f", mean RTT up to {num(max(rtts))} ms" if rtts else ""
     if support:
-        return Finding(
+        return finding(
             rule="ping-wan-to-wan",
             procedure="3.3",
             kind="info",
             title="Ping across the line is clean, but the routers or the channel test see errors",
-            direction=None,
             segment=None,
             owner="unknown",
             confidence=0.9,
@@ -460,12 +455,11 @@ def _ping_passed(
             evidence=[ping_evidence(p) for p in pings] + support,
             next_steps=[ping_test_step(ctx)],
         )
-    return Finding(
+    return finding(
         rule="ping-wan-to-wan",
         procedure="3.3",
         kind="info",
         title="Ping test passed: the line carries traffic cleanly",
-        direction=None,
         segment=None,
         owner="unknown",
         confidence=0.9,
@@ -511,12 +505,11 @@ def ping_laptop_bypass(ctx: Context) -> list[Finding]:
     slow = rtt is not None and rtt > t["latency_ms"]
     if not (lossy or slow):
         return [
-            Finding(
+            finding(
                 rule="ping-laptop-bypass",
                 procedure="3.3",
                 kind="info",
                 title="Laptop ping bypassing the customer routers passed",
-                direction=None,
                 segment=None,
                 owner="unknown",
                 confidence=0.9,
@@ -539,12 +532,10 @@ def ping_laptop_bypass(ctx: Context) -> list[Finding]:
     if rtt is not None and slow:
         what.append(f"{num(rtt)} ms mean RTT (latency_ms {t['latency_ms']:g} ms)")
     return [
-        Finding(
+        finding(
             rule="ping-laptop-bypass",
             procedure="3.3",
-            kind="fault",
             title=f"Laptop ping bypassing the customer routers fails: {'; '.join(what)}",
-            direction=None,
             segment=seg,
             owner=ctx.path.owner_of(seg),
             confidence=CONF_LAPTOP,
@@ -577,12 +568,11 @@ def _ber_rule(
     seg = ctx.seg(x, y)
     if ber < t["ber_errors"]:
         return [
-            Finding(
+            finding(
                 rule=rid,
                 procedure="3.3",
                 kind="info",
                 title=f"{kind} channel test clean: the carrier channel is excluded",
-                direction=None,
                 segment=None,
                 owner="unknown",
                 confidence=0.9,
@@ -609,12 +599,10 @@ def _ber_rule(
         else f"Test each E1 cable between {x} and {y} on its own."
     )
     return [
-        Finding(
+        finding(
             rule=rid,
             procedure="3.3",
-            kind="fault",
             title=f"{kind} channel test shows bit errors (BER {ber:g})",
-            direction=None,
             segment=seg,
             owner=ctx.path.owner_of(seg),
             confidence=CONF_BER_ERRORS,
@@ -691,12 +679,11 @@ def ddf_online_direction(ctx: Context) -> list[Finding]:
     station = ddf_station(ctx)
     if not seen:
         return [
-            Finding(
+            finding(
                 rule="ddf-online-direction",
                 procedure="R-TEST-4",
                 kind="info",
                 title="Online DDF test: no AIS and no errors from either end",
-                direction=None,
                 segment=None,
                 owner="unknown",
                 confidence=0.8,
@@ -751,10 +738,9 @@ def ddf_online_direction(ctx: Context) -> list[Finding]:
             unknown = f" ({told!r} is not on this circuit's path)" if told else ""
             steps.append(f"Report at which station the test was bridged (test.ddf.at){unknown}.")
         out.append(
-            Finding(
+            finding(
                 rule="ddf-online-direction",
                 procedure="R-TEST-4",
-                kind="fault",
                 title=f"Online DDF test: {what} from the {side.upper()} end; dispatch to "
                 f"{end.site} first",
                 direction=flow,
@@ -796,10 +782,9 @@ def e1_controller_los(ctx: Context) -> list[Finding]:
         end = ctx.path.end(side)
         seg = ctx.seg(end.cpe, c.device)
         out.append(
-            Finding(
+            finding(
                 rule="e1-controller-los",
                 procedure="3.3",
-                kind="fault",
                 title=f"LOS at {c.device} {c.controller}: no signal from {end.cpe}",
                 direction="b-to-a" if side == "a" else "a-to-b",
                 segment=seg,
@@ -845,10 +830,9 @@ def e1_controller_ais(ctx: Context) -> list[Finding]:
         far = other(side)
         seg = ctx.seg(wan_element(ctx, far), end.cpe)
         out.append(
-            Finding(
+            finding(
                 rule="e1-controller-ais",
                 procedure="3.3",
-                kind="fault",
                 title=f"AIS at {c.device} {c.controller}: broken upstream of {end.cpe}",
                 direction=flow_from(far),
                 segment=seg,
@@ -894,7 +878,7 @@ def e1_controller_rai(ctx: Context) -> list[Finding]:
         seg = ctx.seg(wan_element(ctx, side), wan_element(ctx, far))
         if far_alarms:
             out.append(
-                Finding(
+                finding(
                     rule="e1-controller-rai",
                     procedure="3.3",
                     kind="consequence",
@@ -910,15 +894,13 @@ def e1_controller_rai(ctx: Context) -> list[Finding]:
                         "separate fault"
                     ),
                     evidence=[controller_evidence(c)],
-                    next_steps=[],
                 )
             )
             continue
         out.append(
-            Finding(
+            finding(
                 rule="e1-controller-rai",
                 procedure="3.3",
-                kind="fault",
                 title=f"RAI at {c.device} {c.controller}: the far end does not receive us",
                 direction=flow_from(side),
                 segment=seg,
@@ -961,10 +943,9 @@ def e1_controller_errors(ctx: Context) -> list[Finding]:
         end = ctx.path.end(side)
         seg = ctx.seg(wan_element(ctx, far), c.device)
         out.append(
-            Finding(
+            finding(
                 rule="e1-controller-errors",
                 procedure="3.3",
-                kind="fault",
                 title=f"Errored seconds at {c.device} {c.controller}",
                 direction=flow_from(far),
                 segment=seg,
