@@ -96,7 +96,11 @@ class Context:
             return [f"Ask ({q.who}): {text} [{q.key}]"]
         out = []
         for s in (side,) if side else SIDES:
-            traits = self.memo(f"traits:{s}", lambda s=s: end_traits(self.path, s))
+
+            def traits_of(s: str = s) -> set[str]:
+                return end_traits(self.path, s)
+
+            traits = self.memo(f"traits:{s}", traits_of)
             if not applies(q, traits):
                 continue
             end = self.path.end(s)

@@ -142,30 +142,28 @@ def render(doc: FindingsDocument, console: Console, *, verbose: bool = False) ->
         shown = doc.findings
     if shown:
         console.print("\nEvidence", style="bold")
-        for f in shown:
-            conf = f" {f.confidence:.0%}" if f.kind == "fault" else ""
-            console.print(f"  [{f.procedure}] {f.title} ({f.kind}{conf})", highlight=False)
-            for ev in f.evidence:
+        for fd in shown:
+            conf = f" {fd.confidence:.0%}" if fd.kind == "fault" else ""
+            console.print(f"  [{fd.procedure}] {fd.title} ({fd.kind}{conf})", highlight=False)
+            for ev in fd.evidence:
                 console.print(f"    - {ev.text}", highlight=False, markup=False)
-        steps = [s for f in [*shown, *demoted] for s in f.next_steps]
+        steps = [s for fd in [*shown, *demoted] for s in fd.next_steps]
         if steps:
             console.print("\nNext steps", style="bold")
             for n, s in enumerate(dict.fromkeys(steps), 1):
                 console.print(f"  {n}. {s}", highlight=False, markup=False)
     if pending and not verbose:
-        steps = sorted({s.split("]")[0] for f in pending for s in f.next_steps[:1]})
         console.print(
             f"\nNot evaluated yet: {len(pending)} rule(s) wait for answers from site "
             "(`--ask`, `--observe KEY=VALUE`; `diag questions ID` lists them)",
             style="dim",
             markup=False,
         )
-        del steps
     if doc.inventory_notes:
         console.print("\nInventory notes (alarms diag cannot place)", style="bold")
-        for n in doc.inventory_notes:
-            console.print(f"  - {n.text}", highlight=False, markup=False)
-            console.print(f"    → {n.next_step}", highlight=False, markup=False, style="cyan")
+        for note in doc.inventory_notes:
+            console.print(f"  - {note.text}", highlight=False, markup=False)
+            console.print(f"    → {note.next_step}", highlight=False, markup=False, style="cyan")
     if doc.context:
         console.print(
             f"\nNot counted: {len(doc.context)} alarm(s) on the path's NEs that are not this "

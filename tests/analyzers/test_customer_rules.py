@@ -12,7 +12,7 @@ import pytest
 from diag.analyzers import analyze
 from diag.analyzers.answers import observations
 from diag.analyzers.playbook import load
-from diag.analyzers.rules.customer import check_power
+from diag.analyzers.rules.optical import check_power
 from diag.model.findings import Finding
 from diag.model.inventory import Circuit, Device, Inventory
 from diag.model.observations import (

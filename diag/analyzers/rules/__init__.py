@@ -1,5 +1,38 @@
-"""The rules, one module per step of the procedure; importing this package registers them all."""
+"""The rules, one module per part of the procedure; importing this package registers them all.
 
-from diag.analyzers.rules import alarms, customer, hard_cases, substitution, tests
+3.1 alarms (alarms, alarm_faults); 3.2 lamps and optics (customer, optical, lamps_ports); 3.3 tests
+(tests: shared helpers, ping, ber, e1_controller); 3.4 substitution; 4 hard cases (hard_cases:
+the end signs and R-HC-1, hard_case_lan, hard_case_cabling).
+"""
 
-__all__ = ["alarms", "customer", "hard_cases", "substitution", "tests"]
+from diag.analyzers.rules import (
+    alarm_faults,
+    alarms,
+    ber,
+    customer,
+    e1_controller,
+    hard_case_cabling,
+    hard_case_lan,
+    hard_cases,
+    lamps_ports,
+    optical,
+    ping,
+    substitution,
+    tests,
+)
+
+__all__ = [
+    "alarm_faults",
+    "alarms",
+    "ber",
+    "customer",
+    "e1_controller",
+    "hard_case_cabling",
+    "hard_case_lan",
+    "hard_cases",
+    "lamps_ports",
+    "optical",
+    "ping",
+    "substitution",
+    "tests",
+]

@@ -1,0 +1,240 @@
+"""Step 3.3: what the customer routers' E1 controllers add (LOS / AIS / RAI, G.826 ES / SES),
+placed with the G.775 / G.806 logic of DOMAIN.md §2.2 / §2.4.  Shared helpers: rules/tests.py.
+"""
+
+from __future__ import annotations
+
+from diag.analyzers.context import Context
+from diag.analyzers.registry import finding, rule
+from diag.analyzers.rules.tests import (
+    CONF_AIS,
+    CONF_ERRORS,
+    CONF_LOS,
+    CONF_RAI,
+    _alarms,
+    _span_text,
+    ber_test_step,
+    controller_evidence,
+    controllers,
+    ddf_test_step,
+    errored,
+    flow_from,
+    has_e1_router,
+    other,
+    wan_element,
+)
+from diag.model.findings import Finding
+
+# --------------------------------------------------------------------------- router E1 controllers
+
+
+def _applies_e1(ctx: Context) -> bool:
+    return has_e1_router(ctx)
+
+
+@rule(
+    "e1-controller-los",
+    ("3.3",),
+    "3.3",
+    "LOS at a router's E1 controller: the span from its CPE to the router is silent",
+    ("e1_controller",),
+    applies=_applies_e1,
+)
+def e1_controller_los(ctx: Context) -> list[Finding]:
+    # G.775 LOS = no transitions.  Equipment upstream that loses its own input sends AIS
+    # (G.806 consequent action), never silence; so a silent receiver means the last span before
+    # it: the CPE's tributary output (or the CPE itself, unpowered), the converter if any, the E1
+    # cable / DDF jumper, or the router's own receive port.
+    out = []
+    for side, c in controllers(ctx):
+        if "LOS" not in _alarms(c):
+            continue
+        end = ctx.path.end(side)
+        seg = ctx.seg(end.cpe, c.device)
+        out.append(
+            finding(
+                rule="e1-controller-los",
+                procedure="3.3",
+                title=f"LOS at {c.device} {c.controller}: no signal from {end.cpe}",
+                direction="b-to-a" if side == "a" else "a-to-b",
+                segment=seg,
+                owner=ctx.path.owner_of(seg),
+                confidence=CONF_LOS,
+                cause=(
+                    f"{c.device}'s E1 receiver sees no signal at all (LOS); upstream failures "
+                    f"arrive as AIS, not silence, so the break is in {_span_text(ctx, seg)}"
+                ),
+                evidence=[controller_evidence(c)],
+                next_steps=[
+                    f"At {end.site}: check {end.cpe}'s power and E1 tributary lamps; in the NMS, "
+                    f"its tributary port alarms (step 3.1).",
+                    f"Plug a hard loop on {c.device}'s E1 port ({end.wan_interface}): if the "
+                    "controller stays in LOS the router port is faulty; otherwise replace the "
+                    f"E1 cable and DDF jumper between {end.cpe} and {c.device} (same impedance "
+                    f"as configured, {end.interface.value}).",
+                ],
+            )
+        )
+    return out
+
+
+@rule(
+    "e1-controller-ais",
+    ("3.3",),
+    "3.3",
+    "AIS at a router's E1 controller: the fault is upstream of its CPE",
+    ("e1_controller",),
+    applies=_applies_e1,
+)
+def e1_controller_ais(ctx: Context) -> list[Finding]:
+    # AIS (all ones) is what the equipment upstream inserts after losing its own input: the E1
+    # reaches the router intact but already replaced by AIS, so the break is before (or inside)
+    # this end's CPE, on the direction towards us.  Step 3.1's E1_AIS alarms pin the station;
+    # the router alone bounds only the whole span, hence a suspicion.
+    out = []
+    for side, c in controllers(ctx):
+        alarms = _alarms(c)
+        if "AIS" not in alarms or "LOS" in alarms:
+            continue
+        end = ctx.path.end(side)
+        far = other(side)
+        seg = ctx.seg(wan_element(ctx, far), end.cpe)
+        out.append(
+            finding(
+                rule="e1-controller-ais",
+                procedure="3.3",
+                title=f"AIS at {c.device} {c.controller}: broken upstream of {end.cpe}",
+                direction=flow_from(far),
+                segment=seg,
+                owner=ctx.path.owner_of(seg),
+                confidence=CONF_AIS,
+                cause=(
+                    f"{c.device} receives AIS: equipment upstream lost its input and inserted "
+                    f"it, so the E1 towards {end.site} is broken between "
+                    f"{wan_element(ctx, far)} and {end.cpe} (consistent with step 3.1's E1_AIS)"
+                ),
+                evidence=[controller_evidence(c)],
+                next_steps=[
+                    f"In the NMS, find the first station from {ctx.path.end(far).cpe} towards "
+                    f"{end.cpe} that reports UP/DOWN E1_AIS (step 3.1, R-AIS-1/2).",
+                    f"At {ctx.path.end(far).site}: read {wan_element(ctx, far)}'s E1 controller "
+                    f"and {ctx.path.end(far).cpe}'s tributary: LOS there is the source.",
+                    *ddf_test_step(ctx),
+                ],
+            )
+        )
+    return out
+
+
+@rule(
+    "e1-controller-rai",
+    ("3.3",),
+    "3.3",
+    "RAI at a router's E1 controller: the far end does not receive us",
+    ("e1_controller",),
+    applies=_applies_e1,
+)
+def e1_controller_rai(ctx: Context) -> list[Finding]:
+    # RAI (the A bit of TS0, G.704) is what the far end sends back when it does not receive us
+    # (G.806 consequent action): the break is on our transmit direction, anywhere up to the far
+    # receiver.  When the far router itself reports LOS/AIS/LOF, that report explains ours.
+    by_side = {s: _alarms(c) for s, c in controllers(ctx)}
+    out = []
+    for side, c in controllers(ctx):
+        if "RAI" not in _alarms(c):
+            continue
+        far = other(side)
+        far_alarms = by_side.get(far, set()) & {"LOS", "AIS", "LOF"}
+        seg = ctx.seg(wan_element(ctx, side), wan_element(ctx, far))
+        if far_alarms:
+            out.append(
+                finding(
+                    rule="e1-controller-rai",
+                    procedure="3.3",
+                    kind="consequence",
+                    title=f"RAI at {c.device} follows from the far end's "
+                    f"{'/'.join(sorted(far_alarms))}",
+                    direction=flow_from(side),
+                    segment=None,
+                    owner=ctx.path.owner_of(seg),
+                    confidence=0.9,
+                    cause=(
+                        f"{wan_element(ctx, far)} does not receive {c.device} "
+                        f"({'/'.join(sorted(far_alarms))}) and says so with RAI; not a "
+                        "separate fault"
+                    ),
+                    evidence=[controller_evidence(c)],
+                )
+            )
+            continue
+        out.append(
+            finding(
+                rule="e1-controller-rai",
+                procedure="3.3",
+                title=f"RAI at {c.device} {c.controller}: the far end does not receive us",
+                direction=flow_from(side),
+                segment=seg,
+                owner=ctx.path.owner_of(seg),
+                confidence=CONF_RAI,
+                cause=(
+                    f"{c.device} receives the far end's remote alarm (RAI): the E1 it sends "
+                    f"towards {ctx.path.end(far).site} does not arrive, somewhere in "
+                    f"{seg.from_} … {seg.to}"
+                ),
+                evidence=[controller_evidence(c)],
+                next_steps=[
+                    f"Read {wan_element(ctx, far)}'s E1 controller (LOS/AIS/LOF) and the NMS "
+                    "alarms along the path in this direction (step 3.1).",
+                    *ddf_test_step(ctx),
+                ],
+            )
+        )
+    return out
+
+
+@rule(
+    "e1-controller-errors",
+    ("3.3",),
+    "3.3",
+    "G.826 errored / severely errored seconds at a router's E1 controller",
+    ("e1_controller",),
+    applies=_applies_e1,
+)
+def e1_controller_errors(ctx: Context) -> list[Finding]:
+    # ES / SES (G.826, DOMAIN.md §2.3) count what the router's receiver saw: errors anywhere on
+    # the receive direction, far router to here.  A controller in LOS/AIS counts every second as
+    # SES; those are explained by the alarm rules, not reported twice.
+    t = ctx.thresholds
+    out = []
+    for side, c in controllers(ctx):
+        if not errored(ctx, c) or _alarms(c) & {"LOS", "AIS"}:
+            continue
+        far = other(side)
+        end = ctx.path.end(side)
+        seg = ctx.seg(wan_element(ctx, far), c.device)
+        out.append(
+            finding(
+                rule="e1-controller-errors",
+                procedure="3.3",
+                title=f"Errored seconds at {c.device} {c.controller}",
+                direction=flow_from(far),
+                segment=seg,
+                owner=ctx.path.owner_of(seg),
+                confidence=CONF_ERRORS,
+                cause=(
+                    f"{c.device} counts {c.errored_secs or 0} ES / {c.severely_err_secs or 0} "
+                    f"SES (thresholds {t.source('es_per_interval')}; "
+                    f"{t.source('ses_per_interval')}): the E1 arriving at {end.site} carries "
+                    f"errors, somewhere in {seg.from_} … {seg.to}"
+                ),
+                evidence=[controller_evidence(c)],
+                next_steps=[
+                    ber_test_step(ctx, ctx.path.end("a").cpe, ctx.path.end("b").cpe),
+                    *ddf_test_step(ctx, " It tells which end the errors come from."),
+                    f"Compare framing, line code and clock on both routers' controllers "
+                    f"({c.framing or '?'}/{c.linecode or '?'}, clock {c.clock_source or '?'}): "
+                    "slips point at clocking rather than the line.",
+                ],
+            )
+        )
+    return out

@@ -1,0 +1,236 @@
+"""Step 3.2, the port lamps and the customer's router: R-LED-4b (the Ethernet converter's Ethernet
+lamp), R-LED-4c (the V.35 converter's TX lamp) and R-LED-5 (the router's run lamp, the switch's
+port lamps blinking in unison).  The helpers shared with the other lamp rules live in
+rules/customer.py.
+"""
+
+from __future__ import annotations
+
+from diag.analyzers.context import SIDES, Context
+from diag.analyzers.registry import rule
+from diag.analyzers.rules.customer import (
+    BAD_LAMP,
+    V35,
+    _cites,
+    _ends,
+    _finding,
+    _from_end,
+    _router_reached,
+    _wan_reading,
+    customer_side,
+)
+from diag.model.findings import Evidence, Finding
+from diag.model.inventory import Interface
+
+# --------------------------------------------------------------------------- R-LED-4b
+
+
+def _ethernet_ends(ctx: Context) -> list[str]:
+    return _ends(ctx, lambda e: e.interface == Interface.ethernet and e.converter is not None)
+
+
+@rule(
+    "ethernet-port-lamp-off",
+    ("R-LED-4b",),
+    "3.2",
+    "Ethernet converter's Ethernet lamp off: the converter, or the customer's cable or switch",
+    ("{s}.converter.lamp.ethernet",),
+    applies=lambda ctx: bool(_ethernet_ends(ctx)),
+)
+def _ethernet_lamp(ctx: Context) -> list[Finding]:
+    out: list[Finding] = []
+    for s in _ethernet_ends(ctx):
+        key = f"{s}.converter.lamp.ethernet"
+        if ctx.answer(key) != "off":
+            continue
+        end = ctx.path.end(s)
+        conv = end.converter
+        assert conv is not None
+        lan = ctx.lan(s)
+        # The article names two candidates (the converter, or the customer's cable or switch), so
+        # the segment spans both and the finding that the fault lies in it is firm: 0.75.  If the
+        # router's WAN port facing the converter is read as up, the lamp reading is doubtful (0.5).
+        conf = 0.75
+        ev = [ctx.cite(key)]
+        wan = _wan_reading(ctx, s)
+        if wan is not None and wan.line_up:
+            conf = 0.5
+            ev.append(
+                Evidence(
+                    observation=wan.id,
+                    text=f"{end.router} {wan.interface} reads line up, which contradicts a dark "
+                    "converter port lamp",
+                )
+            )
+        out.append(
+            _finding(
+                ctx,
+                "ethernet-port-lamp-off",
+                "R-LED-4b",
+                f"{conv} at {end.site}: Ethernet port lamp off",
+                ctx.seg(conv, lan),
+                conf,
+                f"the Ethernet lamp of {conv} is off: either {conv} itself is faulty or the "
+                f"customer's network cable or switch/router connected to it",
+                ev,
+                [
+                    f"Guide the customer to self-check: is the switch/router port facing {conv} "
+                    "lit? Re-seat, then swap, the network cable between them.",
+                    f"Have them plug a laptop straight into {conv}'s Ethernet port: if its lamp "
+                    "lights, the fault is in their cable or switch; if not, replace the converter.",
+                    "Check the port speed/duplex setting if the customer changed it recently.",
+                ],
+            )
+        )
+    return out
+
+
+# --------------------------------------------------------------------------- R-LED-4c
+
+
+def _v35_ends(ctx: Context) -> list[str]:
+    return _ends(ctx, lambda e: e.interface in V35 and e.converter is not None)
+
+
+@rule(
+    "v35-tx-lamp-off",
+    ("R-LED-4c",),
+    "3.2",
+    "V.35 converter's TX lamp off: the router port connected to it, or the converter",
+    ("{s}.converter.lamp.tx",),
+    applies=lambda ctx: bool(_v35_ends(ctx)),
+)
+def _v35_tx(ctx: Context) -> list[Finding]:
+    out: list[Finding] = []
+    for s in _v35_ends(ctx):
+        key = f"{s}.converter.lamp.tx"
+        if ctx.answer(key) != "off":
+            continue
+        end = ctx.path.end(s)
+        conv = end.converter
+        assert conv is not None
+        router = customer_side(ctx.path, s)
+        # "generally the router port, or the converter itself" (一般为): both are in the segment,
+        # so 0.75.  A router read over SSH whose V.35 leads show DTR/RTS down, or whose serial
+        # line is down, says the same from the other side: 0.85.
+        conf = 0.75
+        ev = _cites(ctx, key, f"{s}.converter.lamp.rx")
+        wan = _wan_reading(ctx, s)
+        if wan is not None:
+            leads = wan.v35_leads or {}
+            down = [
+                k for k in ("DTR", "RTS") if leads.get(k) is False or leads.get(k.lower()) is False
+            ]
+            if down or wan.line_up is False:
+                conf = 0.85
+                ev.append(
+                    Evidence(
+                        observation=wan.id,
+                        text=f"{end.router} {wan.interface}: "
+                        + (f"{'/'.join(down)} down" if down else "line down"),
+                    )
+                )
+        rx = ctx.answer(f"{s}.converter.lamp.rx")
+        rx_note = (
+            f"; RX is {rx}, so data still arrives from the line" if rx in ("on", "flashing") else ""
+        )
+        out.append(
+            _finding(
+                ctx,
+                "v35-tx-lamp-off",
+                "R-LED-4c",
+                f"{conv} at {end.site}: V.35 TX lamp off",
+                ctx.seg(router, conv),
+                conf,
+                f"the TX lamp of the V.35 converter {conv} is off: no data comes from the router "
+                f"port connected to it, so generally that port ({end.wan_interface or '?'} on "
+                f"{router}) or {conv} itself is faulty{rx_note}",
+                ev,
+                [
+                    f"Check that the V.35 cable (male DTE on {router}, female DCE on {conv}) is "
+                    "screwed in; read the router's serial controller (cable type, DTR/RTS, "
+                    "clock).",
+                    f"Move the cable to a spare serial port of {router} (or a spare router); if "
+                    f"TX lights, the port was faulty, else replace {conv}.",
+                ],
+                direction=_from_end(s),
+            )
+        )
+    return out
+
+
+# --------------------------------------------------------------------------- R-LED-5
+
+
+@rule(
+    "customer-router-or-lan",
+    ("R-LED-5",),
+    "3.2",
+    "router run lamp off/abnormal, or all switch port lamps blinking in unison: customer side",
+    ("{s}.router.lamp.run", "{s}.switch.ports_blink_in_unison"),
+)
+def _router_lan(ctx: Context) -> list[Finding]:
+    out: list[Finding] = []
+    for s in SIDES:
+        end = ctx.path.end(s)
+        rkey = f"{s}.router.lamp.run"
+        run = ctx.answer(rkey)
+        if end.router and run in BAD_LAMP:
+            # "generally the customer router is faulty" (一般): 0.8.  If the router nonetheless
+            # answered over SSH/console, the lamp report contradicts it: 0.5.
+            conf = 0.8
+            ev = [ctx.cite(rkey)]
+            reached = _router_reached(ctx, end.router)
+            if reached is not None:
+                conf = 0.5
+                ev.append(
+                    Evidence(
+                        observation=reached.id,
+                        text=f"{end.router} answered over {reached.via} during this run",
+                    )
+                )
+            out.append(
+                _finding(
+                    ctx,
+                    "customer-router-or-lan",
+                    "R-LED-5",
+                    f"{end.router} at {end.site}: run lamp {run}",
+                    ctx.seg(end.router),
+                    conf,
+                    f"the run lamp of the customer router {end.router} is {run}: the router "
+                    "is faulty (customer-owned equipment)",
+                    ev,
+                    [
+                        f"Tell the customer the router {end.router} is at fault; ask them to "
+                        "power-cycle it and call their router vendor or integrator.",
+                        "Once it runs, read its log and CPU history (a LAN attack can hang it, "
+                        "case 4.2).",
+                    ],
+                )
+            )
+        ukey = f"{s}.switch.ports_blink_in_unison"
+        if ctx.answer(ukey) == "yes":
+            lan = ctx.lan(s)
+            # All port lamps blinking together is the article's sign of a virus attack (or loop,
+            # broadcast storm) inside the LAN; "generally", and the router may be dragged down too:
+            # 0.75 for the LAN.
+            out.append(
+                _finding(
+                    ctx,
+                    "customer-router-or-lan",
+                    "R-LED-5",
+                    f"LAN at {end.site}: all switch port lamps blink in unison",
+                    ctx.seg(lan),
+                    0.75,
+                    "all the LAN switch's port lamps blink in unison: a virus attack, loop or "
+                    "broadcast storm inside the customer's LAN",
+                    [ctx.cite(ukey)],
+                    [
+                        "With the customer's consent disconnect the LAN from the router (keep the "
+                        "WAN only) and check the router's CPU and console (case 4.2).",
+                        "Reconnect the LAN hosts one by one while watching the switch lamps and "
+                        "the router CPU to find the source; check for a cabling loop.",
+                    ],
+                )
+            )
+    return out
