@@ -92,3 +92,22 @@ def test_thresholds_have_sources() -> None:
     t = defaults()
     assert t.values
     assert all(v.source and v.unit for v in t.values.values())
+
+
+def test_every_finding_names_a_registered_rule() -> None:
+    # The recorded captures of every shipped scenario, analysed: consequences, unreachable
+    # sources and not-evaluated steps included, each finding comes from a registered rule.
+    from diag.analyzers.engine import analyze_full
+    from diag.capture import load_capture
+    from diag.model.inventory import Inventory
+    from diag.model.path import build_path
+
+    root = Path(__file__).resolve().parent.parent / "fixtures" / "captures"
+    seen: set[str] = set()
+    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+        cap = load_capture(folder)
+        inv = Inventory(nms=cap.nms, devices=cap.devices, circuits={cap.circuit.id: cap.circuit})
+        for f in analyze_full(build_path(cap.circuit, inv), list(cap.observations)).findings:
+            assert f.rule in RULES, (folder.name, f.rule)
+            seen.add(f.rule)
+    assert {"alarm-masked", "rdi-upstream-consequence", "ais-downstream-consequence"} <= seen
