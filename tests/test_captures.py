@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from diag.capture import CaptureError, load_capture, replay
 from diag.cli import cli
-from diag.lab.scenario import load_scenario, shipped_scenarios
+from diag.lab.scenario import load_scenario, mismatches, shipped_scenarios
 
 ROOT = Path(__file__).resolve().parent.parent
 CAPTURES = sorted(p for p in (ROOT / "fixtures" / "captures").iterdir() if p.is_dir())
@@ -27,6 +27,7 @@ def test_capture_replays_to_its_scenario_verdict(folder: Path) -> None:
         exp.segment,
         exp.owner,
     )
+    assert mismatches(cap.circuit.id, exp, doc) == []  # the faults and context too
     assert doc.run.mode == "replay"
     kinds = {o.kind for o in doc.observations}
     assert "nms_poll" in kinds
