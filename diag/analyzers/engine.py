@@ -94,6 +94,35 @@ def _not_evaluated(
     needs: tuple[str, ...],
     any_: bool,
 ) -> Finding:
+    # It depends on the rule and the circuit's two ends only (their sites, devices, interface
+    # kinds): a sweep that diagnoses the same circuits again builds it once.
+    if ctx.path.a is None or ctx.path.b is None:
+        return _build_not_evaluated(ctx, rid, refs, step, title, needs, any_)
+    key = (rid, ctx.memo("engine.path_key", lambda: _path_key(ctx.path)))
+    hit = _NOT_EVALUATED.get(key)
+    if hit is None:
+        if len(_NOT_EVALUATED) >= 8192:
+            _NOT_EVALUATED.clear()
+        hit = _NOT_EVALUATED[key] = _build_not_evaluated(ctx, rid, refs, step, title, needs, any_)
+    return hit.model_copy()
+
+
+_NOT_EVALUATED: dict[tuple[object, ...], Finding] = {}
+
+
+def _path_key(path: CircuitPath) -> tuple[object, ...]:
+    return (path.a, path.b, tuple(e.kind for e in path.elements))
+
+
+def _build_not_evaluated(
+    ctx: Context,
+    rid: str,
+    refs: tuple[str, ...],
+    step: str,
+    title: str,
+    needs: tuple[str, ...],
+    any_: bool,
+) -> Finding:
     want = (" or " if any_ else " and ").join(_need_words(n) for n in needs)
     asks = [q for n in needs for q in ctx.asks(n)]
     return finding(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import itertools
+from functools import cached_property
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -94,11 +95,12 @@ class CircuitPath(BaseModel):
         assert info is not None, "path built without end info"
         return info
 
+    @cached_property
+    def _positions(self) -> dict[str, int]:
+        return {e.id: i for i, e in enumerate(self.elements)}
+
     def index(self, element_id: str) -> int:
-        for i, e in enumerate(self.elements):
-            if e.id == element_id:
-                return i
-        raise KeyError(element_id)
+        return self._positions[element_id]
 
     def element(self, element_id: str) -> PathElement:
         return self.elements[self.index(element_id)]
