@@ -19,12 +19,43 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from diag.errors import DiagError
+from diag.model.inventory import LinkKind
 from diag.model.observations import AnswerObservation
 from diag.model.path import CircuitPath
 
 
 class AnswerError(DiagError):
     exit_code = 2
+
+
+# What a question's `applies_to` can name about an end (see `end_traits`).
+TRAITS = frozenset(
+    {
+        "e1",
+        "v35",
+        "ethernet",
+        "e1-75",
+        "e1-120",
+        "v35-dte",
+        "v35-dce",
+        "converter",
+        "router",
+        "fibre",
+        "e1-cable",
+        "customer-cpe",
+        "carrier-cpe",
+    }
+)
+
+
+def _on_off(v: object) -> object:
+    # YAML 1.1 reads unquoted on/off (and yes/no) as booleans, and numbers as numbers
+    if isinstance(v, list):
+        return [("on" if x else "off") if isinstance(x, bool) else str(x) for x in v]
+    return v
+
+
+WHO_COST = {"noc": 0, "customer": 1, "engineer": 2, "instrument": 3}  # phone before site visits
 
 
 class Question(BaseModel):
@@ -36,19 +67,64 @@ class Question(BaseModel):
     values: list[str] | None = None
     type: Literal["choice", "number"] = "choice"
 
-    @field_validator("values", mode="before")
+    @field_validator("values", "probe", mode="before")
     @classmethod
-    def _yaml_on_off(cls, v: object) -> object:
-        # YAML 1.1 reads unquoted on/off as booleans
-        if isinstance(v, list):
-            return [("on" if x else "off") if isinstance(x, bool) else x for x in v]
-        return v
+    def _yaml_values(cls, v: object) -> object:
+        return _on_off(v)
+
+    @field_validator("only_if", "unless", mode="before")
+    @classmethod
+    def _yaml_premises(cls, v: object) -> object:
+        return {k: _on_off(vals) for k, vals in v.items()} if isinstance(v, dict) else v
 
     unit: str | None = None
     rules: list[str] = Field(default_factory=list, description="DOMAIN.md rules that use it")
     step: str = Field("", description="the procedure step, from the file name (3.2-customer.yaml)")
-    interfaces: list[str] | None = Field(None, description="only for ends with these interfaces")
-    needs_element: Literal["converter", "router"] | None = None
+    applies_to: list[str] | None = Field(
+        None,
+        description="only where the end (for a circuit-wide key: either end) has one of these "
+        "traits; `a+b` needs both traits (TRAITS lists them)",
+    )
+    only_if: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="a follow-up: asked only once one of these keys ({s} = the same end) was "
+        "answered with one of its values",
+    )
+    unless: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="pointless once one of these keys was answered with one of its values "
+        "(e.g. the other lamps of a box whose power lamp is off)",
+    )
+    probe: list[str] | None = Field(
+        None,
+        description="number questions: one value per outcome the rules tell apart, tried "
+        "hypothetically when choosing what to ask next",
+    )
+    names_element: bool = Field(
+        False, description="the answer names a transmission element of the path (device or NE)"
+    )
+
+    @field_validator("applies_to")
+    @classmethod
+    def _known_traits(cls, v: list[str] | None) -> list[str] | None:
+        for alt in v or []:
+            unknown = [t for t in alt.split("+") if t not in TRAITS]
+            if unknown:
+                raise ValueError(f"unknown trait(s) {unknown}; known: {sorted(TRAITS)}")
+        return v
+
+    @property
+    def cost(self) -> int:
+        return WHO_COST[self.who]
+
+    def choices(self, path: CircuitPath | None = None) -> list[str]:
+        """The values a hypothetical answer can take: the allowed values, else the probes, else
+        (for a question naming an element) the path's transmission elements."""
+        if self.values or self.probe:
+            return list(self.values or self.probe or [])
+        if self.names_element and path is not None:
+            return [e.id for e in path.elements if e.kind in ("sdh", "pdh", "msap")]
+        return []
 
 
 @cache
@@ -63,7 +139,29 @@ def vocabulary() -> dict[str, Question]:
             if q.key in out:
                 raise ValueError(f"questions/{entry.name}: key {q.key!r} defined twice")
             out[q.key] = q
+    _check_premises(out)
     return out
+
+
+ANY = "*"  # a premise value: answered with any value
+
+
+def _check_premises(vocab: dict[str, Question]) -> None:
+    """`only_if` / `unless` name keys of the vocabulary and values those keys take."""
+    for q in vocab.values():
+        for premise, vals in (q.only_if | q.unless).items():
+            p = vocab.get(premise)
+            if p is None:
+                raise ValueError(f"questions: {q.key}: premise {premise!r} is not a key")
+            if "{s}" in premise and "{s}" not in q.key:
+                raise ValueError(f"questions: {q.key}: premise {premise!r} needs an end")
+            bad = [v for v in vals if p.values and v not in (*p.values, ANY)]
+            if bad:
+                raise ValueError(f"questions: {q.key}: {premise} never takes {bad}")
+        if q.type == "number" and not q.probe:
+            raise ValueError(f"questions: {q.key}: a number question needs `probe` values")
+        if not (q.values or q.probe or q.names_element):
+            raise ValueError(f"questions: {q.key}: give `values`, `probe` or `names_element`")
 
 
 def _template(key: str) -> tuple[str, str | None]:
@@ -111,21 +209,47 @@ def question_for(need: str) -> str | None:
     return f"Ask ({q.who}): {text} [{need.replace('{s}', 'a|b')}]"
 
 
+def end_traits(path: CircuitPath, side: str) -> set[str]:
+    """What an end has, in the terms a question's `applies_to` uses: its interface and the
+    interface's family (e1, v35, ethernet), `converter` and `router` when it has them, `fibre`
+    when its CPE reaches the CO over fibre, `e1-cable` when an E1 cable joins the customer's
+    equipment (or the converter) to the CPE, and who owns the CPE."""
+    end = path.end(side)
+    iface = end.interface.value
+    family = iface.split("-", 1)[0]
+    traits = {iface, family, f"{end.cpe_owner}-cpe"}
+    if end.converter:
+        traits.add("converter")
+    if end.router:
+        traits.add("router")
+    if family == "e1" or end.converter:
+        traits.add("e1-cable")
+    i = path.index(end.cpe)
+    uplink = path.links[i if side == "a" else i - 1] if path.links else None
+    if uplink is not None and uplink.kind == LinkKind.fiber:
+        traits.add("fibre")
+    return traits
+
+
+def applies(q: Question, traits: set[str]) -> bool:
+    if q.applies_to is None:
+        return True
+    return any(set(alt.split("+")) <= traits for alt in q.applies_to)
+
+
 def questions_for(path: CircuitPath) -> list[tuple[str, str, Question]]:
     """Every question that applies to this circuit, as (key, text, question)."""
     out = []
+    both = end_traits(path, "a") | end_traits(path, "b")
     for q in vocabulary().values():
         sides = ["a", "b"] if "{s}" in q.key else [None]
         for side in sides:
             if side is None:
-                out.append((q.key, q.ask.format(site="", cpe="", converter="", router=""), q))
+                if applies(q, both):
+                    out.append((q.key, q.ask.format(site="", cpe="", converter="", router=""), q))
                 continue
             end = path.end(side)
-            if q.interfaces and end.interface.value not in q.interfaces:
-                continue
-            if q.needs_element == "converter" and not end.converter:
-                continue
-            if q.needs_element == "router" and not end.router:
+            if not applies(q, end_traits(path, side)):
                 continue
             text = q.ask.format(
                 site=end.site, cpe=end.cpe, converter=end.converter or "", router=end.router or ""
