@@ -106,12 +106,18 @@ def _overrides(assignments: tuple[str, ...]) -> dict[str, Any]:
 
 
 def _write_text(dest: str, text: str) -> None:
+    from diag.errors import DiagError
     from diag.output.files import write_atomic
 
     if dest == "-":
         click.echo(text, nl=False)
-    else:
+        return
+    try:
         write_atomic(dest, text)
+    except DiagError as exc:
+        _fail(exc)
+    except OSError as exc:
+        _fail(DiagError(f"{dest}: cannot write: {exc.strerror or exc}"))
 
 
 def _write_json(doc: FindingsDocument, dest: str) -> None:
