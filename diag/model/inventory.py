@@ -228,7 +228,9 @@ class CircuitEnd(Strict):
     wan_interface: str | None = None
     wan_ip: str | None = None
     cpe: str = Field(description="customer-premises transmission equipment (device name)")
-    cpe_port: str | None = Field(None, description="the CPE's customer-side port (E1/V.35/Ethernet)")
+    cpe_port: str | None = Field(
+        None, description="the CPE's customer-side port (E1/V.35/Ethernet)"
+    )
     cpe_line: str | None = Field(
         None,
         description="the CPE's network-side (line/optical) port towards the carrier; alarms "
