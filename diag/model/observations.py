@@ -21,6 +21,33 @@ class Obs(BaseModel):
     at: datetime = Field(description="when it was observed (UTC)")
 
 
+ReadQuality = Literal["ok", "degraded", "partial"]
+
+
+class Quality(BaseModel):
+    """How whole a CLI reading is (console or any session that can lose or garble lines).
+
+    `ok`: read whole (the output passed its structure checks, or the session lost nothing);
+    `degraded`: read over a session seen losing or garbling lines, and nothing in this output
+    can show whether lines of it were lost (logs, ...): the values are as read, maybe incomplete;
+    `partial`: the output's own structure shows lost or garbled lines; what could not be read
+    whole is left unknown (None, or named in `unread`), never guessed.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    quality: ReadQuality = Field(
+        "ok", description="ok: read whole; degraded: lossy session, unverifiable; partial: lost"
+    )
+    quality_note: str | None = Field(
+        None, description="what was lost or garbled and how it was detected (or re-read)"
+    )
+    unread: list[str] = Field(
+        default_factory=list,
+        description="fields that could not be read whole: None or [] there means unknown",
+    )
+
+
 class AlarmDirection(StrEnum):
     """The vendor's own direction wording, kept as reported.
 
@@ -98,7 +125,7 @@ class DeviceAccessObservation(Obs):
     duration_s: float = 0.0
 
 
-class InterfaceObservation(Obs):
+class InterfaceObservation(Quality, Obs):
     """One interface's state and error counters as read once (CLI or SNMP)."""
 
     kind: Literal["interface"] = "interface"
@@ -135,7 +162,7 @@ class InterfaceObservation(Obs):
     raw: str = Field("", description="the command output or varbinds read")
 
 
-class CrcGrowthObservation(Obs):
+class CrcGrowthObservation(Quality, Obs):
     """Two samples of an interface's CRC counter, a known interval apart."""
 
     kind: Literal["crc_growth"] = "crc_growth"
@@ -152,7 +179,7 @@ class CrcGrowthObservation(Obs):
     note: str | None = None
 
 
-class E1ControllerObservation(Obs):
+class E1ControllerObservation(Quality, Obs):
     """An E1 line's state: alarms, framing and G.826-style counters (router CLI or DS1-MIB)."""
 
     kind: Literal["e1_controller"] = "e1_controller"
@@ -178,7 +205,7 @@ class E1ControllerObservation(Obs):
     raw: str = ""
 
 
-class CpuObservation(Obs):
+class CpuObservation(Quality, Obs):
     kind: Literal["cpu"] = "cpu"
     device: str
     source: str
@@ -186,6 +213,11 @@ class CpuObservation(Obs):
     one_min: float | None = None
     five_min: float | None = None
     peak_72h: float | None = Field(None, description="highest hourly maximum over the last 72 h")
+    peak_72h_min: float | None = Field(
+        None,
+        description="the 72 h graph could not be read whole: its peak is at least this (from "
+        "the bar rows that were read); peak_72h and history_72h are then left empty",
+    )
     history_72h: list[int] = Field(
         default_factory=list, description="hourly maxima, most recent first"
     )
@@ -200,7 +232,7 @@ class LogEvent(BaseModel):
     text: str
 
 
-class LogObservation(Obs):
+class LogObservation(Quality, Obs):
     kind: Literal["log"] = "log"
     device: str
     events: list[LogEvent] = Field(description="the lines that matter, categorised")
@@ -208,7 +240,7 @@ class LogObservation(Obs):
     raw: str = ""
 
 
-class PingObservation(Obs):
+class PingObservation(Quality, Obs):
     """A ping test: from this host (laptop / NOC server) or from a router."""
 
     kind: Literal["ping"] = "ping"

@@ -176,7 +176,9 @@ class _ConsoleChannel(SerialChannel):
         if self.remote_conn.in_waiting <= 0:
             return ""
         data: bytes = self.remote_conn.read(4096)  # the port is opened non-blocking
-        return data.decode(self.encoding, "ignore")
+        # "replace", not "ignore": a byte the line corrupted shows as U+FFFD, which no parser
+        # accepts, instead of vanishing from the middle of a number.
+        return data.decode(self.encoding, "replace")
 
 
 class _Console(BaseConnection):

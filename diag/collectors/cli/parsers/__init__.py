@@ -8,6 +8,17 @@ Public API (the runner and `diag parse` code against exactly this):
   (`InterfaceObservation`, `E1ControllerObservation`, `CpuObservation`, `LogObservation`,
   `PingObservation`) with the output kept in `raw`.
 * `SUPPORTED`: device_type -> the command forms `parse_command` reads.
+* `parse_reads(device_type, command, texts, ...)`: several reads of one command merged into one
+  reading where the output allows it (`mergeable()`: the IOS CPU history graph), else the last.
+* `verified(device_type, command, observation)`: whether the parser checked that output whole
+  (its structure shows any lost or garbled line), so an `ok` quality there is a checked one; a
+  `False` (logs) means a lossy session leaves that reading `degraded`.
+
+Read quality: an output whose own structure shows lost or garbled lines (a counter block without
+its header, a status word that is not one the router prints, a CPU graph whose digits disagree
+with its bars) gives observations with `quality="partial"`, the fields that could not be read
+whole left unknown (None or []) and named in `unread`, and a `quality_note` saying what was lost.
+A value that could not be read whole is never given.
 
 Each vendor lives in its own module and exposes a `Vendor` (its command table and command set);
 this module only holds what they share and the registry.  Outputs are read with our own TextFSM
@@ -24,12 +35,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import textfsm
 
 from diag.errors import CollectorError, CollectorParseError
-from diag.model.observations import Observation
+from diag.model.observations import Observation, Quality
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -109,15 +120,25 @@ def parse_error(device: str, command: str, line: str, why: str = "") -> Collecto
     )
 
 
+def _always(_: Observation) -> bool:
+    return True
+
+
 @dataclass(frozen=True)
 class CommandForm:
     """One command a vendor parser reads: keywords typed as any prefix of at least the
-    bracketed minimum (`sh[ow]` = sh, sho, show), then arguments matched by `args`."""
+    bracketed minimum (`sh[ow]` = sh, sho, show), then arguments matched by `args`.
+
+    `merge` reads several outputs of the command as one (outputs that do not change between
+    reads); `checked` says whether the parser verified an observation whole (False: nothing in
+    the output can show a lost line, e.g. a log)."""
 
     usage: str
     keywords: str
     parse: Callable[[Ctx], list[Observation]]
     args: str | None = None  # regex the rest of the line must fully match; None = nothing
+    merge: Callable[[list[Ctx]], list[Observation]] | None = None
+    checked: Callable[[Observation], bool] = _always
 
     def match(self, tokens: list[str]) -> str | None:
         """The argument text when `tokens` is this command, else None."""
@@ -206,6 +227,120 @@ def lower(value: str | None) -> str | None:
     return value.strip().lower() if value else None
 
 
+# --- read quality helpers shared by the vendor modules -----------------------------------------
+
+Q = TypeVar("Q", bound=Quality)
+
+
+def partial(obs: Q, unread: list[str], why: str) -> Q:
+    """`obs` with the fields in `unread` made unknown (None, or [] for lists) and marked partial.
+
+    `why` says what was lost and how it was seen; it is added to any note already there.
+    """
+    if not unread and not why:
+        return obs
+    update: dict[str, Any] = {}
+    for name in unread:
+        update[name] = [] if isinstance(getattr(obs, name), list) else None
+    names = list(dict.fromkeys([*obs.unread, *unread]))
+    note = "; ".join(n for n in (obs.quality_note, why) if n)
+    return obs.model_copy(
+        update={**update, "quality": "partial", "quality_note": note, "unread": names}
+    )
+
+
+def block(text: str, start: str, end: str) -> list[str] | None:
+    """The lines after the first line matching `start`, up to the next matching `end`.
+
+    None when either header is missing: without both, which counters belong to the block
+    cannot be told (the next block repeats the same counter lines).
+    """
+    lines = text.splitlines()
+    first = next((i for i, ln in enumerate(lines) if re.search(start, ln)), None)
+    if first is None:
+        return None
+    last = next((i for i in range(first + 1, len(lines)) if re.search(end, lines[i])), None)
+    return None if last is None else lines[first + 1 : last]
+
+
+E1_COUNTERS = [
+    "line_code_violations",
+    "path_code_violations",
+    "slip_secs",
+    "degraded_mins",
+    "errored_secs",
+    "severely_err_secs",
+    "unavail_secs",
+]
+
+
+def chunks(text: str, header: re.Pattern[str]) -> list[str]:
+    """The text of each record, split at its header lines."""
+    starts = [m.start() for m in header.finditer(text)]
+    if not starts:
+        return []
+    return [text[a:b] for a, b in zip(starts, [*starts[1:], len(text)], strict=True)]
+
+
+_PLAIN_NAME = re.compile(r"(?:(?:E1|T1)\s+)?[A-Za-z0-9][\w./:-]*")
+
+
+def plain_name(name: str) -> bool:
+    """An interface or controller name as routers print them (a garbled one has line noise)."""
+    return bool(_PLAIN_NAME.fullmatch(name.strip()))
+
+
+_PLAIN_TEXT = re.compile(r"[\w\s.,:;/()=+-]*")
+_STATUS = re.compile(r"(?:administratively\s+)?(?:up|down)", re.I)
+
+
+def plain_text(value: str | None) -> bool:
+    """A short value (framing, clock source, cable) without line noise in it."""
+    return value is None or bool(_PLAIN_TEXT.fullmatch(value))
+
+
+def plain_status(value: str | None) -> bool:
+    """An up/down/administratively down state word as read (a garbled one is unknown)."""
+    return value is not None and bool(_STATUS.fullmatch(value.strip()))
+
+
+def ping_target(read: str, typed: str) -> str:
+    """The ping target as the output names it, or as typed when the output's is garbled."""
+    return read if plain_name(read) else typed
+
+
+def records(
+    recs: list[dict[str, Any]], text: str, header: re.Pattern[str], key: str
+) -> list[tuple[dict[str, Any], str | None]]:
+    """TextFSM records paired with their own text (None when the headers found do not pair up
+    with the records), leaving out records whose name `key` is garbled: a garbled name is no
+    interface (with no record left, the output is refused as unreadable)."""
+    texts: list[str | None] = list(chunks(text, header))
+    if len(texts) != len(recs):
+        texts = [None] * len(recs)
+    return [(r, t) for r, t in zip(recs, texts, strict=True) if plain_name(r[key])]
+
+
+def lost_note(what: str, lines: list[str]) -> str:
+    return f"{what}: {', '.join(lines)} lost or garbled"
+
+
+def unchecked(_: Observation) -> bool:
+    """Nothing in a log shows a lost line (any number of messages is a valid log)."""
+    return False
+
+
+def unsure(lines: list[str], fields: dict[str, tuple[str, str]]) -> list[str]:
+    """Fields (name -> (regex of the label on its line, the value the template read)) that were
+    not read, or whose label is on more than one line of the block (which one the template
+    kept cannot be told)."""
+    return [
+        name
+        for name, (label, value) in fields.items()
+        if not value or sum(bool(re.search(label, ln)) for ln in lines) > 1
+    ]
+
+
 # --- registry ----------------------------------------------------------------------------------
 
 # The vendor modules import the shared types above, so they are imported after them.
@@ -241,6 +376,29 @@ def commands_for(device_type: str, wan_interface: str) -> CommandSet:
     return _vendor(device_type).commands_for(wan_interface)
 
 
+def _form(device_type: str, command: str, device: str) -> tuple[CommandForm, str]:
+    vendor = _vendor(device_type)
+    tokens = command.split("|", 1)[0].split()
+    for form in vendor.forms:
+        args = form.match(tokens)
+        if args is not None:
+            return form, args
+    raise CollectorParseError(
+        f"{device}: diag does not read {command!r} from a {vendor.title} router "
+        f"(device_type {device_type}); it reads: {'; '.join(f.usage for f in vendor.forms)}"
+    )
+
+
+def _ctx(device: str, at: datetime, command: str, args: str, text: str) -> Ctx:
+    body = clean_output(text)
+    refused = cli_error_line(body)
+    if refused is not None:
+        raise parse_error(device, command, refused, "the router refused the command")
+    if not body.strip():
+        raise parse_error(device, command, "")
+    return Ctx(device=device, at=at, command=command, args=args, text=body, raw=text)
+
+
 def parse_command(
     device_type: str, command: str, text: str, *, device: str, at: datetime
 ) -> list[Observation]:
@@ -250,31 +408,58 @@ def parse_command(
     do), when the router refused it (`% Invalid input ...`), or when the output is not the
     expected shape (the message names the first offending line).
     """
-    vendor = _vendor(device_type)
-    tokens = command.split("|", 1)[0].split()
-    for form in vendor.forms:
-        args = form.match(tokens)
-        if args is not None:
-            break
-    else:
-        raise CollectorParseError(
-            f"{device}: diag does not read {command!r} from a {vendor.title} router "
-            f"(device_type {device_type}); it reads: {'; '.join(f.usage for f in vendor.forms)}"
-        )
-    body = clean_output(text)
-    refused = cli_error_line(body)
-    if refused is not None:
-        raise parse_error(device, command, refused, "the router refused the command")
-    if not body.strip():
-        raise parse_error(device, command, "")
-    ctx = Ctx(device=device, at=at, command=command, args=args, text=body, raw=text)
+    form, args = _form(device_type, command, device)
+    ctx = _ctx(device, at, command, args, text)
     observations = form.parse(ctx)
     if not observations:
-        raise ctx.error(first_line(body))
+        raise ctx.error(first_line(ctx.text))
     return observations
 
 
+def mergeable(device_type: str, command: str) -> bool:
+    """Whether several reads of `command` can be merged into one reading (`parse_reads`)."""
+    try:
+        form, _ = _form(device_type, command, "")
+    except CollectorError:
+        return False
+    return form.merge is not None
+
+
+def parse_reads(
+    device_type: str, command: str, texts: list[str], *, device: str, at: datetime
+) -> list[Observation]:
+    """Several reads of one command as one reading: merged when the form allows it (reads that
+    the router refused or that are empty are left out), else the last read alone."""
+    form, args = _form(device_type, command, device)
+    if form.merge is None or len(texts) == 1:
+        return parse_command(device_type, command, texts[-1], device=device, at=at)
+    ctxs = []
+    error: CollectorParseError | None = None
+    for text in texts:
+        try:
+            ctxs.append(_ctx(device, at, command, args, text))
+        except CollectorParseError as exc:
+            error = exc
+    if not ctxs:
+        assert error is not None
+        raise error
+    observations = form.merge(ctxs)
+    if not observations:
+        raise ctxs[-1].error(first_line(ctxs[-1].text))
+    return observations
+
+
+def verified(device_type: str, command: str, observation: Observation) -> bool:
+    """Whether the parser of `command` checked `observation` whole (see the module docstring)."""
+    try:
+        form, _ = _form(device_type, command, "")
+    except CollectorError:
+        return False
+    return form.checked(observation)
+
+
 __all__ = [
+    "E1_COUNTERS",
     "SUPPORTED",
     "VENDORS",
     "CommandForm",
@@ -283,6 +468,20 @@ __all__ = [
     "LogCategory",
     "PingBuilder",
     "Vendor",
+    "block",
+    "chunks",
     "commands_for",
+    "lost_note",
+    "mergeable",
     "parse_command",
+    "parse_reads",
+    "partial",
+    "ping_target",
+    "plain_name",
+    "plain_status",
+    "plain_text",
+    "records",
+    "unchecked",
+    "unsure",
+    "verified",
 ]

@@ -2,24 +2,43 @@
 
 Reads `show interfaces`, `show controllers e1|t1`, `show controllers serial`, `show processes
 cpu [sorted]`, `show processes cpu history`, `show logging` and `ping`.
+
+Structure checks (read quality, see the package docstring): `show interfaces` needs its status
+words and, on serial and Ethernet ports, its counter lines; `show controllers e1` its alarm
+lines and a current-interval counter block closed by the next block's header; the CPU history
+graph its digits agreeing with its bars (`ios_cpu_graph`); `ping` its result lines.  Logs cannot
+be checked.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from typing import Any
 
 from diag.collectors.cli.parsers import (
+    E1_COUNTERS,
     CommandForm,
     CommandSet,
     Ctx,
     LogCategory,
     Vendor,
+    block,
     first_line,
+    lost_note,
     lower,
     num,
+    partial,
+    ping_target,
+    plain_name,
+    plain_status,
+    plain_text,
+    records,
     run_template,
+    unchecked,
+    unsure,
 )
+from diag.collectors.cli.parsers.ios_cpu_graph import read_graph
 from diag.errors import CollectorError
 from diag.model.observations import (
     CpuObservation,
@@ -92,43 +111,104 @@ def commands_for(wan_interface: str) -> CommandSet:
 
 SHOW_INTERFACES = "cli:show interfaces"
 
+# The status words IOS prints; anything else on the status line is a garbled line.
+_STATUS_NOTES = (
+    r"(?:\s+\((?:looped|disabled|spoofing|err-disabled|notconnect|monitoring|standby|connected|"
+    r"dormant)\))?"
+)
+_LINK_WORDS = re.compile(r"(?:up|down|administratively down|deleted|reset)" + _STATUS_NOTES, re.I)
+_PROTOCOL_WORDS = re.compile(r"(?:up|down)" + _STATUS_NOTES, re.I)
+_STATUS_FIELDS = ["admin_up", "line_up", "protocol_up", "looped"]
+# Counter lines every serial and Ethernet port prints: template value -> (fields, the line).
+_COUNTER_LINES = (
+    ("INPUT_PACKETS", ["input_packets"], "packets input"),
+    (
+        "INPUT_ERRORS",
+        ["input_errors", "crc", "crc_source", "frame", "overrun", "ignored", "aborts"],
+        "input errors, CRC",
+    ),
+    ("OUTPUT_PACKETS", ["output_packets"], "packets output"),
+    ("OUTPUT_ERRORS", ["output_errors", "interface_resets"], "output errors"),
+    ("LAST_CLEARING", ["last_clearing"], "Last clearing"),
+)
+# "never" or an age as IOS prints it (00:00:05, 1d02h, 3w2d, 1y5w).
+_CLEARING = re.compile(r"never|\d+:\d{2}:\d{2}|\d+[dwy]\d+[hdw]", re.I)
+_COUNTED_PORTS = re.compile(r"^(?:Serial|\S*Ethernet)", re.I)
+
+
+def interface_lost(rec: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """(fields that could not be read whole, the lines missing or garbled) of one record."""
+    unread: list[str] = []
+    lines: list[str] = []
+    link, proto = rec["LINK_STATUS"].strip(), rec["PROTOCOL_STATUS"].strip()
+    if not (_LINK_WORDS.fullmatch(link) and _PROTOCOL_WORDS.fullmatch(proto)):
+        unread += _STATUS_FIELDS
+        lines.append(f"the status line ({link!r}, line protocol {proto!r})")
+    name = rec["INTERFACE"]
+    if rec["LAST_CLEARING"] and not _CLEARING.fullmatch(rec["LAST_CLEARING"]):
+        rec = {**rec, "LAST_CLEARING": ""}  # garbled: counted as not read below
+        if not _COUNTED_PORTS.match(name):
+            unread.append("last_clearing")
+            lines.append("the 'Last clearing' line")
+    if _COUNTED_PORTS.match(name):
+        for value, fields, line in _COUNTER_LINES:
+            if not rec[value]:
+                unread += fields
+                lines.append(f"the {line!r} line")
+        serial = name.lower().startswith("serial")
+        if serial and not rec["CARRIER_TRANSITIONS"]:
+            unread.append("carrier_transitions")
+            lines.append("the 'carrier transitions' line")
+        if serial and rec["INPUT_ERRORS"] and not rec["ABORT"]:
+            unread.append("aborts")
+            lines.append("the end of the 'input errors' line")
+    leads = sum(bool(rec[k]) for k in LEADS)
+    # A serial port that is not an E1 channel group prints its control leads on one line.
+    v35 = re.fullmatch(r"serial\d+(?:/\d+)*", name, re.I) is not None
+    if 0 < leads < len(LEADS) or (v35 and leads == 0):
+        unread.append("v35_leads")
+        lines.append("the DCD/DSR/DTR/RTS/CTS line" if leads == 0 else "part of the leads line")
+    return unread, lines
+
 
 def parse_interfaces(ctx: Ctx) -> list[Observation]:
     out: list[Observation] = []
-    for i, rec in enumerate(run_template("cisco_ios_show_interfaces", ctx.text), 1):
+    recs = run_template("cisco_ios_show_interfaces", ctx.text)
+    # A garbled name is no interface: its record is left out (no record: the output is refused).
+    for i, rec in enumerate((r for r in recs if plain_name(r["INTERFACE"])), 1):
         link = rec["LINK_STATUS"].strip().lower()
         proto = rec["PROTOCOL_STATUS"].strip().lower()
         leads = {k: rec[k].lower() == "up" for k in LEADS if rec[k]}
         crc = num(rec["CRC"])
-        out.append(
-            InterfaceObservation(
-                **ctx.meta("interface", i),
-                device=ctx.device,
-                interface=rec["INTERFACE"],
-                source=SHOW_INTERFACES,
-                # "deleted" (a removed sub-interface) is as administratively gone as a shutdown.
-                admin_up=link not in ("administratively down", "deleted"),
-                line_up=link.startswith("up"),
-                protocol_up=proto.startswith("up"),
-                # HDLC/PPP keepalives seeing their own frames: somebody looped the circuit.
-                looped="looped" in proto,
-                input_packets=num(rec["INPUT_PACKETS"]),
-                output_packets=num(rec["OUTPUT_PACKETS"]),
-                input_errors=num(rec["INPUT_ERRORS"]),
-                crc=crc,
-                crc_source=SHOW_INTERFACES if crc is not None else None,
-                frame=num(rec["FRAME"]),
-                overrun=num(rec["OVERRUN"]),
-                ignored=num(rec["IGNORED"]),
-                aborts=num(rec["ABORT"]),
-                carrier_transitions=num(rec["CARRIER_TRANSITIONS"]),
-                interface_resets=num(rec["INTERFACE_RESETS"]),
-                output_errors=num(rec["OUTPUT_ERRORS"]),
-                last_clearing=rec["LAST_CLEARING"] or None,
-                v35_leads=leads or None,
-                raw=ctx.raw,
-            )
+        obs = InterfaceObservation(
+            **ctx.meta("interface", i),
+            device=ctx.device,
+            interface=rec["INTERFACE"],
+            source=SHOW_INTERFACES,
+            # "deleted" (a removed sub-interface) is as administratively gone as a shutdown.
+            admin_up=link not in ("administratively down", "deleted"),
+            line_up=link.startswith("up"),
+            protocol_up=proto.startswith("up"),
+            # HDLC/PPP keepalives seeing their own frames: somebody looped the circuit.
+            looped="looped" in proto,
+            input_packets=num(rec["INPUT_PACKETS"]),
+            output_packets=num(rec["OUTPUT_PACKETS"]),
+            input_errors=num(rec["INPUT_ERRORS"]),
+            crc=crc,
+            crc_source=SHOW_INTERFACES if crc is not None else None,
+            frame=num(rec["FRAME"]),
+            overrun=num(rec["OVERRUN"]),
+            ignored=num(rec["IGNORED"]),
+            aborts=num(rec["ABORT"]),
+            carrier_transitions=num(rec["CARRIER_TRANSITIONS"]),
+            interface_resets=num(rec["INTERFACE_RESETS"]),
+            output_errors=num(rec["OUTPUT_ERRORS"]),
+            last_clearing=rec["LAST_CLEARING"] or None,
+            v35_leads=leads or None,
+            raw=ctx.raw,
         )
+        unread, lines = interface_lost(rec)
+        out.append(partial(obs, unread, lost_note(rec["INTERFACE"], lines)) if unread else obs)
     return out
 
 
@@ -154,17 +234,19 @@ def parse_controllers_serial(ctx: Ctx) -> list[Observation]:
         clocking = rec["CLOCKING"] or (
             f"clock rate {rec['CLOCK_RATE']}" if rec["CLOCK_RATE"] else None
         )
-    return [
-        InterfaceObservation(
-            **ctx.meta("interface"),
-            device=ctx.device,
-            interface=rec["INTERFACE"] or _serial_name(ctx.args),
-            source="cli:show controllers serial",
-            cable=cable,
-            clocking=clocking,
-            raw=ctx.raw,
-        )
-    ]
+    name = rec["INTERFACE"] if plain_name(rec["INTERFACE"]) else _serial_name(ctx.args)
+    obs = InterfaceObservation(
+        **ctx.meta("interface"),
+        device=ctx.device,
+        interface=name,
+        source="cli:show controllers serial",
+        cable=cable,
+        clocking=clocking,
+        raw=ctx.raw,
+    )
+    if not plain_text(clocking):
+        return [partial(obs, ["clocking"], lost_note(name, ["part of the clocking line"]))]
+    return [obs]
 
 
 # --- show controllers e1 -----------------------------------------------------------------------
@@ -193,32 +275,85 @@ def e1_alarms(receiver_lines: list[str], states: dict[str, str]) -> list[str]:
     return list(dict.fromkeys(alarms))
 
 
+_E1_HEADER = re.compile(r"^\s*(?:E1|T1)\s+\S+\s+is\s+", re.M)
+# The template's value of each counter and the label of its line.
+_E1_COUNTER_LINES = {
+    "line_code_violations": ("LCV", r"Line\s+Code\s+Violations"),
+    "path_code_violations": ("PCV", r"Path\s+Code\s+Violations"),
+    "slip_secs": ("SLIP_SECS", r"Slip\s+Secs"),
+    "degraded_mins": ("DEGRADED_MINS", r"Degraded\s+Mins"),
+    "errored_secs": ("ERRORED_SECS", r"\d\s+Errored\s+Secs"),
+    "severely_err_secs": ("SEVERELY_ERR_SECS", r"Severely\s+Err\s+Secs"),
+    "unavail_secs": ("UNAVAIL_SECS", r"Unavail\s+Secs"),
+}
+_ALARM_LINES = re.compile(r"^\s*(?:No\s+alarms\s+detected|Receiver\s|AIS\s+State:)", re.M)
+
+
+def e1_lost(text: str, rec: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """(fields not read whole, what was missing) of one controller's text."""
+    unread: list[str] = []
+    lines: list[str] = []
+    if not plain_status(rec["STATUS"]):
+        unread.append("status")
+        lines.append("the status line")
+    if not _ALARM_LINES.search(text):
+        unread.append("alarms")
+        lines.append("the alarm lines ('No alarms detected.' or 'Receiver has ...')")
+    elif not all(plain_text(r) for r in rec["RECEIVER"]):
+        unread.append("alarms")
+        lines.append("a 'Receiver has ...' alarm line")
+    framing = (rec["FRAMING"], rec["LINECODE"], rec["CLOCK_SOURCE"])
+    if not rec["FRAMING"] or not all(plain_text(v) for v in framing):
+        unread += ["framing", "linecode", "clock_source"]
+        lines.append("the 'Framing is ...' line")
+    if not rec["INTERVAL_S"]:
+        unread.append("interval_s")
+    current = block(text, r"Data\s+in\s+current\s+interval", r"Total\s+Data|Data\s+in\s+Interval")
+    if current is None:
+        unread += E1_COUNTERS
+        if re.search(r"Data\s+in\s+current\s+interval", text):
+            lines.append("the 'Total Data' line closing the current interval")
+        else:
+            lines.append("the 'Data in current interval' line")
+    else:
+        fields = {f: (label, rec[key]) for f, (key, label) in _E1_COUNTER_LINES.items()}
+        missing = unsure(current, fields)
+        unread += missing
+        if missing:
+            lines.append("counter lines of the current interval")
+    return unread, lines
+
+
 def parse_controllers_e1(ctx: Ctx) -> list[Observation]:
     out: list[Observation] = []
-    for i, rec in enumerate(run_template("cisco_ios_show_controllers_e1", ctx.text), 1):
+    recs = run_template("cisco_ios_show_controllers_e1", ctx.text)
+    for i, (rec, rec_text) in enumerate(records(recs, ctx.text, _E1_HEADER, "CONTROLLER"), 1):
         states = {"AIS": rec["AIS_STATE"], "LOS": rec["LOS_STATE"], "LOF": rec["LOF_STATE"]}
-        out.append(
-            E1ControllerObservation(
-                **ctx.meta("e1", i),
-                device=ctx.device,
-                controller=" ".join(rec["CONTROLLER"].split()),
-                source=f"cli:show controllers {rec['CONTROLLER'].split()[0].lower()}",
-                status=lower(rec["STATUS"]),
-                alarms=e1_alarms(rec["RECEIVER"], states),
-                framing=lower(rec["FRAMING"]),
-                linecode=lower(rec["LINECODE"]),
-                clock_source=lower(rec["CLOCK_SOURCE"]),
-                line_code_violations=num(rec["LCV"]),
-                path_code_violations=num(rec["PCV"]),
-                errored_secs=num(rec["ERRORED_SECS"]),
-                severely_err_secs=num(rec["SEVERELY_ERR_SECS"]),
-                unavail_secs=num(rec["UNAVAIL_SECS"]),
-                slip_secs=num(rec["SLIP_SECS"]),
-                degraded_mins=num(rec["DEGRADED_MINS"]),
-                interval_s=num(rec["INTERVAL_S"]),
-                raw=ctx.raw,
-            )
+        obs = E1ControllerObservation(
+            **ctx.meta("e1", i),
+            device=ctx.device,
+            controller=" ".join(rec["CONTROLLER"].split()),
+            source=f"cli:show controllers {rec['CONTROLLER'].split()[0].lower()}",
+            status=lower(rec["STATUS"]),
+            alarms=e1_alarms(rec["RECEIVER"], states),
+            framing=lower(rec["FRAMING"]),
+            linecode=lower(rec["LINECODE"]),
+            clock_source=lower(rec["CLOCK_SOURCE"]),
+            line_code_violations=num(rec["LCV"]),
+            path_code_violations=num(rec["PCV"]),
+            errored_secs=num(rec["ERRORED_SECS"]),
+            severely_err_secs=num(rec["SEVERELY_ERR_SECS"]),
+            unavail_secs=num(rec["UNAVAIL_SECS"]),
+            slip_secs=num(rec["SLIP_SECS"]),
+            degraded_mins=num(rec["DEGRADED_MINS"]),
+            interval_s=num(rec["INTERVAL_S"]),
+            raw=ctx.raw,
         )
+        if rec_text is not None:
+            unread, lines = e1_lost(rec_text, rec)
+        else:
+            unread, lines = ["alarms", *E1_COUNTERS], ["a controller header line"]
+        out.append(partial(obs, unread, lost_note(rec["CONTROLLER"], lines)) if unread else obs)
     return out
 
 
@@ -244,49 +379,44 @@ def parse_cpu(ctx: Ctx) -> list[Observation]:
 
 
 _HOURS_TITLE = re.compile(r"CPU%\s+per\s+hour\s+\(last\s+72\s+hours\)")
-_ROW_100 = re.compile(r"^\s*100 ")
-
-
-def cpu_graph_72h(text: str) -> list[int] | None:
-    """Hourly maxima of the 72-hour graph, most recent first; None when there is no such graph.
-
-    Hand-read, not TextFSM: the values are written vertically (hundreds, tens and units rows
-    above the `100` row), one column per hour, so only column positions carry meaning.  A blank
-    digit is a zero (IOS prints neither leading zeros nor zero values).
-    """
-    lines = text.splitlines()
-    title = next((i for i, ln in enumerate(lines) if _HOURS_TITLE.search(ln)), None)
-    if title is None:
-        return None
-    top = next((i for i in range(title - 1, 2, -1) if _ROW_100.match(lines[i])), None)
-    if top is None:
-        return None
-    m = _ROW_100.match(lines[top])
-    assert m is not None
-    col0 = m.end()
-    digits = lines[top - 3 : top]
-    values = []
-    for col in range(col0, col0 + 72):
-        chars = [row[col] if col < len(row) else " " for row in digits]
-        if any(not (c.isdigit() or c == " ") for c in chars):
-            return None
-        values.append(int("".join(c if c.isdigit() else "0" for c in chars)))
-    return values
+CPU_HISTORY = "cli:show processes cpu history"
 
 
 def parse_cpu_history(ctx: Ctx) -> list[Observation]:
-    hours = cpu_graph_72h(ctx.text)
-    if hours is None:
+    return parse_cpu_history_reads([ctx])
+
+
+def parse_cpu_history_reads(ctxs: list[Ctx]) -> list[Observation]:
+    """One or more reads of the history -> the 72 h maxima, or what is known of them.
+
+    Read whole (the digits agree with the bars): history_72h and peak_72h.  Otherwise both are
+    left empty, peak_72h_min gives what the bar rows read prove, and the observation is partial.
+    """
+    graph = read_graph([c.text for c in ctxs])
+    ctx = ctxs[-1]
+    if not graph.found and not any(_HOURS_TITLE.search(c.text) for c in ctxs):
         raise ctx.error(first_line(ctx.text), "no readable 'CPU% per hour (last 72 hours)' graph")
+    raw = (
+        ctx.raw
+        if len(ctxs) == 1
+        else "\n".join(f"--- read {n} of {len(ctxs)} ---\n{c.raw}" for n, c in enumerate(ctxs, 1))
+    )
+    obs = CpuObservation(
+        **ctx.meta("cpu"),
+        device=ctx.device,
+        source=CPU_HISTORY,
+        history_72h=graph.values or [],
+        peak_72h=float(max(graph.values)) if graph.values else None,
+        quality_note=graph.note() if graph.whole else None,
+        raw=raw,
+    )
+    if graph.whole:
+        return [obs]
+    note = graph.note()
+    assert note is not None
+    bound = float(graph.at_least) if graph.at_least is not None else None
     return [
-        CpuObservation(
-            **ctx.meta("cpu"),
-            device=ctx.device,
-            source="cli:show processes cpu history",
-            history_72h=hours,
-            peak_72h=float(max(hours)),
-            raw=ctx.raw,
-        )
+        partial(obs.model_copy(update={"peak_72h_min": bound}), ["history_72h", "peak_72h"], note)
     ]
 
 
@@ -350,6 +480,12 @@ def parse_ping(ctx: Ctx) -> list[Observation]:
         raise ctx.error(first_line(ctx.text), "no 'Sending N, S-byte ICMP Echos to X' line")
     count = int(rec["SENT"])
     stream = "".join(rec["STREAM"])
+    if not rec["RECEIVED"] and not rec["REPLY_REQUEST"] and len(stream) != count:
+        # Neither the success line nor every probe's mark: how many came back is unknown.
+        raise ctx.error(
+            first_line(ctx.text),
+            f"the 'Success rate' line is missing and {len(stream)} of {count} probe marks read",
+        )
     requests = [int(r) for r in rec["REPLY_REQUEST"]]
     sent = int(rec["TOTAL"]) if rec["TOTAL"] else (len(stream) or count)
     rtts: list[float | None] = []
@@ -366,29 +502,33 @@ def parse_ping(ctx: Ctx) -> list[Observation]:
             first.setdefault(seq, float(ms))
         rtts = [first.get(seq) for seq in range(sent)]
     df_typed, pattern_typed = _ping_args(ctx.args)
-    return [
-        PingObservation(
-            **ctx.meta("ping"),
-            origin=ctx.device,
-            origin_kind="router",
-            target=rec["TARGET"],
-            engine="router-cli",
-            count=count,
-            size=int(rec["SIZE"]) - ICMP_IP_HEADERS,
-            timeout_s=float(rec["TIMEOUT"]),
-            df=bool(rec["DF"]) or df_typed,
-            pattern=rec["PATTERN"] or pattern_typed,
-            sent=sent,
-            received=received,
-            loss_pct=100.0 * (sent - received) / sent if sent else 100.0,
-            unreachables=stream.count("U"),
-            rtt_min_ms=_ms(rec["RTT_MIN"]),
-            rtt_mean_ms=_ms(rec["RTT_AVG"]),
-            rtt_max_ms=_ms(rec["RTT_MAX"]),
-            rtts_ms=rtts,
-            raw=ctx.raw,
-        )
-    ]
+    obs = PingObservation(
+        **ctx.meta("ping"),
+        origin=ctx.device,
+        origin_kind="router",
+        target=ping_target(rec["TARGET"], ctx.args.split()[0]),
+        engine="router-cli",
+        count=count,
+        size=int(rec["SIZE"]) - ICMP_IP_HEADERS,
+        timeout_s=float(rec["TIMEOUT"]),
+        df=bool(rec["DF"]) or df_typed,
+        pattern=rec["PATTERN"] or pattern_typed,
+        sent=sent,
+        received=received,
+        loss_pct=100.0 * (sent - received) / sent if sent else 100.0,
+        unreachables=stream.count("U"),
+        rtt_min_ms=_ms(rec["RTT_MIN"]),
+        rtt_mean_ms=_ms(rec["RTT_AVG"]),
+        rtt_max_ms=_ms(rec["RTT_MAX"]),
+        rtts_ms=rtts,
+        raw=ctx.raw,
+    )
+    if received and not rec["RTT_MIN"]:
+        return [partial(obs, RTT_FIELDS, "the round-trip times of the 'Success rate' line lost")]
+    return [obs]
+
+
+RTT_FIELDS = ["rtt_min_ms", "rtt_mean_ms", "rtt_max_ms"]
 
 
 def _ms(value: str) -> float | None:
@@ -396,6 +536,7 @@ def _ms(value: str) -> float | None:
 
 
 # --- command table -----------------------------------------------------------------------------
+
 
 _IFNAME = r"(?:[a-z][a-z-]*\s*\d[\d/:.]*)?"
 
@@ -419,7 +560,10 @@ VENDOR: Vendor = Vendor(
             r"se(?:r(?:i(?:a(?:l)?)?)?)?\s*\d[\d/]*",
         ),
         CommandForm(
-            "show processes cpu history", "sh[ow] proc[esses] cpu h[istory]", parse_cpu_history
+            "show processes cpu history",
+            "sh[ow] proc[esses] cpu h[istory]",
+            parse_cpu_history,
+            merge=parse_cpu_history_reads,
         ),
         CommandForm(
             "show processes cpu [sorted [5sec|1min|5min]]",
@@ -427,7 +571,7 @@ VENDOR: Vendor = Vendor(
             parse_cpu,
             r"(?:so(?:r(?:t(?:e(?:d)?)?)?)?(?:\s+\S+)?)?",
         ),
-        CommandForm("show logging", "sh[ow] log[ging]", parse_logging),
+        CommandForm("show logging", "sh[ow] log[ging]", parse_logging, checked=unchecked),
         CommandForm(
             "ping <address> [repeat N] [size N] [timeout N] [data HHHH] [df-bit]",
             "pi[ng]",

@@ -3,23 +3,42 @@
 Reads `display interface`, `display controller e1`, `display cpu-usage`, `display logbuffer` and
 `ping`.  VRP has no CPU history graph, and `display interface` already carries the serial cable
 and clocking, so those two commands of the set are None.
+
+Structure checks (read quality, see the package docstring): `display interface` needs its state
+words and its Input and Output block headers (the two blocks share counter labels, so a lost
+header would move output counters into the input ones); `display controller e1` its alarm state
+line and a current-interval block closed by the Total Data header; `ping` its statistics or
+every probe line.  `display cpu-usage` is checked only when its five-second line was read (some
+releases print only the cycle's usage, so a lost line cannot be told from an absent one); logs
+cannot be checked.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from diag.collectors.cli.parsers import (
+    E1_COUNTERS,
     CommandForm,
     CommandSet,
     Ctx,
     LogCategory,
     Vendor,
+    block,
     first_line,
     fnum,
+    lost_note,
     lower,
     num,
+    partial,
+    ping_target,
+    plain_status,
+    plain_text,
+    records,
     run_template,
+    unchecked,
+    unsure,
 )
 from diag.errors import CollectorError
 from diag.model.observations import (
@@ -90,9 +109,75 @@ DISPLAY_INTERFACE = "cli:display interface"
 _CABLE_STANDARDS = {"V35": "V.35", "V24": "V.24", "V11": "V.11", "X21": "X.21", "V36": "V.36"}
 
 
+_LINK_WORDS = re.compile(r"(?:administratively\s+)?(?:up|down)(?:\s*\([\w\s-]*\))?", re.I)
+_PROTOCOL_WORDS = re.compile(r"(?:up|down)(?:\s*\([\w\s-]*\))?", re.I)
+_IF_HEADER = re.compile(r"^\s*\S+\s+current\s+state\s*:", re.M)
+_INPUT_FIELDS = ["input_errors", "crc", "crc_source", "frame", "overrun", "ignored", "aborts"]
+# The input counters each port kind prints: field -> (template value, label of its line).
+_SERIAL_INPUT = {
+    "input_errors": ("INPUT_ERRORS", r"\bErrors\s*:"),
+    "crc": ("CRC", r"\bCRC\s*:"),
+    "overrun": ("OVERRUN", r"\bOverruns\s*:"),
+    "aborts": ("ABORTS", r"\bAborts\s*:"),
+    "frame": ("FRAME", r"\bFrame\s+Error\s*:"),
+}
+_ETHERNET_INPUT = {
+    "input_errors": ("INPUT_ERRORS", r"\bTotal\s+Error\s*:"),
+    "crc": ("CRC", r"\bCRC\s*:"),
+    "ignored": ("IGNORED", r"\bIgnoreds\s*:"),
+    "frame": ("FRAME", r"\bFrames\s*:"),
+}
+
+
+def interface_lost(rec: dict[str, Any], text: str | None) -> tuple[list[str], list[str]]:
+    """(fields not read whole, what was missing) of one `display interface` record."""
+    unread: list[str] = []
+    lines: list[str] = []
+    link, proto = rec["LINK_STATUS"].strip(), rec["PROTOCOL_STATUS"].strip()
+    if not _LINK_WORDS.fullmatch(link) or not _PROTOCOL_WORDS.fullmatch(proto):
+        unread += ["admin_up", "line_up", "protocol_up", "looped"]
+        lines.append(f"the state lines ({link!r}, line protocol {proto!r})")
+    if 0 < sum(bool(rec[k]) for k in LEADS) < len(LEADS):
+        unread.append("v35_leads")
+        lines.append("part of the DCD/DSR/DTR/RTS/CTS line")
+    if not (plain_text(rec["CABLE_TYPE"]) and plain_text(rec["CLOCK_MODE"])):
+        unread += ["cable", "clocking"]
+        lines.append("the cable and clock mode line")
+    if text is None:
+        return [*unread, *_INPUT_FIELDS, "output_errors"], [*lines, "a record header line"]
+    counted = re.match(r"(?:Serial|\S*Ethernet)", rec["INTERFACE"], re.I)
+    if not counted or re.search(r"^\s*Input\s+packets\s*:", text, re.M):
+        # Only serial and Ethernet ports print the counter blocks checked here (dialer members
+        # print "Input packets:", NULL0 "0 errors").
+        return unread, lines
+    inputs = block(text, r"^\s*Input\s*:", r"^\s*Output\s*:")
+    if inputs is None:
+        unread += ["input_packets", *_INPUT_FIELDS, "output_packets", "output_errors"]
+        lines.append("the 'Input:' or 'Output:' block header")
+        return unread, lines
+    labels = _SERIAL_INPUT if rec["INTERFACE"].lower().startswith("s") else _ETHERNET_INPUT
+    missing = unsure(inputs, {f: (label, rec[key]) for f, (key, label) in labels.items()})
+    unread += missing + (["crc_source"] if "crc" in missing else [])
+    if missing:
+        lines.append("input counter lines")
+    head = re.search(r"^\s*Output\s*:", text, re.M)
+    outputs = text[head.start() :].splitlines() if head else []
+    whole_lines = {
+        "input_packets": (r"^\s*Input\s*:", rec["INPUT_PACKETS"]),
+        "output_packets": (r"^\s*Output\s*:", rec["OUTPUT_PACKETS"]),
+    }
+    missing = unsure(text.splitlines(), whole_lines)
+    missing += unsure(outputs, {"output_errors": (r"Total\s+Error\s*:", rec["OUTPUT_ERRORS"])})
+    unread += missing
+    if missing:
+        lines.append("packet or output counter lines")
+    return unread, lines
+
+
 def parse_interfaces(ctx: Ctx) -> list[Observation]:
     out: list[Observation] = []
-    for i, rec in enumerate(run_template("huawei_vrp_display_interface", ctx.text), 1):
+    recs = run_template("huawei_vrp_display_interface", ctx.text)
+    for i, (rec, rec_text) in enumerate(records(recs, ctx.text, _IF_HEADER, "INTERFACE"), 1):
         link = rec["LINK_STATUS"].strip().lower()
         proto = rec["PROTOCOL_STATUS"].strip().lower()
         leads = {k: rec[k].lower() == "up" for k in LEADS if rec[k]}
@@ -104,33 +189,33 @@ def parse_interfaces(ctx: Ctx) -> list[Observation]:
             if rec["BAUDRATE"]:
                 clocking += f", {rec['BAUD_WORD']} is {rec['BAUDRATE']} bps"
         crc = num(rec["CRC"])
-        out.append(
-            InterfaceObservation(
-                **ctx.meta("interface", i),
-                device=ctx.device,
-                interface=rec["INTERFACE"],
-                source=DISPLAY_INTERFACE,
-                admin_up="administratively" not in link,
-                line_up=link.startswith("up"),
-                protocol_up=proto.startswith("up"),
-                looped="loop" in proto,
-                input_packets=num(rec["INPUT_PACKETS"]),
-                output_packets=num(rec["OUTPUT_PACKETS"]),
-                input_errors=num(rec["INPUT_ERRORS"]),
-                crc=crc,
-                crc_source=DISPLAY_INTERFACE if crc is not None else None,
-                frame=num(rec["FRAME"]),
-                overrun=num(rec["OVERRUN"]),
-                ignored=num(rec["IGNORED"]),
-                aborts=num(rec["ABORTS"]),
-                output_errors=num(rec["OUTPUT_ERRORS"]),
-                last_clearing=rec["LAST_CLEARING"] or None,
-                v35_leads=leads or None,
-                cable=cable,
-                clocking=clocking,
-                raw=ctx.raw,
-            )
+        obs = InterfaceObservation(
+            **ctx.meta("interface", i),
+            device=ctx.device,
+            interface=rec["INTERFACE"],
+            source=DISPLAY_INTERFACE,
+            admin_up="administratively" not in link,
+            line_up=link.startswith("up"),
+            protocol_up=proto.startswith("up"),
+            looped="loop" in proto,
+            input_packets=num(rec["INPUT_PACKETS"]),
+            output_packets=num(rec["OUTPUT_PACKETS"]),
+            input_errors=num(rec["INPUT_ERRORS"]),
+            crc=crc,
+            crc_source=DISPLAY_INTERFACE if crc is not None else None,
+            frame=num(rec["FRAME"]),
+            overrun=num(rec["OVERRUN"]),
+            ignored=num(rec["IGNORED"]),
+            aborts=num(rec["ABORTS"]),
+            output_errors=num(rec["OUTPUT_ERRORS"]),
+            last_clearing=rec["LAST_CLEARING"] or None,
+            v35_leads=leads or None,
+            cable=cable,
+            clocking=clocking,
+            raw=ctx.raw,
         )
+        unread, lines = interface_lost(rec, rec_text)
+        out.append(partial(obs, unread, lost_note(rec["INTERFACE"], lines)) if unread else obs)
     return out
 
 
@@ -161,32 +246,81 @@ def vrp_alarms(text: str) -> list[str]:
     return list(dict.fromkeys(codes))
 
 
+_E1_HEADER = re.compile(r"^\s*E1\s+\S+\s+current\s+state\s*:", re.M)
+_E1_COUNTER_LINES = {
+    "line_code_violations": ("LCV", r"Linecode\s+Violations\s*:"),
+    "path_code_violations": ("PCV", r"Pathcode\s+Violations\s*:"),
+    "slip_secs": ("SLIP_SECS", r"Slip\s+Seconds\s*:"),
+    "degraded_mins": ("DEGRADED_MINS", r"Degraded\s+Minutes\s*:"),
+    "errored_secs": ("ERRORED_SECS", r"^\s*Errored\s+Seconds\s*:"),
+    "severely_err_secs": ("SEVERELY_ERR_SECS", r"Severely\s+Err\s+Seconds\s*:"),
+    "unavail_secs": ("UNAVAIL_SECS", r"Unavailable\s+Seconds\s*:"),
+}
+
+
+def e1_lost(text: str, rec: dict[str, Any]) -> tuple[list[str], list[str]]:
+    unread: list[str] = []
+    lines: list[str] = []
+    if not plain_status(rec["STATUS"]):
+        unread.append("status")
+        lines.append("the state line")
+    if not rec["ALARMS"] or not plain_text(rec["ALARMS"]):
+        unread.append("alarms")
+        lines.append("the 'Receiver alarm state is ...' line")
+    if not rec["FRAMING"] or not plain_text(rec["FRAMING"]):
+        unread.append("framing")
+        lines.append("the 'Frame-format is ...' line")
+    if not rec["INTERVAL_S"]:
+        unread.append("interval_s")
+    if not (rec["LINECODE"] and plain_text(rec["LINECODE"]) and plain_text(rec["CLOCK_SOURCE"])):
+        unread += ["linecode", "clock_source"]
+        lines.append("the 'Line code is ...' line")
+    current = block(text, r"Data\s+in\s+current\s+interval", r"Total\s+Data")
+    if current is None:
+        unread += E1_COUNTERS
+        if re.search(r"Data\s+in\s+current\s+interval", text):
+            lines.append("the 'Total Data' line closing the current interval")
+        else:
+            lines.append("the 'Data in current interval' line")
+    else:
+        fields = {f: (label, rec[key]) for f, (key, label) in _E1_COUNTER_LINES.items()}
+        missing = unsure(current, fields)
+        unread += missing
+        if missing:
+            lines.append("counter lines of the current interval")
+    return unread, lines
+
+
 def parse_controller_e1(ctx: Ctx) -> list[Observation]:
     out: list[Observation] = []
-    for i, rec in enumerate(run_template("huawei_vrp_display_controller_e1", ctx.text), 1):
+    recs = run_template("huawei_vrp_display_controller_e1", ctx.text)
+    for i, (rec, rec_text) in enumerate(records(recs, ctx.text, _E1_HEADER, "CONTROLLER"), 1):
         clock = lower(rec["CLOCK_SOURCE"])
-        out.append(
-            E1ControllerObservation(
-                **ctx.meta("e1", i),
-                device=ctx.device,
-                controller=" ".join(rec["CONTROLLER"].split()),
-                source="cli:display controller e1",
-                status=lower(rec["STATUS"]),
-                alarms=vrp_alarms(rec["ALARMS"]),
-                framing=lower(rec["FRAMING"]),
-                linecode=lower(rec["LINECODE"]),
-                clock_source=_CLOCK.get(clock, clock) if clock else None,
-                line_code_violations=num(rec["LCV"]),
-                path_code_violations=num(rec["PCV"]),
-                errored_secs=num(rec["ERRORED_SECS"]),
-                severely_err_secs=num(rec["SEVERELY_ERR_SECS"]),
-                unavail_secs=num(rec["UNAVAIL_SECS"]),
-                slip_secs=num(rec["SLIP_SECS"]),
-                degraded_mins=num(rec["DEGRADED_MINS"]),
-                interval_s=num(rec["INTERVAL_S"]),
-                raw=ctx.raw,
-            )
+        obs = E1ControllerObservation(
+            **ctx.meta("e1", i),
+            device=ctx.device,
+            controller=" ".join(rec["CONTROLLER"].split()),
+            source="cli:display controller e1",
+            status=lower(rec["STATUS"]),
+            alarms=vrp_alarms(rec["ALARMS"]),
+            framing=lower(rec["FRAMING"]),
+            linecode=lower(rec["LINECODE"]),
+            clock_source=_CLOCK.get(clock, clock) if clock else None,
+            line_code_violations=num(rec["LCV"]),
+            path_code_violations=num(rec["PCV"]),
+            errored_secs=num(rec["ERRORED_SECS"]),
+            severely_err_secs=num(rec["SEVERELY_ERR_SECS"]),
+            unavail_secs=num(rec["UNAVAIL_SECS"]),
+            slip_secs=num(rec["SLIP_SECS"]),
+            degraded_mins=num(rec["DEGRADED_MINS"]),
+            interval_s=num(rec["INTERVAL_S"]),
+            raw=ctx.raw,
         )
+        if rec_text is not None:
+            unread, lines = e1_lost(rec_text, rec)
+        else:
+            unread, lines = ["alarms", *E1_COUNTERS], ["a controller header line"]
+        out.append(partial(obs, unread, lost_note(rec["CONTROLLER"], lines)) if unread else obs)
     return out
 
 
@@ -270,12 +404,18 @@ def parse_logbuffer(ctx: Ctx) -> list[Observation]:
 _TIME = re.compile(r"\btime\s*[=<]\s*(\d+(?:\.\d+)?)\s*ms", re.IGNORECASE)
 
 
-def _ping_args(args: str) -> tuple[float | None, bool, str | None]:
-    """Timeout (s), DF and pattern as typed: VRP's output echoes none of them."""
+RTT_FIELDS = ["rtt_min_ms", "rtt_mean_ms", "rtt_max_ms"]
+# VRP sends five echoes when -c is not given.
+VRP_PING_COUNT = 5
+
+
+def _ping_args(args: str) -> tuple[float | None, bool, str | None, int]:
+    """Timeout (s), DF, pattern and count as typed: VRP's output echoes none of them."""
     toks = args.split()
-    opts = {toks[i]: toks[i + 1] for i in range(len(toks) - 1) if toks[i] in ("-t", "-p")}
+    opts = {toks[i]: toks[i + 1] for i in range(len(toks) - 1) if toks[i] in ("-t", "-p", "-c")}
     timeout = float(opts["-t"]) / 1000 if opts.get("-t", "").isdigit() else None
-    return timeout, "-f" in toks, opts.get("-p")
+    count = int(opts["-c"]) if opts.get("-c", "").isdigit() else VRP_PING_COUNT
+    return timeout, "-f" in toks, opts.get("-p"), count
 
 
 def parse_ping(ctx: Ctx) -> list[Observation]:
@@ -284,35 +424,58 @@ def parse_ping(ctx: Ctx) -> list[Observation]:
     if rec is None or not rec["TARGET"]:
         raise ctx.error(first_line(ctx.text), "no 'PING <address>: N data bytes' line")
     rtts: list[float | None] = []
-    for probe in rec["PROBE"]:
-        m = _TIME.search(probe) if probe.lower().startswith("reply") else None
+    replies = [p.lower().startswith("reply") for p in rec["PROBE"]]
+    unreadable_times = 0
+    for probe, reply in zip(rec["PROBE"], replies, strict=True):
+        m = _TIME.search(probe) if reply else None
         rtts.append(float(m.group(1)) if m else None)
-    sent = int(rec["TRANSMITTED"]) if rec["TRANSMITTED"] else len(rtts)
-    received = int(rec["RECEIVED"]) if rec["RECEIVED"] else sum(r is not None for r in rtts)
-    timeout_s, df, pattern = _ping_args(ctx.args)
-    return [
-        PingObservation(
-            **ctx.meta("ping"),
-            origin=ctx.device,
-            origin_kind="router",
-            target=rec["TARGET"],
-            engine="router-cli",
-            count=sent,
-            size=int(rec["SIZE"]),
-            timeout_s=timeout_s,
-            df=df,
-            pattern=pattern,
-            sent=sent,
-            received=received,
-            loss_pct=100.0 * (sent - received) / sent if sent else 100.0,
-            unreachables=sum("unreachable" in p.lower() for p in rec["PROBE"]),
-            rtt_min_ms=fnum(rec["RTT_MIN"]),
-            rtt_mean_ms=fnum(rec["RTT_AVG"]),
-            rtt_max_ms=fnum(rec["RTT_MAX"]),
-            rtts_ms=rtts,
-            raw=ctx.raw,
+        unreadable_times += reply and m is None
+    timeout_s, df, pattern, typed = _ping_args(ctx.args)
+    sent = int(rec["TRANSMITTED"]) if rec["TRANSMITTED"] else typed
+    probes_whole = len(rtts) == sent
+    if not (rec["TRANSMITTED"] and rec["RECEIVED"]) and not probes_whole:
+        # The statistics lines are gone and so is a probe line: how many came back is unknown.
+        raise ctx.error(
+            first_line(ctx.text),
+            f"the statistics lines are missing and {len(rtts)} of {sent} probe lines read",
         )
-    ]
+    received = int(rec["RECEIVED"]) if rec["RECEIVED"] else sum(replies)
+    obs = PingObservation(
+        **ctx.meta("ping"),
+        origin=ctx.device,
+        origin_kind="router",
+        target=ping_target(rec["TARGET"], ctx.args.split()[-1]),
+        engine="router-cli",
+        count=sent,
+        size=int(rec["SIZE"]),
+        timeout_s=timeout_s,
+        df=df,
+        pattern=pattern,
+        sent=sent,
+        received=received,
+        loss_pct=100.0 * (sent - received) / sent if sent else 100.0,
+        unreachables=sum("unreachable" in p.lower() for p in rec["PROBE"]),
+        rtt_min_ms=fnum(rec["RTT_MIN"]),
+        rtt_mean_ms=fnum(rec["RTT_AVG"]),
+        rtt_max_ms=fnum(rec["RTT_MAX"]),
+        rtts_ms=rtts,
+        raw=ctx.raw,
+    )
+    if received and not rec["RTT_MIN"]:
+        obs = partial(obs, RTT_FIELDS, "the 'round-trip min/avg/max' line lost")
+    if not probes_whole:
+        # Which probe a reply line belongs to is lost with the missing lines.
+        why = f"{len(rtts)} of {sent} probe lines read; totals from the statistics lines"
+        return [partial(obs, ["rtts_ms"], why)]
+    if unreadable_times:
+        # A reply whose time cannot be read is no lost probe (None in rtts_ms).
+        why = f"the time of {unreadable_times} reply line(s) garbled"
+        return [partial(obs, ["rtts_ms"], why)]
+    return [obs]
+
+
+def _cpu_checked(obs: Observation) -> bool:
+    return isinstance(obs, CpuObservation) and obs.five_sec is not None
 
 
 # --- command table -----------------------------------------------------------------------------
@@ -333,8 +496,10 @@ VENDOR: Vendor = Vendor(
             parse_controller_e1,
             r"\d[\d/]*",
         ),
-        CommandForm("display cpu-usage", "dis[play] cpu[-usage]", parse_cpu),
-        CommandForm("display logbuffer", "dis[play] logb[uffer]", parse_logbuffer),
+        CommandForm("display cpu-usage", "dis[play] cpu[-usage]", parse_cpu, checked=_cpu_checked),
+        CommandForm(
+            "display logbuffer", "dis[play] logb[uffer]", parse_logbuffer, checked=unchecked
+        ),
         CommandForm(
             "ping [-c N] [-s N] [-t MS] [-f] [-p HEX] <address>", "pi[ng]", parse_ping, r"\S.*"
         ),
