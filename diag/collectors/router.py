@@ -10,6 +10,14 @@ is itself evidence) -> optionally clear the counters -> first interface sample w
 -> the rest of the vendor's command set -> wait `crc_sample_interval_s` -> second interface
 sample with the uptime -> router-originated ping to the far end.
 
+Read quality (a console that loses or garbles lines, DOMAIN.md case 4.2): every output is parsed
+with its structure checks (diag.collectors.cli.parsers); over the console an output that comes
+back partial or unreadable is read again, up to `CONSOLE_REREADS` more times, and the best read
+kept (the CPU history graph, which does not change between reads, is merged across reads).
+What stays partial says so (`quality="partial"`, the unknown fields in `unread`).  When the
+console showed loss (prompts lost or garbled, sessions dropped, outputs with lost lines), the
+readings nothing can check (logs) are marked `degraded`.
+
 CRC growth (DOMAIN.md §2.8): two readings of the WAN interface's CRC counter.  The interval is
 the longer of the wait asked for and the time measured between the two readings (the router's
 clock cannot have moved less than our wait; a simulated wait in tests moves the lab clock by
@@ -32,7 +40,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal
 
-from diag.collectors.cli.parsers import CommandSet, commands_for, parse_command
+from diag.collectors.cli.parsers import (
+    CommandSet,
+    commands_for,
+    mergeable,
+    parse_command,
+    parse_reads,
+    verified,
+)
 from diag.credentials import Secret, redact
 from diag.errors import (
     CollectorAuthError,
@@ -47,6 +62,7 @@ from diag.model.observations import (
     DeviceAccessObservation,
     InterfaceObservation,
     Observation,
+    Quality,
 )
 from diag.settings import CollectorSettings
 
@@ -57,6 +73,9 @@ Via = Literal["ssh", "console"]
 Stage = Literal["connect", "auth", "timeout", "command", "parse"]
 
 COUNTER32 = 2**32
+# Over the console, an output that comes back partial or unreadable is read this many more times
+# at most (each read of `show processes cpu history` is ~4 kB: about 4 s at 9600 baud).
+CONSOLE_REREADS = 3
 
 
 @dataclass
@@ -259,6 +278,8 @@ class _Reader:
         self.raw: dict[str, str] = {}
         self.secrets: list[Secret] = []
         self.t0 = time.monotonic()
+        self.unverified: set[int] = set()  # indexes of observations nothing could check whole
+        self.lossy_outputs: list[str] = []  # commands whose first read was not whole
 
     # failures and access records
 
@@ -332,6 +353,7 @@ class _Reader:
             session.close()
         if probes is not None:
             probes.dropped_sessions = session.dropped_sessions
+            self._mark_degraded(probes)
             self.observations.append(self._console_obs(probes, login_ok=True, error=probes.error))
         self.observations.append(
             DeviceAccessObservation(
@@ -383,22 +405,116 @@ class _Reader:
         return text
 
     def _run(self, session: CliSession, command: str) -> list[Observation]:
-        text = self._send(session, command)
-        if text is None:
-            return []
-        return self._parse(command, text)
-
-    def _parse(self, command: str, text: str) -> list[Observation]:
-        try:
-            found = parse_command(
-                self.device_type, command, text, device=self.device.name, at=now()
-            )
-        except CollectorParseError as exc:
-            self.fail("parse", str(exc))
-            return []
-        found = [o.model_copy(update={"collector": self.collector}) for o in found]
-        self.observations.extend(found)
+        found, _ = self._read(session, command)
+        self._keep(command, found)
         return found
+
+    def _keep(self, command: str, found: list[Observation]) -> None:
+        for o in found:
+            if isinstance(o, Quality) and not verified(self.device_type, command, o):
+                self.unverified.add(len(self.observations))
+            self.observations.append(o)
+
+    def _parse(self, command: str, texts: list[str]) -> list[Observation]:
+        """Parse one read, or several merged; raises CollectorParseError."""
+        at = now()
+        if len(texts) > 1:
+            found = parse_reads(self.device_type, command, texts, device=self.device.name, at=at)
+        else:
+            found = parse_command(
+                self.device_type, command, texts[0], device=self.device.name, at=at
+            )
+        return [o.model_copy(update={"collector": self.collector}) for o in found]
+
+    def _read(
+        self,
+        session: CliSession,
+        command: str,
+        key: str | None = None,
+        read_timeout: float | None = None,
+        rereads: bool = True,
+    ) -> tuple[list[Observation], float]:
+        """Read and parse `command`: (observations, monotonic time of the read kept).
+
+        Over the console an output that is partial or unreadable is read again (at most
+        CONSOLE_REREADS times) and the best read kept: the fewest fields unknown, or the merge
+        of every read for outputs that do not change between reads.  A parse failure of every
+        read is recorded; what stays partial says so in its quality_note.
+        """
+        key = key or command
+        merge = mergeable(self.device_type, command)
+        texts: list[str] = []
+        best: list[Observation] | None = None
+        best_at, best_lost, error = time.monotonic(), math.inf, None
+        tries = 1 + (CONSOLE_REREADS if rereads and self.via == "console" else 0)
+        for n in range(tries):
+            text = self._send(
+                session,
+                command,
+                key=key if n == 0 else f"{key} (re-read {n})",
+                read_timeout=read_timeout,
+            )
+            if text is None:
+                break
+            at = time.monotonic()
+            texts.append(text)
+            try:
+                found = self._parse(command, texts if merge else [text])
+            except CollectorParseError as exc:
+                error = exc
+                lost = math.inf
+            else:
+                lost = float(sum(len(o.unread) for o in found if isinstance(o, Quality)))
+                if merge or lost < best_lost:
+                    best, best_at, best_lost = found, at, lost
+            if n == 0 and lost:
+                self.lossy_outputs.append(command)
+            if best is not None and best_lost == 0:
+                break
+        if best is None:
+            if error is not None:
+                reads = f" ({len(texts)} reads)" if len(texts) > 1 else ""
+                self.fail("parse", f"{error}{reads}")
+            return [], best_at
+        if len(texts) > 1:
+            best = [self._reread_note(o, len(texts)) for o in best]
+        return best, best_at
+
+    def _reread_note(self, obs: Observation, reads: int) -> Observation:
+        if not isinstance(obs, Quality) or "merging" in (obs.quality_note or ""):
+            return obs  # a merged graph says so itself
+        how = (
+            f"read whole on the console after {reads - 1} re-read(s) (earlier reads lost lines)"
+            if obs.quality == "ok"
+            else f"not whole in {reads} reads over the console, the best kept"
+        )
+        note = "; ".join(n for n in (how, obs.quality_note) if n)
+        return obs.model_copy(update={"quality_note": note})
+
+    def _mark_degraded(self, probes: ConsoleProbes) -> None:
+        """Readings nothing could check, read over a console seen losing lines: degraded."""
+        signs = []
+        if probes.lost or probes.garbled:
+            signs.append(
+                f"{probes.lost} of {probes.probes} prompts lost and {probes.garbled} garbled"
+            )
+        if probes.dropped_sessions:
+            signs.append(f"the session dropped {probes.dropped_sessions} time(s)")
+        if self.lossy_outputs:
+            outputs = ", ".join(dict.fromkeys(self.lossy_outputs))
+            signs.append(f"lines of other outputs lost ({outputs})")
+        if not signs:
+            return
+        note = (
+            f"read over a console that lost lines ({'; '.join(signs)}); nothing in this output "
+            "can show whether lines of it were lost"
+        )
+        for i in sorted(self.unverified):
+            o = self.observations[i]
+            if isinstance(o, Quality) and o.quality == "ok":
+                self.observations[i] = o.model_copy(
+                    update={"quality": "degraded", "quality_note": note}
+                )
 
     def _clear(self, session: CliSession) -> None:
         clear = clear_command(self.device_type, self.wan)
@@ -417,23 +533,12 @@ class _Reader:
     ) -> tuple[CrcSample | None, float]:
         """One interface reading plus the uptime: (CRC sample or None, monotonic time)."""
         suffix = "" if keep else " #2"
-        text = self._send(session, command, key=command + suffix)
-        at = time.monotonic()
+        found, at = self._read(session, command, key=command + suffix)
         version = version_command(self.device_type)
         vtext = self._send(session, version, key=version + suffix)
         up = uptime_s(vtext) if vtext else None
-        if text is None:
-            return None, at
         if keep:
-            found = self._parse(command, text)
-        else:
-            try:
-                found = parse_command(
-                    self.device_type, command, text, device=self.device.name, at=now()
-                )
-            except CollectorParseError as exc:
-                self.fail("parse", str(exc))
-                return None, at
+            self._keep(command, found)
         iface = self._wan_observation(found)
         if iface is None:
             return None, at
@@ -498,9 +603,9 @@ class _Reader:
         self._run_with_timeout(session, command, budget)
 
     def _run_with_timeout(self, session: CliSession, command: str, timeout: float) -> None:
-        text = self._send(session, command, read_timeout=timeout)
-        if text is not None:
-            self._parse(command, text)
+        # A ping is not repeated: a second run is another test, and it takes its whole budget.
+        found, _ = self._read(session, command, read_timeout=timeout, rereads=False)
+        self._keep(command, found)
 
     def _console_obs(
         self, probes: ConsoleProbes | None, *, login_ok: bool, error: str | None
