@@ -50,3 +50,37 @@ def test_demo_flags_a_scenario_whose_expectation_is_wrong(tmp_path: Path) -> Non
     r = CliRunner().invoke(cli, ["demo", "--scenario", str(dst)])
     assert r.exit_code == 5, r.output
     assert "WR-1: expected fault_localized" in r.output and "got fault_localized" in r.output
+
+
+def test_demo_checks_every_fault_and_the_context_alarms(tmp_path: Path) -> None:
+    """A scenario whose verdict headline matches but whose fault list and context count do not
+    is a mismatch too (exit 5, each difference named)."""
+    src = next(d for d in shipped_scenarios() if d.name == "lab-cpe-line-history")
+    dst = tmp_path / "wrong-faults"
+    dst.mkdir()
+
+    def rename(text: str) -> str:  # its own devices and ports, beside the shipped network
+        for a, b in (
+            ("lhst-", "wrf-"),
+            ("LHST-", "WRF-"),
+            ("LAB-LINE-HIST", "WRF-2"),
+            ("16701", "16791"),
+            ("16702", "16792"),
+        ):
+            text = text.replace(a, b)
+        return text
+
+    (dst / "inventory.yaml").write_text(rename((src / "inventory.yaml").read_text()))
+    text = rename((src / "scenario.yaml").read_text())
+    text = text.replace("    context_alarms: 4\n", "    context_alarms: 2\n")
+    text = text.replace(
+        "- {segment: {from: wrf-pdh-1, to: wrf-sdh-a}, owner: carrier,",
+        "- {segment: {from: wrf-pdh-1, to: wrf-sdh-a}, owner: customer,",
+    )
+    assert "owner: customer" in text and "context_alarms: 2" in text
+    (dst / "scenario.yaml").write_text(text)
+    r = CliRunner().invoke(cli, ["demo", "--scenario", str(dst)])
+    assert r.exit_code == 5, r.output
+    assert "WRF-2: expected 2 context alarm(s), got 4" in r.output
+    assert "WRF-2: expected faults wrf-pdh-1 … wrf-sdh-a customer [3.1]; got" in r.output
+    assert "WRF-2: expected fault_localized" not in r.output  # the headline itself is right

@@ -92,6 +92,12 @@ _INFORM_TIMEOUT_S = 1.0
 _INFORM_RETRIES = 2
 
 
+def _utf8(text: str) -> OctetString:
+    """Text as an SNMP OCTET STRING in UTF-8 (SnmpAdminString): pyasn1 would refuse non-Latin-1
+    text, and real NMSs write alarm names and descriptions in Chinese."""
+    return OctetString(text.encode("utf-8"))
+
+
 @dataclass
 class ImapOptions:
     """How the lab NMS's iMAP northbound behaves (see module docstring)."""
@@ -179,36 +185,36 @@ def query_varbinds(a: ActiveAlarm) -> list[tuple[Oid, Any]]:
     cleared = alarm.cleared
     o = ALARM_OBJECTS
     vbs: list[tuple[Oid, Any]] = [
-        ((*o, 1, 0), OctetString(str(a.csn))),  # AlarmCSN
+        ((*o, 1, 0), _utf8(str(a.csn))),  # AlarmCSN
         ((*o, 2, 0), OctetString("1")),  # Category: fault
-        ((*o, 3, 0), OctetString(format_occur_time(alarm.raised))),  # OccurTime
-        ((*o, 4, 0), OctetString(a.ne)),  # MOName
+        ((*o, 3, 0), _utf8(format_occur_time(alarm.raised))),  # OccurTime
+        ((*o, 4, 0), _utf8(a.ne)),  # MOName
         ((*o, 5, 0), Integer32(PRODUCT_TRANSMISSION)),  # ProductID
-        ((*o, 6, 0), OctetString("diag-lab-NE")),  # NEType
-        ((*o, 7, 0), OctetString(f"NE={a.ne_id}")),  # NEDevID
-        ((*o, 8, 0), OctetString(str(a.csn))),  # DevCsn
+        ((*o, 6, 0), _utf8("diag-lab-NE")),  # NEType
+        ((*o, 7, 0), _utf8(f"NE={a.ne_id}")),  # NEDevID
+        ((*o, 8, 0), _utf8(str(a.csn))),  # DevCsn
         ((*o, 9, 0), Integer32(alarm_id(alarm.name))),  # AlarmID
         ((*o, 10, 0), Integer32(ALARM_TYPE.get(meaning.event_type, 7))),  # AlarmType
         ((*o, 11, 0), Integer32(level)),  # AlarmLevel
         ((*o, 12, 0), Integer32(RESTORE_CLEARED if cleared else RESTORE_UNCLEARED)),  # Restore
         ((*o, 13, 0), Integer32(CONFIRM_UNACKNOWLEDGED)),  # Confirm
         ((*o, 14, 0), OctetString("")),  # AckTime
-        ((*o, 15, 0), OctetString(format_occur_time(cleared) if cleared else "")),  # RestoreTime
+        ((*o, 15, 0), _utf8(format_occur_time(cleared) if cleared else "")),  # RestoreTime
         ((*o, 16, 0), OctetString("")),  # Operator
     ]
     vbs += [((*o, n, 0), Integer32(0)) for n in range(17, 26)]  # Paras1..9 (reserved)
     vbs += [
         ((*o, 26, 0), Integer32(level)),  # Paras10: original level
-        ((*o, 27, 0), OctetString(location)),  # ExtendInfo
-        ((*o, 28, 0), OctetString(alarm.name)),  # Probablecause: the alarm name
+        ((*o, 27, 0), _utf8(location)),  # ExtendInfo
+        ((*o, 28, 0), _utf8(alarm.name)),  # Probablecause: the alarm name
         ((*o, 29, 0), OctetString("")),  # Proposedrepairactions
-        ((*o, 30, 0), OctetString(alarm.description or meaning.text or "")),  # Specificproblems
+        ((*o, 30, 0), _utf8(alarm.description or meaning.text or "")),  # Specificproblems
         ((*o, 46, 0), OctetString("")),  # ClearOperator
-        ((*o, 51, 0), OctetString(alarm.description or "")),  # AdditionalInfo
+        ((*o, 51, 0), _utf8(alarm.description or "")),  # AdditionalInfo
         ((*o, 50, 0), OctetString("1")),  # ServiceAffectFlag
-        ((*o, 49, 0), OctetString("1" if cleared else "0")),  # ClearType: normal / not cleared
+        ((*o, 49, 0), _utf8("1" if cleared else "0")),  # ClearType: normal / not cleared
         ((*o, 48, 0), OctetString("1")),  # ClearCategory: auto-clearing
-        ((*o, 47, 0), OctetString("Port" if alarm.port else "NE")),  # ObjectInstanceType
+        ((*o, 47, 0), _utf8("Port" if alarm.port else "NE")),  # ObjectInstanceType
     ]
     return vbs
 
@@ -278,7 +284,7 @@ class ImapNorthbound:
     def scalars(self) -> dict[Oid, Callable[[], Any]]:
         """Scalar OID (without .0) -> reader, for the agent's snapshot."""
         return {
-            ALARM_QUERY: lambda: OctetString("1" if self._running else "0"),
+            ALARM_QUERY: lambda: _utf8("1" if self._running else "0"),
             HEARTBEAT_INTERVAL: lambda: Integer32(round(self.heartbeat_s)),
         }
 
@@ -404,9 +410,9 @@ class ImapNorthbound:
         now = datetime.now(UTC)
         h = HEARTBEAT_OBJECTS
         vbs: list[tuple[Oid, Any]] = [
-            ((*h, 1, 0), OctetString(self.name)),  # SystemLabel
+            ((*h, 1, 0), _utf8(self.name)),  # SystemLabel
             ((*h, 2, 0), Integer32(max(1, round(self.heartbeat_s)))),  # Period (s)
-            ((*h, 3, 0), OctetString(format_occur_time(now))),  # TimeStamp
+            ((*h, 3, 0), _utf8(format_occur_time(now))),  # TimeStamp
         ]
         for dest, security in list(self._known.items()):
             self._send([dest], security, HEARTBEAT_TRAP, vbs)

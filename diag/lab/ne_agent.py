@@ -157,6 +157,12 @@ CONTROLLER_ALARM_BITS: dict[str, tuple[str, ...]] = {
 }
 
 
+def _utf8(text: str) -> OctetString:
+    """Text as an SNMP OCTET STRING in UTF-8 (SnmpAdminString): pyasn1 would refuse non-Latin-1
+    text, and real NMSs write alarm names and descriptions in Chinese."""
+    return OctetString(text.encode("utf-8"))
+
+
 @dataclass(frozen=True)
 class Reading:
     """A value computed when read, from the lab clock's current moment."""
@@ -195,12 +201,12 @@ def _c64(n: int) -> Counter64:
 def system_oids(name: str, descr: str, object_id: Oid, uptime_s_at_start: float = 0.0) -> OidValues:
     """sysDescr, sysObjectID, sysUpTime (growing with lab time) and sysName."""
     return {
-        SYS_DESCR: OctetString(descr),
+        SYS_DESCR: _utf8(descr),
         SYS_OBJECT_ID: ObjectName(object_id),
         SYS_UPTIME: Reading(
             lambda m: TimeTicks(int((uptime_s_at_start + m.elapsed_s) * 100) % _C32)
         ),
-        SYS_NAME: OctetString(name),
+        SYS_NAME: _utf8(name),
     }
 
 
@@ -235,7 +241,7 @@ def _if_rows(rows: Sequence[_IfRow]) -> OidValues:
         out.update(
             {
                 (*e, 1, i): Integer32(i),
-                (*e, 2, i): OctetString(r.descr),
+                (*e, 2, i): _utf8(r.descr),
                 (*e, 3, i): Integer32(r.if_type),
                 (*e, 4, i): Integer32(r.mtu),
                 (*e, 5, i): Gauge32(min(r.speed_bps, _C32 - 1)),
@@ -256,7 +262,7 @@ def _if_rows(rows: Sequence[_IfRow]) -> OidValues:
                 (*e, 20, i): counter("output_errors"),
                 (*e, 21, i): Gauge32(0),
                 (*e, 22, i): ObjectName((0, 0)),
-                (*x, 1, i): OctetString(r.name),
+                (*x, 1, i): _utf8(r.name),
                 (*x, 2, i): _c32(0),
                 (*x, 3, i): _c32(0),
                 (*x, 4, i): _c32(0),
@@ -273,7 +279,7 @@ def _if_rows(rows: Sequence[_IfRow]) -> OidValues:
                 (*x, 15, i): Gauge32(r.speed_bps // 1_000_000),
                 (*x, 16, i): Integer32(2),  # ifPromiscuousMode false(2)
                 (*x, 17, i): Integer32(1),  # ifConnectorPresent true(1)
-                (*x, 18, i): OctetString(r.alias),
+                (*x, 18, i): _utf8(r.alias),
                 (*x, 19, i): TimeTicks(0),  # no counter discontinuity since start
             }
         )
@@ -362,7 +368,7 @@ def _ds1_rows(port: E1Port, ctrl: E1Controller) -> OidValues:
         (*c, 5, line): Integer32(port.line_type),
         (*c, 6, line): Integer32(port.line_coding),
         (*c, 7, line): Integer32(1),  # dsx1SendCode dsx1SendNoCode(1)
-        (*c, 8, line): OctetString(port.circuit_id),
+        (*c, 8, line): _utf8(port.circuit_id),
         (*c, 9, line): Integer32(3 if looped else 1),  # dsx1LoopbackConfig lineLoop / noLoop
         (*c, 10, line): Integer32(port.bits),
         (*c, 11, line): Integer32(1),  # dsx1SignalMode none(1)

@@ -110,6 +110,12 @@ ITU_TREND_NO_CHANGE = 2  # ItuTrendIndication noChange(2)
 ROW_STATUS_ACTIVE = 1
 
 
+def _utf8(text: str) -> OctetString:
+    """Text as an SNMP OCTET STRING in UTF-8 (SnmpAdminString): pyasn1 would refuse non-Latin-1
+    text, and real NMSs write alarm names and descriptions in Chinese."""
+    return OctetString(text.encode("utf-8"))
+
+
 def _string_index(text: str) -> Oid:
     raw = text.encode("utf-8")
     return (len(raw), *raw)
@@ -436,10 +442,10 @@ class NmsAgent:
         self._snapshot = snap.seal()
 
     def _system(self, snap: _Snapshot) -> None:
-        snap.scalar(SYS_DESCR, OctetString(f"diag lab NMS {self.name}: RFC 3877 alarm northbound"))
+        snap.scalar(SYS_DESCR, _utf8(f"diag lab NMS {self.name}: RFC 3877 alarm northbound"))
         snap.scalar(SYS_OBJECT_ID, ObjectName(LAB_SYS_OBJECT_ID))
         snap.scalar(SYS_UPTIME, _Dynamic(lambda: TimeTicks(self._uptime())))
-        snap.scalar(SYS_NAME, OctetString(self.name))
+        snap.scalar(SYS_NAME, _utf8(self.name))
         if self._engine is not None:
             (engine_id,) = self._engine.get_mib_builder().import_symbols(
                 "__SNMP-FRAMEWORK-MIB", "snmpEngineID"
@@ -455,12 +461,12 @@ class NmsAgent:
             i = (idx,)
             e = ENT_PHYSICAL_ENTRY
             if port is None:
-                snap.cell(e, 2, i, OctetString(f"{ne} chassis"))
+                snap.cell(e, 2, i, _utf8(f"{ne} chassis"))
                 snap.cell(e, 3, i, ObjectName(_ZERO_DOT_ZERO))
                 snap.cell(e, 4, i, Integer32(0))
                 snap.cell(e, 5, i, Integer32(ENT_CLASS_CHASSIS))
                 snap.cell(e, 6, i, Integer32(-1))
-                snap.cell(e, 7, i, OctetString(ne))
+                snap.cell(e, 7, i, _utf8(ne))
                 snap.cell(e, 16, i, Integer32(2))  # TruthValue false
                 continue
             is_board = port in self._boards.get(ne, ())
@@ -468,12 +474,12 @@ class NmsAgent:
             parent = self._entities[(ne, board)] if board else self._entities[(ne, None)]
             positions[parent] = positions.get(parent, 0) + 1
             what = "board" if is_board else "port"
-            snap.cell(e, 2, i, OctetString(f"{ne} {what} {port}"))
+            snap.cell(e, 2, i, _utf8(f"{ne} {what} {port}"))
             snap.cell(e, 3, i, ObjectName(_ZERO_DOT_ZERO))
             snap.cell(e, 4, i, Integer32(parent))
             snap.cell(e, 5, i, Integer32(ENT_CLASS_MODULE if is_board else ENT_CLASS_PORT))
             snap.cell(e, 6, i, Integer32(positions[parent]))
-            snap.cell(e, 7, i, OctetString(port))
+            snap.cell(e, 7, i, _utf8(port))
             snap.cell(e, 16, i, Integer32(1 if is_board else 2))  # a board is replaceable
 
     def _model_states(self) -> dict[str, set[int]]:
@@ -506,7 +512,7 @@ class NmsAgent:
                 snap.cell(m, 5, m_idx, Integer32(0))
                 # The alarm's name for every state: a cleared alarm's row in alarmClearTable has
                 # no description of its own, so this is where its name is read.
-                snap.cell(m, 6, m_idx, OctetString(alarm_name))
+                snap.cell(m, 6, m_idx, _utf8(alarm_name))
                 # RowPointer to the first accessible column of the ITU row (ituAlarmEventType).
                 snap.cell(m, 7, m_idx, ObjectName((*ITU_ALARM_ENTRY, 2, *i_idx)))
                 snap.cell(m, 8, m_idx, ObjectName(_ZERO_DOT_ZERO))
@@ -515,7 +521,7 @@ class NmsAgent:
                 t = ITU_ALARM_ENTRY
                 snap.cell(t, 2, i_idx, Integer32(event))
                 snap.cell(t, 3, i_idx, Integer32(cause))
-                snap.cell(t, 4, i_idx, OctetString(meaning.text or alarm_name))
+                snap.cell(t, 4, i_idx, _utf8(meaning.text or alarm_name))
                 snap.cell(t, 5, i_idx, ObjectName((*ALARM_MODEL_ENTRY, 3, *m_idx)))
 
     def _engine_address(self) -> tuple[int, bytes]:
@@ -552,7 +558,7 @@ class NmsAgent:
             snap.cell(e, 10, idx, ObjectName(resource))
             # The lab's NMS writes the vendor alarm name as the description (what the
             # collector normalises); real NMSs write free text here.
-            snap.cell(e, 11, idx, OctetString(a.alarm.name))
+            snap.cell(e, 11, idx, _utf8(a.alarm.name))
             snap.cell(e, 12, idx, ObjectName(_ZERO_DOT_ZERO))
             snap.cell(e, 13, idx, ObjectName((*ALARM_MODEL_ENTRY, 3, *DEFAULT_LIST, model, state)))
             snap.cell(e, 14, idx, ObjectName((*ITU_ALARM_ACTIVE_ENTRY, 1, *idx)))

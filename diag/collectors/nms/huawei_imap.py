@@ -33,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
@@ -437,13 +438,33 @@ def _silence_message(
     return " ".join(parts)
 
 
+# One query at a time per trap_listen within an event loop: several circuits on the same NMS
+# diagnosed at once (diagnose_many) would otherwise each bind the one trap port, and the NMS
+# answers one query per requester at a time anyway.
+_QUERY_LOCKS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _query_lock(listen: str) -> asyncio.Lock:
+    locks = _QUERY_LOCKS.setdefault(asyncio.get_running_loop(), {})
+    return locks.setdefault(listen, asyncio.Lock())
+
+
 async def query_active_alarms(client: SnmpClient, nms: Nms) -> ImapQueryResult:
-    """Run one active-alarm query against the NMS (see module docstring)."""
+    """Run one active-alarm query against the NMS (see module docstring); queries for the same
+    trap_listen on one event loop wait for each other."""
     if not nms.trap_listen:
         raise CollectorError(
             f"NMS {nms.name}: driver huawei-imap needs 'trap_listen' (host:port where the NMS "
             "sends its traps) in the inventory"
         )
+    async with _query_lock(nms.trap_listen):
+        return await _query_active_alarms(client, nms)
+
+
+async def _query_active_alarms(client: SnmpClient, nms: Nms) -> ImapQueryResult:
+    assert nms.trap_listen is not None
     target = SnmpTarget.for_nms(nms)
     loop = asyncio.get_running_loop()
     started = loop.time()
