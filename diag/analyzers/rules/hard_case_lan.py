@@ -63,13 +63,13 @@ def _bypass(
         return []
     t = ctx.thresholds
     signs = all_signs(ctx)
-    if loss >= t["loss_pct"]:
+    if loss > t["loss_pct"]:
         return [
             _info(
                 rid,
                 ref,
                 f"{how}: loss too, the operator is not excluded",
-                f"{how} lost {loss:g} % (at or above {t['loss_pct']:g} %): the channel itself "
+                f"{how} lost {loss:g} % (above {t['loss_pct']:g} %): the channel itself "
                 "loses packets; go on with the channel tests (step 3.3)",
                 [ctx.cite(key)],
             )

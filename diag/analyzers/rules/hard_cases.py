@@ -32,7 +32,6 @@ from diag.analyzers.registry import finding, rule
 from diag.model.findings import Evidence, Finding
 from diag.model.inventory import Interface
 from diag.model.observations import (
-    AlarmObservation,
     ConsoleObservation,
     CpuObservation,
     CrcGrowthObservation,
@@ -154,11 +153,10 @@ def end_signs(ctx: Context, side: str) -> EndSigns:
     signs.loss = [
         p
         for p in ctx.of(PingObservation)
-        if p.loss_pct >= t["loss_pct"]
-        and (
-            (p.origin_kind == "router" and p.origin == router)
-            or (p.origin_kind == "host" and end.wan_ip is not None and p.target == end.wan_ip)
-        )
+        # loss through this router: its own pings across the line (this host's pings to its
+        # WAN address are management reachability, not traffic through it); above the
+        # threshold, as the ping rules and the verdict read it
+        if p.loss_pct > t["loss_pct"] and p.origin_kind == "router" and p.origin == router
     ]
     high = t["cpu_high_pct"]
     for o in ctx.of(CpuObservation):
@@ -203,11 +201,11 @@ def all_signs(ctx: Context) -> dict[str, EndSigns]:
 
 
 def _symptomatic(ctx: Context) -> bool:
-    """Loss or CRC growth through a customer router that no NMS alarm on the path explains: the
-    trigger of the hard cases (the article's cases all had a quiet NMS; an active alarm is step
-    3.1's to place first, and asking about power cables or impedances then is noise)."""
-    on_path = {e.id for e in ctx.path.elements}
-    if any(a.device in on_path for a in ctx.of(AlarmObservation)):
+    """Loss or CRC growth through a customer router that no alarm counted against the circuit
+    explains: the trigger of the hard cases (the article's cases all had a quiet NMS; an alarm on
+    the circuit is step 3.1's to place first, and asking about power cables or impedances then is
+    noise).  Alarms on other circuits' ports, cleared ones and unplaceable ones do not count."""
+    if ctx.alarms.events:
         return False
     return any(s.crc or s.loss for s in all_signs(ctx).values())
 

@@ -26,10 +26,6 @@ from diag.analyzers.rules.customer import (
 )
 from diag.model.findings import Evidence, Finding
 from diag.model.inventory import LinkKind
-from diag.model.observations import (
-    AlarmObservation,
-    Severity,
-)
 from diag.model.path import CircuitPath, PathLink
 
 # --------------------------------------------------------------------------- R-OPT-1
@@ -357,14 +353,10 @@ def _power_budget(ctx: Context) -> list[Finding]:
 
 
 def _obvious_alarms(ctx: Context) -> list[Evidence]:
-    """What a maintainer would call an obvious alarm: an active NMS alarm on the path, or a
-    lamp answer that points somewhere (the conditions of the other 3.2 rules)."""
-    on_path = {e.id for e in ctx.path.elements}
-    out = [
-        Evidence(observation=a.id, text=f"{a.nms}: {a.ne} {a.vendor_name} active")
-        for a in ctx.of(AlarmObservation)
-        if a.device in on_path and a.severity is not Severity.cleared
-    ]
+    """What a maintainer would call an obvious alarm: an active NMS alarm counted against the
+    circuit (not another circuit's, not a cleared one), or a lamp answer that points somewhere
+    (the conditions of the other 3.2 rules)."""
+    out = list({e.obs: e.evidence for e in ctx.alarms.events}.values())
     alarming = {
         "cpe.lamp.power": BAD_LAMP,
         "cpe.lamp.run": BAD_LAMP,

@@ -260,6 +260,8 @@ def substitution_order(ctx: Context) -> list[Finding]:
         "the specific cause and reply to the customer (R-SUB)."
     )
     ber = "; ".join(e.text for e in cited)
+    answered = [p for p, _ in relevant_pings(ctx) if p.origin_kind == "router" and p.received]
+    pinged = "; pings across the line answered" if answered else "; no ping across the line read"
     return [
         finding(
             rule="substitution-order",
@@ -269,7 +271,7 @@ def substitution_order(ctx: Context) -> list[Finding]:
             owner=ctx.path.owner_of(seg),
             confidence=CONF_PENDING,
             cause=(
-                f"The tests are normal ({ber}; pings answered) yet the fault persists: one of "
+                f"The tests are normal ({ber}{pinged}) yet the fault persists: one of "
                 f"the parts not yet swapped is at fault ({len(todo)} left).{tried}"
             ),
             evidence=cited + evidence + sorted(swapped, key=lambda e: e.text),
