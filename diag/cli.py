@@ -547,7 +547,15 @@ def router(
     assignments: tuple[str, ...],
 ) -> None:
     """Read one router: WAN interface and CRC growth, E1 controller / V.35 leads, CPU, logs,
-    ping to the far end."""
+    ping to the far end.
+
+    Over a console that loses or garbles lines, outputs that came back incomplete are read again
+    (a few times) and every reading not read whole is marked: PARTIAL (lines lost: the values
+    it could not read are left unknown, e.g. a CPU peak shown only as "at least 95 %") or
+    DEGRADED (read over that console, nothing in it can show a loss: logs)."""
+    from rich.markup import escape
+
+    from diag.analyzers.quality import label
     from diag.collectors.router import read_router
     from diag.errors import UnknownCircuitError
     from diag.model.observations import DeviceAccessObservation
@@ -574,7 +582,25 @@ def router(
     reading = read_router(dev, interface, far_ip, settings, via="console" if use_console else "ssh")
     access = [o for o in reading.observations if isinstance(o, DeviceAccessObservation)]
     ok = all(o.ok for o in access)
-    lines = [_summary_line(o) for o in reading.observations]
+    hidden = {"id", "collector", "at", "raw", "kind", "rtts_ms", "quality", "quality_note"}
+    lines = []
+    for o in reading.observations:
+        fields = o.model_dump(exclude=hidden | {"unread"}, exclude_none=True)
+        if "peak_72h_min" in fields:  # a graph not read whole: a bound, not a value
+            fields["peak_72h"] = f">= {fields.pop('peak_72h_min'):g} (at least)"
+        body = ", ".join(f"{k}={v}" for k, v in fields.items() if v not in ([], {}, ""))
+        lines.append(f"[bold]{o.kind}[/bold] {escape(body)}")
+        tag = label(o)
+        if tag is not None:
+            unknown = getattr(o, "unread", [])
+            also = f" [unknown: {', '.join(unknown)}]" if unknown else ""
+            lines.append(f"    [yellow]{escape(tag + also)}[/yellow]")
+    not_whole = sum(label(o) is not None for o in reading.observations)
+    if not_whole:
+        lines.append(
+            f"[yellow]{not_whole} reading(s) not read whole: read them again over SSH or a "
+            "clean console line before relying on them[/yellow]"
+        )
     _finish_collector(reading.observations, ok, json_dest, lines)
 
 
