@@ -8,6 +8,7 @@ intermittent console is evidence (DOMAIN.md §1.3 case 4.2).
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import tty
@@ -17,8 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
 import diag.collectors.router as router_collector
+from diag.cli import cli
 from diag.collectors.router import RouterReading, read_router
 from diag.credentials import LAB_SECRETS
 from diag.lab.routers.clock import ManualClock
@@ -350,6 +353,48 @@ def test_lossy_console_rereads_until_the_peak_is_known(lab: Lab, drop: float) ->
         assert (o.quality == "partial") == bool(o.unread)
         if o.quality == "partial":
             assert o.quality_note and "reads over the console" in o.quality_note
+
+
+def test_diag_router_console_shows_what_it_could_not_read(
+    lab: Lab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`diag router DEV --console` on the field report's router: no 9 % peak, a PARTIAL mark."""
+    monkeypatch.setattr(router_collector, "CONSOLE_REREADS", 0)
+    state = congested(console_drop_pct=25.0)
+    con = lab.console(state)
+    inv = tmp_path / "inventory.yaml"
+    inv.write_text(
+        "devices:\n"
+        "  - {name: court-rtr, role: router, vendor: cisco, device_type: cisco_ios,\n"
+        f"     console: {con.link_path},\n"
+        '     login: {username: noc, password: "lab:router-password", '
+        'secret: "lab:router-secret"}}\n'
+    )
+    args = ["router", "court-rtr", "--console", "--interface", "Serial0/0/0:0"]
+    args += ["--inventory", str(inv), "--json", str(tmp_path / "r.json")]
+    for setting in ("crc_sample_interval_s=0", "command_timeout_s=0.5", "console_probes=6"):
+        args += ["--set", setting]
+    try:
+        r = CliRunner().invoke(cli, args, env={"COLUMNS": "400"})
+    finally:
+        lab.stop(con)
+    doc = json.loads((tmp_path / "r.json").read_text())
+    accessed = [o["ok"] for o in doc["observations"] if o["kind"] == "device_access"]
+    assert r.exit_code == (0 if all(accessed) else 6), r.output  # 6: an output unreadable
+    (hist,) = [
+        o for o in doc["observations"] if o.get("source") == "cli:show processes cpu history"
+    ]
+    assert (hist["quality"], hist["peak_72h"], hist["history_72h"]) == ("partial", None, [])
+    bound = hist["peak_72h_min"]
+    assert bound in (85.0, 95.0)  # what the bar rows read prove; the real peak is 97 %
+    lines = r.output.splitlines()
+    cpu = next(ln for ln in lines if ln.startswith("cpu") and "history" in ln)
+    assert f"peak_72h=>= {bound:g} (at least)" in cpu
+    after = lines[lines.index(cpu) + 1].strip()
+    assert after.startswith("PARTIAL: 72 h graph not read whole in one read")
+    assert after.endswith("[unknown: history_72h, peak_72h]")
+    assert "DEGRADED: read over a console that lost lines" in r.output
+    assert "reading(s) not read whole: read them again over SSH" in r.output
 
 
 def test_a_clean_console_reads_everything_ok(
