@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from diag.analyzers import playbook
+from diag.analyzers import playbook, quality
 from diag.analyzers.context import Context
 from diag.analyzers.registry import finding
 from diag.analyzers.thresholds import Thresholds, defaults
@@ -46,7 +46,7 @@ def analyze_full(
                     _not_evaluated(ctx, r.id, r.refs, step.id, r.title, r.needs, r.needs_any)
                 )
                 continue
-            findings.extend(r.run(ctx))
+            findings.extend(_weigh_reading_quality(ctx, f) for f in r.run(ctx))
     findings, verdict = decide(ctx, findings)
     pic = ctx.alarms
     return Analysis(
@@ -75,6 +75,32 @@ def analyze_full(
             )
             for n in pic.notes
         ],
+    )
+
+
+def _weigh_reading_quality(ctx: Context, f: Finding) -> Finding:
+    """A fault that rests on a reading not read whole (a console that lost or garbled lines)
+    weighs less, by the weakest of its readings, and asks for a clean re-read (issue: a lossy
+    console's values are never presented as fact).  Every rule gets this, not a chosen few."""
+    if f.kind != "fault":
+        return f
+    cited = {e.observation for e in f.evidence if e.observation}
+    if not cited:
+        return f
+    readings = [o for o in ctx.observations if o.id in cited and quality.degraded(o)]
+    if not readings:
+        return f
+    factor = quality.weakest(readings)
+    notes = "; ".join(
+        f"{getattr(o, 'device', '?')} {quality.what_was_read(o)}: {quality.label(o)}"
+        for o in readings
+    )
+    return f.model_copy(
+        update={
+            "confidence": round(f.confidence * factor, 2),
+            "cause": f"{f.cause} (rests on readings not read whole: {notes})",
+            "next_steps": [*quality.reread_steps(readings), *f.next_steps],
+        }
     )
 
 

@@ -583,3 +583,27 @@ def test_a_carrier_cut_does_not_silence_a_customer_side_fault(path_of) -> None: 
     owners = [(f.owner, f.rules[0]) for f in verdict.faults]
     assert owners == [("carrier", "signal-loss-localize"), ("customer", "router-congested-by-lan")]
     assert verdict.faults[0].impact == "outage"
+
+
+def test_hc2c_on_a_cpu_graph_read_in_part_is_weaker_and_asks_for_a_reread(path_of) -> None:  # type: ignore[no-untyped-def]
+    # Over a console that lost rows of the 72 h graph the peak is only "at least" what was read:
+    # never presented as the peak, the finding weighs less and asks for a clean read.
+    whole = court_obs() + said(test__e1__ber="0")
+    (f_whole,) = fired(run(path_of("LAB-HC2C-COURT"), whole)[0], "R-HC-2c")
+    partial = cpu("hc2c-rtr-a", history=[97, 96, 97, 12], n=2).model_copy(
+        update={
+            "peak_72h": None,
+            "history_72h": [],
+            "peak_72h_min": 90.0,
+            "quality": "partial",
+            "quality_note": "2 of 10 graph rows lost",
+            "unread": ["history_72h", "peak_72h"],
+        }
+    )
+    obs = [o if o.id != "cpu-2" else partial for o in court_obs()] + said(test__e1__ber="0")
+    obs = [o for o in obs if o.kind != "log"]  # the log would give the exact peak
+    (f,) = fired(run(path_of("LAB-HC2C-COURT"), obs)[0], "R-HC-2c")
+    assert f.confidence < f_whole.confidence
+    assert "at least 90 %" in " ".join(e.text for e in f.evidence)
+    assert "not read whole" in f.cause and "2 of 10 graph rows lost" in f.cause
+    assert f.next_steps[0].startswith("Read show processes cpu history on hc2c-rtr-a again")

@@ -27,6 +27,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from diag.analyzers import quality
 from diag.analyzers.context import SIDES, Context
 from diag.analyzers.registry import finding, rule
 from diag.model.findings import Evidence, Finding
@@ -165,7 +166,8 @@ def end_signs(ctx: Context, side: str) -> EndSigns:
         now = max((v for v in (o.five_sec, o.one_min, o.five_min) if v is not None), default=None)
         if now is not None and now >= high and (signs.cpu_now is None or now > signs.cpu_now[1]):
             signs.cpu_now = (o, now)
-        peak = o.peak_72h if o.peak_72h is not None else max(o.history_72h, default=None)
+        read = quality.cpu_peak(o)  # a graph not read whole gives a lower bound, never a fact
+        peak, exact = read if read is not None else (None, True)
         if (
             peak is not None
             and peak >= high
@@ -173,7 +175,8 @@ def end_signs(ctx: Context, side: str) -> EndSigns:
         ):
             hours = next((i for i, v in enumerate(o.history_72h) if v >= high), None)
             ago = f", latest {hours + 1} h ago" if hours is not None else ""
-            text = f"{o.device}: CPU peaked at {peak:g} % over the last 72 h ({o.source}{ago})"
+            level = f"{peak:g} %" if exact else f"at least {peak:g} % (graph read in part)"
+            text = f"{o.device}: CPU peaked at {level} over the last 72 h ({o.source}{ago})"
             signs.cpu_peak = (Evidence(observation=o.id, text=text), float(peak))
     for log in ctx.of(LogObservation):
         if log.device != router:
