@@ -210,7 +210,16 @@ def _ms(v: float | None) -> str:
 
 
 def reading(o: Observation) -> str | None:
-    """One line per observation worth showing an engineer, as read (no interpretation)."""
+    """One line per observation worth showing an engineer, as read (no interpretation); a
+    reading not read whole says so."""
+    from diag.analyzers.quality import label
+
+    line = _reading(o)
+    tag = label(o)
+    return f"{line}  [{tag}]" if line and tag else line
+
+
+def _reading(o: Observation) -> str | None:
     if isinstance(o, InterfaceObservation):
         state = "/".join(
             "up" if x else "down" if x is not None else "?" for x in (o.line_up, o.protocol_up)
@@ -246,6 +255,8 @@ def reading(o: Observation) -> str | None:
         return f"{o.device} {o.port or o.if_index}: {', '.join(o.line_status)} (DS1-MIB)"
     if isinstance(o, CpuObservation):
         peak = f", 72 h peak {o.peak_72h:.0f}%" if o.peak_72h is not None else ""
+        if o.peak_72h is None and o.peak_72h_min is not None:
+            peak = f", 72 h peak at least {o.peak_72h_min:.0f}% (graph read in part)"
         return (
             f"{o.device} CPU: {_pct(o.five_sec)} 5 s, {_pct(o.one_min)} 1 min, "
             f"{_pct(o.five_min)} 5 min{peak}"
