@@ -167,3 +167,32 @@ def test_lab_up_rejects_bad_scenario(outside) -> None:  # type: ignore[no-untype
     r = diag("lab", "up", "--scenario", str(scn), "--inventory", str(base), env=env)
     assert r.returncode == 3
     assert "state.nes.x-sdhh: no such device in the inventory" in r.stderr
+
+
+def test_lab_up_refuses_state_the_lab_cannot_serve(outside) -> None:  # type: ignore[no-untyped-def]
+    """Silencing a shared NMS, E1 lines on an NE nobody polls directly, an expected fault off the
+    path, a cleared time before the raise: every problem named, exit 3."""
+    base, scn, env, _, _ = outside
+    text = (scn / "scenario.yaml").read_text()
+    text = text.replace(
+        "state:\n  nes:\n",
+        "state:\n  nms:\n    nms-x: {silent: true}\n  nes:\n"
+        '    x-pdh-b:\n      e1_lines: [{port: "1", status: [LossOfSignal]}]\n',
+    )
+    text = text.replace(
+        "rules: [R-AIS-1]}",
+        "rules: [R-AIS-1],\n        faults: [{segment: {from: x-pdh-a, to: x-nowhere}, owner: carrier}]}",
+    )
+    assert "silent: true" in text and "x-nowhere" in text and "e1_lines" in text
+    (scn / "scenario.yaml").write_text(text)
+    r = diag("lab", "up", "--scenario", str(scn), "--inventory", str(base), env=env)
+    assert r.returncode == 3, r.stderr
+    assert "state.nms.nms-x: only an NMS defined in the scenario's own inventory.yaml" in r.stderr
+    assert "state.nes.x-pdh-b.e1_lines: the device needs 'snmp' and 'mgmt'" in r.stderr
+    assert "expect.X-1.faults[0].segment: 'x-nowhere' is not on the circuit's path" in r.stderr
+
+    text = text.replace('raised: "2026-11-22T01:00:00Z"', 'raised: "2026-11-22T01:00:00Z", '
+                        'cleared: "2026-11-21T01:00:00Z"')  # fmt: skip
+    (scn / "scenario.yaml").write_text(text)
+    r = diag("lab", "up", "--scenario", str(scn), "--inventory", str(base), env=env)
+    assert r.returncode == 3 and "is before raised" in r.stderr, r.stderr
