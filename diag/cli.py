@@ -519,14 +519,20 @@ def alarms(
             _write_text(json_dest, _observations_json([], ok=False, error=str(exc)))
         click.echo(f"diag: {exc}", err=True)
         sys.exit(EXIT_COLLECTOR_FAILED)
+    n_cleared = sum(1 for a in found if a.cleared is not None or a.severity.value == "cleared")
+    held = f", {n_cleared} cleared (historical)" if n_cleared else ""
     lines = [
-        f"{nms_name}: {len(found)} active alarm(s){' (PARTIAL: ' + str(note) + ')' if partial else ''}"
+        f"{nms_name}: {len(found) - n_cleared} active alarm(s){held}"
+        f"{' (PARTIAL: ' + str(note) + ')' if partial else ''}"
     ]
     for a in found:
         port = f" port {a.port}" if a.port else ""
+        when = a.raised.isoformat() if a.raised else ""
+        if a.cleared is not None:
+            when = f"{when} cleared {a.cleared.isoformat()}".strip()
         lines.append(
             f"  {a.ne}{port}  {a.vendor_name}  [{a.type}/{a.layer} {a.direction.value}] "
-            f"{a.severity.value}  {a.raised.isoformat() if a.raised else ''}"
+            f"{a.severity.value}  {when}"
         )
     _finish_collector(list(found), True, json_dest, lines, partial=partial)
 
@@ -826,13 +832,18 @@ def _print_status(info: dict[str, Any]) -> None:
 )
 @scenario_option
 def demo(json_dir: Path | None, scenarios: tuple[Path, ...]) -> None:
-    """Start the lab in-process, diagnose all its circuits at once, show each, stop it."""
+    """Start the lab in-process, diagnose all its circuits at once, show each, stop it.
+
+    Each document is checked against its scenario's `expect`: status, headline segment and
+    owner, cited rules, and when given every fault (verdict.faults) and the context alarms.
+    """
     import tempfile
 
     from diag.errors import DiagError
     from diag.lab.manager import prepare
     from diag.lab.network import LabNetwork, LabThread
     from diag.lab.scenario import given_observations
+    from diag.lab.scenario import mismatches as expectation_mismatches
     from diag.output.files import write_atomic
     from diag.output.terminal import render
     from diag.runner import diagnose_many
@@ -863,16 +874,8 @@ def demo(json_dir: Path | None, scenarios: tuple[Path, ...]) -> None:
                 render(doc, con)
                 if json_dir:
                     write_atomic(json_dir / f"{cid}.json", doc.to_json())
-                got = doc.verdict
-                if (got.status, got.segment, got.owner) != (
-                    expect.status,
-                    expect.segment,
-                    expect.owner,
-                ):
-                    mismatches.append(
-                        f"{cid}: expected {expect.status} {expect.segment} "
-                        f"{expect.owner}, got {got.status} {got.segment} {got.owner}"
-                    )
+                # status, headline segment/owner, cited rules, verdict.faults, context alarms
+                mismatches.extend(expectation_mismatches(cid, expect, doc))
                 con.print()
                 if doc.run.interrupted:
                     raise KeyboardInterrupt
