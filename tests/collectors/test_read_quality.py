@@ -9,8 +9,8 @@ Every value read must be the one the whole output gives, or be unknown (None / [
 from __future__ import annotations
 
 import random
-from difflib import SequenceMatcher
 from datetime import UTC, datetime
+from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +56,7 @@ def outputs(state: RouterState) -> dict[str, str]:
     session = Session(state, ManualClock(datetime(2026, 3, 2, 9, 0, 0)), enable_secret=None)
     wan = state.interfaces[-1].name
     cs = commands_for(state.vendor, wan)
-    cmds = list(cs.reads) + [cs.ping("10.9.0.2", 5, 100, 1.0)]
+    cmds = [*cs.reads, cs.ping("10.9.0.2", 5, 100, 1.0)]
     return {c: session.feed(c).text for c in cmds}
 
 

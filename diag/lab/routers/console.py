@@ -13,6 +13,10 @@ imitated deterministically (same router -> same losses on every run):
 - `console_garble_pct` corrupts characters in that share of the same lines;
 - `console_hangup_after` logs the session out after that many input lines.
 
+The same router name and the same commands lose the same lines, so a lossy console is a
+reproducible test peer: tests/collectors/test_console_behaviour.py reads a 94-97 % CPU router
+through it (the field report of a "9 %" peak read from a graph that lost its tens row).
+
 `serve_tcp()` adds a terminal-server port: a TCP client (pyserial `socket://host:port`) is
 bridged byte for byte to the pty, as a console server wired to the router's console port is.
 
