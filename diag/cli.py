@@ -263,6 +263,10 @@ def circuit(
             f"; did you mean {', '.join(close)}?" if close else "; `diag inventory list` shows them"
         )
         _fail(UnknownCircuitError(f"no circuit {circuit_id!r} in the inventory{hint}"))
+    from diag.inventory import cleartext_snmp
+
+    for line in cleartext_snmp(inv, circuit=circuit_id):  # stderr only, not in the document
+        click.echo(f"diag: warning: {line}", err=True)
 
     def progress(msg: str) -> None:
         if verbose:
@@ -495,6 +499,10 @@ def alarms(
     if nms_name not in inv.nms:
         _fail(UnknownCircuitError(f"no NMS {nms_name!r}; known: {', '.join(sorted(inv.nms))}"))
     nms = inv.nms[nms_name]
+    from diag.inventory import cleartext_snmp
+
+    for line in cleartext_snmp(inv, nms=nms_name):  # stderr only, not in the JSON
+        click.echo(f"diag: warning: {line}", err=True)
     nes: dict[str, str] | None = None
     if circuit_id:
         if circuit_id not in inv.circuits:
@@ -540,7 +548,12 @@ def alarms(
 @cli.command(epilog=EXIT_CODES_HELP)
 @click.argument("device_name")
 @click.option("--console", "use_console", is_flag=True, help="Read over the serial console.")
-@click.option("--interface", help="WAN interface (default: the one the circuits name).")
+@click.option(
+    "--interface",
+    callback=lambda _c, _p, v: _syntax_arg("--interface", "interface_name", v),
+    help="WAN interface as the router names it, e.g. Serial0/0/0:0 (default: the one the "
+    "circuits name).",
+)
 @inventory_option
 @json_option
 @set_option
@@ -610,6 +623,21 @@ def router(
     _finish_collector(reading.observations, ok, json_dest, lines)
 
 
+def _syntax_arg(flag: str, check: str, value: Any) -> Any:
+    """A flag value checked against its field's syntax (diag.model.syntax) before anything runs:
+    a line break in it would reach the router as a second command."""
+    from diag.model import syntax
+
+    for v in value if isinstance(value, tuple) else [value]:
+        if v is None:
+            continue
+        try:
+            getattr(syntax, check)(v)
+        except ValueError as exc:
+            raise click.BadParameter(f"{v!r} {exc}", param_hint=flag) from exc
+    return value
+
+
 def _summary_line(o: Observation) -> str:
     fields = o.model_dump(
         exclude={"id", "collector", "at", "raw", "kind", "rtts_ms"}, exclude_none=True
@@ -619,7 +647,12 @@ def _summary_line(o: Observation) -> str:
 
 
 @cli.command(epilog=EXIT_CODES_HELP)
-@click.argument("addresses", nargs=-1, required=True)
+@click.argument(
+    "addresses",
+    nargs=-1,
+    required=True,
+    callback=lambda _c, _p, v: _syntax_arg("ADDRESSES", "ping_target", v),
+)
 @json_option
 @set_option
 def ping(addresses: tuple[str, ...], json_dest: str | None, assignments: tuple[str, ...]) -> None:
@@ -691,11 +724,33 @@ def inventory() -> None:
 @inventory.command("validate")
 @inventory_option
 def inventory_validate(inventory: Path | None) -> None:
-    """Report every problem in the inventory at once (file, entry, field)."""
-    inv = _load(inventory)
+    """Report every problem in the inventory at once (file, entry, field).
+
+    Beyond what every command checks when it loads the inventory, validate checks what the
+    files point to on this machine: each credential reference resolves (env: variable set;
+    file: absolute, a regular file owned by you, mode 0600 or 0400) and each serial console is
+    a character device (one that does not exist yet is a warning).  It warns for every NMS or
+    device polled with SNMP v2c, whose community travels in clear text.  Exit 3 on any
+    problem, 0 otherwise (warnings included).
+    """
+    from diag.errors import DiagError
+    from diag.inventory import validate_inventory
+
+    try:
+        report = validate_inventory(inventory)
+    except DiagError as exc:
+        _fail(exc)
+    for w in report.warnings:
+        click.echo(f"warning: {w}", err=True)
+    if report.problems or report.inventory is None:
+        from diag.errors import InventoryError
+
+        _fail(InventoryError(report.problems, source=report.source))
+    inv = report.inventory
+    warned = f", {len(report.warnings)} warning(s) on stderr" if report.warnings else ""
     click.echo(
         f"ok: {len(inv.nms)} NMS, {len(inv.devices)} devices, {len(inv.circuits)} circuits "
-        f"in {len(inv.sources)} files"
+        f"in {len(inv.sources)} files{warned}"
     )
 
 

@@ -37,26 +37,35 @@ class Secret:
     __str__ = __repr__
 
 
+# A secret is a password, a community or a key, never a file dump: bigger files are refused
+# before they are read.
+SECRET_MAX_BYTES = 64 * 1024
+
+
 def resolve(ref: str) -> Secret:
-    """Turn `env:NAME`, `file:PATH` or `lab:NAME` into its secret value."""
+    """Turn `env:NAME`, `file:PATH` or `lab:NAME` into its secret value.
+
+    `file:` takes an absolute path (`~` allowed) to a regular file owned by the user running diag
+    and not open to group or others (mode 0600 or 0400): anyone else who can write it can
+    change what diag logs in with, anyone who can read it knows the secret.  A secret holding a
+    line break or another control character is refused: typed at a login prompt it would be
+    two lines.  Errors name the reference, never the value.
+    """
     scheme, _, rest = ref.partition(":")
     if scheme == "env":
         value = os.environ.get(rest)
         if value is None:
             raise CredentialError(f"credential {ref}: environment variable {rest} is not set")
-        return Secret(value, ref)
+        return Secret(_checked(value, ref, f"environment variable {rest}"), ref)
     if scheme == "file":
         path = Path(rest).expanduser()
-        try:
-            st = path.stat()
-        except OSError as exc:
-            raise CredentialError(f"credential {ref}: cannot read {path}: {exc.strerror}") from exc
-        if st.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+        if not path.is_absolute():
             raise CredentialError(
-                f"credential {ref}: {path} is readable by group or others "
-                f"(mode {stat.S_IMODE(st.st_mode):04o}); run: chmod 600 {path}"
+                f"credential {ref}: the path is relative; write the absolute path "
+                "(file:/etc/diag/secret): a relative one would depend on where diag is started"
             )
-        return Secret(path.read_text(encoding="utf-8").rstrip("\r\n"), ref)
+        text = _read_private(path, ref)
+        return Secret(_checked(text.rstrip("\r\n"), ref, str(path)), ref)
     if scheme == "lab":
         if rest not in LAB_SECRETS:
             known = ", ".join(sorted(LAB_SECRETS))
@@ -65,6 +74,63 @@ def resolve(ref: str) -> Secret:
             )
         return Secret(LAB_SECRETS[rest], ref)
     raise CredentialError(f"credential reference {ref!r}: use env:NAME, file:PATH or lab:NAME")
+
+
+def check(ref: str) -> None:
+    """Raise CredentialError when `ref` would not resolve now (`diag inventory validate`)."""
+    resolve(ref)
+
+
+def _read_private(path: Path, ref: str) -> str:
+    # Opened first, then checked on the open file: what is checked is what is read.  O_NONBLOCK
+    # keeps a FIFO from blocking the open; it is refused below as not a regular file.
+    flags = os.O_RDONLY | os.O_NOCTTY | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise CredentialError(f"credential {ref}: cannot read {path}: {exc.strerror}") from exc
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise CredentialError(f"credential {ref}: {path} is not a regular file")
+        mode = stat.S_IMODE(st.st_mode)
+        if mode & (stat.S_IRWXG | stat.S_IRWXO):
+            raise CredentialError(
+                f"credential {ref}: {path} is readable by group or others "
+                f"(mode {mode:04o}); run: chmod 600 {path}"
+            )
+        uid = os.geteuid()
+        if st.st_uid != uid:
+            raise CredentialError(
+                f"credential {ref}: {path} belongs to uid {st.st_uid}, not to the user running "
+                f"diag (uid {uid}); whoever owns it can change the secret: chown it or copy it"
+            )
+        if st.st_size > SECRET_MAX_BYTES:
+            raise CredentialError(
+                f"credential {ref}: {path} is {st.st_size} bytes; a secret file holds the "
+                f"secret alone (at most {SECRET_MAX_BYTES} bytes)"
+            )
+        data = fh.read(SECRET_MAX_BYTES + 1)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CredentialError(
+            f"credential {ref}: {path} is not UTF-8 text (byte offset {exc.start})"
+        ) from exc
+
+
+def _checked(value: str, ref: str, where: str) -> str:
+    if not value:
+        raise CredentialError(f"credential {ref}: {where} is empty")
+    from diag.model.syntax import control_char
+
+    bad = control_char(value)
+    if bad:
+        raise CredentialError(
+            f"credential {ref}: the secret in {where} holds {bad}; typed at a login prompt it "
+            "would be more than one line (only a trailing newline of a file is removed)"
+        )
+    return value
 
 
 def redact(text: str, secrets: list[Secret]) -> str:

@@ -91,7 +91,9 @@ def test_every_problem_reported_with_file_entry_field(tmp_path: Path) -> None:
     assert "dev.yaml: devices[0] (name=r-a): field 'mgmt.address'" in text
     assert "dev.yaml: devices[2] (name=sdh-x): field 'colour': unknown field" in text
     assert "circ.yaml: circuits[0] (id=C1): field 'bandwidth'" in text
-    assert len(found) == 3  # the bandwidth error stops C1, so its references are not checked
+    # C1's bandwidth error does not hide its bad reference: every problem shows at once
+    assert "circ.yaml: circuits[0] (id=C1): field 'b.cpe': no device named 'pdh-bb'" in text
+    assert len(found) == 4, found
 
 
 def test_unknown_references_and_suggestions(tmp_path: Path) -> None:

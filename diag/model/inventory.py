@@ -7,25 +7,55 @@ connects (see diag.credentials).
 
 from __future__ import annotations
 
-import ipaddress
 import re
+from collections.abc import Callable
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    field_validator,
+    model_validator,
+)
 
-SECRET_REF = re.compile(r"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|lab:[a-z0-9-]+)$")
+from diag.model import syntax
+
+SECRET_REF = re.compile(r"(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|lab:[a-z0-9-]+)")
 NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 
 
-class Strict(BaseModel):
+class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Strict(_Frozen):
+    """An inventory entry or part of one, as written in YAML."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _plain(cls, value: Any) -> Any:
+        """Every field: no yes/no where YAML was meant to read text or a number (`port: true`
+        would otherwise be port 1), and no control characters in any text (diag.model.syntax)."""
+        if isinstance(value, bool):
+            raise ValueError(
+                f"YAML read this as a yes/no value ({str(value).lower()}); this field takes "
+                "no true/false: write a number, or quote text"
+            )
+        for item in value if isinstance(value, list | tuple) else [value]:
+            if isinstance(item, bool):
+                raise ValueError("a yes/no value (true/false) in a list of names or numbers")
+            if isinstance(item, str):
+                syntax.no_control(item)
+        return value
 
 
 def _secret_ref(value: str | None) -> str | None:
     if value is None:
         return None
-    if not SECRET_REF.match(value):
+    if not SECRET_REF.fullmatch(value):
         raise ValueError(
             "holds a literal secret; write a reference instead: env:VARIABLE (read from the "
             "environment), file:/path/to/secret (a file readable only by its owner, mode 0600), "
@@ -35,6 +65,9 @@ def _secret_ref(value: str | None) -> str | None:
 
 
 SecretRef = Annotated[str, Field(description="env:NAME | file:PATH | lab:NAME")]
+Address = Annotated[str, Field(min_length=1)]
+# StrictInt: YAML `port: true` or `port: "22"` is refused, not read as 1 or 22.
+Port = Annotated[StrictInt, Field(ge=1, le=65535)]
 
 
 class SnmpVersion(StrEnum):
@@ -51,38 +84,41 @@ class SnmpSettings(Strict):
     priv_protocol: Literal["DES", "3DES", "AES", "AES128", "AES192", "AES256"] = "AES"
     priv_key: SecretRef | None = None
     context: str = ""
-    port: int | None = Field(
-        None, ge=1, le=65535, description="for devices polled directly (default 161)"
-    )
+    port: Port | None = Field(None, description="for devices polled directly (default 161)")
     timeout: float = Field(2.0, gt=0, le=60)
-    retries: int = Field(1, ge=0, le=10)
+    retries: StrictInt = Field(1, ge=0, le=10)
 
     _check_refs = field_validator("community", "auth_key", "priv_key")(_secret_ref)
 
     @model_validator(mode="after")
     def _complete(self) -> SnmpSettings:
-        if self.version is SnmpVersion.v2c and not self.community:
-            raise ValueError("SNMP v2c needs 'community' (a reference such as env:NMS_COMMUNITY)")
-        if self.version is SnmpVersion.v3 and not (self.user and self.auth_key and self.priv_key):
-            raise ValueError("SNMP v3 (authPriv) needs 'user', 'auth_key' and 'priv_key'")
+        problems = snmp_rules(self.__dict__.get)
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
+
+    @property
+    def cleartext(self) -> bool:
+        """v1/v2c: the community travels in clear text on the wire (anyone on the path reads
+        it, and with it the NMS's alarms); v3 authPriv encrypts."""
+        return self.version is SnmpVersion.v2c
+
+
+Getter = Callable[[str], Any]
+
+
+def snmp_rules(get: Getter) -> list[str]:
+    """Fields `snmp` needs together (the raw mapping's `get`, or a validated model's)."""
+    version = get("version") or "v2c"
+    if version == "v2c" and not get("community"):
+        return ["SNMP v2c needs 'community' (a reference such as env:NMS_COMMUNITY)"]
+    if version == "v3" and not (get("user") and get("auth_key") and get("priv_key")):
+        return ["SNMP v3 (authPriv) needs 'user', 'auth_key' and 'priv_key'"]
+    return []
 
 
 def _address(value: str) -> str:
-    try:
-        ipaddress.ip_address(value)
-        return value
-    except ValueError:
-        pass
-    if re.fullmatch(r"[\d.]+", value):
-        raise ValueError(f"{value!r} is not a valid IPv4 address")
-    if re.fullmatch(r"(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.?)+", value):
-        return value
-    raise ValueError(f"{value!r} is neither an IP address nor a host name")
-
-
-Address = Annotated[str, Field(min_length=1)]
-Port = Annotated[int, Field(ge=1, le=65535)]
+    return syntax.host(value)
 
 
 class Nms(Strict):
@@ -109,17 +145,26 @@ class Nms(Strict):
     @field_validator("trap_listen")
     @classmethod
     def _listen(cls, value: str | None) -> str | None:
-        if value is not None and not re.fullmatch(r"[^:\s]+:\d{1,5}", value):
-            raise ValueError("write trap_listen as host:port, e.g. 0.0.0.0:16162")
+        if value is not None:
+            try:
+                syntax.host_port(value)
+            except ValueError as exc:
+                raise ValueError(f"trap_listen: {exc}") from exc
         return value
 
     @model_validator(mode="after")
     def _imap(self) -> Nms:
-        if self.driver == "huawei-imap" and not self.trap_listen:
-            raise ValueError(
-                "driver huawei-imap needs 'trap_listen' (host:port for the NMS's traps)"
-            )
+        problems = nms_rules(self.__dict__.get)
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
+
+
+def nms_rules(get: Getter) -> list[str]:
+    """Fields an NMS entry needs together (raw mapping or validated model)."""
+    if get("driver") == "huawei-imap" and not get("trap_listen"):
+        return ["driver huawei-imap needs 'trap_listen' (host:port for the NMS's traps)"]
+    return []
 
 
 class Role(StrEnum):
@@ -149,6 +194,8 @@ class Login(Strict):
     secret: SecretRef | None = Field(None, description="enable secret, if any")
 
     _check_refs = field_validator("password", "secret")(_secret_ref)
+    # typed at a console's Username: prompt
+    _user = field_validator("username")(syntax.username)
 
 
 class Device(Strict):
@@ -172,15 +219,7 @@ class Device(Strict):
     @field_validator("console")
     @classmethod
     def _console(cls, value: str | None) -> str | None:
-        if value is None:
-            return value
-        if value.startswith("socket://"):
-            if not re.fullmatch(r"socket://[^:/]+:\d{1,5}", value):
-                raise ValueError("a console server is written socket://host:port")
-            return value
-        if not value.startswith("/"):
-            raise ValueError("a serial console is an absolute device path or socket://host:port")
-        return value
+        return None if value is None else syntax.console(value)
 
     @property
     def owned_by(self) -> str:
@@ -190,13 +229,26 @@ class Device(Strict):
 
     @model_validator(mode="after")
     def _by_role(self) -> Device:
-        if self.role is Role.router and not self.device_type:
-            raise ValueError("a router needs 'device_type' (netmiko name, e.g. cisco_ios, huawei)")
-        if self.nms and not self.ne_name:
-            raise ValueError("'nms' is set, so 'ne_name' (the NE's name in that NMS) is needed")
-        if (self.mgmt or self.console) and self.role is Role.router and not self.login:
-            raise ValueError("a router reached over SSH or console needs 'login'")
+        problems = device_rules(self.__dict__.get)
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
+
+
+def device_rules(get: Getter) -> list[str]:
+    """Fields a device entry needs together, by role (raw mapping or validated model).
+
+    The loader also runs these on an entry whose fields have errors (pydantic runs a model's
+    own checks only once every field is valid), so every problem of an entry shows at once.
+    """
+    out = []
+    if get("role") == "router" and not get("device_type"):
+        out.append("a router needs 'device_type' (netmiko name, e.g. cisco_ios, huawei)")
+    if get("nms") and not get("ne_name"):
+        out.append("'nms' is set, so 'ne_name' (the NE's name in that NMS) is needed")
+    if (get("mgmt") or get("console")) and get("role") == "router" and not get("login"):
+        out.append("a router reached over SSH or console needs 'login'")
+    return out
 
 
 class Interface(StrEnum):
@@ -247,13 +299,14 @@ class CircuitEnd(Strict):
     @field_validator("wan_ip")
     @classmethod
     def _ip(cls, value: str | None) -> str | None:
-        if value is None:
-            return value
-        try:
-            ipaddress.ip_interface(value)
-        except ValueError as exc:
-            raise ValueError(f"{value!r} is not an IP address (with optional /prefix)") from exc
-        return value
+        # the far end's address is typed into the router's ping command line
+        return None if value is None else syntax.ip_interface(value)
+
+    @field_validator("wan_interface")
+    @classmethod
+    def _wan(cls, value: str | None) -> str | None:
+        # typed into show/clear commands on the router
+        return None if value is None else syntax.interface_name(value)
 
 
 class Hop(Strict):
@@ -308,7 +361,7 @@ class Circuit(Strict):
         return value
 
 
-class Inventory(Strict):
+class Inventory(_Frozen):
     """The whole loaded inventory, cross-checked (see diag.inventory)."""
 
     nms: dict[str, Nms]

@@ -61,6 +61,7 @@ from netmiko.ssh_dispatcher import CLASS_MAPPER
 from diag.credentials import Secret, redact, resolve
 from diag.errors import CollectorAuthError, CollectorError, CollectorTimeout, CredentialError
 from diag.model.inventory import Device
+from diag.model.syntax import check_command
 from diag.settings import CollectorSettings
 
 Via = Literal["ssh", "console"]
@@ -384,6 +385,7 @@ class CliSession:
         On a console, a session that drops mid-command (logout banner, login request) is seen at
         once, logged into again, and the command tried once more.
         """
+        check_command(command)  # the last check before the wire: raise, never send (syntax.py)
         timeout = read_timeout or self.settings.command_timeout_s
         for attempt in (1, 2):
             out = self._send_once(command, timeout, expect)
