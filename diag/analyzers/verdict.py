@@ -32,11 +32,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Literal
 
 from diag.analyzers.context import Context
 from diag.model.findings import Fault, Finding, Verdict
 from diag.model.observations import (
+    AlarmObservation,
     DeviceAccessObservation,
     NmsPollObservation,
 )
@@ -170,6 +172,12 @@ def _inside(path: CircuitPath, inner: Segment, outer: Segment) -> bool:
     return lo2 <= lo and hi <= hi2
 
 
+def _overlaps(path: CircuitPath, x: Segment, y: Segment) -> bool:
+    lo, hi = _span(path, x)
+    lo2, hi2 = _span(path, y)
+    return lo <= hi2 and lo2 <= hi
+
+
 def _width(path: CircuitPath, seg: Segment) -> int:
     lo, hi = _span(path, seg)
     return hi - lo
@@ -225,7 +233,7 @@ def _demote(path: CircuitPath, findings: list[Finding]) -> list[Finding]:
                 by = specific[0]
             elif f.rule in GENERIC_PING:
                 seg = f.segment
-                by = next((g for g in specific if _inside(path, g.segment, seg)), None)  # type: ignore[arg-type]
+                by = next((g for g in specific if _overlaps(path, g.segment, seg)), None)  # type: ignore[arg-type]
             if by is not None:
                 f = f.model_copy(
                     update={
@@ -286,6 +294,28 @@ def _more_specific(path: CircuitPath, h: _Group, g: _Group) -> bool:
     return _width(path, h.segment) < _width(path, g.segment)
 
 
+_NEVER = datetime.max.replace(tzinfo=UTC)
+
+
+def _first_raised(ctx: Context, groups: list[_Group]) -> dict[int, datetime]:
+    """The earliest alarm each fault cites: of two faults alike in impact, certainty and width,
+    the one that started first is the headline (the later may be its consequence or a second
+    event); then the one nearer the A end, so the order never depends on rule order."""
+    raised = {
+        o.id: o.raised if o.raised.tzinfo else o.raised.replace(tzinfo=UTC)
+        for o in ctx.of(AlarmObservation)
+        if o.raised is not None
+    }
+    out = {}
+    for g in groups:
+        times = [
+            raised[e.observation] for f in g.findings for e in f.evidence if e.observation in raised
+        ]
+        if times:
+            out[id(g)] = min(times)
+    return out
+
+
 def _fault(path: CircuitPath, n: int, g: _Group) -> Fault:
     lead = g.lead
     rules = list(dict.fromkeys(f.rule for f in sorted(g.findings, key=lambda f: -f.confidence)))
@@ -325,12 +355,15 @@ def decide(ctx: Context, findings: list[Finding]) -> tuple[list[Finding], Verdic
     if groups:
         strong = any(g.strong for g in groups)
         if strong:
+            first = _first_raised(ctx, groups)
             groups.sort(
                 key=lambda g: (
                     not g.strong,
                     g.impact != "outage",
                     -g.confidence,
                     _width(path, g.segment),
+                    first.get(id(g), _NEVER),
+                    _span(path, g.segment),
                 )
             )
             status: Literal["fault_localized", "fault_suspected"] = "fault_localized"

@@ -23,7 +23,7 @@ CAPTURES = Path(__file__).resolve().parents[2] / "fixtures" / "captures"
 BAD = [
     (re.compile(r"[{}]"), "a placeholder left"),
     (re.compile(r"\bNone\b"), "None printed"),
-    (re.compile(r"\b(\w{2,})\s+\1\b", re.IGNORECASE), "a doubled word"),
+    (re.compile(r"\b(\w{2,})\s+\1\b(?![-.:])"), "a doubled word"),
     (re.compile(r"\bthe [\w-]+ (box|equipment|router|converter) the\b"), "a doubled noun phrase"),
     (re.compile(r"\(\s*\)|\[\s*\]"), "empty brackets"),
     (re.compile(r"\s[,.;:](?!\d)"), "a space before punctuation"),

@@ -170,67 +170,84 @@ def _v35_tx(ctx: Context) -> list[Finding]:
     ("{s}.router.lamp.run", "{s}.switch.ports_blink_in_unison"),
 )
 def _router_lan(ctx: Context) -> list[Finding]:
+    """One finding per end: the router, its LAN, or both together (the article's school case:
+    the router's run lamp flashing abnormally *and* the switch lamps blinking in unison are one
+    fault, a LAN-side attack dragging the router down, on the segment LAN … router)."""
     out: list[Finding] = []
     for s in SIDES:
         end = ctx.path.end(s)
         rkey = f"{s}.router.lamp.run"
         run = ctx.answer(rkey)
-        if end.router and run in BAD_LAMP:
+        router_bad = bool(end.router and run in BAD_LAMP)
+        ukey = f"{s}.switch.ports_blink_in_unison"
+        lan_bad = ctx.answer(ukey) == "yes"
+        if not (router_bad or lan_bad):
+            continue
+        ev: list[Evidence] = []
+        steps: list[str] = []
+        conf = 0.0
+        if lan_bad:
+            # All port lamps blinking together is the article's sign of a virus attack (or loop,
+            # broadcast storm) inside the LAN; "generally", and the router may be dragged down
+            # too: 0.75 for the LAN.
+            conf = 0.75
+            ev.append(ctx.cite(ukey))
+            steps += [
+                "With the customer's consent disconnect the LAN from the router (keep the WAN "
+                "only) and check the router's CPU and console (case 4.2).",
+                "Reconnect the LAN hosts one by one while watching the switch lamps and the "
+                "router CPU to find the source; check for a cabling loop.",
+            ]
+        if router_bad:
+            assert end.router is not None
             # "generally the customer router is faulty" (一般): 0.8.  If the router nonetheless
             # answered over SSH/console, the lamp report contradicts it: 0.5.
-            conf = 0.8
-            ev = [ctx.cite(rkey)]
+            rconf = 0.8
+            ev.append(ctx.cite(rkey))
             reached = _router_reached(ctx, end.router)
             if reached is not None:
-                conf = 0.5
+                rconf = 0.5
                 ev.append(
                     Evidence(
                         observation=reached.id,
                         text=f"{end.router} answered over {reached.via} during this run",
                     )
                 )
-            out.append(
-                _finding(
-                    ctx,
-                    "customer-router-or-lan",
-                    "R-LED-5",
-                    f"{end.router} at {end.site}: run lamp {run}",
-                    ctx.seg(end.router),
-                    conf,
-                    f"the run lamp of the customer router {end.router} is {run}: the router "
-                    "is faulty (customer-owned equipment)",
-                    ev,
-                    [
-                        f"Tell the customer the router {end.router} is at fault; ask them to "
-                        "power-cycle it and call their router vendor or integrator.",
-                        "Once it runs, read its log and CPU history (a LAN attack can hang it, "
-                        "case 4.2).",
-                    ],
-                )
+            conf = max(conf, rconf)
+            steps += [
+                f"Tell the customer the router {end.router} is at fault; ask them to power-cycle "
+                "it and call their router vendor or integrator.",
+                "Once it runs, read its log and CPU history (a LAN attack can hang it, case 4.2).",
+            ]
+        lan = ctx.lan(s)
+        if router_bad and lan_bad:
+            assert end.router is not None
+            seg = ctx.seg(lan, end.router)
+            title = (
+                f"{end.router} and the LAN at {end.site}: run lamp {run}, switch port lamps "
+                "blink in unison"
             )
-        ukey = f"{s}.switch.ports_blink_in_unison"
-        if ctx.answer(ukey) == "yes":
-            lan = ctx.lan(s)
-            # All port lamps blinking together is the article's sign of a virus attack (or loop,
-            # broadcast storm) inside the LAN; "generally", and the router may be dragged down too:
-            # 0.75 for the LAN.
-            out.append(
-                _finding(
-                    ctx,
-                    "customer-router-or-lan",
-                    "R-LED-5",
-                    f"LAN at {end.site}: all switch port lamps blink in unison",
-                    ctx.seg(lan),
-                    0.75,
-                    "all the LAN switch's port lamps blink in unison: a virus attack, loop or "
-                    "broadcast storm inside the customer's LAN",
-                    [ctx.cite(ukey)],
-                    [
-                        "With the customer's consent disconnect the LAN from the router (keep the "
-                        "WAN only) and check the router's CPU and console (case 4.2).",
-                        "Reconnect the LAN hosts one by one while watching the switch lamps and "
-                        "the router CPU to find the source; check for a cabling loop.",
-                    ],
-                )
+            cause = (
+                f"the run lamp of the customer router {end.router} is {run} and all the LAN "
+                "switch's port lamps blink in unison: a virus attack, loop or broadcast storm "
+                "inside the customer's LAN, dragging the router down (customer-owned)"
             )
+        elif router_bad:
+            assert end.router is not None
+            seg = ctx.seg(end.router)
+            title = f"{end.router} at {end.site}: run lamp {run}"
+            cause = (
+                f"the run lamp of the customer router {end.router} is {run}: the router is "
+                "faulty (customer-owned equipment)"
+            )
+        else:
+            seg = ctx.seg(lan)
+            title = f"LAN at {end.site}: all switch port lamps blink in unison"
+            cause = (
+                "all the LAN switch's port lamps blink in unison: a virus attack, loop or "
+                "broadcast storm inside the customer's LAN"
+            )
+        out.append(
+            _finding(ctx, "customer-router-or-lan", "R-LED-5", title, seg, conf, cause, ev, steps)
+        )
     return out
