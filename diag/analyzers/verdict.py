@@ -421,7 +421,7 @@ def decide(ctx: Context, findings: list[Finding]) -> tuple[list[Finding], Verdic
             basis=["healthy: every required source read, nothing counted, end-to-end clean"],
             unread=[],
         )
-    missing = list(unread)
+    missing = [u.rstrip(". ") for u in unread]
     if e2e.state == "none":
         missing.append(
             "no end-to-end test: no router ping across the line and no on-site ping answer"
