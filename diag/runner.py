@@ -165,7 +165,7 @@ def _nms_job(inv: Inventory, nms_name: str, nes: dict[str, str]) -> Job:
             nms=nms.name,
             ok=True,
             nes=sorted(nes),
-            active_alarms=len(alarms),
+            active_alarms=sum(1 for a in alarms if a.severity.value != "cleared"),
             partial=partial,
             error=note,
         )

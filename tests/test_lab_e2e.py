@@ -153,6 +153,10 @@ def test_scenario_verdict_over_real_protocols(
             for a in alarms
         )
         assert got_alarms == expected_alarms
+        for poll in (o for o in doc.observations if o.kind == "nms_poll" and o.ok):
+            # the poll counts the active ones only
+            active = [a for a in alarms if a.nms == poll.nms and a.severity.value != "cleared"]
+            assert poll.active_alarms == len(active), poll
         assert all(a.raw and a.device for a in alarms)  # raw varbinds kept, NE mapped to device
 
         # E1 lines of NEs polled directly, as the scenario sets them
