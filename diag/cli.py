@@ -12,6 +12,8 @@ import click
 from diag import __version__
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from diag.model.findings import FindingsDocument
     from diag.model.inventory import Inventory
     from diag.model.observations import Observation
@@ -193,8 +195,10 @@ def cli() -> None:
 @click.option(
     "--ask",
     is_flag=True,
-    help="After collecting, ask the procedure's questions (lamps, tests, swaps) that "
-    "nothing answered yet; empty answer skips.",
+    help="After collecting (or replaying), ask what the collectors could not read (lamps, "
+    "tests, swaps), the question that best narrows the fault first, none the circuit makes "
+    "pointless; offers to finish once the fault is localized.  At a prompt: ? explains, s or "
+    "Enter skips, q finishes; Ctrl-C / Ctrl-D keep every answer given (exit 130).",
 )
 @click.option(
     "--threshold",
@@ -252,8 +256,11 @@ def circuit(
             doc = replay(replay_dir, circuit_id, thresholds)
         except DiagError as exc:
             _fail(exc)
+        stopped = False
+        if ask or given:  # re-asked offline: the capture plus the answers given now
+            doc, stopped = _replay_with_answers(replay_dir, given, ask, thresholds, err)
         _finish(doc, out, verbose, json_dest, previous)
-        sys.exit(STATUS_EXIT[doc.verdict.status])
+        sys.exit(EXIT_INTERRUPTED if stopped else STATUS_EXIT[doc.verdict.status])
 
     overrides = _overrides(assignments)
     inv = _load(inventory)
@@ -272,7 +279,7 @@ def circuit(
         if verbose:
             err.print(f"[dim]… {msg}[/dim]")
 
-    from diag.runner import build_document, diagnose_many
+    from diag.runner import diagnose_many
 
     try:
         (dx,) = diagnose_many(
@@ -289,32 +296,18 @@ def circuit(
         _fail(exc)
     doc = dx.document
     if ask and not doc.run.interrupted:
-        from diag.analyzers.ask import ask_loop, pending_questions
         from diag.model.path import build_path
 
         c = inv.circuits[circuit_id]
-        path = build_path(c, inv)
-        questions = pending_questions(path, dx.collected.observations)
-        err.print(
-            f"[bold]{len(questions)} question(s) the procedure asks that nothing answered "
-            "yet[/bold] (Enter skips):"
-        )
-
-        def prompt(text: str, values: list[str] | None) -> str | None:
-            choices = f" [{'/'.join(values)}]" if values else ""
-            reply: str = click.prompt(f"{text}{choices}", default="", show_default=False, err=True)
-            return reply or None
-
-        answered = ask_loop(questions, prompt)
-        dx.collected.observations.extend(ans.observations(answered, "ask"))
-        doc = build_document(
+        doc, _ = _ask(
             c,
-            path,
+            build_path(c, inv),
             dx.collected,
             started=doc.run.started,
             ticket=tk,
             operator=doc.run.operator,
             thresholds=thresholds,
+            err=err,
         )
     doc = _finish(doc, out, verbose, json_dest, previous)
     if record_dir is not None:
@@ -341,6 +334,103 @@ def circuit(
         sys.stderr.flush()
         os._exit(EXIT_INTERRUPTED)  # do not wait for device sessions still running in threads
     sys.exit(STATUS_EXIT[doc.verdict.status])
+
+
+def _ask(
+    c: Any,
+    path: Any,
+    collected: Any,
+    *,
+    started: Any,
+    ticket: Any,
+    operator: str,
+    thresholds: Any,
+    err: Any,
+    mode: Literal["live", "replay"] = "live",
+    interrupted: bool = False,
+) -> tuple[FindingsDocument, bool]:
+    """--ask: the conversation (diag.analyzers.ask), then the document with every answer given.
+    Ctrl-C / Ctrl-D / EOF end it with what is known: run.interrupted is set (exit 130)."""
+    from diag.analyzers import answers as ans
+    from diag.analyzers.ask import Ask, Session, run
+    from diag.runner import build_document
+
+    session = Session(path, list(collected.observations), thresholds)
+    err.print(
+        "[bold]Questions, the one that best narrows the fault first[/bold] "
+        "(? explains, s or Enter skips, q finishes; Ctrl-C / Ctrl-D keep the answers given):"
+    )
+
+    def prompt(a: Ask) -> str | None:
+        head = "" if a.key is None else f"[{len(session.asked) + 1}] "
+        choices = f" [{'/'.join(a.values)}]" if a.values and a.key is not None else ""
+        try:
+            reply: str = click.prompt(
+                f"{head}{a.text}{choices}", default="", show_default=False, err=True
+            )
+        except click.exceptions.Abort:  # click turns Ctrl-C and Ctrl-D / EOF into Abort
+            raise KeyboardInterrupt from None
+        return reply or None
+
+    run(session, prompt, lambda text: err.print(text, markup=False, highlight=False))
+    answered = session.given()
+    err.print(
+        f"{len(session.asked)} question(s) asked, {len(answered)} answered"
+        + (" (interrupted: the document keeps them)" if session.interrupted else "")
+    )
+    collected.observations.extend(ans.observations(answered, "ask"))
+    doc = build_document(
+        c,
+        path,
+        collected,
+        started=started,
+        ticket=ticket,
+        operator=operator,
+        mode=mode,
+        interrupted=interrupted,
+        thresholds=thresholds,
+    )
+    if session.interrupted:
+        doc = doc.model_copy(update={"run": doc.run.model_copy(update={"interrupted": True})})
+    return doc, session.interrupted
+
+
+def _replay_with_answers(
+    folder: Path, given: Sequence[Observation], ask: bool, thresholds: Any, err: Any
+) -> tuple[FindingsDocument, bool]:
+    """A capture re-analysed with answers given now (--observe / --observations / --ask)."""
+    from diag.capture import load_capture
+    from diag.model.inventory import Inventory
+    from diag.model.observations import AnswerObservation
+    from diag.model.path import build_path
+    from diag.runner import Collected, build_document
+
+    cap = load_capture(folder)
+    inv = Inventory(nms=cap.nms, devices=cap.devices, circuits={cap.circuit.id: cap.circuit})
+    path = build_path(cap.circuit, inv)
+    now = {o.key for o in given if isinstance(o, AnswerObservation)}  # given now wins
+    kept = [o for o in cap.observations if not (isinstance(o, AnswerObservation) and o.key in now)]
+    collected = Collected(observations=[*kept, *given], collectors=list(cap.collectors))
+    common: dict[str, Any] = {
+        "started": cap.started,
+        "ticket": cap.ticket,
+        "operator": cap.operator,
+        "thresholds": thresholds,
+    }
+    if ask:
+        return _ask(
+            cap.circuit,
+            path,
+            collected,
+            err=err,
+            mode="replay",
+            interrupted=cap.interrupted,
+            **common,
+        )
+    doc = build_document(
+        cap.circuit, path, collected, mode="replay", interrupted=cap.interrupted, **common
+    )
+    return doc, False
 
 
 def _thresholds(items: tuple[str, ...]) -> Any:
@@ -507,7 +597,20 @@ def alarms(
     if circuit_id:
         if circuit_id not in inv.circuits:
             _fail(UnknownCircuitError(f"no circuit {circuit_id!r}"))
-        nes = nms_targets(inv, build_path(inv.circuits[circuit_id], inv)).get(nms_name, {})
+        managing = nms_targets(inv, build_path(inv.circuits[circuit_id], inv))
+        if nms_name not in managing:  # asking it would answer "no alarm" about nothing
+            where = "; ".join(
+                f"{name} manages {', '.join(sorted(found.values()))} "
+                f"(diag alarms {name} --circuit {circuit_id})"
+                for name, found in sorted(managing.items())
+            )
+            _fail(
+                UnknownCircuitError(
+                    f"{nms_name} manages none of {circuit_id}'s network elements: "
+                    + (where or "no NMS in the inventory manages any of them")
+                )
+            )
+        nes = managing[nms_name]
     by_ne = {d.ne_name: d.name for d in inv.devices.values() if d.nms == nms_name and d.ne_name}
 
     async def run() -> tuple[list[AlarmObservation], bool, str | None]:

@@ -67,7 +67,7 @@ class Question(BaseModel):
     values: list[str] | None = None
     type: Literal["choice", "number"] = "choice"
 
-    @field_validator("values", "probe", mode="before")
+    @field_validator("values", "probe", "no_signal", "degraded", mode="before")
     @classmethod
     def _yaml_values(cls, v: object) -> object:
         return _on_off(v)
@@ -99,6 +99,19 @@ class Question(BaseModel):
         None,
         description="number questions: one value per outcome the rules tell apart, tried "
         "hypothetically when choosing what to ask next",
+    )
+    no_signal: list[str] = Field(
+        default_factory=list,
+        description="answers that mean no signal crosses that point (a dark box, LOS, AIS)",
+    )
+    degraded: list[str] = Field(
+        default_factory=list,
+        description="answers that mean the signal crosses, damaged (bit errors, some loss)",
+    )
+    group: str | None = Field(
+        None,
+        description="questions answered by one test or look: skipping one (not done, not known) "
+        "drops the others",
     )
     names_element: bool = Field(
         False, description="the answer names a transmission element of the path (device or NE)"
@@ -160,6 +173,9 @@ def _check_premises(vocab: dict[str, Question]) -> None:
                 raise ValueError(f"questions: {q.key}: {premise} never takes {bad}")
         if q.type == "number" and not q.probe:
             raise ValueError(f"questions: {q.key}: a number question needs `probe` values")
+        for name, listed in (("no_signal", q.no_signal), ("degraded", q.degraded)):
+            if set(listed) - set(q.choices()):
+                raise ValueError(f"questions: {q.key}: {name} {listed} not among its values")
         if not (q.values or q.probe or q.names_element):
             raise ValueError(f"questions: {q.key}: give `values`, `probe` or `names_element`")
 

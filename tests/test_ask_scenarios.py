@@ -1,0 +1,70 @@
+"""`--ask` converges on every shipped scenario, offline: each capture's collected observations,
+a person answering from the scenario's on-site truth (`answers:`; what it does not hold is
+skipped), who accepts the offer to finish once the verdict is localized.
+
+The counts are questions, not timings.  bench/ask_questions.py prints the same table."""
+
+from __future__ import annotations
+
+import importlib.util
+import statistics
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _bench() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "ask_questions", ROOT / "bench" / "ask_questions.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["ask_questions"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def results() -> list:  # type: ignore[type-arg]
+    return _bench().simulate_all()  # type: ignore[no-any-return]
+
+
+def test_every_scenario_has_a_capture_to_ask_about(results: list) -> None:  # type: ignore[type-arg]
+    assert len(results) >= 38
+    assert sum(r.full_status == "fault_localized" for r in results) >= 30
+
+
+def test_few_questions_before_the_verdict_is_localized(results: list) -> None:  # type: ignore[type-arg]
+    localizable = [r for r in results if r.full_status == "fault_localized"]
+    table = ", ".join(f"{r.circuit}={r.to_localized}" for r in localizable)
+    never = [r.circuit for r in localizable if r.to_localized is None]
+    assert never == [], f"never localized while asking: {never} ({table})"
+    counts = [r.to_localized for r in localizable]
+    assert statistics.median(counts) <= 5, table
+    assert max(counts) <= 10, table
+
+
+def test_the_answers_asked_give_the_verdict_of_every_answer(results: list) -> None:  # type: ignore[type-arg]
+    differ = [f"{r.circuit}: asked {r.final} vs all {r.full}" for r in results if not r.same]
+    assert differ == []
+
+
+def test_nothing_pointless_is_asked(results: list) -> None:  # type: ignore[type-arg]
+    """No V.35 test on a circuit without a V.35 end, no converter question without a converter,
+    nothing asked twice."""
+    from diag.capture import load_capture
+
+    for r in results:
+        asked = [k for k, _ in r.interview]
+        assert len(asked) == len(set(asked)), r.circuit
+        cap = load_capture(r.capture)
+        ends = {cap.circuit.a.interface.value, cap.circuit.b.interface.value}
+        if not any(e.startswith("v35") for e in ends):
+            assert "test.v35.ber" not in asked, r.circuit
+        for side, end in (("a", cap.circuit.a), ("b", cap.circuit.b)):
+            if end.converter is None:
+                assert not [k for k in asked if k.startswith(f"{side}.converter.")], r.circuit
