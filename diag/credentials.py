@@ -89,10 +89,11 @@ def _read_private(path: Path, ref: str) -> str:
         fd = os.open(path, flags)
     except OSError as exc:
         raise CredentialError(f"credential {ref}: cannot read {path}: {exc.strerror}") from exc
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
+        os.close(fd)
+        raise CredentialError(f"credential {ref}: {path} is not a regular file")
     with os.fdopen(fd, "rb") as fh:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise CredentialError(f"credential {ref}: {path} is not a regular file")
         mode = stat.S_IMODE(st.st_mode)
         if mode & (stat.S_IRWXG | stat.S_IRWXO):
             raise CredentialError(

@@ -38,6 +38,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from diag import yamlsafe
 from diag.errors import InventoryError
 from diag.model.inventory import (
     CONVERTER_ROLES,
@@ -67,13 +68,7 @@ ENTRY_RULES: dict[str, Callable[[Callable[[str], Any]], list[str]]] = {
 MAX_FILE_BYTES = 8 * 1024 * 1024  # per file
 MAX_TOTAL_BYTES = 64 * 1024 * 1024  # all files of one inventory
 MAX_FILES = 5000
-MAX_DEPTH = 32  # nesting of mappings/lists, aliases followed (an entry needs 5)
-MAX_NODES = 2_000_000  # per file, every alias expanded (the "billion laughs")
-
-try:  # libyaml when present: ~10x faster on big inventories
-    _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - PyYAML built without libyaml
-    _Loader = yaml.SafeLoader
+# Nesting depth and alias expansion: diag.yamlsafe (MAX_DEPTH, MAX_NODES).
 
 
 def default_inventory_dir() -> Path:
@@ -151,7 +146,11 @@ def _pretty(err: Any) -> str:
 
 def _files_of(path: Path) -> list[Path]:
     if path.is_dir():
-        return sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+        # Not only regular files: a FIFO or device named *.yaml is refused with a message
+        # (reading would block or never end), not skipped in silence.
+        return sorted(
+            p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and not p.is_dir()
+        )
     return [path]
 
 
@@ -167,10 +166,11 @@ def _read_bytes(path: Path, acc: _Loaded) -> bytes:
         fd = os.open(path, os.O_RDONLY | os.O_NOCTTY | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
         raise _Unreadable(f"cannot read: {exc.strerror}") from exc
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
+        os.close(fd)
+        raise _Unreadable("not a regular file (a device, FIFO or socket is never read)")
     with os.fdopen(fd, "rb") as fh:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise _Unreadable("not a regular file (a device, FIFO or socket is never read)")
         if st.st_size > MAX_FILE_BYTES:
             raise _Unreadable(
                 f"{st.st_size:,} bytes, over the {MAX_FILE_BYTES // 2**20} MiB a file may hold; "
@@ -208,110 +208,44 @@ def _where_yaml(exc: yaml.YAMLError) -> str:
     return f" character {pos + 1}" if isinstance(pos, int) else ""
 
 
-def _yaml_problem(exc: yaml.YAMLError) -> str:
+def _yaml_problem(exc: yaml.YAMLError, text: str) -> str:
     if isinstance(exc, yaml.reader.ReaderError):
+        line = text[: exc.position].count("\n") + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
         what = f"the character U+{exc.character:04X} is not allowed in YAML"
-        return f"{_where_yaml(exc).strip()} is not valid YAML: {what}".strip()
+        return f"line {line} column {column} is not valid YAML: {what}"
     what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
     return f"{_where_yaml(exc).strip()} is not valid YAML: {what}".strip()
 
 
-def _check_depth(text: str) -> None:
-    """Nesting depth as written, from the event stream (no recursion, stops at the first excess)."""
-    depth = 0
-    for ev in yaml.parse(text, Loader=_Loader):
-        if isinstance(ev, yaml.CollectionStartEvent):
-            depth += 1
-            if depth > MAX_DEPTH:
-                mark = ev.start_mark
-                raise _Unreadable(
-                    f"line {mark.line + 1}: nested deeper than {MAX_DEPTH} levels (an inventory "
-                    "entry needs 5)"
-                )
-        elif isinstance(ev, yaml.CollectionEndEvent):
-            depth -= 1
-
-
-def _check_graph(root: yaml.Node) -> list[str]:
-    """Aliases: no cycle, bounded expansion and depth; mappings: no key given twice.
-
-    Returns the duplicate-key problems (the file is still read); raises _Unreadable for the
-    rest.  Iterative, with sizes memoised per node, so a billion laughs costs its node count.
-    """
-    size: dict[int, int] = {}
-    depth: dict[int, int] = {}
-    duplicates: list[str] = []
-    on_path: set[int] = set()
-    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
-    while stack:
-        node, done = stack.pop()
-        nid = id(node)
-        children: list[yaml.Node] = []
-        if isinstance(node, yaml.SequenceNode):
-            children = list(node.value)
-        elif isinstance(node, yaml.MappingNode):
-            children = [n for kv in node.value for n in kv]
-        if done:
-            on_path.discard(nid)
-            size[nid] = 1 + sum(size[id(c)] for c in children)
-            depth[nid] = 1 + max((depth[id(c)] for c in children), default=0)
-            if size[nid] > MAX_NODES:
-                raise _Unreadable(
-                    f"line {node.start_mark.line + 1}: YAML aliases expand to more than "
-                    f"{MAX_NODES:,} values (an alias bomb?)"
-                )
-            if depth[nid] > MAX_DEPTH + 1:
-                raise _Unreadable(
-                    f"line {node.start_mark.line + 1}: aliases nest deeper than {MAX_DEPTH} levels"
-                )
-            continue
-        if nid in size:
-            continue
-        if nid in on_path:
-            raise _Unreadable(
-                f"line {node.start_mark.line + 1}: a YAML alias refers to the value that "
-                "contains it (a cycle)"
-            )
-        on_path.add(nid)
-        stack.append((node, True))
-        if isinstance(node, yaml.MappingNode):
-            seen: dict[str, int] = {}
-            for k, _ in node.value:
-                if isinstance(k, yaml.ScalarNode) and k.value != "<<":
-                    if k.value in seen:
-                        duplicates.append(
-                            f"line {k.start_mark.line + 1}: key {_safe(k.value)!r} is given "
-                            f"twice in one mapping (first on line {seen[k.value]}); YAML keeps "
-                            "only the last"
-                        )
-                    seen.setdefault(k.value, k.start_mark.line + 1)
-        stack.extend((c, False) for c in children if id(c) not in size)
-    return duplicates
-
-
 def _parse(text: str) -> tuple[Any, list[str]]:
-    _check_depth(text)
-    loader = _Loader(text)
     try:
-        node = loader.get_single_node()
-        if node is None:
-            return None, []
-        duplicates = _check_graph(node)
-        return loader.construct_document(node), duplicates
-    finally:
-        loader.dispose()
+        return yamlsafe.load(text)
+    except yamlsafe.YamlProblem as exc:
+        raise _Unreadable(str(exc)) from exc
+    except yaml.YAMLError as exc:
+        # libyaml stops at 1000 levels on its own, scanning ahead of the events: same problem.
+        if "nesting depth" in str(exc):
+            mark = getattr(exc, "problem_mark", None)
+            line = mark.line + 1 if mark else 1
+            raise _Unreadable(
+                f"line {line}: nested deeper than {yamlsafe.MAX_DEPTH} levels (an inventory "
+                "entry needs 5)"
+            ) from exc
+        raise
 
 
 def _load_file(path: Path, shown: str, acc: _Loaded) -> Any:
     """The file's YAML document; on any failure a problem naming the file, and None."""
+    text = ""
     try:
         text = _decode(_read_bytes(path, acc))
         doc, duplicates = _parse(text)
     except _Unreadable as exc:
         acc.problems.append(f"{shown}: {exc}")
     except yaml.YAMLError as exc:
-        acc.problems.append(f"{shown}: {_yaml_problem(exc)}")
-    except (ValueError, OverflowError) as exc:  # e.g. a date that does not exist: 2024-02-30
+        acc.problems.append(f"{shown}: {_yaml_problem(exc, text)}")
+    except (ValueError, OverflowError) as exc:  # a constructor's own check
         acc.problems.append(f"{shown}: a value cannot be read: {exc}")
     except RecursionError:
         acc.problems.append(f"{shown}: nested too deeply to read")

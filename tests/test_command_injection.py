@@ -10,6 +10,7 @@ recorder does see the injected line, so the main test can fail.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -191,3 +192,87 @@ def test_flags_refused_at_parse(args: list[str], flag: str) -> None:
     r = CliRunner().invoke(cli, args)
     assert r.exit_code == 2, r.output
     assert flag in r.output and "Traceback" not in r.output
+
+
+# --- the last check lets every real command through ----------------------------------------------
+
+
+def _shipped_interfaces() -> set[str]:
+    from diag.inventory import load_inventory
+
+    inv = load_inventory()
+    return {e.wan_interface for c in inv.circuits.values() for e in (c.a, c.b) if e.wan_interface}
+
+
+def test_every_command_diag_sends_passes_the_last_check() -> None:
+    """Every command of every vendor's command set, for every WAN interface the shipped
+    inventories name and the usual others, with every ping option: none is refused."""
+    from diag.collectors.cli.parsers import VENDORS, commands_for
+    from diag.collectors.router import clear_command, version_command
+    from diag.model.syntax import check_command
+
+    interfaces = _shipped_interfaces() | {
+        "Serial 0/1/0", "Eth-Trunk1.100", "GigabitEthernet0/0/1.20", "Pos1/0/0", "Serial0/0/0:15",
+    }  # fmt: skip
+    sent = 0
+    for device_type in VENDORS:
+        for wan in sorted(interfaces):
+            cs = commands_for(device_type, wan)
+            lines = [*cs.reads, version_command(device_type)]
+            clear = clear_command(device_type, wan)
+            lines += [clear.command, clear.answer]
+            for target in ("10.9.0.2", "2001:db8::2", "far-end.example"):
+                for df in (False, True):
+                    for pattern in (None, "abcd"):
+                        lines.append(cs.ping(target, 5, 100, 2.0, df, pattern))
+            for line in lines:
+                check_command(line)
+                sent += 1
+    assert sent > 500
+
+
+@pytest.mark.parametrize(
+    "value,check",
+    [
+        ("Serial0/0/0:0", "interface_name"),
+        ("Serial 0/1/0", "interface_name"),
+        ("GigabitEthernet0/0/1", "interface_name"),
+        ("10.9.0.2", "ping_target"),
+        ("2001:db8::2", "ping_target"),
+        ("far-end.example.", "ping_target"),
+        ("fe80::1%eth0", "host"),
+        ("socket://127.0.0.1:16713", "console"),
+        ("socket://[::1]:7001", "console"),
+        ("/dev/ttyUSB0", "console"),
+        ("DOMAIN\\noc", "username"),
+    ],
+)
+def test_field_syntax_accepts(value: str, check: str) -> None:
+    from diag.model import syntax
+
+    getattr(syntax, check)(value)
+
+
+@pytest.mark.parametrize(
+    "value,check,why",
+    [
+        ("Serial0/0/0:0\nreload", "interface_name", "line feed"),
+        ("Serial0/0/0:0  x", "interface_name", "not an interface name"),
+        ("0/0/0", "interface_name", "not an interface name"),
+        ("-f", "ping_target", "starts with '-'"),
+        ("10.9.0.2 ", "ping_target", "neither an IP address nor a host name"),
+        ("fe80::1%eth0", "ping_target", "no %zone"),
+        ("fe80::1%a;b", "host", "not an interface name of this host"),
+        ("10.0.0.1%eth0", "host", "not an interface name of this host"),
+        ("1.2.3", "host", "not a valid IPv4 address"),
+        ("socket://h:1?logging=debug", "console", "no options"),
+        ("/dev/../etc/passwd", "console", "no '..'"),
+        ("noc\r", "username", "carriage return"),
+        ("a\u200bb", "no_control", "U+200B"),
+    ],
+)
+def test_field_syntax_refuses(value: str, check: str, why: str) -> None:
+    from diag.model import syntax
+
+    with pytest.raises(ValueError, match=re.escape(why)):
+        getattr(syntax, check)(value)

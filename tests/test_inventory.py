@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import random
 import textwrap
 from pathlib import Path
 
 import pytest
+import yaml
 
+from diag import yamlsafe
 from diag.errors import InventoryError
 from diag.inventory import load_inventory
 from diag.model.path import build_path
@@ -170,3 +173,128 @@ def test_converter_must_match_interface(tmp_path: Path) -> None:
 def test_missing_folder() -> None:
     with pytest.raises(InventoryError, match="no such file or folder"):
         load_inventory("/nonexistent/inventory")
+
+
+# --- the bounded YAML reader reads what PyYAML's safe loader reads -----------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class _Reference(yaml.SafeLoader):
+    """PyYAML's safe loader with dates kept as text, as diag.yamlsafe keeps them."""
+
+
+_Reference.add_constructor(
+    "tag:yaml.org,2002:timestamp",
+    lambda loader, node: loader.construct_scalar(node),  # type: ignore[arg-type]
+)
+
+
+def _reference(text: str) -> object:
+    return yaml.load(text, Loader=_Reference)
+
+
+def test_yamlsafe_reads_every_yaml_file_of_the_project_as_pyyaml_does() -> None:
+    files = [
+        p
+        for pattern in ("inventory/**/*.yaml", "fixtures/**/*.yaml", "diag/**/*.yaml")
+        for p in ROOT.glob(pattern)
+        if "bad-inventories" not in p.parts
+    ]
+    assert len(files) > 100
+    for f in files:
+        text = f.read_text(encoding="utf-8")
+        data, duplicates = yamlsafe.load(text)
+        assert data == _reference(text), f
+        assert not duplicates, (f, duplicates)
+
+
+_WORDS = [
+    "yes", "No", "on", "OFF", "~", "null", "", " ", "0x1F", "010", "0o17", "1_000", "1e3",
+    ".inf", "-.Inf", ".nan", "12:30:45", "2024-02-30", "2024-05-01 10:20:30", "a: b", "- x",
+    "#c", "'q'", '"d"', "Serial0/0/0:0", "é中", "<<", "=", "!tag", "&a", "*a", "multi\nline",
+    "  lead", "trail  ", "3.14", "+1", "-0", "0.", "true", "False",
+]  # fmt: skip
+
+
+def _random_value(rng: random.Random, depth: int) -> object:
+    roll = rng.random()
+    if depth > 3 or roll < 0.45:
+        return rng.choice(
+            [rng.choice(_WORDS), rng.randint(-(10**12), 10**12), rng.random() * 1e3, None,
+             rng.random() < 0.5]
+        )  # fmt: skip
+    if roll < 0.7:
+        return [_random_value(rng, depth + 1) for _ in range(rng.randint(0, 4))]
+    return {
+        rng.choice(_WORDS) + str(i): _random_value(rng, depth + 1) for i in range(rng.randint(0, 4))
+    }
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_yamlsafe_matches_pyyaml_on_random_documents(seed: int) -> None:
+    """Seeded random plain data, dumped in every style: both readers agree value for value."""
+    rng = random.Random(seed)
+    data = {f"k{i}": _random_value(rng, 0) for i in range(8)}
+    for style in (False, True, None):
+        text = yaml.safe_dump(data, default_flow_style=style, allow_unicode=bool(seed % 2))
+        got, _ = yamlsafe.load(text)
+        assert got == _reference(text), text
+
+
+def test_yamlsafe_anchors_merge_keys_and_duplicates() -> None:
+    text = textwrap.dedent(
+        """\
+        base: &login {username: noc, password: "env:PW"}
+        other: &site {site: A}
+        r1: {<<: *login, username: ops}
+        r2:
+          <<: [*site, *login]
+          site: B
+        list: [*login, *login]
+        dup: 1
+        dup: 2
+        """
+    )
+    got, duplicates = yamlsafe.load(text)
+    assert got == _reference(text)
+    assert got["r1"] == {"username": "ops", "password": "env:PW"}
+    assert duplicates == [
+        "line 9: key 'dup' is given twice in one mapping (first on line 8); YAML keeps only the last"
+    ]
+
+
+def test_dates_stay_text(tmp_path: Path) -> None:
+    """`ne_name: 2024-02-30` was an impossible date that made the file unreadable."""
+    devices = DEVICES.replace("ne_name: PDH-A", "ne_name: 2024-02-30")
+    inv = load_inventory(write(tmp_path, **{"a.yaml": NMS + devices, "b.yaml": CIRCUIT}))
+    assert inv.devices["pdh-a"].ne_name == "2024-02-30"
+
+
+def test_every_field_refuses_control_characters_and_yes_no(tmp_path: Path) -> None:
+    """One entry, many bad fields: every one is named at once (no cascade inside an entry)."""
+    devices = DEVICES.replace(
+        "{name: pdh-a, role: pdh, vendor: huawei, nms: nms1, ne_name: PDH-A}",
+        '{name: pdh-a, role: pdh, vendor: "hua\\nwei", model: "\\e[31m", nms: nms1, '
+        "ne_name: PDH-A, snmp: {version: v3, user: u, auth_key: lab:nms-auth-key, "
+        "priv_key: lab:nms-priv-key, port: true, retries: 1.5}}",
+    )
+    found = problems(write(tmp_path, **{"a.yaml": NMS + devices, "b.yaml": CIRCUIT}))
+    text = "\n".join(found)
+    where = "devices[1] (name=pdh-a): field"
+    assert f"{where} 'vendor': contains a line feed (U+000A) at character 4" in text
+    assert f"{where} 'model': contains an escape (U+001B) at character 1" in text
+    assert f"{where} 'snmp.port': YAML read this as a yes/no value (true)" in text
+    assert f"{where} 'snmp.retries': must be a whole number" in text
+    assert len(found) == 4, found
+
+
+def test_inventory_bounds_are_documented() -> None:
+    """The limits the docs state are the limits the code applies."""
+    from diag import inventory as module
+
+    doc = (ROOT / "docs" / "inventory.md").read_text(encoding="utf-8")
+    assert f"{module.MAX_FILE_BYTES // 2**20} MiB per file" in doc
+    assert f"{module.MAX_TOTAL_BYTES // 2**20} MiB" in doc
+    assert f"{yamlsafe.MAX_DEPTH} levels" in doc
+    assert f"{yamlsafe.MAX_NODES:,}" in doc

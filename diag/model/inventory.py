@@ -39,12 +39,19 @@ class Strict(_Frozen):
     def _plain(cls, value: Any) -> Any:
         """Every field: no yes/no where YAML was meant to read text or a number (`port: true`
         would otherwise be port 1), and no control characters in any text (diag.model.syntax)."""
-        if isinstance(value, bool):
+        kind = type(value)
+        if kind is str:  # the common case first: every entry has many text fields
+            if not value.isprintable() or len(value) > syntax.TEXT_MAX:
+                syntax.no_control(value)
+            return value
+        if kind is bool:
             raise ValueError(
                 f"YAML read this as a yes/no value ({str(value).lower()}); this field takes "
                 "no true/false: write a number, or quote text"
             )
-        for item in value if isinstance(value, list | tuple) else [value]:
+        if kind is not list and kind is not tuple:
+            return value
+        for item in value:
             if isinstance(item, bool):
                 raise ValueError("a yes/no value (true/false) in a list of names or numbers")
             if isinstance(item, str):
