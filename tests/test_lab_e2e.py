@@ -366,21 +366,26 @@ def test_verbose_and_debug_transcripts_without_secrets(lab, tmp_path: Path) -> N
 
 
 def test_ask_walks_the_questions_and_uses_the_answers(lab) -> None:  # type: ignore[no-untyped-def]
-    # the first question the procedure asks is the A-end power lamp (step 3.2); Enter skips the rest
+    # On this clean circuit the question that best splits the candidates comes first: the A-end
+    # LAN switch lamps (diag.analyzers.ask orders them); Enter skips the rest and declines to
+    # finish early.
     r = CliRunner().invoke(
         cli,
         ["circuit", "LAB-E1-OK1", "--ask", "--set", "crc_sample_interval_s=1", "--json", "-"],
-        input="off\n" + "\n" * 80,
+        input="yes\n" + "\n" * 80,
     )
     assert r.exit_code == 10, r.output
-    assert "power lamp" in r.output
+    first = next(line for line in r.output.splitlines() if line.startswith("[1] "))
+    assert "port lamps on the LAN switch blink together" in first, first
     doc = json.loads(r.stdout[r.stdout.index('{\n  "schema_version"') :])
     answers = [o for o in doc["observations"] if o["kind"] == "answer"]
     assert [(a["key"], a["value"], a["source"]) for a in answers] == [
-        ("a.cpe.lamp.power", "off", "ask")
+        ("a.switch.ports_blink_in_unison", "yes", "ask")
     ]
-    assert doc["verdict"]["segment"] == {"from": "ok1-pdh-1", "to": "ok1-pdh-1"}
-    assert "R-LED-1" in {f["procedure"] for f in doc["findings"] if f["kind"] == "fault"}
+    # the answer is analysed: the customer-LAN rule localizes on it, citing it
+    assert doc["verdict"]["segment"] == {"from": "LAB-E1-OK1:lan-a", "to": "LAB-E1-OK1:lan-a"}
+    (led5,) = [f for f in doc["findings"] if f["kind"] == "fault" and f["procedure"] == "R-LED-5"]
+    assert answers[0]["id"] in {e["observation"] for e in led5["evidence"]}
 
 
 def test_unreadable_sources_are_what_the_lab_serves(lab_network: LabNetwork, diagnosed) -> None:  # type: ignore[no-untyped-def]
