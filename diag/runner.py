@@ -33,7 +33,7 @@ from diag.model.findings import (
     RunOut,
     TicketOut,
 )
-from diag.model.inventory import Circuit, CircuitEnd, Device, Inventory, Role
+from diag.model.inventory import Circuit, CircuitEnd, Device, Inventory, LinkKind, Role
 from diag.model.observations import (
     CollectorRun,
     DeviceAccessObservation,
@@ -125,13 +125,14 @@ def plan(inv: Inventory, c: Circuit, path: CircuitPath, settings: CollectorSetti
     jobs: list[Job] = []
     for nms_name, nes in sorted(nms_targets(inv, path).items()):
         jobs.append(_nms_job(inv, nms_name, nes))
-    for el in path.elements:
+    for i, el in enumerate(path.elements):
         dev = inv.devices.get(el.id)
         if dev is None or dev.role not in (Role.pdh, Role.sdh, Role.msap) or dev.snmp is None:
             continue
         if dev.mgmt is not None:
-            ports = [p for p in (el.a_port, el.b_port) if p]
-            jobs.append(_ne_snmp_job(dev, ports))
+            ports = _e1_ports(path, i)
+            if ports:
+                jobs.append(_ne_snmp_job(dev, ports))
     for side, other in (("a", "b"), ("b", "a")):
         end: CircuitEnd = getattr(c, side)
         far: CircuitEnd = getattr(c, other)
@@ -172,6 +173,22 @@ def _nms_job(inv: Inventory, nms_name: str, nes: dict[str, str]) -> Job:
         return Outcome([*alarms, poll])
 
     return Job(f"nms:{nms.name}", f"{nms.address}:{nms.port}", run, sorted(nes))
+
+
+E1_LINKS = (LinkKind.e1_cable, LinkKind.ddf_jumper)
+
+
+def _e1_ports(path: CircuitPath, i: int) -> list[str]:
+    """The element's ports that face an E1 link (DS1-MIB describes E1 lines only: an optical
+    line port, a CPE's `cpe_line` over fibre, is not one)."""
+    el = path.elements[i]
+    before = path.links[i - 1] if i > 0 else None
+    after = path.links[i] if i < len(path.links) else None
+    return [
+        p
+        for p, link in ((el.a_port, before), (el.b_port, after))
+        if p and link is not None and link.kind in E1_LINKS
+    ]
 
 
 def _ne_snmp_job(dev: Device, ports: list[str]) -> Job:
