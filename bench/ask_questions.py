@@ -142,11 +142,17 @@ def main(argv: list[str]) -> int:
     if localizable:
         med, top = summary(results)
         never = [r.circuit for r in localizable if r.to_localized is None]
+        asking = [r.to_localized for r in localizable if r.to_localized]
         print(
             f"\n{len(localizable)} circuits reach fault_localized with all answers: questions "
             f"before localized median {med:g}, max {top}"
             + (f"; never localized: {', '.join(never)}" if never else "")
         )
+        if asking:
+            print(
+                f"{len(asking)} of them need an answer (the rest are localized from what was "
+                f"collected): median {statistics.median(asking):g}, max {max(asking)}"
+            )
     differ = [r.circuit for r in results if not r.same]
     print(f"final verdict = verdict with every answer: {len(results) - len(differ)}/{len(results)}")
     return 0

@@ -571,7 +571,11 @@ def _finish_collector(
 
 @cli.command(epilog=EXIT_CODES_HELP)
 @click.argument("nms_name")
-@click.option("--circuit", "circuit_id", help="Only the NEs on this circuit's path.")
+@click.option(
+    "--circuit",
+    "circuit_id",
+    help="Only the NEs on this circuit's path (refused when this NMS manages none of them).",
+)
 @inventory_option
 @json_option
 def alarms(

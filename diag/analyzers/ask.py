@@ -406,7 +406,9 @@ def _follow_ups(path: CircuitPath, key: str, known: Mapping[str, str | None]) ->
     return [
         item
         for item in questions_for(path)
-        if item[0] not in known and _side(item[0]) in (side, None) and tmpl in item[2].only_if
+        if item[0] not in known
+        and _side(item[0]) in (side, None)
+        and ANY not in item[2].only_if.get(tmpl, [ANY])
     ]
 
 
