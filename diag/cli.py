@@ -295,11 +295,12 @@ def circuit(
     except DiagError as exc:
         _fail(exc)
     doc = dx.document
+    stopped = False  # the questions were interrupted (the collection was complete)
     if ask and not doc.run.interrupted:
         from diag.model.path import build_path
 
         c = inv.circuits[circuit_id]
-        doc, _ = _ask(
+        doc, stopped = _ask(
             c,
             build_path(c, inv),
             dx.collected,
@@ -313,7 +314,14 @@ def circuit(
     if record_dir is not None:
         from diag.capture import write_capture
 
-        write_capture(record_dir, inv, doc, dx.settings, dx.collected.raw)
+        collected_all = doc.run.model_copy(update={"interrupted": False}) if stopped else doc.run
+        write_capture(
+            record_dir,
+            inv,
+            doc.model_copy(update={"run": collected_all}),
+            dx.settings,
+            dx.collected.raw,
+        )
         err.print(
             f"capture written to {record_dir} "
             f"(replay: diag circuit {circuit_id} --replay {record_dir})"
@@ -329,11 +337,11 @@ def circuit(
             "[yellow]This inventory uses the built-in lab's credentials: is the lab up? "
             "`diag lab status` tells; `diag lab up` starts it.[/yellow]"
         )
-    if doc.run.interrupted:
+    if doc.run.interrupted and not stopped:
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(EXIT_INTERRUPTED)  # do not wait for device sessions still running in threads
-    sys.exit(STATUS_EXIT[doc.verdict.status])
+    sys.exit(EXIT_INTERRUPTED if stopped else STATUS_EXIT[doc.verdict.status])
 
 
 def _ask(
