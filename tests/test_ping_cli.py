@@ -31,4 +31,5 @@ def test_ping_loopback_json() -> None:
 
 def test_ping_refuses_option_injection() -> None:
     r = CliRunner().invoke(cli, ["ping", "--", "-f"])
-    assert r.exit_code == 6
+    assert r.exit_code == 2  # refused when the flag is parsed (diag.model.syntax), a usage error
+    assert "starts with '-'" in r.output

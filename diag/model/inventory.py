@@ -154,7 +154,7 @@ class Nms(Strict):
     def _listen(cls, value: str | None) -> str | None:
         if value is not None:
             try:
-                syntax.host_port(value)
+                syntax.host_port(value, listen=True)
             except ValueError as exc:
                 raise ValueError(f"trap_listen: {exc}") from exc
         return value

@@ -147,21 +147,23 @@ def ip_interface(value: str) -> str:
     return value
 
 
-def port_number(value: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
-        raise ValueError("a port is a whole number from 1 to 65535")
+def port_number(value: int, *, listen: bool = False) -> int:
+    """A TCP/UDP port, 1-65535; where diag listens, 0 too (any free port, for tests)."""
+    low = 0 if listen else 1
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= 65535:
+        raise ValueError(f"a port is a whole number from {low} to 65535")
     return value
 
 
-def host_port(value: str) -> tuple[str, int]:
-    """`host:port` (IPv6 as `[addr]:port`), the port in 1-65535."""
+def host_port(value: str, *, listen: bool = False) -> tuple[str, int]:
+    """`host:port` (IPv6 as `[addr]:port`); `listen`: an address diag binds (port 0 allowed)."""
     no_control(value)
     m = re.fullmatch(r"\[([0-9A-Fa-f:.]+)\]:(\d{1,5})|([^:\s\[\]]+):(\d{1,5})", value)
     if m is None:
         raise ValueError("write it as host:port, e.g. 0.0.0.0:16162")
     name, port = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
     host(name)
-    return name, port_number(int(port))
+    return name, port_number(int(port), listen=listen)
 
 
 def console(value: str) -> str:
