@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from diag import yamlsafe
 from diag.errors import InventoryError
-from diag.inventory import load_inventory
+from diag.inventory import load_inventory, yamlsafe
 from diag.model.path import build_path
 
 NMS = """
@@ -181,7 +180,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 class _Reference(yaml.SafeLoader):
-    """PyYAML's safe loader with dates kept as text, as diag.yamlsafe keeps them."""
+    """PyYAML's safe loader with dates kept as text, as diag.inventory.yamlsafe keeps them."""
 
 
 _Reference.add_constructor(

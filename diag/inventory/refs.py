@@ -1,0 +1,199 @@
+"""References between entries: they exist, with a role that fits; paths are possible.
+
+No cascades: a name defined by an entry with errors exists (only its role is judged, when
+readable); a circuit with errors still has its readable references checked; when a file or an
+entry's name could not be read, unknown names are counted, not reported one by one.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+from diag.inventory.loaded import Loaded, Where, near, safe
+from diag.model.inventory import CONVERTER_ROLES, TRANSMISSION_ROLES, Circuit, Interface, Role
+from diag.model.syntax import control_char
+
+
+def _unknown(acc: Loaded, section: str, what: str, name: str) -> str | None:
+    """The "no such name" text, or None when the name may be in a file that could not be read."""
+    if acc.unreadable or acc.unnamed[section]:
+        acc.unjudged[section] += 1
+        return None
+    return f"no {what} named {safe(name)!r}{near(name, acc.names(section))}"
+
+
+def _role_of(acc: Loaded, name: str) -> Role | None:
+    """The role of a device that exists (with or without errors of its own), if readable."""
+    if name in acc.devices:
+        return acc.devices[name][0].role
+    raw = acc.invalid["devices"][name][1]
+    try:
+        return Role(str(raw.get("role")))
+    except ValueError:
+        return None
+
+
+def check_refs(acc: Loaded) -> None:
+    for where, raw in acc.raw:
+        if where.section == "devices":
+            nms = raw.get("nms")
+            if isinstance(nms, str) and nms and nms not in acc.names("nms"):
+                msg = _unknown(acc, "nms", "NMS", nms)
+                if msg:
+                    acc.problems.append(f"{where}: field 'nms': {msg}")
+        elif where.section == "circuits":
+            key = where.key
+            if key is not None and key in acc.circuits and acc.circuits[key][1] is where:
+                _check_circuit(_CircuitView.of(acc.circuits[key][0]), where, acc)
+            else:
+                _check_circuit(_CircuitView.raw(raw), where, acc)
+    notes = [f"{n} reference(s) to {s}" for s, n in acc.unjudged.items() if n]
+    if notes:
+        acc.problems.append(
+            f"note: {' and '.join(notes)} not found were not reported: some names are unknown "
+            "because a file or entry above could not be read; fix those and run again"
+        )
+
+
+@dataclass
+class _EndView:
+    router: str | None = None
+    cpe: str | None = None
+    converter: str | None = None
+    interface: Interface | None = None
+    has_wan: bool = True
+
+
+@dataclass
+class _CircuitView:
+    """What the reference checks need of a circuit, from a valid model or from raw YAML (an
+    entry with errors: its readable references are still checked, so all problems show)."""
+
+    id: str | None
+    ends: dict[str, _EndView]
+    hops: list[str | None]
+    links: list[tuple[str, str] | None]
+    complete: bool
+
+    @classmethod
+    def of(cls, c: Circuit) -> _CircuitView:
+        ends = {
+            side: _EndView(
+                end.router, end.cpe, end.converter, end.interface, bool(end.wan_interface)
+            )
+            for side, end in (("a", c.a), ("b", c.b))
+        }
+        return cls(c.id, ends, [h.ne for h in c.transport], [lk.between for lk in c.links], True)
+
+    @classmethod
+    def raw(cls, raw: dict[str, Any]) -> _CircuitView:
+        def name(v: Any) -> str | None:
+            return v if isinstance(v, str) and v and not control_char(v) else None
+
+        complete = True
+        ends = {}
+        for side in ("a", "b"):
+            end = raw.get(side)
+            end = end if isinstance(end, dict) else {}
+            try:
+                interface: Interface | None = Interface(str(end.get("interface")))
+            except ValueError:
+                interface = None
+            wan = end.get("wan_interface")
+            view = _EndView(
+                name(end.get("router")),
+                name(end.get("cpe")),
+                name(end.get("converter")),
+                interface,
+                wan is not None and wan != "",
+            )
+            complete &= all(
+                end.get(k) is None or name(end.get(k)) for k in ("router", "cpe", "converter")
+            )
+            complete &= view.cpe is not None
+            ends[side] = view
+        transport = raw.get("transport")
+        hops_raw = transport if isinstance(transport, list) else []
+        hops = [name(h.get("ne")) if isinstance(h, dict) else None for h in hops_raw]
+        complete &= None not in hops and (transport is None or isinstance(transport, list))
+        links_raw = raw.get("links")
+        links: list[tuple[str, str] | None] = []
+        for lk in links_raw if isinstance(links_raw, list) else []:
+            between = lk.get("between") if isinstance(lk, dict) else None
+            ok = isinstance(between, list) and len(between) == 2
+            pair = (name(between[0]), name(between[1])) if ok and between else (None, None)
+            links.append((pair[0], pair[1]) if pair[0] and pair[1] else None)
+        return cls(name(raw.get("id")), ends, hops, links, complete)
+
+
+def _check_circuit(c: _CircuitView, where: Where, acc: Loaded) -> None:
+    problems = acc.problems
+
+    def ref(fieldname: str, name: str | None, roles: set[Role], what: str) -> None:
+        if name is None:
+            return
+        if name not in acc.names("devices"):
+            msg = _unknown(acc, "devices", "device", name)
+            if msg:
+                problems.append(f"{where}: field '{fieldname}': {msg}")
+            return
+        role = _role_of(acc, name)
+        if role is not None and role not in roles:
+            allowed = ", ".join(sorted(r.value for r in roles))
+            problems.append(
+                f"{where}: field '{fieldname}': {name!r} is a {role.value}, but {what} must be "
+                f"one of: {allowed}"
+            )
+
+    for side, end in c.ends.items():
+        ref(f"{side}.router", end.router, {Role.router}, "a router")
+        ref(f"{side}.cpe", end.cpe, TRANSMISSION_ROLES, "customer-premises transmission equipment")
+        ref(f"{side}.converter", end.converter, CONVERTER_ROLES, "a converter")
+        conv = _role_of(acc, end.converter) if end.converter in acc.names("devices") else None
+        if conv is not None and end.converter is not None and end.interface is not None:
+            want = {
+                Interface.v35_dte: Role.v35_converter,
+                Interface.v35_dce: Role.v35_converter,
+                Interface.ethernet: Role.ethernet_converter,
+            }.get(end.interface)
+            if want is None:
+                problems.append(
+                    f"{where}: field '{side}.converter': interface {end.interface.value} takes "
+                    "no converter"
+                )
+            elif conv is not want and conv in CONVERTER_ROLES:
+                problems.append(
+                    f"{where}: field '{side}.converter': a {end.interface.value} end needs a "
+                    f"{want.value}, but {end.converter!r} is a {conv.value}"
+                )
+        if end.router and not end.has_wan:
+            problems.append(
+                f"{where}: field '{side}.wan_interface': required when '{side}.router' is set"
+            )
+    for i, ne in enumerate(c.hops):
+        ref(f"transport[{i}].ne", ne, TRANSMISSION_ROLES, "a transport network element")
+    a, b = c.ends["a"], c.ends["b"]
+    chain = [x for x in (a.router, a.converter, a.cpe) if x]
+    chain += [h for h in c.hops if h]
+    chain += [x for x in (b.cpe, b.converter, b.router) if x]
+    seen: set[str] = set()
+    for name in chain:
+        if name in seen:
+            problems.append(
+                f"{where}: impossible path: device {name!r} appears twice on the circuit's path"
+            )
+        seen.add(name)
+    if not c.complete or c.id is None:
+        return  # a path with unreadable elements: neighbours cannot be judged
+    from diag.model.path import lan_id
+
+    full = [lan_id(c.id, "a"), *chain, lan_id(c.id, "b")]
+    pairs = {frozenset(p) for p in itertools.pairwise(full)}
+    for i, link in enumerate(c.links):
+        if link is not None and frozenset(link) not in pairs:
+            problems.append(
+                f"{where}: field 'links[{i}].between': {link[0]!r} and {link[1]!r} "
+                "are not neighbours on the circuit's path"
+            )
