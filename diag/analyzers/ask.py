@@ -1,18 +1,27 @@
 """`diag circuit ID --ask`: ask people what the collectors could not read, the most useful
-question first, and stop as soon as the fault is localized.
+question first, and offer to finish as soon as the fault is localized.
 
 Which question is pointless is declared in the vocabulary (diag/playbooks/questions/*.yaml:
-`applies_to`, `only_if`, `unless`) and checked against the circuit and the answers so far.
-Which question is most useful is measured, not tabled: every possible answer of every pending
-question is put through the analyzer (`engine.analyze`) hypothetically, and the question whose
-answers best split the candidate segments (the current verdict's segment, or the whole path) is
-asked first.  An answer value "splits off" the part of the path its new fault findings blame;
-the values that blame nothing share the rest.  The split's entropy (bits) is the question's
-worth; ties go to the procedure's step order, then the cheapest to ask (a phone call before a
-site visit, an instrument last).
+`applies_to`, `only_if`, `unless`, `group`) and checked against the circuit, what the collectors
+read and the answers so far (`pending_questions`).
 
-Pure apart from the `prompt` / `say` callables the CLI passes in, so every part is tested from
-data, and a scenario's on-site answers can play the person (bench/ask_questions.py).
+Which question is most useful is measured, not tabled (`weigh`, `rank`): every possible answer
+of every pending question is put through the analyzer (`engine.analyze`) hypothetically.  The
+units of the path (elements and the links between them) where the fault can be carry a prior:
+the verdict's segment, else the whole path; what step 3.1 read without an alarm counts little.
+An answer blames the units its new fault findings point at; the question is worth the mutual
+information between the fault's unit and its answer (how well the answers split the candidate
+segments), plus the chance its answer narrows the verdict.  Answers the pings across the line
+contradict are unlikely (`no_signal` while traffic passes, `degraded` while nothing does).  A
+question that opens value-specific follow-ups is weighed together with them; one that others
+wait for (`only_if: *`, the swaps after a test) is worth at least half the best of those.
+Worths in one TIE band go to the procedure's step order, then the cheapest to ask (a phone call
+before a site visit, an instrument last).
+
+Once localized, the questions the procedure attaches to the rules that localized it come first,
+then the offer to finish (`run`).  Pure apart from the `prompt` / `say` callables the CLI passes
+in, so every part is tested from data, and a scenario's on-site answers can play the person
+(bench/ask_questions.py).
 """
 
 from __future__ import annotations
