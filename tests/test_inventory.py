@@ -297,3 +297,23 @@ def test_inventory_bounds_are_documented() -> None:
     assert f"{module.MAX_TOTAL_BYTES // 2**20} MiB" in doc
     assert f"{yamlsafe.MAX_DEPTH} levels" in doc
     assert f"{yamlsafe.MAX_NODES:,}" in doc
+
+
+def test_total_size_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import diag.inventory.files as files
+
+    monkeypatch.setattr(files, "MAX_TOTAL_BYTES", len(NMS + DEVICES) + 10)
+    found = problems(write(tmp_path, **{"a.yaml": NMS + DEVICES, "b.yaml": CIRCUIT}))
+    assert found[0].endswith(
+        "b.yaml: not read: with it the inventory's files would pass 0 MiB in all"
+    )
+
+
+def test_file_count_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import diag.inventory.files as files
+
+    monkeypatch.setattr(files, "MAX_FILES", 2)
+    found = problems(
+        write(tmp_path, **{"a.yaml": NMS, "b.yaml": DEVICES, "c.yaml": CIRCUIT, "d.yaml": ""})
+    )
+    assert found[0].endswith("c.yaml: more than 2 files; the rest are not read"), found

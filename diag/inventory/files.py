@@ -86,8 +86,8 @@ def _read_bytes(path: Path, acc: Loaded) -> bytes:
             )
         if acc.total_bytes + st.st_size > MAX_TOTAL_BYTES:
             raise _Unreadable(
-                f"the inventory's files pass {MAX_TOTAL_BYTES // 2**20} MiB in all; this one "
-                "and any after it are not read"
+                f"not read: with it the inventory's files would pass {MAX_TOTAL_BYTES // 2**20} "
+                "MiB in all"
             )
         data = fh.read(MAX_FILE_BYTES + 1)
     if len(data) > MAX_FILE_BYTES:  # it grew while we read it
