@@ -33,12 +33,12 @@ def test_version() -> None:
 def test_schema_command_prints_committed_schema() -> None:
     r = CliRunner().invoke(cli, ["schema"])
     assert r.exit_code == 0
-    assert json.loads(r.output)["properties"]["schema_version"]["const"] == "1.1"
+    assert json.loads(r.output)["properties"]["schema_version"]["const"] == "1.2"
 
 
 def test_inventory_validate_and_show() -> None:
     r = CliRunner().invoke(cli, ["inventory", "validate"])
-    assert r.exit_code == 0 and re.search(r"ok: 2 NMS, \d+ devices, \d+ circuits", r.output)
+    assert r.exit_code == 0 and re.search(r"ok: \d+ NMS, \d+ devices, \d+ circuits", r.output)
     r = CliRunner().invoke(cli, ["inventory", "show", "LAB-V35-1"])
     assert r.exit_code == 0 and "v35-conv-a" in r.output and "1-SP1-3" in r.output
 
