@@ -196,7 +196,8 @@ def render(doc: FindingsDocument, console: Console, *, verbose: bool = False) ->
         console.print("  none: no NMS manages the network elements of this path")
     if doc.run.interrupted:
         console.print(
-            "\nInterrupted: the findings hold only what was collected before Ctrl-C.",
+            "\nInterrupted: the findings hold what was collected and answered before the "
+            "interruption (Ctrl-C, SIGTERM or the end of the questions' input).",
             style="bold yellow",
         )
 
