@@ -27,6 +27,7 @@ from diag.analyzers.ask import Ask, Session, run
 from diag.analyzers.engine import analyze
 from diag.capture import load_capture
 from diag.lab.scenario import Scenario, shipped_scenarios
+from diag.model.findings import Verdict
 from diag.model.inventory import Inventory
 from diag.model.observations import AnswerObservation
 from diag.model.path import build_path
@@ -34,6 +35,11 @@ from diag.model.path import build_path
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 ROOT = Path(__file__).resolve().parent.parent
 CAPTURES = sorted(p for p in (ROOT / "fixtures" / "captures").iterdir() if p.is_dir())
+
+
+def _faults(v: Verdict) -> tuple[object, ...]:
+    faults = sorted((f.segment.from_, f.segment.to, f.owner) for f in v.faults)
+    return (v.status, tuple(faults) if faults else (v.segment, v.owner))
 
 
 @dataclass
@@ -51,6 +57,8 @@ class Result:
 
     @property
     def same(self) -> bool:
+        """The same status and the same faults (segment and owner each); with several faults
+        which one heads the list may rest on a corroborating answer the interview skipped."""
         return self.final == self.full
 
 
@@ -100,8 +108,8 @@ def simulate(capture: Path, truth: dict[str, str], scenario: str = "") -> Result
         to_localized=person.to_localized,
         asked=len(session.asked),
         answered=len(session.answers),
-        final=(final.status, final.segment, final.owner),
-        full=(full.status, full.segment, full.owner),
+        final=_faults(final),
+        full=_faults(full),
         interview=list(session.asked),
     )
 
