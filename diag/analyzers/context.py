@@ -42,9 +42,12 @@ class Context:
     def build(
         cls, path: CircuitPath, observations: Sequence[Observation], thresholds: Thresholds
     ) -> Context:
-        answers = {o.key: o for o in observations if isinstance(o, AnswerObservation)}
+        by_type: dict[type, list[Any]] = {}
+        for o in observations:  # one pass: every observation filed under its own class
+            by_type.setdefault(type(o), []).append(o)
+        answers = {o.key: o for o in by_type.get(AnswerObservation, ())}
         kinds = frozenset(o.kind for o in observations)
-        return cls(path, observations, thresholds, answers, {}, kinds, {})
+        return cls(path, observations, thresholds, answers, by_type, kinds, {})
 
     def memo(self, key: str, make: Callable[[], R]) -> R:
         """A value derived from the observations, computed once per analysis and shared by
@@ -56,8 +59,9 @@ class Context:
     def of(self, kind: type[T]) -> list[T]:
         """The observations of one type, indexed once per analysis."""
         got = self._by_type.get(kind)
-        if got is None:
-            got = self._by_type[kind] = [o for o in self.observations if isinstance(o, kind)]
+        if got is None:  # a base class: gather its subclasses' lists, in observation order
+            got = [o for o in self.observations if isinstance(o, kind)]
+            self._by_type[kind] = got
         return got
 
     @cached_property

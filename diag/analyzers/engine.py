@@ -130,7 +130,7 @@ def _not_evaluated(
         if len(_NOT_EVALUATED) >= 8192:
             _NOT_EVALUATED.clear()
         hit = _NOT_EVALUATED[key] = _build_not_evaluated(ctx, rid, refs, step, title, needs, any_)
-    return hit.model_copy()
+    return hit  # findings are frozen: one instance serves every document
 
 
 _NOT_EVALUATED: dict[tuple[object, ...], Finding] = {}

@@ -75,6 +75,8 @@ class Evidence(_M):
 
 
 class Finding(_M):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
     rule: str = Field(description="stable kebab-case rule id, e.g. ais-upstream-localize")
     procedure: str = Field(description="procedure reference in DOMAIN.md, e.g. R-AIS-1 or 3.1")
     kind: Literal["fault", "consequence", "not_evaluated", "info", "unreachable"] = Field(
