@@ -28,6 +28,49 @@ def _answer_keys() -> frozenset[str]:
     return frozenset(vocabulary())
 
 
+@cache
+def need_plan(need: str) -> tuple[tuple[str, ...], str | None]:
+    """What satisfies a rule's need, worked out once per need string: the answer keys that do
+    (`{s}` filled with each end), and the observation kind that does (None: an answer key, given
+    or not, is never an observation kind)."""
+    if "{s}" in need:
+        return tuple(need.format(s=s) for s in SIDES), None
+    if "." in need or need in _answer_keys():
+        return (need,), None
+    return (need,), need
+
+
+def _fields(m: Any) -> tuple[object, ...] | None:
+    return None if m is None else tuple(m.__dict__.values())
+
+
+def shape_key(path: CircuitPath) -> tuple[object, ...]:
+    """Every field of the path (elements, links, ends) as one hashable value: two paths with
+    the same key are the same circuit as far as any rule can tell."""
+    return (
+        tuple([tuple(e.__dict__.values()) for e in path.elements]),
+        tuple([tuple(lk.__dict__.values()) for lk in path.links]),
+        _fields(path.a),
+        _fields(path.b),
+    )
+
+
+# Per circuit shape and thresholds: values that depend on nothing else (Context.shaped).  Each
+# entry holds its Thresholds, so the id in its key cannot be reused while the entry lives.
+_SHAPES: dict[tuple[object, int], dict[object, Any]] = {}
+_SHAPES_MAX = 1024
+
+
+def _shape_cache(path: CircuitPath, thresholds: Thresholds) -> dict[object, Any]:
+    key = (shape_key(path), id(thresholds))
+    got = _SHAPES.get(key)
+    if got is None:
+        if len(_SHAPES) >= _SHAPES_MAX:
+            _SHAPES.clear()
+        got = _SHAPES[key] = {"thresholds": thresholds}
+    return got
+
+
 @dataclass
 class Context:
     path: CircuitPath
@@ -43,18 +86,39 @@ class Context:
         cls, path: CircuitPath, observations: Sequence[Observation], thresholds: Thresholds
     ) -> Context:
         by_type: dict[type, list[Any]] = {}
+        kinds = set()
         for o in observations:  # one pass: every observation filed under its own class
-            by_type.setdefault(type(o), []).append(o)
+            got = by_type.get(type(o))
+            if got is None:
+                by_type[type(o)] = [o]
+                kinds.add(o.kind)
+            else:
+                got.append(o)
         answers = {o.key: o for o in by_type.get(AnswerObservation, ())}
-        kinds = frozenset(o.kind for o in observations)
-        return cls(path, observations, thresholds, answers, by_type, kinds, {})
+        return cls(path, observations, thresholds, answers, by_type, frozenset(kinds), {})
 
     def memo(self, key: str, make: Callable[[], R]) -> R:
         """A value derived from the observations, computed once per analysis and shared by
         every rule that reads it (e.g. the hard cases' end signs)."""
-        if key not in self._memo:
-            self._memo[key] = make()
-        return self._memo[key]  # type: ignore[no-any-return]
+        memo = self._memo
+        if key in memo:
+            return memo[key]  # type: ignore[no-any-return]
+        got = memo[key] = make()
+        return got
+
+    @cached_property
+    def _shape(self) -> dict[object, Any]:
+        return _shape_cache(self.path, self.thresholds)
+
+    def shaped(self, key: object, make: Callable[[], R]) -> R:
+        """A value that depends on the circuit's path and the thresholds only, never on the
+        observations (a not-evaluated finding, a question asked of this circuit): computed once
+        per circuit shape and shared by every analysis of it.  Treat it as read-only."""
+        cache = self._shape
+        if key in cache:
+            return cache[key]  # type: ignore[no-any-return]
+        got = cache[key] = make()
+        return got
 
     def of(self, kind: type[T]) -> list[T]:
         """The observations of one type, indexed once per analysis."""
@@ -74,17 +138,19 @@ class Context:
 
     def has(self, need: str) -> bool:
         """An observation kind present, or an answer key given (`{s}` = either end)."""
-        if "{s}" in need:
-            return any(need.format(s=s) in self.answers for s in SIDES)
-        if need in self.answers:
-            return True
-        if "." in need or need in _answer_keys():  # an answer key nobody has given yet
-            return False
-        return need in self._kinds
+        keys, kind = need_plan(need)
+        answers = self.answers
+        for k in keys:
+            if k in answers:
+                return True
+        return kind is not None and kind in self._kinds
 
     def asks(self, need: str, side: str | None = None) -> list[str]:
         """Next steps that ask a vocabulary question of this circuit, with its sites and
         devices named (one per end for an end's question, or the one end given)."""
+        return list(self.shaped(("asks", need, side), lambda: self._asks(need, side)))
+
+    def _asks(self, need: str, side: str | None) -> list[str]:
         from diag.analyzers.answers import applies, end_traits, vocabulary
 
         q = vocabulary().get(need)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 
 from diag.analyzers import playbook, quality
-from diag.analyzers.context import Context
-from diag.analyzers.registry import finding
+from diag.analyzers.context import Context, need_plan
+from diag.analyzers.registry import Rule, always, finding
 from diag.analyzers.thresholds import Thresholds, defaults
 from diag.analyzers.verdict import decide
 from diag.model.findings import ContextAlarm, Finding, InventoryNote, Verdict
@@ -36,17 +37,22 @@ def analyze_full(
     """Every rule on its own evidence, whatever else was found; then the decision table."""
     ctx = Context.build(path, observations, thresholds or defaults())
     findings: list[Finding] = []
-    for step in playbook.load():
-        for r in step.rules:
-            if not r.applies(ctx):
-                continue
-            have = [n for n in r.needs if ctx.has(n)]
-            if r.needs and (not have if r.needs_any else len(have) < len(r.needs)):
+    answers, kinds = ctx.answers, ctx._kinds
+    for r, step, needs in _plan():
+        if r.applies is not always and not r.applies(ctx):
+            continue
+        if needs:
+            have = 0
+            for keys, kind in needs:
+                if (kind is not None and kind in kinds) or any(k in answers for k in keys):
+                    have += 1
+            if not have if r.needs_any else have < len(needs):
                 findings.append(
                     _not_evaluated(ctx, r.id, r.refs, step.id, r.title, r.needs, r.needs_any)
                 )
                 continue
-            findings.extend(_weigh_reading_quality(ctx, f) for f in r.run(ctx))
+        for f in r.run(ctx):
+            findings.append(_weigh_reading_quality(ctx, f))
     findings, verdict = decide(ctx, findings)
     pic = ctx.alarms
     return Analysis(
@@ -78,16 +84,37 @@ def analyze_full(
     )
 
 
+Plan = tuple[tuple[Rule, playbook.Step, tuple[tuple[tuple[str, ...], str | None], ...]], ...]
+
+
+@cache
+def _plan() -> Plan:
+    """The procedure's rules in order, each with what satisfies its needs (worked out once)."""
+    return tuple(
+        (r, step, tuple(need_plan(n) for n in r.needs))
+        for step in playbook.load()
+        for r in step.rules
+    )
+
+
+def _degraded(ctx: Context) -> list[Observation]:
+    """The readings not read whole, in observation order (most analyses have none)."""
+    return ctx.memo("engine.degraded", lambda: [o for o in ctx.observations if quality.degraded(o)])
+
+
 def _weigh_reading_quality(ctx: Context, f: Finding) -> Finding:
     """A fault that rests on a reading not read whole (a console that lost or garbled lines)
     weighs less, by the weakest of its readings, and asks for a clean re-read (issue: a lossy
     console's values are never presented as fact).  Every rule gets this, not a chosen few."""
     if f.kind != "fault":
         return f
+    degraded = _degraded(ctx)
+    if not degraded:
+        return f
     cited = {e.observation for e in f.evidence if e.observation}
     if not cited:
         return f
-    readings = [o for o in ctx.observations if o.id in cited and quality.degraded(o)]
+    readings = [o for o in degraded if o.id in cited]
     if not readings:
         return f
     factor = quality.weakest(readings)
@@ -120,24 +147,14 @@ def _not_evaluated(
     needs: tuple[str, ...],
     any_: bool,
 ) -> Finding:
-    # It depends on the rule and the circuit's two ends only (their sites, devices, interface
-    # kinds): a sweep that diagnoses the same circuits again builds it once.
+    # It depends on the rule and the circuit's path only: a sweep that diagnoses the same
+    # circuits again builds it once (findings are frozen: one instance serves every document).
     if ctx.path.a is None or ctx.path.b is None:
         return _build_not_evaluated(ctx, rid, refs, step, title, needs, any_)
-    key = (rid, ctx.memo("engine.path_key", lambda: _path_key(ctx.path)))
-    hit = _NOT_EVALUATED.get(key)
-    if hit is None:
-        if len(_NOT_EVALUATED) >= 8192:
-            _NOT_EVALUATED.clear()
-        hit = _NOT_EVALUATED[key] = _build_not_evaluated(ctx, rid, refs, step, title, needs, any_)
-    return hit  # findings are frozen: one instance serves every document
-
-
-_NOT_EVALUATED: dict[tuple[object, ...], Finding] = {}
-
-
-def _path_key(path: CircuitPath) -> tuple[object, ...]:
-    return (path.a, path.b, tuple(e.kind for e in path.elements))
+    return ctx.shaped(
+        ("not_evaluated", rid),
+        lambda: _build_not_evaluated(ctx, rid, refs, step, title, needs, any_),
+    )
 
 
 def _build_not_evaluated(

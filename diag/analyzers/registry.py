@@ -15,6 +15,11 @@ if TYPE_CHECKING:
 FindingKind = Literal["fault", "consequence", "not_evaluated", "info", "unreachable"]
 
 
+def always(ctx: Context) -> bool:
+    """The default `applies`: every circuit (the engine skips calling it)."""
+    return True
+
+
 @dataclass(frozen=True)
 class Rule:
     id: str  # kebab-case, stable: ais-upstream-localize
@@ -23,7 +28,7 @@ class Rule:
     title: str  # one line
     needs: tuple[str, ...]  # observation kinds ("nms_alarm") or answer keys ("{s}.cpe.lamp.power")
     run: Callable[[Context], list[Finding]]
-    applies: Callable[[Context], bool] = lambda ctx: True  # e.g. only circuits with a V.35 end
+    applies: Callable[[Context], bool] = always  # e.g. only circuits with a V.35 end
     needs_any: bool = True  # True: one of `needs` suffices; False: all are needed
 
 
@@ -45,7 +50,7 @@ def rule(
     def wrap(fn: Callable[[Context], list[Finding]]) -> Callable[[Context], list[Finding]]:
         if id in RULES:
             raise ValueError(f"rule id {id!r} registered twice")
-        RULES[id] = Rule(id, refs, step, title, needs, fn, applies or (lambda ctx: True), needs_any)
+        RULES[id] = Rule(id, refs, step, title, needs, fn, applies or always, needs_any)
         return fn
 
     return wrap

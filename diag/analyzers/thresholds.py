@@ -6,7 +6,7 @@ standard or the documented case it is taken from, and every one can be overridde
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, cached_property
 from importlib.resources import files
 from typing import Any
 
@@ -28,7 +28,11 @@ class Thresholds(BaseModel):
     values: dict[str, Threshold]
 
     def __getitem__(self, name: str) -> float:
-        return self.values[name].value
+        return self._floats[name]
+
+    @cached_property
+    def _floats(self) -> dict[str, float]:
+        return {k: t.value for k, t in self.values.items()}
 
     def source(self, name: str) -> str:
         t = self.values[name]

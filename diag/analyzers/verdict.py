@@ -163,7 +163,7 @@ def unread_sources(ctx: Context) -> list[str]:
 
 def _span(path: CircuitPath, seg: Segment) -> tuple[int, int]:
     i, j = path.index(seg.from_), path.index(seg.to)
-    return min(i, j), max(i, j)
+    return (i, j) if i <= j else (j, i)
 
 
 def _inside(path: CircuitPath, inner: Segment, outer: Segment) -> bool:
@@ -176,11 +176,6 @@ def _overlaps(path: CircuitPath, x: Segment, y: Segment) -> bool:
     lo, hi = _span(path, x)
     lo2, hi2 = _span(path, y)
     return lo <= hi2 and lo2 <= hi
-
-
-def _width(path: CircuitPath, seg: Segment) -> int:
-    lo, hi = _span(path, seg)
-    return hi - lo
 
 
 def _contradict(ctx: Context, findings: list[Finding], e2e: EndToEnd) -> list[Finding]:
@@ -217,19 +212,22 @@ def _contradict(ctx: Context, findings: list[Finding], e2e: EndToEnd) -> list[Fi
     return out
 
 
+_GENERIC = GENERIC_PING | GENERIC_LAST_RESORT
+
+
 def _demote(path: CircuitPath, findings: list[Finding]) -> list[Finding]:
     specific = [
         f
         for f in findings
-        if f.kind == "fault"
-        and f.segment is not None
-        and f.rule not in GENERIC_PING | GENERIC_LAST_RESORT
+        if f.kind == "fault" and f.segment is not None and f.rule not in _GENERIC
     ]
+    if not specific:  # nothing more specific: every finding stays as it is
+        return findings
     out = []
     for f in findings:
         if f.kind == "fault" and f.segment is not None:
             by: Finding | None = None
-            if f.rule in GENERIC_LAST_RESORT and specific:
+            if f.rule in GENERIC_LAST_RESORT:
                 by = specific[0]
             elif f.rule in GENERIC_PING:
                 seg = f.segment
@@ -246,26 +244,27 @@ def _demote(path: CircuitPath, findings: list[Finding]) -> list[Finding]:
     return out
 
 
-@dataclass
 class _Group:
-    segment: Segment
-    findings: list[Finding]
+    """The fault findings on one span of the path (filled by `_groups`, then read only)."""
+
+    __slots__ = ("confidence", "findings", "hi", "impact", "lead", "lo", "segment", "strong")
+
+    def __init__(self, lo: int, hi: int, segment: Segment, first: Finding) -> None:
+        self.lo, self.hi, self.segment = lo, hi, segment
+        self.findings = [first]
+
+    def close(self) -> None:
+        """Work out what the decision reads of the group, once its findings are all in."""
+        self.lead = max(self.findings, key=lambda f: f.confidence)
+        self.confidence = self.lead.confidence
+        self.strong = self.confidence >= LOCALIZED_AT
+        self.impact: Literal["outage", "degraded"] = (
+            "outage" if any(f.rule in OUTAGE_RULES for f in self.findings) else "degraded"
+        )
 
     @property
-    def confidence(self) -> float:
-        return max(f.confidence for f in self.findings)
-
-    @property
-    def strong(self) -> bool:
-        return self.confidence >= LOCALIZED_AT
-
-    @property
-    def lead(self) -> Finding:
-        return max(self.findings, key=lambda f: f.confidence)
-
-    @property
-    def impact(self) -> Literal["outage", "degraded"]:
-        return "outage" if any(f.rule in OUTAGE_RULES for f in self.findings) else "degraded"
+    def width(self) -> int:
+        return self.hi - self.lo
 
 
 def _groups(path: CircuitPath, faults: Sequence[Finding]) -> list[_Group]:
@@ -277,21 +276,25 @@ def _groups(path: CircuitPath, faults: Sequence[Finding]) -> list[_Group]:
         if g is None:
             lo, hi = key
             seg = Segment(from_=path.elements[lo].id, to=path.elements[hi].id)
-            groups[key] = _Group(seg, [f])
+            groups[key] = _Group(lo, hi, seg, f)
         else:
             g.findings.append(f)
     items = list(groups.values())
-    return [g for g in items if not any(_more_specific(path, h, g) for h in items if h is not g)]
+    for g in items:
+        g.close()
+    if len(items) == 1:
+        return items
+    return [g for g in items if not any(_more_specific(h, g) for h in items if h is not g)]
 
 
-def _more_specific(path: CircuitPath, h: _Group, g: _Group) -> bool:
+def _more_specific(h: _Group, g: _Group) -> bool:
     """h makes g redundant: nested with it, and strong where g is weak, or as strong and
     narrower."""
-    if not (_inside(path, h.segment, g.segment) or _inside(path, g.segment, h.segment)):
+    if not ((g.lo <= h.lo and h.hi <= g.hi) or (h.lo <= g.lo and g.hi <= h.hi)):
         return False
     if h.strong != g.strong:
         return h.strong
-    return _width(path, h.segment) < _width(path, g.segment)
+    return h.width < g.width
 
 
 _NEVER = datetime.max.replace(tzinfo=UTC)
@@ -306,7 +309,9 @@ def _first_raised(ctx: Context, groups: list[_Group]) -> dict[int, datetime]:
         for o in ctx.of(AlarmObservation)
         if o.raised is not None
     }
-    out = {}
+    out: dict[int, datetime] = {}
+    if not raised:
+        return out
     for g in groups:
         times = [
             raised[e.observation] for f in g.findings for e in f.evidence if e.observation in raised
@@ -361,15 +366,15 @@ def decide(ctx: Context, findings: list[Finding]) -> tuple[list[Finding], Verdic
                     not g.strong,
                     g.impact != "outage",
                     -g.confidence,
-                    _width(path, g.segment),
+                    g.width,
                     first.get(id(g), _NEVER),
-                    _span(path, g.segment),
+                    (g.lo, g.hi),
                 )
             )
             status: Literal["fault_localized", "fault_suspected"] = "fault_localized"
             row = "fault_localized: a fault at confidence >= 0.7"
         else:
-            groups.sort(key=lambda g: (_width(path, g.segment), -g.confidence))
+            groups.sort(key=lambda g: (g.width, -g.confidence))
             status = "fault_suspected"
             row = "fault_suspected: faults found, none at confidence >= 0.7"
         out = [_fault(path, n, g) for n, g in enumerate(groups, 1)]

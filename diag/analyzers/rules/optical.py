@@ -327,22 +327,8 @@ def _power_finding(ctx: Context, r: Reading, check: PowerCheck, assumed: list[st
 )
 def _power_budget(ctx: Context) -> list[Finding]:
     by_link = readings(ctx)
-    if not by_link:
-        return [
-            _finding(
-                ctx,
-                "optical-power-budget",
-                "R-OPT-2",
-                "step 3.2: optical power budget — not evaluated",
-                None,
-                0.0,
-                "no fibre link of the path has launch power and attenuation in the inventory, and "
-                "no received optical power was measured",
-                [],
-                [*_ask(ctx, "{s}.optical.rx_power_dbm"), *_ask(ctx, "{s}.optical.co_rx_power_dbm")],
-                kind="not_evaluated",
-            )
-        ]
+    if not by_link:  # depends on the path only: built once per circuit shape
+        return [ctx.shaped(("optical-power-budget", "not_evaluated"), lambda: _budget_unknown(ctx))]
     out: list[Finding] = []
     for rs in by_link.values():
         for r in rs:
@@ -350,6 +336,22 @@ def _power_budget(ctx: Context) -> list[Finding]:
             if check.state != "ok":
                 out.append(_power_finding(ctx, r, check, assumed))
     return out
+
+
+def _budget_unknown(ctx: Context) -> Finding:
+    return _finding(
+        ctx,
+        "optical-power-budget",
+        "R-OPT-2",
+        "step 3.2: optical power budget — not evaluated",
+        None,
+        0.0,
+        "no fibre link of the path has launch power and attenuation in the inventory, and "
+        "no received optical power was measured",
+        [],
+        [*_ask(ctx, "{s}.optical.rx_power_dbm"), *_ask(ctx, "{s}.optical.co_rx_power_dbm")],
+        kind="not_evaluated",
+    )
 
 
 def _obvious_alarms(ctx: Context) -> list[Evidence]:

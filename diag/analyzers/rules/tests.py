@@ -95,12 +95,21 @@ def channel_edge(ctx: Context, side: str, interface: tuple[Interface, ...]) -> s
     return end.cpe
 
 
+def _end_routers(ctx: Context) -> dict[str | None, Side]:
+    # B first so that A wins when both ends name the same router
+    return {ctx.path.end(s).router: s for s in reversed(SIDES)}
+
+
+def _end_wan_ips(ctx: Context) -> dict[str | None, Side]:
+    return {ctx.path.end(s).wan_ip: s for s in reversed(SIDES)}
+
+
 def router_side(ctx: Context, device: str) -> Side | None:
-    return next((s for s in SIDES if ctx.path.end(s).router == device), None)
+    return ctx.memo("tests.routers", lambda: _end_routers(ctx)).get(device)
 
 
 def wan_ip_side(ctx: Context, ip: str) -> Side | None:
-    return next((s for s in SIDES if ctx.path.end(s).wan_ip == ip), None)
+    return ctx.memo("tests.wan_ips", lambda: _end_wan_ips(ctx)).get(ip)
 
 
 def has_e1_router(ctx: Context) -> bool:
@@ -110,7 +119,12 @@ def has_e1_router(ctx: Context) -> bool:
 
 
 def crc_growing(ctx: Context) -> list[tuple[Side, CrcGrowthObservation]]:
-    """CRC growth at or above the threshold on this circuit's routers, with the end it is at."""
+    """CRC growth at or above the threshold on this circuit's routers, with the end it is at
+    (worked out once per analysis: do not change the list)."""
+    return ctx.memo("tests.crc_growing", lambda: _crc_growing(ctx))
+
+
+def _crc_growing(ctx: Context) -> list[tuple[Side, CrcGrowthObservation]]:
     out = []
     for g in ctx.of(CrcGrowthObservation):
         side = router_side(ctx, g.device)
@@ -130,6 +144,11 @@ def crc_evidence(g: CrcGrowthObservation) -> Evidence:
 
 
 def controllers(ctx: Context) -> list[tuple[Side, E1ControllerObservation]]:
+    """The E1 controllers of this circuit's routers, with their end (once per analysis)."""
+    return ctx.memo("tests.controllers", lambda: _controllers(ctx))
+
+
+def _controllers(ctx: Context) -> list[tuple[Side, E1ControllerObservation]]:
     out = []
     for c in ctx.of(E1ControllerObservation):
         side = router_side(ctx, c.device)
@@ -148,7 +167,11 @@ def errored(ctx: Context, c: E1ControllerObservation) -> bool:
 
 
 def controller_troubled(ctx: Context) -> list[tuple[Side, E1ControllerObservation]]:
-    """Controllers with a line alarm or errored seconds over the thresholds."""
+    """Controllers with a line alarm or errored seconds over the thresholds (once per analysis)."""
+    return ctx.memo("tests.controller_troubled", lambda: _controller_troubled(ctx))
+
+
+def _controller_troubled(ctx: Context) -> list[tuple[Side, E1ControllerObservation]]:
     return [
         (s, c)
         for s, c in controllers(ctx)
@@ -178,7 +201,12 @@ def controller_evidence(c: E1ControllerObservation) -> Evidence:
 
 
 def relevant_pings(ctx: Context) -> list[tuple[PingObservation, Side]]:
-    """Pings towards this circuit's WAN addresses, with the end whose WAN was pinged."""
+    """Pings towards this circuit's WAN addresses, with the end whose WAN was pinged (once per
+    analysis: do not change the list)."""
+    return ctx.memo("tests.relevant_pings", lambda: _relevant_pings(ctx))
+
+
+def _relevant_pings(ctx: Context) -> list[tuple[PingObservation, Side]]:
     out = []
     for p in ctx.of(PingObservation):
         target = wan_ip_side(ctx, p.target)
