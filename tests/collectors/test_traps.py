@@ -1,7 +1,10 @@
-"""TrapReceiver against real senders: net-snmp's snmptrap / snmpinform (v2c, v3 authPriv).
+"""TrapReceiver against real senders: net-snmp's snmptrap / snmpinform (v2c, v3 authPriv), and
+forged datagrams sent from a chosen loopback address (trap_forge.py).
 
 The senders run as subprocesses from inside the session loop (asyncio subprocesses), so the
-receiver on that loop keeps reading while they send.
+receiver on that loop keeps reading while they send.  What must be refused (another source
+address, a wrong community, v3 without authPriv, a wrong key) is sent for real and must both
+stay out of the queue and be counted with its reason.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from typing import Any
 
 import pytest
 from pyasn1.type import univ
+from pysnmp.proto.rfc1902 import Integer32, OctetString
+from trap_forge import send_from, v2c_trap
 
 from diag.collectors.snmp.traps import SNMP_TRAP_OID_0, Trap, TrapReceiver, parse_listen
 from diag.credentials import LAB_SECRETS
@@ -187,3 +192,181 @@ def test_parse_listen(text: str, expected: tuple[str, int]) -> None:
 def test_parse_listen_rejects(text: str) -> None:
     with pytest.raises(ValueError, match="host:port"):
         parse_listen(text)
+
+
+# ---------------------------------------------------------------- who may send
+
+
+def _forged_query(community: str | None = None) -> bytes:
+    return v2c_trap(
+        community or LAB_SECRETS["nms-community"],
+        QUERY_TRAP,
+        [(MO_NAME, OctetString("SDH-A")), (ALARM_ID, Integer32(1234)),
+         (PROBABLE_CAUSE, OctetString("UP_E1_AIS"))],
+    )  # fmt: skip
+
+
+def test_trap_from_another_address_is_refused_and_counted(
+    arun: Run, v2c_settings: SnmpSettings
+) -> None:
+    """The right community from 127.0.0.2 is still not the NMS (at 127.0.0.1)."""
+
+    async def scenario() -> tuple[Trap, Trap | None, dict[str, int], dict[str, int], str | None]:
+        async with TrapReceiver("127.0.0.1:0", [v2c_settings], sources=["127.0.0.1"]) as rx:
+            send_from("127.0.0.2", ("127.0.0.1", rx.port), _forged_query())
+            send_from("127.0.0.2", ("127.0.0.1", rx.port), _forged_query())
+            send_from("127.0.0.1", ("127.0.0.1", rx.port), _forged_query())
+            genuine = await rx.get(timeout=2.0)  # datagrams on loopback keep their order
+            return genuine, rx.get_nowait(), rx.rejected(), rx.rejected_sources(), rx.rejections()
+
+    genuine, more, rejected, sources, words = arun(scenario())
+    _check_query_trap(genuine)
+    assert more is None
+    assert rejected == {"notFromTrapSource": 2} and sources == {"127.0.0.2": 2}
+    assert words == "2 from an address that is not a trap source (127.0.0.2)"
+
+
+def test_sources_take_networks_and_host_names(arun: Run, v2c_settings: SnmpSettings) -> None:
+    async def scenario() -> tuple[list[str], dict[str, int], str]:
+        got = []
+        async with TrapReceiver(
+            "127.0.0.1:0", [v2c_settings], sources=["127.0.0.0/30", "localhost"]
+        ) as rx:
+            for source in ("127.0.0.2", "127.0.0.3", "127.0.0.5", "127.0.0.1"):
+                send_from(source, ("127.0.0.1", rx.port), _forged_query())
+            for _ in range(3):
+                got.append((await rx.get(timeout=2.0)).source[0])
+            await asyncio.sleep(0.1)
+            assert rx.get_nowait() is None
+            return got, rx.rejected_sources(), str(rx.rejections())
+
+    got, refused, words = arun(scenario())
+    assert got == ["127.0.0.2", "127.0.0.3", "127.0.0.1"]  # localhost resolves to 127.0.0.1
+    assert refused == {"127.0.0.5": 1} and "(127.0.0.5)" in words
+
+
+def test_unresolvable_source_is_a_collector_error(arun: Run, v2c_settings: SnmpSettings) -> None:
+    rx = TrapReceiver(
+        "127.0.0.1:0", [v2c_settings], sources=["nms.invalid"], label="NMS nms-x trap receiver"
+    )
+    with pytest.raises(CollectorError, match=r"trap source 'nms\.invalid' does not resolve"):
+        arun(rx.start())
+    assert not rx.running
+
+
+def test_ipv6_source_check(arun: Run, v2c_settings: SnmpSettings) -> None:
+    if not socket.has_ipv6:
+        pytest.skip("no IPv6 on this host")
+
+    async def scenario() -> tuple[Trap, dict[str, int]]:
+        async with TrapReceiver("[::1]:0", [v2c_settings], sources=["::1"]) as rx:
+            send_from("::1", ("::1", rx.port), _forged_query())
+            return await rx.get(timeout=2.0), rx.rejected()
+
+    trap, rejected = arun(scenario())
+    assert trap.source[0] == "::1" and rejected == {}
+
+
+def test_wrong_community_from_the_right_address_is_refused(
+    arun: Run, v2c_settings: SnmpSettings
+) -> None:
+    async def scenario() -> tuple[Trap | None, dict[str, int], str | None]:
+        async with TrapReceiver("127.0.0.1:0", [v2c_settings], sources=["127.0.0.1"]) as rx:
+            send_from("127.0.0.1", ("127.0.0.1", rx.port), _forged_query("public"))
+            await asyncio.sleep(0.2)
+            return rx.get_nowait(), rx.rejected(), rx.rejections()
+
+    trap, rejected, words = arun(scenario())
+    assert trap is None
+    assert rejected == {"snmpInBadCommunityNames": 1} and words == "1 with a wrong community"
+
+
+@needs_net_snmp
+@pytest.mark.parametrize(
+    ("level", "extra"),
+    [
+        ("noAuthNoPriv", []),
+        ("authNoPriv", ["-a", "SHA", "-A", LAB_SECRETS["nms-auth-key"]]),
+    ],
+)
+def test_v3_below_authpriv_is_refused_under_the_right_user(
+    arun: Run, v3_settings: SnmpSettings, level: str, extra: list[str]
+) -> None:
+    """pysnmp's USM takes these (a user name is no secret, noAuthNoPriv needs no key): the
+    receiver must refuse them itself."""
+
+    async def scenario() -> tuple[Trap | None, dict[str, int], str | None]:
+        async with TrapReceiver(
+            "127.0.0.1:0", [v3_settings], engine_ids=[bytes.fromhex(SENDER_ENGINE_ID)],
+            sources=["127.0.0.1"],
+        ) as rx:  # fmt: skip
+            rc, out = await _run(
+                "snmptrap", "-v3", "-e", f"0x{SENDER_ENGINE_ID}", "-u", "diag-lab", "-l", level,
+                *extra, f"127.0.0.1:{rx.port}", "", QUERY_TRAP, *VARBINDS,
+            )  # fmt: skip
+            assert rc == 0, out
+            await asyncio.sleep(0.2)
+            return rx.get_nowait(), rx.rejected(), rx.rejections()
+
+    trap, rejected, words = arun(scenario())
+    assert trap is None
+    assert rejected == {"v3NotAuthPriv": 1} and words == "1 v3 without authPriv (127.0.0.1)"
+
+
+@needs_net_snmp
+def test_v3_wrong_keys_are_refused(arun: Run, v3_settings: SnmpSettings) -> None:
+    wrong_auth = [*V3_ARGS]
+    wrong_auth[wrong_auth.index("-A") + 1] = "not-the-auth-key"
+    wrong_priv = [*V3_ARGS]
+    wrong_priv[wrong_priv.index("-X") + 1] = "not-the-priv-key"
+
+    async def scenario() -> tuple[Trap | None, dict[str, int]]:
+        async with TrapReceiver(
+            "127.0.0.1:0", [v3_settings], engine_ids=[bytes.fromhex(SENDER_ENGINE_ID)],
+            sources=["127.0.0.1"],
+        ) as rx:  # fmt: skip
+            for args in (wrong_auth, wrong_priv):
+                await _run(
+                    "snmptrap", "-v3", "-e", f"0x{SENDER_ENGINE_ID}", *args,
+                    f"127.0.0.1:{rx.port}", "", QUERY_TRAP, *VARBINDS,
+                )  # fmt: skip
+            await asyncio.sleep(0.2)
+            return rx.get_nowait(), rx.rejected()
+
+    trap, rejected = arun(scenario())
+    assert trap is None
+    # A wrong priv key leaves a valid digest: the scoped PDU then fails to decrypt.
+    assert rejected == {"usmStatsWrongDigests": 1, "usmStatsDecryptionErrors": 1}
+
+
+@needs_net_snmp
+def test_inform_from_another_address_is_not_acknowledged(
+    arun: Run, v2c_settings: SnmpSettings
+) -> None:
+    """The datagram is dropped before pysnmp reads it: the sender gets no response."""
+
+    async def scenario() -> tuple[int, Trap | None, dict[str, int]]:
+        async with TrapReceiver("127.0.0.1:0", [v2c_settings], sources=["127.0.0.1"]) as rx:
+            rc, _ = await _run(
+                "snmpinform", "-v2c", "-c", LAB_SECRETS["nms-community"], "-t", "0.3", "-r", "0",
+                "--clientaddr=127.0.0.2", f"127.0.0.1:{rx.port}", "", QUERY_TRAP, *VARBINDS,
+            )  # fmt: skip
+            return rc, rx.get_nowait(), rx.rejected_sources()
+
+    rc, trap, sources = arun(scenario())
+    assert rc != 0 and trap is None and sources == {"127.0.0.2": 1}
+
+
+def test_refusals_are_kept_after_stop(arun: Run, v2c_settings: SnmpSettings) -> None:
+    rx = TrapReceiver("127.0.0.1:0", [v2c_settings], sources=["127.0.0.1"])
+
+    async def scenario() -> None:
+        async with rx:
+            send_from("127.0.0.1", ("127.0.0.1", rx.port), _forged_query("public"))
+            send_from("127.0.0.2", ("127.0.0.1", rx.port), _forged_query())
+            await asyncio.sleep(0.2)
+
+    arun(scenario())
+    assert not rx.running
+    assert rx.rejected() == {"snmpInBadCommunityNames": 1, "notFromTrapSource": 1}
+    assert rx.rejected_count == 2

@@ -3,25 +3,40 @@
 Collectors that need an NMS to *push* to us (the Huawei iMAP active-alarm query answers with
 traps) start one for the duration of a collection:
 
-    async with TrapReceiver("0.0.0.0:16162", [nms.snmp], engine_ids=[nms_engine_id]) as rx:
+    async with TrapReceiver("0.0.0.0:16162", [nms.snmp], engine_ids=[nms_engine_id],
+                            sources=["10.30.0.7"]) as rx:
         trap = await rx.get(timeout=5.0)
+
+What it accepts: a notification whose datagram comes from one of `sources` (addresses, networks
+or host names; None: any source) and that carries the community of a v2c credential (v1 too),
+or that a v3 credential's user signed and encrypted (authPriv).  Everything else is refused
+before anyone sees it, and counted (`rejected()`, `rejected_sources()`, `rejections()`):
+
+- another source address: dropped as the datagram arrives, before pysnmp parses it (an inform
+  from there is not acknowledged either);
+- a wrong community, an unknown v3 user, a wrong auth or priv key: pysnmp drops it without a
+  callback and counts it in the engine's counters, which `rejected()` reads;
+- v3 below authPriv (noAuthNoPriv or authNoPriv under the right user name): pysnmp's USM
+  accepts these, since a user name is no secret; refused here, in the callback.
 
 Why it looks like this (TESTING.md §2):
 - the socket is bound by us, without SO_REUSEADDR, so a port already held by another receiver
   (a second diag run, snmptrapd) fails loudly instead of silently sharing the datagrams;
 - a v3 *trap* is authenticated with keys localised to the *sender's* engine ID (the sender is
-  authoritative), so the receiver must be told that engine ID up front; a v3 *inform* uses the
-  receiver's own engine ID, so the same user is also registered without one;
-- notifications that fail authentication are dropped by pysnmp without a callback, so
-  `rejected()` exposes the engine's counters (bad community, unknown user, wrong digest, ...)
-  to let a caller say *why* nothing arrived.
+  authoritative, RFC 3414 §3.2), so the receiver must be told that engine ID up front
+  (`engine_ids`, `add_engine_id`: pysnmp 7's `add_v3_user(..., securityEngineId=...)`); a v3
+  *inform* uses the receiver's own engine ID, so the same user is also registered without one;
+- the source check is only as strong as UDP: an address can be spoofed.  With v2c the community
+  (clear text on the wire) is the only other proof; v3 authPriv is the one that authenticates.
 """
 
 from __future__ import annotations
 
 import asyncio
 import errno
+import ipaddress
 import socket
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -59,7 +74,72 @@ _REJECT_COUNTERS = (
     ("__SNMP-USER-BASED-SM-MIB", "usmStatsDecryptionErrors"),
     ("__SNMP-USER-BASED-SM-MIB", "usmStatsUnsupportedSecLevels"),
 )
+# Refusals of our own (not pysnmp counters).
+NOT_FROM_SOURCE = "notFromTrapSource"
+V3_NOT_AUTHPRIV = "v3NotAuthPriv"
+REJECT_WORDS = {
+    NOT_FROM_SOURCE: "from an address that is not a trap source",
+    "snmpInBadCommunityNames": "with a wrong community",
+    V3_NOT_AUTHPRIV: "v3 without authPriv",
+    "usmStatsUnknownUserNames": "v3 from an unknown user or sender engine ID",
+    "usmStatsWrongDigests": "v3 failing authentication (wrong auth key)",
+    "usmStatsDecryptionErrors": "v3 failing decryption (wrong priv key)",
+    "usmStatsUnsupportedSecLevels": "v3 at a security level the user does not have",
+}
 _VERSIONS = {0: "v1", 1: "v2c", 3: "v3"}  # messageProcessingModel -> version
+AUTH_PRIV = 3  # snmpSecurityLevel authPriv (RFC 3411)
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def _host_of(address: object) -> str:
+    """The host part of a transport address (a tuple, or pysnmp's tuple subclass)."""
+    try:
+        return str(address[0])  # type: ignore[index]
+    except (TypeError, IndexError):
+        return ""
+
+
+def _ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """`host` as an address; an IPv4-mapped IPv6 address (a dual-stack socket) as IPv4."""
+    try:
+        addr = ipaddress.ip_address(host.partition("%")[0])
+    except ValueError:
+        return None
+    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
+        return addr.ipv4_mapped
+    return addr
+
+
+def _network(spec: str) -> Network | None:
+    """'10.0.0.5', '10.0.0.0/24', '2001:db8::1', 'fe80::1%eth0' -> a network; None: a name."""
+    try:
+        net = ipaddress.ip_network(spec.partition("%")[0], strict=False)
+    except ValueError:
+        return None
+    if isinstance(net, ipaddress.IPv6Network) and net.prefixlen == 128:
+        mapped = net.network_address.ipv4_mapped
+        if mapped is not None:
+            return ipaddress.ip_network(mapped)
+    return net
+
+
+class _SourceChecked:
+    """Mixin for pysnmp's asyncio UDP transports: datagrams from elsewhere never reach pysnmp."""
+
+    admit: Any = None  # Callable[[object], bool], set by TrapReceiver
+
+    def datagram_received(self, datagram: bytes, transportAddress: Any) -> None:
+        if self.admit is None or self.admit(transportAddress):
+            super().datagram_received(datagram, transportAddress)  # type: ignore[misc]
+
+
+class _CheckedUdp(_SourceChecked, udp.UdpAsyncioTransport):  # type: ignore[misc]
+    pass
+
+
+class _CheckedUdp6(_SourceChecked, udp6.Udp6AsyncioTransport):  # type: ignore[misc]
+    pass
 
 
 def parse_listen(listen: str | tuple[str, int]) -> tuple[str, int]:
@@ -130,9 +210,11 @@ class TrapReceiver:
     """Receives SNMP traps and informs on one UDP address, on the caller's running loop.
 
     credentials: the SNMP settings whose community (v2c, also accepted for v1) or v3 user
-    (authPriv) the senders use.  engine_ids: the senders' snmpEngineIDs, needed for v3 traps
-    (not informs); more can be added with `add_engine_id` while running.  Received traps
-    queue up for `get()`.  Port 0 picks a free port: read `.port` after start().
+    (authPriv only) the senders use.  engine_ids: the senders' snmpEngineIDs, needed for v3
+    traps (not informs); more can be added with `add_engine_id` while running.  sources: the
+    addresses (IPv4/IPv6, a network as 'addr/prefix', or a host name, resolved at start) the
+    notifications may come from; None accepts any source.  Received traps queue up for `get()`.
+    Port 0 picks a free port: read `.port` after start().
     """
 
     def __init__(
@@ -142,9 +224,15 @@ class TrapReceiver:
         engine_ids: Iterable[bytes] = (),
         label: str = "",
         max_queue: int = 100_000,
+        sources: Iterable[str] | None = None,
     ) -> None:
         self.host, self.port = parse_listen(listen)
         self.label = label or "trap receiver"
+        self.sources: list[str] | None = list(sources) if sources is not None else None
+        self._allowed: list[Network] = []
+        self._refused: Counter[str] = Counter()  # our own refusals, by reason
+        self._refused_from: Counter[str] = Counter()  # sources refused, by address
+        self._weak_from: Counter[str] = Counter()  # v3 below authPriv, by address
         self._creds = _Credentials()
         for s in credentials:
             if s.version is SnmpVersion.v2c:
@@ -157,6 +245,7 @@ class TrapReceiver:
         self._receiver: ntfrcv.NotificationReceiver | None = None
         self._sock: socket.socket | None = None
         self._queue: asyncio.Queue[Trap] = asyncio.Queue(max_queue)
+        self._engine_counts: dict[str, int] = {}  # the engine's refusal counters at stop()
         self.dropped = 0  # traps lost because the queue was full
 
     # -- life cycle
@@ -213,21 +302,59 @@ class TrapReceiver:
         sock.setblocking(False)
         return sock
 
+    async def _resolve_sources(self) -> list[Network]:
+        """The allowed source networks; a host name stands for every address it resolves to."""
+        assert self.sources is not None
+        loop = asyncio.get_running_loop()
+        out: list[Network] = []
+        for spec in self.sources:
+            net = _network(spec)
+            if net is not None:
+                out.append(net)
+                continue
+            try:
+                infos = await loop.getaddrinfo(spec, None, type=socket.SOCK_DGRAM)
+            except OSError as exc:
+                raise CollectorError(
+                    f"{self.label}: trap source {spec!r} does not resolve ({exc}); without its "
+                    "addresses no notification could be told genuine. Give its IP address in "
+                    "trap_sources."
+                ) from exc
+            for info in infos:
+                resolved = _network(str(info[4][0]))
+                if resolved is not None and resolved not in out:
+                    out.append(resolved)
+        return out
+
+    def _admit(self, address: object) -> bool:
+        """Whether a datagram from `address` may be read (counted when not)."""
+        host = _host_of(address)
+        ip = _ip(host)
+        if ip is not None and any(ip in net for net in self._allowed):
+            return True
+        self._refused[NOT_FROM_SOURCE] += 1
+        self._refused_from[str(ip) if ip is not None else host or "?"] += 1
+        return False
+
     async def start(self) -> None:
         """Bind the UDP port and start accepting notifications."""
         if self._engine is not None:
             return
+        if self.sources is not None:
+            self._allowed = await self._resolve_sources()
         sock = self._bind()
         self.port = sock.getsockname()[1]
         engine = SnmpEngine()
+        transport: _CheckedUdp | _CheckedUdp6
         if sock.family == socket.AF_INET6:
-            config.add_transport(
-                engine, udp6.DOMAIN_NAME, udp6.Udp6AsyncioTransport().open_server_mode(sock=sock)
-            )
+            transport = _CheckedUdp6()
+            domain = udp6.DOMAIN_NAME
         else:
-            config.add_transport(
-                engine, udp.DOMAIN_NAME, udp.UdpAsyncioTransport().open_server_mode(sock=sock)
-            )
+            transport = _CheckedUdp()
+            domain = udp.DOMAIN_NAME
+        if self.sources is not None:
+            transport.admit = self._admit
+        config.add_transport(engine, domain, transport.open_server_mode(sock=sock))
         for n, community in enumerate(self._creds.communities, start=1):
             config.add_v1_system(engine, f"trap-community-{n}", community)
         for s in self._creds.users:
@@ -265,6 +392,10 @@ class TrapReceiver:
 
     async def stop(self) -> None:
         """Stop receiving and release the port (it can be bound again on return)."""
+        if self._engine is not None:
+            self._engine_counts = {
+                k: v for k, v in self.rejected().items() if k not in self._refused
+            }
         engine, sock, receiver = self._engine, self._sock, self._receiver
         self._engine = self._sock = self._receiver = None
         if engine is None:
@@ -300,6 +431,12 @@ class TrapReceiver:
             pass
         exec_ctx = snmp_engine.observer.get_execution_context("rfc3412.receiveMessage:request")
         mp_model = int(exec_ctx.get("messageProcessingModel", 1))
+        if mp_model == 3 and int(exec_ctx.get("securityLevel", 0)) != AUTH_PRIV:
+            # USM takes noAuthNoPriv / authNoPriv under a known user name (no key needed for
+            # the first): anyone could send it.  (An inform is already acknowledged by now.)
+            self._refused[V3_NOT_AUTHPRIV] += 1
+            self._weak_from[source[0] or "?"] += 1
+            return
         pdu = exec_ctx.get("pdu")
         inform = pdu is not None and pdu.tagSet == rfc1905.InformRequestPDU.tagSet
         security_name = exec_ctx.get("securityName")
@@ -330,20 +467,58 @@ class TrapReceiver:
             return None
 
     def rejected(self) -> dict[str, int]:
-        """Notifications dropped by authentication so far, per engine counter (non-zero only)."""
-        if self._engine is None:
-            return {}
-        builder = self._engine.get_mib_builder()
-        out: dict[str, int] = {}
-        for module, name in _REJECT_COUNTERS:
-            try:
-                (counter,) = builder.import_symbols(module, name)
-                value = int(counter.syntax)
-            except Exception:  # a counter this pysnmp does not keep: nothing to report
-                continue
-            if value:
-                out[name] = value
+        """Notifications refused so far, per reason (non-zero only): the engine's counters
+        (snmpInBadCommunityNames, usmStats...) and ours (notFromTrapSource, v3NotAuthPriv).
+        The engine's counters are read while running; stop() keeps the last reading."""
+        out: dict[str, int] = dict(self._engine_counts)
+        if self._engine is not None:
+            builder = self._engine.get_mib_builder()
+            for module, name in _REJECT_COUNTERS:
+                try:
+                    (counter,) = builder.import_symbols(module, name)
+                    value = int(counter.syntax)
+                except Exception:  # a counter this pysnmp does not keep: nothing to report
+                    continue
+                if value:
+                    out[name] = value
+        out.update({k: v for k, v in self._refused.items() if v})
         return out
 
+    def rejected_sources(self) -> dict[str, int]:
+        """Addresses whose notifications the source check refused, with how many (the
+        engine's own refusals carry no address)."""
+        return dict(self._refused_from)
 
-__all__ = ["SNMP_TRAP_OID_0", "SYS_UPTIME_0", "Trap", "TrapReceiver", "parse_listen"]
+    @property
+    def rejected_count(self) -> int:
+        return sum(self.rejected().values())
+
+    def rejections(self) -> str | None:
+        """The refusals in words ('2 from an address that is not a trap source (127.0.0.2),
+        1 with a wrong community'), or None when nothing was refused."""
+        counts = self.rejected()
+        if not counts:
+            return None
+        parts = []
+        for reason in REJECT_WORDS:
+            n = counts.get(reason, 0)
+            if not n:
+                continue
+            words = f"{n} {REJECT_WORDS[reason]}"
+            where = {NOT_FROM_SOURCE: self._refused_from, V3_NOT_AUTHPRIV: self._weak_from}
+            if where.get(reason):
+                words += f" ({', '.join(sorted(where[reason]))})"
+            parts.append(words)
+        return ", ".join(parts)
+
+
+__all__ = [
+    "NOT_FROM_SOURCE",
+    "REJECT_WORDS",
+    "SNMP_TRAP_OID_0",
+    "SYS_UPTIME_0",
+    "V3_NOT_AUTHPRIV",
+    "Trap",
+    "TrapReceiver",
+    "parse_listen",
+]
