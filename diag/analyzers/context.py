@@ -123,8 +123,13 @@ class Context:
     def of(self, kind: type[T]) -> list[T]:
         """The observations of one type, indexed once per analysis."""
         got = self._by_type.get(kind)
-        if got is None:  # a base class: gather its subclasses' lists, in observation order
-            got = [o for o in self.observations if isinstance(o, kind)]
+        if got is None:
+            # none of that class; or a base class: gather its subclasses', in observation order
+            got = (
+                [o for o in self.observations if isinstance(o, kind)]
+                if kind.__subclasses__()
+                else []
+            )
             self._by_type[kind] = got
         return got
 
@@ -200,8 +205,12 @@ class Context:
 
     def seg(self, x: str, y: str | None = None) -> Segment:
         y = y or x
-        i, j = sorted((self.path.index(x), self.path.index(y)))
-        return Segment(from_=self.path.elements[i].id, to=self.path.elements[j].id)
+        cache, key = self._shape, ("seg", x, y)
+        got = cache.get(key)
+        if got is None:  # segments are frozen: one per span serves every analysis of the shape
+            i, j = sorted((self.path.index(x), self.path.index(y)))
+            got = cache[key] = Segment(from_=self.path.elements[i].id, to=self.path.elements[j].id)
+        return got
 
     def ends(self) -> Iterator[str]:
         yield from SIDES

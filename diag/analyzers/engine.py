@@ -8,11 +8,11 @@ from functools import cache
 
 from diag.analyzers import playbook, quality
 from diag.analyzers.context import Context, need_plan
-from diag.analyzers.registry import Rule, always, finding
+from diag.analyzers.registry import Rule, always, finding, updated
 from diag.analyzers.thresholds import Thresholds, defaults
 from diag.analyzers.verdict import decide
 from diag.model.findings import ContextAlarm, Finding, InventoryNote, Verdict
-from diag.model.observations import Observation
+from diag.model.observations import Observation, Quality
 from diag.model.path import CircuitPath
 
 
@@ -37,22 +37,29 @@ def analyze_full(
     """Every rule on its own evidence, whatever else was found; then the decision table."""
     ctx = Context.build(path, observations, thresholds or defaults())
     findings: list[Finding] = []
-    answers, kinds = ctx.answers, ctx._kinds
-    for r, step, needs in _plan():
+    answers, kinds = ctx.answers.keys(), ctx._kinds
+    weigh = bool(_degraded(ctx))
+    for r, step, any_keys, any_kinds, all_needs in _plan():
         if r.applies is not always and not r.applies(ctx):
             continue
-        if needs:
-            have = 0
-            for keys, kind in needs:
-                if (kind is not None and kind in kinds) or any(k in answers for k in keys):
-                    have += 1
-            if not have if r.needs_any else have < len(needs):
-                findings.append(
-                    _not_evaluated(ctx, r.id, r.refs, step.id, r.title, r.needs, r.needs_any)
-                )
+        if all_needs:  # every need must be met
+            for keys, kind in all_needs:
+                if (kind is None or kind not in kinds) and answers.isdisjoint(keys):
+                    break
+            else:
+                all_needs = ()
+            if all_needs:
+                findings.append(_not_evaluated(ctx, r, step))
                 continue
-        for f in r.run(ctx):
-            findings.append(_weigh_reading_quality(ctx, f))
+        elif (
+            (any_keys or any_kinds) and answers.isdisjoint(any_keys) and kinds.isdisjoint(any_kinds)
+        ):
+            findings.append(_not_evaluated(ctx, r, step))
+            continue
+        if weigh:
+            findings.extend(_weigh_reading_quality(ctx, f) for f in r.run(ctx))
+        else:
+            findings.extend(r.run(ctx))
     findings, verdict = decide(ctx, findings)
     pic = ctx.alarms
     return Analysis(
@@ -84,22 +91,40 @@ def analyze_full(
     )
 
 
-Plan = tuple[tuple[Rule, playbook.Step, tuple[tuple[tuple[str, ...], str | None], ...]], ...]
+Needs = tuple[tuple[str, ...], str | None]  # see context.need_plan
+Plan = tuple[tuple[Rule, playbook.Step, frozenset[str], frozenset[str], tuple[Needs, ...]], ...]
 
 
 @cache
 def _plan() -> Plan:
-    """The procedure's rules in order, each with what satisfies its needs (worked out once)."""
-    return tuple(
-        (r, step, tuple(need_plan(n) for n in r.needs))
-        for step in playbook.load()
-        for r in step.rules
-    )
+    """The procedure's rules in order, each with what satisfies its needs, worked out once: for
+    a rule that needs one of them, the answer keys and observation kinds that do; for a rule
+    that needs them all, each need's."""
+    out: list[tuple[Rule, playbook.Step, frozenset[str], frozenset[str], tuple[Needs, ...]]] = []
+    for step in playbook.load():
+        for r in step.rules:
+            needs = tuple(need_plan(n) for n in r.needs)
+            if r.needs_any or not needs:
+                keys = frozenset(k for ks, _ in needs for k in ks)
+                kinds = frozenset(kind for _, kind in needs if kind is not None)
+                out.append((r, step, keys, kinds, ()))
+            else:
+                out.append((r, step, frozenset(), frozenset(), needs))
+    return tuple(out)
 
 
 def _degraded(ctx: Context) -> list[Observation]:
     """The readings not read whole, in observation order (most analyses have none)."""
-    return ctx.memo("engine.degraded", lambda: [o for o in ctx.observations if quality.degraded(o)])
+    return ctx.memo("engine.degraded", lambda: _find_degraded(ctx))
+
+
+def _find_degraded(ctx: Context) -> list[Observation]:
+    # only router readings carry a read quality: look at those first, in one pass per class
+    if all(
+        o.quality == "ok" for t, got in ctx._by_type.items() if issubclass(t, Quality) for o in got
+    ):
+        return []
+    return [o for o in ctx.observations if quality.degraded(o)]
 
 
 def _weigh_reading_quality(ctx: Context, f: Finding) -> Finding:
@@ -122,12 +147,11 @@ def _weigh_reading_quality(ctx: Context, f: Finding) -> Finding:
         f"{getattr(o, 'device', '?')} {quality.what_was_read(o)}: {quality.label(o)}"
         for o in readings
     )
-    return f.model_copy(
-        update={
-            "confidence": round(f.confidence * factor, 2),
-            "cause": f"{f.cause} (rests on readings not read whole: {notes})",
-            "next_steps": [*quality.reread_steps(readings), *f.next_steps],
-        }
+    return updated(
+        f,
+        confidence=round(f.confidence * factor, 2),
+        cause=f"{f.cause} (rests on readings not read whole: {notes})",
+        next_steps=[*quality.reread_steps(readings), *f.next_steps],
     )
 
 
@@ -138,22 +162,14 @@ def _need_words(need: str) -> str:
     return need
 
 
-def _not_evaluated(
-    ctx: Context,
-    rid: str,
-    refs: tuple[str, ...],
-    step: str,
-    title: str,
-    needs: tuple[str, ...],
-    any_: bool,
-) -> Finding:
+def _not_evaluated(ctx: Context, r: Rule, step: playbook.Step) -> Finding:
     # It depends on the rule and the circuit's path only: a sweep that diagnoses the same
     # circuits again builds it once (findings are frozen: one instance serves every document).
     if ctx.path.a is None or ctx.path.b is None:
-        return _build_not_evaluated(ctx, rid, refs, step, title, needs, any_)
+        return _build_not_evaluated(ctx, r.id, r.refs, step.id, r.title, r.needs, r.needs_any)
     return ctx.shaped(
-        ("not_evaluated", rid),
-        lambda: _build_not_evaluated(ctx, rid, refs, step, title, needs, any_),
+        ("not_evaluated", r.id),
+        lambda: _build_not_evaluated(ctx, r.id, r.refs, step.id, r.title, r.needs, r.needs_any),
     )
 
 

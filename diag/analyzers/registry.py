@@ -89,3 +89,18 @@ def finding(
         evidence=list(evidence or []),
         next_steps=list(next_steps or []),
     )
+
+
+def updated(f: Finding, **changes: object) -> Finding:
+    """A copy of a finding with some fields changed (as `model_copy(update=...)`, without its
+    cost): for the engine's and the decision's own changes, whose values are of the field's
+    type by construction (a kind from FindingKind, a confidence in [0, 1], strings)."""
+    new = object.__new__(type(f))
+    _setattr(new, "__dict__", {**f.__dict__, **changes})
+    _setattr(new, "__pydantic_fields_set__", f.__pydantic_fields_set__ | changes.keys())
+    _setattr(new, "__pydantic_extra__", None)
+    _setattr(new, "__pydantic_private__", None)
+    return new
+
+
+_setattr = object.__setattr__

@@ -36,6 +36,7 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from diag.analyzers.context import Context
+from diag.analyzers.registry import updated
 from diag.model.findings import Fault, Finding, Verdict
 from diag.model.observations import (
     AlarmObservation,
@@ -193,20 +194,19 @@ def _contradict(ctx: Context, findings: list[Finding], e2e: EndToEnd) -> list[Fi
             and _inside(ctx.path, f.segment, line)
             and f.confidence > CONF_CONTRADICTED
         ):
-            f = f.model_copy(
-                update={
-                    "confidence": CONF_CONTRADICTED,
-                    "cause": f.cause
-                    + "; but the service crosses this span cleanly ("
-                    + "; ".join(e2e.clean)
-                    + "), which a break cannot explain: a stale alarm, a protection switch or "
-                    "a wrong port in the inventory",
-                    "next_steps": [
-                        "Check in the NMS whether the circuit runs on a protection path and "
-                        "whether this alarm is current; correct the inventory's ports if not.",
-                        *f.next_steps,
-                    ],
-                }
+            f = updated(
+                f,
+                confidence=CONF_CONTRADICTED,
+                cause=f.cause
+                + "; but the service crosses this span cleanly ("
+                + "; ".join(e2e.clean)
+                + "), which a break cannot explain: a stale alarm, a protection switch or "
+                "a wrong port in the inventory",
+                next_steps=[
+                    "Check in the NMS whether the circuit runs on a protection path and "
+                    "whether this alarm is current; correct the inventory's ports if not.",
+                    *f.next_steps,
+                ],
             )
         out.append(f)
     return out
@@ -233,12 +233,11 @@ def _demote(path: CircuitPath, findings: list[Finding]) -> list[Finding]:
                 seg = f.segment
                 by = next((g for g in specific if _overlaps(path, g.segment, seg)), None)  # type: ignore[arg-type]
             if by is not None:
-                f = f.model_copy(
-                    update={
-                        "kind": "info",
-                        "title": f"{f.title} (explained by {by.rule})",
-                        "cause": f"{f.cause}; explained more specifically by {by.rule}: {by.title}",
-                    }
+                f = updated(
+                    f,
+                    kind="info",
+                    title=f"{f.title} (explained by {by.rule})",
+                    cause=f"{f.cause}; explained more specifically by {by.rule}: {by.title}",
                 )
         out.append(f)
     return out

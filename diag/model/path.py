@@ -110,9 +110,24 @@ class CircuitPath(BaseModel):
         return self.elements[i : j + 1], self.links[i:j]
 
     def owner_of(self, seg: Segment) -> Owner:
-        elements, links = self.span(seg)
-        owners = {e.owner for e in elements} | {lk.owner for lk in links}
-        return owners.pop() if len(owners) == 1 else "unknown"
+        i, j = self.index(seg.from_), self.index(seg.to)
+        if i > j:
+            i, j = j, i
+        return self.elements[i].owner if self._same_owner_to[i] >= j else "unknown"
+
+    @cached_property
+    def _same_owner_to(self) -> list[int]:
+        """For each position, the last position that the elements and links from it on share
+        its element's owner (owner_of reads a span's owner from it)."""
+        n = len(self.elements)
+        reach = list(range(n))
+        for i in range(n - 2, -1, -1):
+            own = self.elements[i].owner
+            if self.elements[i + 1].owner == own and (
+                i >= len(self.links) or self.links[i].owner == own
+            ):
+                reach[i] = reach[i + 1]
+        return reach
 
 
 def _label(dev: Device) -> str:

@@ -228,6 +228,8 @@ def _remote_root(path: CircuitPath, order: list[PathElement], j: int, p: Point) 
 
 def correlate(path: CircuitPath, evs: Sequence[Event]) -> Correlation:
     """Roots and consequences per direction (module docstring, stage 3)."""
+    if not evs:
+        return Correlation([], [], [])
     roots: list[Root] = []
     unplaced: list[Event] = []
     other: list[Event] = []

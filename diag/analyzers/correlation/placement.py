@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Literal
 
 from diag.model.findings import Evidence
@@ -121,8 +122,12 @@ class Event:
         return f"{self.element.id}{port}"
 
 
+_SEPARATORS = re.compile(r"[\s_/:.-]+")
+
+
+@lru_cache(maxsize=4096)
 def _norm_port(p: str) -> str:
-    return re.sub(r"[\s_/:.-]+", "-", p.strip().lower())
+    return _SEPARATORS.sub("-", p.strip().lower())
 
 
 def _same_port(a: str | None, b: str | None) -> bool:
@@ -133,8 +138,9 @@ def _other(side: Side) -> Side:
     return "b" if side == "a" else "a"
 
 
-def _tokens(port: str) -> list[str]:
-    return [t for t in re.split(r"[\s_/:.-]+", port.strip().lower()) if t]
+@lru_cache(maxsize=4096)
+def _tokens(port: str) -> tuple[str, ...]:
+    return tuple(t for t in _SEPARATORS.split(port.strip().lower()) if t)
 
 
 def _on_board(alarm_port: str, circuit_port: str) -> bool:
@@ -259,14 +265,15 @@ def _flow(side: Side, arriving: bool) -> Flow:
     return "a-to-b" if from_a else "b-to-a"
 
 
+_ROLES: dict[str, Role] = {
+    **dict.fromkeys(FAIL_TYPES | OPTICAL_TYPES | ERROR_TYPES, "input"),
+    **dict.fromkeys(REMOTE_TYPES, "remote"),
+    **dict.fromkeys(EQUIPMENT_TYPES, "equipment"),
+}
+
+
 def _role(ctype: str) -> Role:
-    if ctype in EQUIPMENT_TYPES:
-        return "equipment"
-    if ctype in REMOTE_TYPES:
-        return "remote"
-    if ctype in FAIL_TYPES or ctype in OPTICAL_TYPES or ctype in ERROR_TYPES:
-        return "input"
-    return "other"
+    return _ROLES.get(ctype, "other")
 
 
 def _place(

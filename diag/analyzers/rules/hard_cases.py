@@ -134,73 +134,89 @@ def _log_cpu_peak(log: LogObservation) -> tuple[Evidence, float] | None:
 
 def end_signs(ctx: Context, side: str) -> EndSigns:
     """The hard-case signs of one end's router (empty when the end has no router read)."""
+    return all_signs(ctx)[side]
+
+
+def _read_signs(ctx: Context) -> dict[str, EndSigns]:
+    """Both ends' signs in one pass over each kind of reading, in observation order."""
     t = ctx.thresholds
-    end = ctx.path.end(side)
-    signs = EndSigns(side)
-    router = end.router
-    if router is None:
-        return signs
-    wan = _name(end.wan_interface or "")
-    growing = [
-        o
-        for o in ctx.of(CrcGrowthObservation)
-        if o.device == router
-        and (not wan or _name(o.interface) == wan)
-        and o.per_min is not None
-        and not o.reset
-        and o.per_min >= t["crc_growth_per_min"]
-    ]
-    signs.crc = max(growing, key=lambda o: o.per_min or 0.0, default=None)
-    signs.loss = [
-        p
-        for p in ctx.of(PingObservation)
+    out = {s: EndSigns(s) for s in SIDES}
+    routers: dict[str, list[tuple[EndSigns, str]]] = {}  # router -> its ends' signs, WAN name
+    for s in SIDES:
+        end = ctx.path.end(s)
+        if end.router is not None:
+            routers.setdefault(end.router, []).append((out[s], _name(end.wan_interface or "")))
+    if not routers:
+        return out
+    crc_min = t["crc_growth_per_min"]
+    for g in ctx.of(CrcGrowthObservation):
+        if g.device not in routers or g.per_min is None or g.reset or g.per_min < crc_min:
+            continue
+        for signs, wan in routers[g.device]:
+            # the fastest growth; of equals, the first read
+            if (not wan or _name(g.interface) == wan) and (
+                signs.crc is None or g.per_min > (signs.crc.per_min or 0.0)
+            ):
+                signs.crc = g
+    loss = t["loss_pct"]
+    for p in ctx.of(PingObservation):
         # loss through this router: its own pings across the line (this host's pings to its
         # WAN address are management reachability, not traffic through it); above the
         # threshold, as the ping rules and the verdict read it
-        if p.loss_pct > t["loss_pct"] and p.origin_kind == "router" and p.origin == router
-    ]
+        if p.loss_pct > loss and p.origin_kind == "router" and p.origin in routers:
+            for signs, _ in routers[p.origin]:
+                signs.loss.append(p)
     high = t["cpu_high_pct"]
     for o in ctx.of(CpuObservation):
-        if o.device != router:
+        if o.device not in routers:
             continue
         now = max((v for v in (o.five_sec, o.one_min, o.five_min) if v is not None), default=None)
-        if now is not None and now >= high and (signs.cpu_now is None or now > signs.cpu_now[1]):
-            signs.cpu_now = (o, now)
         read = quality.cpu_peak(o)  # a graph not read whole gives a lower bound, never a fact
         peak, exact = read if read is not None else (None, True)
-        if (
-            peak is not None
-            and peak >= high
-            and (signs.cpu_peak is None or peak > signs.cpu_peak[1])
-        ):
-            hours = next((i for i, v in enumerate(o.history_72h) if v >= high), None)
-            ago = f", latest {hours + 1} h ago" if hours is not None else ""
-            level = f"{peak:g} %" if exact else f"at least {peak:g} % (graph read in part)"
-            text = f"{o.device}: CPU peaked at {level} over the last 72 h ({o.source}{ago})"
-            signs.cpu_peak = (Evidence(observation=o.id, text=text), float(peak))
+        for signs, _ in routers[o.device]:
+            if (
+                now is not None
+                and now >= high
+                and (signs.cpu_now is None or now > signs.cpu_now[1])
+            ):
+                signs.cpu_now = (o, now)
+            if (
+                peak is not None
+                and peak >= high
+                and (signs.cpu_peak is None or peak > signs.cpu_peak[1])
+            ):
+                hours = next((i for i, v in enumerate(o.history_72h) if v >= high), None)
+                ago = f", latest {hours + 1} h ago" if hours is not None else ""
+                level = f"{peak:g} %" if exact else f"at least {peak:g} % (graph read in part)"
+                text = f"{o.device}: CPU peaked at {level} over the last 72 h ({o.source}{ago})"
+                signs.cpu_peak = (Evidence(observation=o.id, text=text), float(peak))
     for log in ctx.of(LogObservation):
-        if log.device != router:
+        if log.device not in routers:
             continue
         found = _log_cpu_peak(log)
-        if found and found[1] >= high and (signs.cpu_peak is None or found[1] > signs.cpu_peak[1]):
-            signs.cpu_peak = found
+        if not found or found[1] < high:
+            continue
+        for signs, _ in routers[log.device]:
+            if signs.cpu_peak is None or found[1] > signs.cpu_peak[1]:
+                signs.cpu_peak = found
+    drops_min, answered_min = t["hc_console_drops_min"], t["console_answered_min"]
     for c in ctx.of(ConsoleObservation):
-        if c.device != router or not c.login_ok:
+        if c.device not in routers or not c.login_ok:
             continue
         share = c.answered / c.probes if c.probes else 1.0
-        drops = c.dropped_sessions >= t["hc_console_drops_min"]
-        if share < t["console_answered_min"] or drops:
-            signs.console = c
-            signs.console_why = (
-                f"{c.device} console {c.port}: intermittent, {c.answered}/{c.probes} prompts "
-                f"answered, {c.garbled} garbled, {c.dropped_sessions} session(s) dropped"
-            )
-    return signs
+        if share < answered_min or c.dropped_sessions >= drops_min:
+            for signs, _ in routers[c.device]:
+                signs.console = c
+                signs.console_why = (
+                    f"{c.device} console {c.port}: intermittent, {c.answered}/{c.probes} prompts "
+                    f"answered, {c.garbled} garbled, {c.dropped_sessions} session(s) dropped"
+                )
+    return out
 
 
 def all_signs(ctx: Context) -> dict[str, EndSigns]:
     """Both ends' signs, read once per analysis."""
-    return ctx.memo("hard_cases.signs", lambda: {s: end_signs(ctx, s) for s in SIDES})
+    return ctx.memo("hard_cases.signs", lambda: _read_signs(ctx))
 
 
 def _symptomatic(ctx: Context) -> bool:
@@ -208,6 +224,10 @@ def _symptomatic(ctx: Context) -> bool:
     explains: the trigger of the hard cases (the article's cases all had a quiet NMS; an alarm on
     the circuit is step 3.1's to place first, and asking about power cables or impedances then is
     noise).  Alarms on other circuits' ports, cleared ones and unplaceable ones do not count."""
+    return ctx.memo("hard_cases.symptomatic", lambda: _read_symptomatic(ctx))
+
+
+def _read_symptomatic(ctx: Context) -> bool:
     if ctx.alarms.events:
         return False
     return any(s.crc or s.loss for s in all_signs(ctx).values())
