@@ -155,10 +155,10 @@ def _nms_job(inv: Inventory, nms_name: str, nes: dict[str, str]) -> Job:
     nms = inv.nms[nms_name]
 
     async def run(ctx: Context) -> Outcome:
-        from diag.collectors.nms import collect_with_status
+        from diag.collectors.nms import poll as poll_nms
 
-        alarms, partial, note = await collect_with_status(ctx.client, nms, set(nes))
-        alarms = [a.model_copy(update={"device": nes.get(a.ne)}) for a in alarms]
+        polled = await poll_nms(ctx.client, nms, set(nes))
+        alarms = [a.model_copy(update={"device": nes.get(a.ne)}) for a in polled.alarms]
         poll = NmsPollObservation(
             id="nms-poll",
             collector=f"nms:{nms.name}",
@@ -167,8 +167,10 @@ def _nms_job(inv: Inventory, nms_name: str, nes: dict[str, str]) -> Job:
             ok=True,
             nes=sorted(nes),
             active_alarms=sum(1 for a in alarms if a.severity.value != "cleared"),
-            partial=partial,
-            error=note,
+            partial=polled.partial,
+            error=polled.note,
+            rejected_traps=polled.rejected_traps,
+            completeness=polled.completeness,
         )
         return Outcome([*alarms, poll])
 

@@ -24,16 +24,38 @@ What a real iManager U2000 / NCE northbound does, and what the lab does:
   SystemLabel / Period / TimeStamp every `heartbeat_s` to every known target; the interval
   scalar …2.15.2.1.3.1.1 (3..300 s) is readable and writable, and a SET sends a heartbeat at
   once, as the MIB says.
+- **What QueryBegin and QueryEnd carry: nothing.**  Both are NOTIFICATION-TYPEs without OBJECTS
+  (M2000-V2; I2000-V1 / M2000-V1 as compiled by pysmi; Huawei's own trap reference lists
+  "Field List: None" for QueryEnd): no count of the alarms, no serial range.  AlarmCSN is the
+  alarm's serial number ("Alarm network number > 0"), one per alarm, not one per trap, and the
+  active alarms' CSNs have gaps wherever an alarm cleared.  So the lab sends them bare, as a
+  real NMS does, and a lost Query trap cannot show within one query: diag runs the query more
+  than once and compares (diag.collectors.nms.huawei_imap).
+- **Where the traps come from.**  The agent's own engine and socket (its `host`), as the
+  NMS's SNMP agent would: diag accepts traps only from the NMS's address (or `trap_sources`).
 
-Lab conventions (not from Huawei, documented so the collector's decoder can be checked):
-MOName = NE name; ExtendInfo = "Location=<port>" (the port as in the inventory hop, omitted
-for NE-level alarms); Probablecause = the vendor alarm name (what the U2000 client shows);
-OccurTime = "YYYY-MM-DD HH:MM:SS GMT+hh:mm" (the MIB's "yyyy-mm-dd hh:MM:ss %TZ" form);
-AlarmID = a stable number per alarm name; AlarmCSN = the alarm's active index.
+From the MIB text (M2000-V2), checked against what the lab sends: the Query trap's OBJECTS
+in their order (CSN, Category, OccurTime, MOName, ProductID, NEType, NEDevID, DevCsn, AlarmID,
+AlarmType, AlarmLevel, Restore, Confirm, AckTime, RestoreTime, Operator, Paras1..10,
+ExtendInfo, Probablecause, Proposedrepairactions, Specificproblems, ClearOperator,
+AdditionalInfo, ServiceAffectFlag, ClearType, ClearCategory, ObjectInstanceType) with the '.0'
+instance of a scalar; their SYNTAX (Integer32 / INTEGER / OCTET STRING); AlarmLevel
+critical(1) major(2) minor(3) warning(4) cleared(6) (no value for indeterminate: the lab sends
+warning(4)); AlarmType 1 power .. 11 OMC; Restore cleared(1) / uncleared(2); Category "1" fault.
+Lab conventions the MIB leaves open (documented so the collector's decoder can be checked; diag
+takes the same as assumptions, README "NMS drivers"): MOName = the NE name (the MIB: "Device
+name", "Managed object name"); ExtendInfo = "Location=<port>" (the MIB: "extended information,
+including the location information of the alarm", format not given; omitted for NE-level
+alarms); Probablecause = the vendor alarm name the U2000 client shows; OccurTime =
+"YYYY-MM-DD HH:MM:SS GMT+hh:mm" (the MIB: "Occurrence time", no format); AlarmID = a stable
+number per alarm name; NEType = a number ("NE type > 0"); AlarmCSN = the alarm's active index.
 A cleared alarm the scenario still lists (U2000's current-alarm list keeps cleared alarms until
 someone acknowledges them) goes out with Restore = cleared(1), RestoreTime = its clear time in
 the OccurTime form, ClearType "1" (normal clear) and its original AlarmLevel.
-For tests, `drop_query_end` drops QueryEnd (a partial resync).
+For tests: `drop_query_end` drops QueryEnd (a partial resync); `drop_query_traps` drops the
+Query traps at those positions (1-based) of the queries `drop_in_queries` numbers (1-based, in
+the order served; None: every query); `before_query_traps(n)` is awaited after query n's
+QueryBegin, before its first Query trap (a test sends forged traps there).
 """
 
 from __future__ import annotations
@@ -41,7 +63,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -72,10 +94,11 @@ QUERY_END_TRAP: Oid = (*ALARM_OBJECTS, 0, 4)  # …FaultAlarmQueryEndNotificatio
 SYS_UPTIME_0: Oid = (1, 3, 6, 1, 2, 1, 1, 3, 0)
 SNMP_TRAP_OID_0: Oid = (1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0)
 
-# iMAPNorthboundAlarmLevel: critical(1) major(2) minor(3) warning(4) [indeterminate(5)] cleared(6)
-LEVEL = {"critical": 1, "major": 2, "minor": 3, "warning": 4, "indeterminate": 5}
-# iMAPNorthboundAlarmType (eSight numbering in public receivers): power 1, environment 2, ...,
-# hardware 5, running 7, communication 8, QoS 9, processing error 10.
+# iMAPNorthboundAlarmLevel: critical(1) major(2) minor(3) warning(4) cleared(6).  The MIB has no
+# value for indeterminate (I2000-V1 constrains the level to 1, 2, 3, 4, 6): sent as warning.
+LEVEL = {"critical": 1, "major": 2, "minor": 3, "warning": 4, "indeterminate": 4}
+# iMAPNorthboundAlarmType (M2000-V2 text): 1 power, 2 environment, 3 signaling, 4 trunk,
+# 5 hardware, 6 software, 7 running, 8 communication, 9 QoS, 10 processing error, 11 OMC.
 ALARM_TYPE = {
     "communicationsAlarm": 8,
     "qualityOfServiceAlarm": 9,
@@ -108,6 +131,10 @@ class ImapOptions:
     # Security for heartbeats to registered targets no query has come from yet.
     heartbeat_version: Literal["v2c", "v3"] = "v2c"
     drop_query_end: bool = False  # tests: simulate a resync that never finishes
+    drop_query_traps: Sequence[int] = ()  # tests: Query traps (1-based positions) never sent
+    drop_in_queries: Sequence[int] | None = None  # ... in these queries (1-based); None: all
+    # tests: awaited with the query's number after its QueryBegin, before its Query traps
+    before_query_traps: Callable[[int], Awaitable[None]] | None = None
     trap_gap_s: float = 0.0  # pause between Query traps (0: just yield to the loop)
 
 
@@ -129,6 +156,7 @@ class QueryRecord:
     targets: list[tuple[str, int]]
     version: str
     sent: int = 0  # Query traps sent
+    dropped: int = 0  # Query traps left out (drop_query_traps)
     ended: bool = False  # QueryEnd sent
     stopped: bool = False  # stopped by a SET "0"
 
@@ -190,7 +218,7 @@ def query_varbinds(a: ActiveAlarm) -> list[tuple[Oid, Any]]:
         ((*o, 3, 0), _utf8(format_occur_time(alarm.raised))),  # OccurTime
         ((*o, 4, 0), _utf8(a.ne)),  # MOName
         ((*o, 5, 0), Integer32(PRODUCT_TRANSMISSION)),  # ProductID
-        ((*o, 6, 0), _utf8("diag-lab-NE")),  # NEType
+        ((*o, 6, 0), _utf8("1")),  # NEType: "NE type > 0" (a type ID)
         ((*o, 7, 0), _utf8(f"NE={a.ne_id}")),  # NEDevID
         ((*o, 8, 0), _utf8(str(a.csn))),  # DevCsn
         ((*o, 9, 0), Integer32(alarm_id(alarm.name))),  # AlarmID
@@ -369,20 +397,38 @@ class ImapNorthbound:
             self._send(query.record.targets, query.security, QUERY_END_TRAP, [])
             query.record.ended = True
 
+    def _drops(self, number: int) -> set[int]:
+        """Positions of the Query traps query `number` leaves out (tests)."""
+        chosen = self.options.drop_in_queries
+        if chosen is not None and number not in chosen:
+            return set()
+        return set(self.options.drop_query_traps)
+
     async def _run_query(self, key: str, query: _Query) -> None:
         record = query.record
+        number = len(self.queries)
+        drops = self._drops(number)
         try:
             # Let the SET's response leave first, as on a real agent.
             await asyncio.sleep(0)
             snapshot = list(self._alarms())
             await self._deliver(record.targets, query.security, QUERY_BEGIN_TRAP, [])
-            for a in snapshot:
+            if self.options.before_query_traps is not None:
+                await self.options.before_query_traps(number)
+            for position, a in enumerate(snapshot, start=1):
                 # Yield between traps: a burst larger than the receiver's socket buffer would
                 # be lost, and a receiver on this same loop needs turns to read.
                 await asyncio.sleep(self.options.trap_gap_s)
+                if position in drops:
+                    record.dropped += 1
+                    continue
                 await self._deliver(record.targets, query.security, QUERY_TRAP, query_varbinds(a))
                 record.sent += 1
             await asyncio.sleep(0)
+            # The query is over once its end goes out: a new "1" from the manager that just
+            # read QueryEnd (an inform it acknowledged) must not find it still running.
+            if self._running.get(key) is query:
+                del self._running[key]
             if not self.options.drop_query_end:
                 await self._deliver(record.targets, query.security, QUERY_END_TRAP, [])
                 record.ended = True

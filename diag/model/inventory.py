@@ -7,6 +7,7 @@ connects (see diag.credentials).
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Callable
 from enum import StrEnum
@@ -146,8 +147,46 @@ class Nms(Strict):
     query_timeout_s: float = Field(
         30.0, gt=0, le=600, description="huawei-imap: wait this long for QueryEnd"
     )
+    trap_sources: list[str] | None = Field(
+        None,
+        max_length=32,
+        description="huawei-imap: the addresses the NMS sends its traps from (IP addresses, "
+        "networks as addr/prefix, or host names); traps from anywhere else are refused and "
+        "counted. Default: the NMS's own address",
+    )
+    query_reads: StrictInt = Field(
+        2,
+        ge=1,
+        le=3,
+        description="huawei-imap: how many times the active-alarm query is run; the reads must "
+        "list the same alarms (the northbound announces no count, so a lost Query trap shows "
+        "only as a difference between reads). 1: a single read, always reported partial",
+    )
 
     _addr = field_validator("address")(_address)
+
+    @field_validator("trap_sources")
+    @classmethod
+    def _sources(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        if not value:
+            raise ValueError(
+                "trap_sources: empty (no trap could be accepted); leave it out to accept the "
+                "NMS's own address"
+            )
+        for item in value:
+            if "/" in item:
+                try:
+                    ipaddress.ip_network(item, strict=False)
+                except ValueError as exc:
+                    raise ValueError(f"trap_sources: {item!r} is not a network: {exc}") from exc
+                continue
+            try:
+                syntax.host(item)
+            except ValueError as exc:
+                raise ValueError(f"trap_sources: {exc}") from exc
+        return value
 
     @field_validator("trap_listen")
     @classmethod

@@ -111,6 +111,18 @@ class NmsPollObservation(Obs):
         False, description="the alarm list is incomplete (e.g. no QueryEnd before the timeout)"
     )
     error: str | None = None
+    rejected_traps: int = Field(
+        0,
+        ge=0,
+        description="notifications refused while polling (from an address that is not a trap "
+        "source of the NMS, a wrong community, v3 without authPriv or failing authentication); "
+        "never read as alarms",
+    )
+    completeness: str | None = Field(
+        None,
+        description="what shows the alarm list complete (e.g. reads of a trap-based query that "
+        "agree), or why it cannot be shown; None when the reading itself is the proof (a walk)",
+    )
 
 
 class DeviceAccessObservation(Obs):

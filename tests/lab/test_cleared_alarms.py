@@ -162,7 +162,9 @@ def test_imap_driver_reads_a_cleared_alarm_and_queries_wait_for_each_other(
             )
 
     first, second = arun(both())
-    assert agent.imap is not None and len(agent.imap.queries) == 2
+    # two collections of two reads each (query_reads, default 2), none stopped: one at a time
+    assert agent.imap is not None and len(agent.imap.queries) == 4
+    assert all(q.ended and not q.stopped for q in agent.imap.queries)
     for obs in (first, second):
         by = _alarms_by_severity(obs)
         active, cleared = by["critical"], by["cleared"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar, Protocol
 
 from diag.collectors.nms.alarm_mib import AlarmMibDriver
@@ -51,9 +52,34 @@ async def collect_with_status(
     client: SnmpClient, nms: Nms, ne_names: set[str] | None
 ) -> tuple[list[AlarmObservation], bool, str | None]:
     """(alarms, partial, note) from the NMS's driver; partial means the list may be incomplete."""
+    polled = await poll(client, nms, ne_names)
+    return polled.alarms, polled.partial, polled.note
+
+
+@dataclass(frozen=True)
+class NmsPoll:
+    """One poll of an NMS: the alarms and what is known about the list's completeness."""
+
+    alarms: list[AlarmObservation]
+    partial: bool  # the list may be incomplete; `note` says why
+    note: str | None
+    rejected_traps: int = 0  # notifications refused (trap-based drivers)
+    completeness: str | None = None  # what shows the list complete, or why it is not
+
+
+async def poll(client: SnmpClient, nms: Nms, ne_names: set[str] | None) -> NmsPoll:
+    """Read the NMS's alarms through its driver, with the completeness of the answer (the
+    fields of an nms_poll observation)."""
     driver = driver_for(nms)
     alarms = await driver.collect(client, nms, ne_names)
-    return alarms, driver.last_result_partial, driver.last_result_note
+    return NmsPoll(
+        alarms,
+        driver.last_result_partial,
+        driver.last_result_note,
+        # Only trap-based drivers refuse notifications or need to show completeness.
+        getattr(driver, "last_result_rejected", 0),
+        getattr(driver, "last_result_completeness", None),
+    )
 
 
 __all__ = [
@@ -61,6 +87,8 @@ __all__ = [
     "AlarmMibDriver",
     "HuaweiImapDriver",
     "NmsDriver",
+    "NmsPoll",
     "collect_with_status",
     "driver_for",
+    "poll",
 ]

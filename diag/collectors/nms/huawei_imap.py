@@ -1,31 +1,52 @@
 """NMS driver `huawei-imap`: active alarms from a Huawei iManager U2000 / NCE northbound.
 
-The northbound is IMAP_NORTHBOUND_MIB-V1 (module I2000-V1; M2000-V2 in the corpus has the same
+The northbound is IMAP_NORTHBOUND_MIB (module I2000-V1; M2000-V2 in the corpus has the same
 objects).  It has no alarm table to walk: the manager SETs the scalar iMAPNorthboundAlarmQuery
 and the NMS *pushes* the active alarms as traps to the manager's registered trap address:
 
     SET  1.3.6.1.4.1.2011.2.15.2.4.1.5.0 = "1"        (iMAPNorthboundAlarmQuery)
-    trap 1.3.6.1.4.1.2011.2.15.2.4.3.3.0.2           QueryBegin
+    trap 1.3.6.1.4.1.2011.2.15.2.4.3.3.0.2           QueryBegin (no varbinds)
     trap 1.3.6.1.4.1.2011.2.15.2.4.3.3.0.3  x N      Query, one per active alarm
-    trap 1.3.6.1.4.1.2011.2.15.2.4.3.3.0.4           QueryEnd
+    trap 1.3.6.1.4.1.2011.2.15.2.4.3.3.0.4           QueryEnd (no varbinds)
 
 So the driver starts a trap receiver on the inventory's `trap_listen` for the duration of the
-query.  Outcomes:
-- QueryEnd arrives: complete.
-- QueryBegin (or Query traps) but no QueryEnd within `query_timeout_s`: what arrived is
-  returned and the result is marked partial (`last_result_partial` / `last_result_note`, or
-  `collect_with_status`), and the query is stopped with "0" so the NMS does not refuse the
-  next one.
-- nothing at all: CollectorTimeout naming the NMS and the trap target it must have registered.
+query.  Which traps it reads:
+- only those from the NMS's `trap_sources` (default: its `address`), with its community, or
+  from its v3 user at authPriv (the NMS's snmpEngineID, read first, keys v3 traps; informs need
+  none).  Every other notification is refused before it is decoded, counted and said in the
+  result (`rejected`, `rejected_note`): a forged Query trap never becomes an alarm, a forged
+  QueryEnd never ends the query.  (UDP source addresses can be spoofed: with v2c the community
+  is the only other proof; v3 authPriv is the one that authenticates.)
 
-Varbinds (…2.15.2.4.3.3.<n>, with or without the .0 instance): 1 AlarmCSN, 3 OccurTime,
-4 MOName (the NE), 9 AlarmID, 11 AlarmLevel, 12 Restore (cleared 1 / uncleared 2), 15
-RestoreTime, 27 ExtendInfo ("key=value, ..." location info; `Location=` gives the port),
-28 Probablecause (the alarm name the U2000 client shows; normalised with names.yaml), 30
-Specificproblems.  All varbinds are kept as raw evidence.  The U2000's current-alarm list also
-holds cleared alarms nobody has acknowledged: a Query trap flagged cleared (Restore, AlarmLevel
-cleared or Category Clear) becomes an observation with severity `cleared` and its RestoreTime.  The heartbeat trap
-(…2.15.2.1.2.1.1.1.0.5) is recorded when it arrives; it proves traps reach us.
+Whether the list is complete.  QueryBegin and QueryEnd carry no count, and AlarmCSN names an
+alarm, not a trap (M2000-V2, I2000-V1; Huawei's trap reference: "Field List: None"), so no read
+shows a Query trap lost on the way.  The driver runs the query `query_reads` times (default 2)
+and compares the reads by CSN:
+- every read ends with its QueryEnd and they list the same alarms (one raised between reads, or
+  named by a real-time report that arrived meanwhile, is no difference): complete, and
+  `completeness` says it rests on the reads agreeing (an alarm lost in every read, or held
+  back by the NMS's northbound filter, would not show);
+- the reads differ otherwise: a Query trap was lost.  The list holds every alarm some read
+  carried and is partial (`last_result_partial` / `last_result_note`);
+- a read without QueryEnd within `query_timeout_s` (QueryBegin arrived or not): what arrived
+  is returned, the query is stopped with "0" (so the NMS takes the next one), partial;
+- `query_reads: 1`: a single read, always partial ("completeness cannot be proven");
+- nothing at all in the first read: CollectorTimeout naming the NMS and the trap target it
+  must have registered (and what was refused, if anything).
+
+Varbinds (…2.15.2.4.3.3.<n>, with or without the .0 instance), as the MIB names them: 1
+AlarmCSN, 2 Category ("2" Clear), 3 OccurTime, 4 MOName, 7 NEDevID, 9 AlarmID, 11 AlarmLevel
+(critical 1 .. warning 4, cleared 6; 5 read as indeterminate though the MIB has no 5), 12
+Restore (cleared 1 / uncleared 2), 15 RestoreTime, 27 ExtendInfo, 28 Probablecause, 30
+Specificproblems, 51 AdditionalInfo.  Taken on assumption (the MIB names the object, not its
+content; README "NMS drivers"): MOName is the NE's name as the inventory's `ne_name` has it;
+ExtendInfo holds "key=value" pairs and `Location=` gives the port as the inventory writes it;
+Probablecause is the alarm name the U2000 client shows (normalised with names.yaml); the time
+formats `parse_occur_time` reads.  All varbinds are kept as raw evidence.  The U2000's
+current-alarm list also holds cleared alarms nobody has acknowledged: a Query trap flagged
+cleared (Restore, AlarmLevel cleared or Category Clear) becomes an observation with severity
+`cleared` and its RestoreTime.  The heartbeat trap (…2.15.2.1.2.1.1.1.0.5) is recorded when it
+arrives; it proves traps reach us.
 """
 
 from __future__ import annotations
@@ -51,7 +72,7 @@ from diag.collectors.snmp.client import (
     decode_date_and_time,
     oid_str,
 )
-from diag.collectors.snmp.traps import Trap, TrapReceiver, parse_listen
+from diag.collectors.snmp.traps import NOT_FROM_SOURCE, Trap, TrapReceiver, parse_listen
 from diag.credentials import redact
 from diag.errors import CollectorError, CollectorTimeout
 from diag.model.inventory import Nms, SnmpVersion
@@ -97,11 +118,16 @@ _REFUSALS = {
     "noAccess", "notWritable", "authorizationError", "readOnly", "noSuchName",
     "wrongType", "wrongValue", "wrongLength", "noCreation", "inconsistentName",
 }  # fmt: skip
+# Date, then " ", "T", "," or " - " (HW-IMAPV1NORTHBOUND-TRAP-MIB 2010: "YYYY/MM/DD - hh:mm:ss"),
+# the time, an optional fraction (".0"; ",5" only when no zone follows the comma), the zone.
 _OCCUR_TIME = re.compile(
-    r"^\s*(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})[ T,]+(\d{1,2}):(\d{2}):(\d{2})(?:[.,](\d{1,6}))?"
-    r"\s*(.*?)\s*$"
+    r"^\s*(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:\s+-\s+|[ T,]+)(\d{1,2}):(\d{2}):(\d{2})"
+    r"(?:\.(\d{1,6})|,(\d{1,6})(?![\d:]))?\s*(.*?)\s*$"
 )
-_ZONE = re.compile(r"^(?:UTC|GMT)?\s*([+-])(\d{1,2})(?::?(\d{2}))?$", re.IGNORECASE)
+# "+08:00", "GMT+8", "UTC-05:30", "+0800", "-4:0" (DateAndTime's display form), "08:00".
+_ZONE = re.compile(
+    r"^(?:UTC|GMT)?\s*(?:([+-])(\d{1,2})(?::?(\d{1,2}))?|(\d{1,2}):(\d{2}))$", re.IGNORECASE
+)
 
 
 # --------------------------------------------------------------------------- decoding
@@ -128,11 +154,16 @@ def _int(value: SnmpValue | None) -> int | None:
 
 
 def parse_occur_time(value: SnmpValue | str | bytes | None) -> datetime | None:
-    """iMAP OccurTime -> aware datetime, None if absent or unreadable.
+    """iMAP OccurTime / RestoreTime -> aware datetime, None if absent or unreadable.
 
-    The MIB allows "yyyy-mm-dd hh:MM:ss %TZ [%DST]" and "yyyy-mm-dd hh:MM:ss"; the zone may be
-    UTC/GMT/Z or an offset (GMT+08:00, +0800).  A time without a usable zone is read as UTC
-    (the raw varbind is kept).  An 8/11-octet SNMPv2-TC DateAndTime is accepted too.
+    The iMAP MIB gives no format ("Occurrence time", an OCTET STRING).  Read: the forms the
+    sibling Huawei northbound MIBs publish (HW-IMAPV1NORTHBOUND-TRAP-MIB 2006 "2003/03/14
+    00:00:00"; 2010 "YYYY/MM/DD - hh:mm:ss", "...Z", "... - hh:mm:ss,hh:mmTZ[DST]"), the U2000
+    NBI guide's "2005-10-14,17:41:04.0", ISO-like "2024-05-01 10:20:30 GMT+08:00" (what the lab
+    sends), and an 8/11-octet SNMPv2-TC DateAndTime.  The zone: Z/UTC/GMT, or an offset
+    (GMT+08:00, +0800, ",+08:00", "-4:0"); a DST flag is ignored (the offset is taken to hold it).
+    A time without a zone is read as UTC (an assumption: the NMS may send its local time; the raw
+    varbind is kept); one with a zone diag cannot read ("CST") gives None, not a guess.
     """
     if value is None:
         return None
@@ -154,13 +185,19 @@ def parse_occur_time(value: SnmpValue | str | bytes | None) -> datetime | None:
                 return None
         return None
     year, month, day, hour, minute, second = (int(g) for g in m.groups()[:6])
-    micro = int((m.group(7) or "0").ljust(6, "0"))
-    zone_text = re.sub(r"\s*\bDST\b\s*$", "", m.group(8), flags=re.IGNORECASE).strip()
+    micro = int((m.group(7) or m.group(8) or "0").ljust(6, "0"))
+    zone_text = m.group(9).lstrip(",").strip()
+    zone_text = re.sub(r"\s*DST$", "", zone_text, flags=re.IGNORECASE).strip()
     tz: timezone = UTC
-    zm = _ZONE.match(zone_text)
-    if zm is not None:
-        delta = timedelta(hours=int(zm.group(2)), minutes=int(zm.group(3) or 0))
-        tz = timezone(-delta if zm.group(1) == "-" else delta)
+    if zone_text and zone_text.upper() not in ("Z", "UTC", "GMT"):
+        zm = _ZONE.match(zone_text)
+        if zm is None:
+            return None
+        sign, hours, minutes = zm.group(1), zm.group(2) or zm.group(4), zm.group(3) or zm.group(5)
+        delta = timedelta(hours=int(hours), minutes=int(minutes or 0))
+        if delta > timedelta(hours=14):
+            return None
+        tz = timezone(-delta if sign == "-" else delta)
     try:
         return datetime(year, month, day, hour, minute, min(second, 59), micro, tzinfo=tz)
     except ValueError:
@@ -276,28 +313,55 @@ def decode_heartbeat(trap: Trap) -> Heartbeat:
 
 @dataclass
 class ImapQueryResult:
-    """What one active-alarm query produced."""
+    """What an active-alarm query produced (over all its reads)."""
 
     alarms: list[ImapAlarm] = field(default_factory=list)  # uncleared, deduplicated by CSN
     cleared: list[ImapAlarm] = field(default_factory=list)  # cleared, still listed; by CSN
-    begun: bool = False
-    ended: bool = False
+    begun: bool = False  # every read had its QueryBegin
+    ended: bool = False  # every read had its QueryEnd
     partial: bool = False
-    note: str | None = None
+    note: str | None = None  # why partial
     cleared_skipped: int = 0  # Query traps of cleared alarms (kept apart in `cleared`)
-    reports: int = 0  # real-time alarm reports that arrived during the query (not used)
+    reports: int = 0  # real-time alarm reports that arrived during the query (not listed)
     heartbeats: list[Heartbeat] = field(default_factory=list)
     duration_s: float = 0.0
+    reads: int = 0  # reads run (QueryBegin ... QueryEnd each)
+    lost: list[str] = field(default_factory=list)  # alarms some read lacked, unexplained
+    rejected: int = 0  # notifications refused (source, community, v3 security)
+    rejected_note: str | None = None  # the refusals in words
+    completeness: str | None = None  # what shows the list complete, or why it is not
+
+
+def _key(alarm: ImapAlarm) -> tuple[str, ...]:
+    """An alarm's identity across reads: its CSN ("Alarm network number > 0", unique per alarm,
+    M2000-V2), or for an alarm without one its NE, port, name and raise time."""
+    if alarm.csn:
+        return ("csn", alarm.csn)
+    raised = alarm.raised.isoformat() if alarm.raised else ""
+    return ("alarm", alarm.ne, alarm.port or "", alarm.vendor_name, raised)
+
+
+def _describe(alarm: ImapAlarm) -> str:
+    port = f" port {alarm.port}" if alarm.port else ""
+    csn = f", CSN {alarm.csn}" if alarm.csn else ""
+    return f"{alarm.ne} {alarm.vendor_name}{port}{csn}"
 
 
 @dataclass
 class _Session:
+    """One read: QueryBegin, the Query traps, QueryEnd."""
+
     result: ImapQueryResult = field(default_factory=ImapQueryResult)
     by_csn: dict[str, ImapAlarm] = field(default_factory=dict)
     unnumbered: list[ImapAlarm] = field(default_factory=list)
     cleared_by_csn: dict[str, ImapAlarm] = field(default_factory=dict)
     cleared_unnumbered: list[ImapAlarm] = field(default_factory=list)
     query_traps: int = 0
+    started: datetime = field(default_factory=lambda: datetime.now(UTC))
+    # A later read counts Query traps only after its QueryBegin: one arriving before it can
+    # only be a straggler of the read before.
+    need_begin: bool = False
+    reported: set[str] = field(default_factory=set)  # CSNs in real-time reports meanwhile
 
     def feed(self, trap: Trap) -> None:
         oid = trap.trap_oid
@@ -305,6 +369,8 @@ class _Session:
         if oid == QUERY_BEGIN_TRAP:
             r.begun = True
         elif oid == QUERY_TRAP:
+            if self.need_begin and not r.begun:
+                return
             self.query_traps += 1
             alarm = decode_alarm(trap)
             if alarm.cleared:
@@ -327,11 +393,19 @@ class _Session:
             r.heartbeats.append(decode_heartbeat(trap))
         elif oid == REPORT_TRAP:
             r.reports += 1
+            csn = decode_alarm(trap).csn
+            if csn:
+                self.reported.add(csn)
 
     def finish(self) -> ImapQueryResult:
         self.result.alarms = [*self.by_csn.values(), *self.unnumbered]
         self.result.cleared = [*self.cleared_by_csn.values(), *self.cleared_unnumbered]
+        self.result.reads = 1
         return self.result
+
+    def listed(self) -> dict[tuple[str, ...], ImapAlarm]:
+        """Every alarm this read carried, active or cleared, by identity."""
+        return {_key(a): a for a in [*self.result.alarms, *self.result.cleared]}
 
 
 async def _set_query(client: SnmpClient, target: SnmpTarget, value: bytes) -> str | None:
@@ -395,6 +469,11 @@ async def _stop_query(client: SnmpClient, target: SnmpTarget) -> None:
         await _set_query(client, target, QUERY_STOP)
 
 
+def trap_sources(nms: Nms) -> list[str]:
+    """Where the NMS's traps may come from: `trap_sources`, by default its own address."""
+    return list(nms.trap_sources) if nms.trap_sources else [nms.address]
+
+
 def _listen_words(listen: str) -> str:
     host, port = parse_listen(listen)
     if host in ("0.0.0.0", "::"):
@@ -420,11 +499,17 @@ def _silence_message(
     ]
     rejected = receiver.rejected()
     if rejected:
-        counts = ", ".join(f"{k}={v}" for k, v in sorted(rejected.items()))
-        parts.append(
-            f"Notifications did arrive but failed authentication ({counts}): the trap "
-            "target's community or v3 user differs from the inventory's."
-        )
+        words = receiver.rejections()
+        parts.append(f"Notifications did arrive but were refused ({words}).")
+        if NOT_FROM_SOURCE in rejected:
+            parts.append(
+                f"Traps are accepted only from {', '.join(trap_sources(nms))}: if the NMS sends "
+                "from another address, list it in the NMS's trap_sources."
+            )
+        if set(rejected) - {NOT_FROM_SOURCE}:
+            parts.append(
+                "The trap target's community or v3 user (authPriv) differs from the inventory's."
+            )
     if result.heartbeats:
         parts.append(
             f"{len(result.heartbeats)} heartbeat trap(s) did arrive, so traps reach this host: "
@@ -452,8 +537,8 @@ def _query_lock(listen: str) -> asyncio.Lock:
 
 
 async def query_active_alarms(client: SnmpClient, nms: Nms) -> ImapQueryResult:
-    """Run one active-alarm query against the NMS (see module docstring); queries for the same
-    trap_listen on one event loop wait for each other."""
+    """Run the active-alarm query against the NMS (see module docstring) `query_reads` times;
+    queries for the same trap_listen on one event loop wait for each other."""
     if not nms.trap_listen:
         raise CollectorError(
             f"NMS {nms.name}: driver huawei-imap needs 'trap_listen' (host:port where the NMS "
@@ -463,13 +548,44 @@ async def query_active_alarms(client: SnmpClient, nms: Nms) -> ImapQueryResult:
         return await _query_active_alarms(client, nms)
 
 
+async def _read(
+    client: SnmpClient, target: SnmpTarget, nms: Nms, receiver: TrapReceiver, number: int
+) -> _Session:
+    """One read: SET "1", then traps until QueryEnd or query_timeout_s."""
+    loop = asyncio.get_running_loop()
+    session = _Session(need_begin=number > 1)
+    await _start_query(client, target, nms)
+    deadline = loop.time() + nms.query_timeout_s
+    while not session.result.ended:
+        remaining = deadline - loop.time()
+        if remaining <= 0:
+            break
+        try:
+            trap = await receiver.get(remaining)
+        except TimeoutError:
+            break
+        session.feed(trap)
+    # Whatever already queued behind QueryEnd (reordered on the way) still counts.
+    while (late := receiver.get_nowait()) is not None:
+        session.feed(late)
+    session.finish()
+    if not session.result.ended:
+        await _stop_query(client, target)
+    return session
+
+
 async def _query_active_alarms(client: SnmpClient, nms: Nms) -> ImapQueryResult:
     assert nms.trap_listen is not None
     target = SnmpTarget.for_nms(nms)
     loop = asyncio.get_running_loop()
     started = loop.time()
-    receiver = TrapReceiver(nms.trap_listen, [nms.snmp], label=f"NMS {nms.name} trap receiver")
-    session = _Session()
+    receiver = TrapReceiver(
+        nms.trap_listen,
+        [nms.snmp],
+        label=f"NMS {nms.name} trap receiver",
+        sources=trap_sources(nms),
+    )
+    reads: list[_Session] = []
     async with receiver:  # binds first: a busy trap_listen fails before any SNMP traffic
         v3_id = False
         if nms.snmp.version is SnmpVersion.v3:
@@ -479,35 +595,108 @@ async def _query_active_alarms(client: SnmpClient, nms: Nms) -> ImapQueryResult:
             if engine_id is not None and _text(engine_id):
                 receiver.add_engine_id(bytes(engine_id.asOctets()))
                 v3_id = True
-        await _start_query(client, target, nms)
-        deadline = loop.time() + nms.query_timeout_s
-        while not session.result.ended:
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                break
-            try:
-                trap = await receiver.get(remaining)
-            except TimeoutError:
-                break
-            session.feed(trap)
-        # Whatever already queued behind QueryEnd (reordered on the way) still counts.
-        while (late := receiver.get_nowait()) is not None:
-            session.feed(late)
-        result = session.finish()
-        result.duration_s = loop.time() - started
-        if not result.ended:
-            await _stop_query(client, target)
-        if not result.begun and not session.query_traps:
-            raise CollectorTimeout(_silence_message(nms, target, receiver, result, v3_id))
-    if not result.ended:
-        result.partial = True
-        begin = "QueryBegin arrived" if result.begun else "QueryBegin was lost"
-        result.note = (
-            f"NMS {nms.name}: no QueryEnd within {nms.query_timeout_s:g} s of the active-alarm "
-            f"query ({begin}, {session.query_traps} Query trap(s) received); the alarm list "
-            "may be incomplete"
-        )
+        for number in range(1, nms.query_reads + 1):
+            session = await _read(client, target, nms, receiver, number)
+            reads.append(session)
+            if number == 1 and not session.result.begun and not session.query_traps:
+                raise CollectorTimeout(
+                    _silence_message(nms, target, receiver, session.result, v3_id)
+                )
+            if not session.result.ended:
+                break  # a read without its end: the list is partial, reading again won't mend it
+        rejected, rejected_note = receiver.rejected_count, receiver.rejections()
+    result = _combine(nms, reads)
+    result.duration_s = loop.time() - started
+    result.rejected, result.rejected_note = rejected, rejected_note
+    if rejected_note:
+        refused = f"{rejected} notification(s) refused, never read as alarms: {rejected_note}"
+        result.completeness = f"{result.completeness}; {refused}"
+        if result.note:
+            result.note = f"{result.note}; {refused}"
     return result
+
+
+UNPROVABLE = (
+    "the iMAP northbound announces no alarm count and numbers no Query trap (QueryBegin and "
+    "QueryEnd carry no varbinds; AlarmCSN names an alarm, not a trap), so a Query trap lost on "
+    "the way cannot show in a single read"
+)
+
+
+def _combine(nms: Nms, reads: list[_Session]) -> ImapQueryResult:
+    """The reads as one result: every alarm some read listed (the latest read's copy), and
+    whether the reads prove the list complete."""
+    out = ImapQueryResult(reads=len(reads))
+    merged: dict[tuple[str, ...], ImapAlarm] = {}
+    reported: set[str] = set()
+    for s in reads:
+        merged.update(s.listed())
+        reported |= s.reported
+        out.reports += s.result.reports
+        out.heartbeats += s.result.heartbeats
+    out.alarms = [a for a in merged.values() if not a.cleared]
+    out.cleared = [a for a in merged.values() if a.cleared]
+    out.cleared_skipped = len(out.cleared)
+    out.begun = all(s.result.begun for s in reads)
+    out.ended = all(s.result.ended for s in reads)
+    if not out.ended:
+        number, s = next((n, s) for n, s in enumerate(reads, 1) if not s.result.ended)
+        which = "" if number == 1 else f"read {number} of "
+        begin = "QueryBegin arrived" if s.result.begun else "QueryBegin was lost"
+        out.partial = True
+        out.note = (
+            f"NMS {nms.name}: no QueryEnd within {nms.query_timeout_s:g} s of {which}the "
+            f"active-alarm query ({begin}, {s.query_traps} Query trap(s) received); the alarm "
+            "list may be incomplete"
+        )
+        out.completeness = out.note
+        return out
+    if len(reads) == 1:
+        out.partial = True
+        out.note = (
+            f"NMS {nms.name}: completeness cannot be proven: {UNPROVABLE} (query_reads is 1; "
+            f"{len(merged)} alarm(s) listed)"
+        )
+        out.completeness = out.note
+        return out
+    listed = [s.listed() for s in reads]
+    new: set[tuple[str, ...]] = set()  # alarms raised between reads
+    for key, alarm in merged.items():
+        holding = [n for n, keys in enumerate(listed) if key in keys]
+        for n, keys in enumerate(listed):
+            if key in keys:
+                continue
+            if alarm.csn and alarm.csn in reported:
+                continue  # a real-time report said it changed meanwhile
+            # Raised after this read began: not yet in it.  OccurTime carries whole seconds, so
+            # the second the read began counts; an NMS clock behind ours makes this a "loss"
+            # (partial), never the other way round.
+            began = reads[n].started.replace(microsecond=0)
+            raised = alarm.raised
+            if holding and min(holding) > n and raised is not None and raised >= began:
+                new.add(key)
+                continue
+            out.lost.append(f"read {n + 1} lacked {_describe(alarm)}")
+    if out.lost:
+        out.partial = True
+        shown = "; ".join(out.lost[:5]) + (
+            f"; {len(out.lost) - 5} more" if len(out.lost) > 5 else ""
+        )
+        out.note = (
+            f"NMS {nms.name}: Query traps were lost: the {len(reads)} reads of the active-alarm "
+            f"query differ ({shown}) and no real-time report explains it; the list holds every "
+            "alarm some read carried, but one lost in every read cannot be ruled out"
+        )
+        out.completeness = out.note
+        return out
+    changed = f", {len(new)} raised between reads" if new else ""
+    out.completeness = (
+        f"QueryBegin and QueryEnd in each of {len(reads)} reads, which list the same "
+        f"{len(merged)} alarm(s){changed}; {UNPROVABLE}, so only the agreement of the reads "
+        "shows none was lost (one lost in every read, or held back by the NMS's northbound "
+        "alarm filter, would not show)"
+    )
+    return out
 
 
 # --------------------------------------------------------------------------- the driver
@@ -553,9 +742,10 @@ def to_observations(
 class HuaweiImapDriver:
     """Reads an NMS's active alarms over the Huawei iMAP northbound (see module docstring).
 
-    After `collect`, `last_result_partial` tells whether QueryEnd was missing (the list may be
-    incomplete) and `last_result_note` says why; `last_result` has the details (heartbeats,
-    cleared alarms skipped, ...).
+    After `collect`, `last_result_partial` tells whether the list may be incomplete (a read
+    without QueryEnd, reads that differ, or a single read) and `last_result_note` says why;
+    `last_result_rejected` counts the notifications refused, `last_result_completeness` says
+    what shows the list complete; `last_result` has the details (reads, heartbeats, ...).
     """
 
     name: ClassVar[str] = "huawei-imap"
@@ -570,6 +760,14 @@ class HuaweiImapDriver:
     @property
     def last_result_note(self) -> str | None:
         return self.last_result.note if self.last_result is not None else None
+
+    @property
+    def last_result_rejected(self) -> int:
+        return self.last_result.rejected if self.last_result is not None else 0
+
+    @property
+    def last_result_completeness(self) -> str | None:
+        return self.last_result.completeness if self.last_result is not None else None
 
     async def collect(
         self, client: SnmpClient, nms: Nms, ne_names: set[str] | None
@@ -591,7 +789,7 @@ async def collect(
 async def collect_with_status(
     client: SnmpClient, nms: Nms, ne_names: set[str] | None = None
 ) -> tuple[list[AlarmObservation], bool, str | None]:
-    """(observations, partial, note): partial when QueryEnd did not arrive in time."""
+    """(observations, partial, note): partial when the list may be incomplete."""
     driver = HuaweiImapDriver()
     alarms = await driver.collect(client, nms, ne_names)
     return alarms, driver.last_result_partial, driver.last_result_note
