@@ -618,8 +618,7 @@ async def _query_active_alarms(client: SnmpClient, nms: Nms) -> ImapQueryResult:
 
 UNPROVABLE = (
     "the iMAP northbound announces no alarm count and numbers no Query trap (QueryBegin and "
-    "QueryEnd carry no varbinds; AlarmCSN names an alarm, not a trap), so a Query trap lost on "
-    "the way cannot show in a single read"
+    "QueryEnd carry no varbinds; AlarmCSN names an alarm, not a trap)"
 )
 
 
@@ -654,8 +653,9 @@ def _combine(nms: Nms, reads: list[_Session]) -> ImapQueryResult:
     if len(reads) == 1:
         out.partial = True
         out.note = (
-            f"NMS {nms.name}: completeness cannot be proven: {UNPROVABLE} (query_reads is 1; "
-            f"{len(merged)} alarm(s) listed)"
+            f"NMS {nms.name}: completeness cannot be proven: {UNPROVABLE}, so a Query trap "
+            f"lost on the way cannot show in a single read (query_reads is 1; {len(merged)} "
+            "alarm(s) listed)"
         )
         out.completeness = out.note
         return out
@@ -692,9 +692,9 @@ def _combine(nms: Nms, reads: list[_Session]) -> ImapQueryResult:
     changed = f", {len(new)} raised between reads" if new else ""
     out.completeness = (
         f"QueryBegin and QueryEnd in each of {len(reads)} reads, which list the same "
-        f"{len(merged)} alarm(s){changed}; {UNPROVABLE}, so only the agreement of the reads "
-        "shows none was lost (one lost in every read, or held back by the NMS's northbound "
-        "alarm filter, would not show)"
+        f"{len(merged)} alarm(s){changed}. As {UNPROVABLE}, only the reads' agreement shows "
+        "none was lost: one lost in every read, or held back by the NMS's northbound alarm "
+        "filter, would not show"
     )
     return out
 
