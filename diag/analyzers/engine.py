@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 
 from diag.analyzers import playbook, quality
 from diag.analyzers.context import Context, need_plan
-from diag.analyzers.registry import Rule, always, finding, updated
+from diag.analyzers.registry import PATH_ONLY, Rule, always, finding, updated
 from diag.analyzers.thresholds import Thresholds, defaults
 from diag.analyzers.verdict import decide
 from diag.model.findings import ContextAlarm, Finding, InventoryNote, Verdict
@@ -39,7 +39,9 @@ def analyze_full(
     findings: list[Finding] = []
     answers, kinds = ctx.answers.keys(), ctx._kinds
     weigh = bool(_degraded(ctx))
-    for r, step, any_keys, any_kinds, all_needs in _plan():
+    for r, step, any_keys, any_kinds, all_needs in ctx.shaped(
+        "engine.plan", lambda: _applicable(ctx)
+    ):
         if r.applies is not always and not r.applies(ctx):
             continue
         if all_needs:  # every need must be met
@@ -110,6 +112,20 @@ def _plan() -> Plan:
                 out.append((r, step, keys, kinds, ()))
             else:
                 out.append((r, step, frozenset(), frozenset(), needs))
+    return tuple(out)
+
+
+def _applicable(ctx: Context) -> Plan:
+    """The plan for this circuit's shape: without the rules whose `applies` reads the path only
+    and says no, and with that `applies` not asked again for those that it says yes to."""
+    out = []
+    for item in _plan():
+        r = item[0]
+        if r.applies in PATH_ONLY:
+            if r.applies(ctx):
+                out.append((replace(r, applies=always), *item[1:]))
+        else:
+            out.append(item)
     return tuple(out)
 
 

@@ -34,6 +34,16 @@ class Rule:
 
 RULES: dict[str, Rule] = {}
 
+# `applies` functions that read the circuit's path only (see `by_path`)
+PATH_ONLY: set[Callable[[Context], bool]] = set()
+
+
+def by_path(fn: Callable[[Context], bool]) -> Callable[[Context], bool]:
+    """Mark an `applies` that reads the circuit's path only, never the observations, answers
+    or thresholds (e.g. "a V.35 end"): the engine then works it out once per circuit shape."""
+    PATH_ONLY.add(fn)
+    return fn
+
 
 def rule(
     id: str,

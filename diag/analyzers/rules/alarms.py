@@ -214,13 +214,16 @@ TRANSMISSION = ("pdh", "sdh", "msap")
 def _has_source(ctx: Context) -> bool:
     # The correlation rules stay silent without alarm sources: ais-upstream-localize already
     # reports step 3.1 as not evaluated, once.
-    return any(ctx.has(s) for s in SOURCES)
+    return ctx.memo("alarms.has_source", lambda: any(ctx.has(s) for s in SOURCES))
 
 
 def _run(ctx: Context, rule_id: str) -> list[Finding]:
+    corr = ctx.alarms.correlation
+    if not corr.roots:
+        return []
     return root_findings(
         ctx.path,
-        ctx.alarms.correlation,
+        corr,
         rule_id,
         ctx.thresholds["alarm_correlation_window_s"],
         ctx.thresholds["optical_margin_db"],
@@ -228,8 +231,11 @@ def _run(ctx: Context, rule_id: str) -> list[Finding]:
 
 
 def _consequences(ctx: Context, rule_id: str) -> list[Finding]:
+    corr = ctx.alarms.correlation
+    if not corr.roots:
+        return []
     return consequence_findings(
-        ctx.path, ctx.alarms.correlation, rule_id, ctx.thresholds["alarm_correlation_window_s"]
+        ctx.path, corr, rule_id, ctx.thresholds["alarm_correlation_window_s"]
     )
 
 
@@ -313,7 +319,10 @@ def _remote(ctx: Context) -> list[Finding]:
     applies=_has_source,
 )
 def _on_path(ctx: Context) -> list[Finding]:
-    return [*_run(ctx, "alarm-on-path"), *other_alarm_findings(ctx.path, ctx.alarms.correlation)]
+    corr = ctx.alarms.correlation
+    if not (corr.unplaced or corr.other):
+        return _run(ctx, "alarm-on-path")
+    return [*_run(ctx, "alarm-on-path"), *other_alarm_findings(ctx.path, corr)]
 
 
 @rule(

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Literal
 
 from diag.analyzers.context import Context
-from diag.analyzers.registry import finding, rule
+from diag.analyzers.registry import by_path, finding, rule
 from diag.analyzers.rules.tests import (
     BER_PATTERN,
     CONF_BER_ERRORS,
@@ -112,7 +112,9 @@ def e1_channel_ber(ctx: Context) -> list[Finding]:
     "3.3",
     "V.35 channel BER test: errors localise to the channel between the V.35 ports",
     ("test.v35.ber",),
-    applies=lambda ctx: any(ctx.path.end(s).interface in V35_INTERFACES for s in ("a", "b")),
+    applies=by_path(
+        lambda ctx: any(ctx.path.end(s).interface in V35_INTERFACES for s in ("a", "b"))
+    ),
 )
 def v35_channel_ber(ctx: Context) -> list[Finding]:
     return _ber_rule(ctx, "v35-channel-ber", "test.v35.ber", "V.35", V35_INTERFACES)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Literal
 
 from diag.analyzers.context import SIDES, Context
-from diag.analyzers.registry import finding, rule
+from diag.analyzers.registry import by_path, finding, rule
 from diag.model.findings import Evidence, Finding
 from diag.model.inventory import Interface
 from diag.model.observations import (
@@ -187,7 +187,7 @@ def _cpe_lamps(ctx: Context) -> list[Finding]:
     "3.2",
     "protocol converter's power or run lamp off or flashing abnormally: the converter is faulty",
     ("{s}.converter.lamp.power", "{s}.converter.lamp.run"),
-    applies=lambda ctx: bool(_ends(ctx, lambda e: e.converter is not None)),
+    applies=by_path(lambda ctx: bool(_ends(ctx, lambda e: e.converter is not None))),
 )
 def _converter_lamps(ctx: Context) -> list[Finding]:
     out: list[Finding] = []
@@ -277,7 +277,7 @@ def _converter_ends(ctx: Context) -> list[str]:
     "3.2",
     "E1 LOS on the CPE with no converter alarm: the E1 cable from the converter to the CPE",
     ("{s}.cpe.lamp.e1_alarm",),
-    applies=lambda ctx: bool(_converter_ends(ctx)),
+    applies=by_path(lambda ctx: bool(_converter_ends(ctx))),
 )
 def _los_converter(ctx: Context) -> list[Finding]:
     out: list[Finding] = []
@@ -365,7 +365,7 @@ def _e1_direct_ends(ctx: Context) -> list[str]:
     "3.2",
     "E1-direct end: E1 LOS on the CPE: the customer's E1 cable or E1 port feeding it",
     ("{s}.cpe.lamp.e1_alarm",),
-    applies=lambda ctx: bool(_e1_direct_ends(ctx)),
+    applies=by_path(lambda ctx: bool(_e1_direct_ends(ctx))),
 )
 def _los_direct(ctx: Context) -> list[Finding]:
     out: list[Finding] = []

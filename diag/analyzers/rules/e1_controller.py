@@ -5,7 +5,7 @@ placed with the G.775 / G.806 logic of DOMAIN.md §2.2 / §2.4.  Shared helpers:
 from __future__ import annotations
 
 from diag.analyzers.context import Context
-from diag.analyzers.registry import finding, rule
+from diag.analyzers.registry import by_path, finding, rule
 from diag.analyzers.rules.tests import (
     CONF_AIS,
     CONF_ERRORS,
@@ -38,7 +38,7 @@ def _applies_e1(ctx: Context) -> bool:
     "3.3",
     "LOS at a router's E1 controller: the span from its CPE to the router is silent",
     ("e1_controller",),
-    applies=_applies_e1,
+    applies=by_path(_applies_e1),
 )
 def e1_controller_los(ctx: Context) -> list[Finding]:
     # G.775 LOS = no transitions.  Equipment upstream that loses its own input sends AIS
@@ -84,7 +84,7 @@ def e1_controller_los(ctx: Context) -> list[Finding]:
     "3.3",
     "AIS at a router's E1 controller: the fault is upstream of its CPE",
     ("e1_controller",),
-    applies=_applies_e1,
+    applies=by_path(_applies_e1),
 )
 def e1_controller_ais(ctx: Context) -> list[Finding]:
     # AIS (all ones) is what the equipment upstream inserts after losing its own input: the E1
@@ -132,7 +132,7 @@ def e1_controller_ais(ctx: Context) -> list[Finding]:
     "3.3",
     "RAI at a router's E1 controller: the far end does not receive us",
     ("e1_controller",),
-    applies=_applies_e1,
+    applies=by_path(_applies_e1),
 )
 def e1_controller_rai(ctx: Context) -> list[Finding]:
     # RAI (the A bit of TS0, G.704) is what the far end sends back when it does not receive us
@@ -198,7 +198,7 @@ def e1_controller_rai(ctx: Context) -> list[Finding]:
     "3.3",
     "G.826 errored / severely errored seconds at a router's E1 controller",
     ("e1_controller",),
-    applies=_applies_e1,
+    applies=by_path(_applies_e1),
 )
 def e1_controller_errors(ctx: Context) -> list[Finding]:
     # ES / SES (G.826, DOMAIN.md §2.3) count what the router's receiver saw: errors anywhere on

@@ -6,7 +6,7 @@ E1 ports joined without a converter (R-HC-4a) and non-conforming customer-purcha
 from __future__ import annotations
 
 from diag.analyzers.context import SIDES, Context
-from diag.analyzers.registry import rule
+from diag.analyzers.registry import by_path, rule
 from diag.analyzers.rules.hard_cases import (
     _E1_OHMS,
     _SWAPS_ALL,
@@ -197,7 +197,7 @@ def _applies_customer_cpe(ctx: Context) -> bool:
     "4.4",
     "customer-purchased E1 device on operator SDH failing often or burnt: out-of-spec interface",
     ("{s}.cpe.high_failure_rate", "{s}.cpe.burn_marks"),
-    applies=_applies_customer_cpe,
+    applies=by_path(_applies_customer_cpe),
 )
 def customer_cpe_nonconforming(ctx: Context) -> list[Finding]:
     clean, ber_ev = _ber_clean(ctx)

@@ -7,7 +7,7 @@ rules/customer.py.
 from __future__ import annotations
 
 from diag.analyzers.context import SIDES, Context
-from diag.analyzers.registry import rule
+from diag.analyzers.registry import by_path, rule
 from diag.analyzers.rules.customer import (
     BAD_LAMP,
     V35,
@@ -35,7 +35,7 @@ def _ethernet_ends(ctx: Context) -> list[str]:
     "3.2",
     "Ethernet converter's Ethernet lamp off: the converter, or the customer's cable or switch",
     ("{s}.converter.lamp.ethernet",),
-    applies=lambda ctx: bool(_ethernet_ends(ctx)),
+    applies=by_path(lambda ctx: bool(_ethernet_ends(ctx))),
 )
 def _ethernet_lamp(ctx: Context) -> list[Finding]:
     out: list[Finding] = []
@@ -98,7 +98,7 @@ def _v35_ends(ctx: Context) -> list[str]:
     "3.2",
     "V.35 converter's TX lamp off: the router port connected to it, or the converter",
     ("{s}.converter.lamp.tx",),
-    applies=lambda ctx: bool(_v35_ends(ctx)),
+    applies=by_path(lambda ctx: bool(_v35_ends(ctx))),
 )
 def _v35_tx(ctx: Context) -> list[Finding]:
     out: list[Finding] = []

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from diag.analyzers.context import SIDES, Context
-from diag.analyzers.registry import rule
+from diag.analyzers.registry import by_path, rule
 from diag.analyzers.rules.customer import (
     BAD_LAMP,
     Flow,
@@ -41,7 +41,7 @@ def _has_fibre_uplink(ctx: Context) -> bool:
     "3.2",
     "local loss-of-light alarm on the CPE: generally the fibre cable",
     ("{s}.cpe.lamp.optical_alarm",),
-    applies=_has_fibre_uplink,
+    applies=by_path(_has_fibre_uplink),
 )
 def _loss_of_light(ctx: Context) -> list[Finding]:
     out: list[Finding] = []
@@ -323,7 +323,7 @@ def _power_finding(ctx: Context, r: Reading, check: PowerCheck, assumed: list[st
     "3.2",
     "received optical power (launch - fibre loss, or measured) against overload and sensitivity",
     (),
-    applies=lambda ctx: bool(_fibres(ctx.path)),
+    applies=by_path(lambda ctx: bool(_fibres(ctx.path))),
 )
 def _power_budget(ctx: Context) -> list[Finding]:
     by_link = readings(ctx)
@@ -387,7 +387,7 @@ def _obvious_alarms(ctx: Context) -> list[Evidence]:
     "3.2",
     "E1 bit errors with no other obvious alarm: consider excessive optical power first",
     ("test.e1.ber",),
-    applies=lambda ctx: bool(_fibres(ctx.path)),
+    applies=by_path(lambda ctx: bool(_fibres(ctx.path))),
 )
 def _errors_optical_first(ctx: Context) -> list[Finding]:
     ber, errors = _ber(ctx)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from diag.analyzers.context import Context
-from diag.analyzers.registry import finding, rule
+from diag.analyzers.registry import by_path, finding, rule
 from diag.analyzers.rules.tests import (
     CONF_LAPTOP,
     CONF_PING,
@@ -229,7 +229,9 @@ def _ping_passed(
     "laptop-to-laptop ping bypassing the customer routers: loss / latency on the operator's part",
     ("test.laptop_ping.loss_pct", "test.laptop_ping.rtt_ms"),
     # laptops plug into Ethernet ports: both ends must present Ethernet (R-HC-2a's condition)
-    applies=lambda ctx: all(ctx.path.end(s).interface == Interface.ethernet for s in ("a", "b")),
+    applies=by_path(
+        lambda ctx: all(ctx.path.end(s).interface == Interface.ethernet for s in ("a", "b"))
+    ),
 )
 def ping_laptop_bypass(ctx: Context) -> list[Finding]:
     t = ctx.thresholds

@@ -165,6 +165,18 @@ def status(ctx: Context, part: Part) -> str | None:
     return None
 
 
+def persists(ctx: Context) -> bool:
+    """Whether anything says the fault is still there (what `persisting` cites)."""
+    if crc_growing(ctx) or controller_troubled(ctx):
+        return True
+    if any(ping_bad(ctx, p) for p, _ in relevant_pings(ctx)):
+        return True
+    loss = ctx.answer_float("test.laptop_ping.loss_pct")
+    if loss is not None and loss > ctx.thresholds["loss_pct"]:
+        return True
+    return ctx.answer("fault.persists") == "yes"
+
+
 def persisting(ctx: Context) -> list[Evidence]:
     """What says the fault is still there: CRC growth, ping loss, errored controllers, the
     customer's word."""
@@ -179,17 +191,21 @@ def persisting(ctx: Context) -> list[Evidence]:
     return out
 
 
+# SWAP_KEYS with `{s}` filled with each end, in order
+_SWAP_ANSWERS = tuple(
+    key for k in SWAP_KEYS for key in ([k.format(s=s) for s in ("a", "b")] if "{s}" in k else [k])
+)
+
+
 def _fixed_keys(ctx: Context) -> list[str]:
-    keys = []
-    for k in SWAP_KEYS:
-        for key in [k.format(s=s) for s in ("a", "b")] if "{s}" in k else [k]:
-            if ctx.answer(key) == "fixed":
-                keys.append(key)
-    return keys
+    answers = ctx.answers
+    if answers.keys().isdisjoint(_SWAP_ANSWERS):
+        return []
+    return [k for k in _SWAP_ANSWERS if k in answers and answers[k].value == "fixed"]
 
 
 def _applies_order(ctx: Context) -> bool:
-    return bool(persisting(ctx)) and ctx.answer("fault.persists") != "no" and not _fixed_keys(ctx)
+    return persists(ctx) and ctx.answer("fault.persists") != "no" and not _fixed_keys(ctx)
 
 
 @rule(
@@ -286,7 +302,7 @@ def _union(ctx: Context, x: Segment, y: Segment) -> Segment:
 
 
 def _applies_fixed(ctx: Context) -> bool:
-    return any(ctx.has(k) for k in SWAP_KEYS)
+    return not ctx.answers.keys().isdisjoint(_SWAP_ANSWERS)
 
 
 @rule(

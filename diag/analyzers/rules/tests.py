@@ -258,6 +258,10 @@ def ping_command(ctx: Context, router: str, target: str | None) -> str:
 
 
 def ping_test_step(ctx: Context) -> str:
+    return ctx.shaped("tests.ping_test_step", lambda: _ping_test_step(ctx))
+
+
+def _ping_test_step(ctx: Context) -> str:
     a, b = ctx.path.end("a"), ctx.path.end("b")
     ra, rb = wan_element(ctx, "a"), wan_element(ctx, "b")
     return (
@@ -270,6 +274,10 @@ def ping_test_step(ctx: Context) -> str:
 
 
 def ber_test_step(ctx: Context, x: str, y: str, kind: Literal["E1", "V.35"] = "E1") -> str:
+    return ctx.shaped(("tests.ber_test_step", x, y, kind), lambda: _ber_test_step(ctx, x, y, kind))
+
+
+def _ber_test_step(ctx: Context, x: str, y: str, kind: Literal["E1", "V.35"]) -> str:
     key = "test.e1.ber" if kind == "E1" else "test.v35.ber"
     port = "the E1 ports" if kind == "E1" else "the V.35 ports"
     return (
