@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache, cached_property
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from diag.analyzers.thresholds import Thresholds
 from diag.model.findings import Evidence
 from diag.model.observations import AnswerObservation, Obs, Observation
-from diag.model.path import CircuitPath, PathElement, Segment
+from diag.model.path import CircuitPath, Owner, PathElement, Segment
 
 if TYPE_CHECKING:
     from diag.analyzers.correlation import AlarmPicture
@@ -40,35 +40,52 @@ def need_plan(need: str) -> tuple[tuple[str, ...], str | None]:
     return (need,), need
 
 
-def _fields(m: Any) -> tuple[object, ...] | None:
-    return None if m is None else tuple(m.__dict__.values())
+def _fields(m: Any) -> dict[str, Any] | None:
+    return None if m is None else m.__dict__  # a model's field values, by name
 
 
-def shape_key(path: CircuitPath) -> tuple[object, ...]:
-    """Every field of the path (elements, links, ends) as one hashable value: two paths with
-    the same key are the same circuit as far as any rule can tell."""
+def shape_fields(path: CircuitPath) -> tuple[object, ...]:
+    """Every field value of the path (elements, links, ends): two paths with equal values are
+    the same circuit as far as any rule can tell."""
     return (
-        tuple([tuple(e.__dict__.values()) for e in path.elements]),
-        tuple([tuple(lk.__dict__.values()) for lk in path.links]),
+        [e.__dict__ for e in path.elements],
+        [lk.__dict__ for lk in path.links],
         _fields(path.a),
         _fields(path.b),
     )
 
 
-# Per circuit shape and thresholds: values that depend on nothing else (Context.shaped).  Each
-# entry holds its Thresholds, so the id in its key cannot be reused while the entry lives.
-_SHAPES: dict[tuple[object, int], dict[object, Any]] = {}
+# Per circuit shape and thresholds: values that depend on nothing else (Context.shaped).  Filed
+# by the path's element ids, then told apart by every field value of the path and by the
+# Thresholds object itself (held by its entry).
+_Entry = tuple[tuple[object, ...], Thresholds, dict[object, Any]]
+_SHAPES: dict[tuple[str, ...], list[_Entry]] = {}
 _SHAPES_MAX = 1024
 
 
 def _shape_cache(path: CircuitPath, thresholds: Thresholds) -> dict[object, Any]:
-    key = (shape_key(path), id(thresholds))
-    got = _SHAPES.get(key)
-    if got is None:
+    ids = tuple([e.id for e in path.elements])
+    fields = shape_fields(path)
+    entries = _SHAPES.get(ids)
+    if entries is None:
         if len(_SHAPES) >= _SHAPES_MAX:
             _SHAPES.clear()
-        got = _SHAPES[key] = {"thresholds": thresholds}
-    return got
+        entries = _SHAPES[ids] = []
+    for known, th, values in entries:
+        if th is thresholds and known == fields:
+            return values
+    if len(entries) >= 16:  # the same elements with many inventories or thresholds
+        entries.clear()
+    # a copy of the values: the path's models are frozen, but the entry must not depend on it
+    els, links, a, b = cast(tuple[list[dict[str, Any]], list[dict[str, Any]], Any, Any], fields)
+    copy = ([dict(d) for d in els], [dict(d) for d in links], _copy(a), _copy(b))
+    values = {}
+    entries.append((copy, thresholds, values))
+    return values
+
+
+def _copy(d: dict[str, Any] | None) -> dict[str, Any] | None:
+    return None if d is None else dict(d)
 
 
 @dataclass
@@ -210,6 +227,14 @@ class Context:
         if got is None:  # segments are frozen: one per span serves every analysis of the shape
             i, j = sorted((self.path.index(x), self.path.index(y)))
             got = cache[key] = Segment(from_=self.path.elements[i].id, to=self.path.elements[j].id)
+        return got
+
+    def owner(self, seg: Segment) -> Owner:
+        """`path.owner_of(seg)`, worked out once per span and circuit shape."""
+        cache, key = self._shape, ("owner", seg.from_, seg.to)
+        got = cache.get(key)
+        if got is None:
+            got = cache[key] = self.path.owner_of(seg)
         return got
 
     def ends(self) -> Iterator[str]:

@@ -67,30 +67,14 @@ def analyze_full(
     return Analysis(
         findings,
         verdict,
-        [
-            ContextAlarm(
-                observation=c.observation,
-                element=c.element,
-                port=c.port,
-                alarm=c.alarm,
-                severity=c.severity,
-                reason=c.reason,
-                text=c.text,
-            )
-            for c in pic.context
-        ],
-        [
-            InventoryNote(
-                observation=n.observation,
-                element=n.element,
-                port=n.port,
-                alarm=n.alarm,
-                text=n.text,
-                next_step=n.next_step,
-            )
-            for n in pic.notes
-        ],
+        [_CONTEXT_ALARM(vars(c)) for c in pic.context],
+        [_INVENTORY_NOTE(vars(n)) for n in pic.notes],
     )
+
+
+# validated as the models' own constructors do, from the correlation's dataclasses' fields
+_CONTEXT_ALARM = ContextAlarm.__pydantic_validator__.validate_python
+_INVENTORY_NOTE = InventoryNote.__pydantic_validator__.validate_python
 
 
 Needs = tuple[tuple[str, ...], str | None]  # see context.need_plan

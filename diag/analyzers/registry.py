@@ -86,18 +86,21 @@ def finding(
 
     if rule not in RULES:
         raise ValueError(f"finding from unregistered rule {rule!r}")
-    return Finding(
-        rule=rule,
-        procedure=procedure,
-        kind=kind,
-        title=title,
-        direction=direction,
-        segment=segment,
-        owner=owner,
-        confidence=round(min(max(confidence, 0.0), 1.0), 2),
-        cause=cause,
-        evidence=list(evidence or []),
-        next_steps=list(next_steps or []),
+    # validated as Finding(...) does, without its keyword-argument overhead
+    return Finding.__pydantic_validator__.validate_python(  # type: ignore[no-any-return]
+        {
+            "rule": rule,
+            "procedure": procedure,
+            "kind": kind,
+            "title": title,
+            "direction": direction,
+            "segment": segment,
+            "owner": owner,
+            "confidence": round(min(max(confidence, 0.0), 1.0), 2),
+            "cause": cause,
+            "evidence": list(evidence or []),
+            "next_steps": list(next_steps or []),
+        }
     )
 
 

@@ -216,12 +216,15 @@ _GENERIC = GENERIC_PING | GENERIC_LAST_RESORT
 
 
 def _demote(path: CircuitPath, findings: list[Finding]) -> list[Finding]:
-    specific = [
-        f
-        for f in findings
-        if f.kind == "fault" and f.segment is not None and f.rule not in _GENERIC
-    ]
-    if not specific:  # nothing more specific: every finding stays as it is
+    specific = []
+    generic = False
+    for f in findings:
+        if f.kind == "fault" and f.segment is not None:
+            if f.rule in _GENERIC:
+                generic = True
+            else:
+                specific.append(f)
+    if not (specific and generic):  # nothing to demote: every finding stays as it is
         return findings
     out = []
     for f in findings:
@@ -270,11 +273,14 @@ def _groups(path: CircuitPath, faults: Sequence[Finding]) -> list[_Group]:
     groups: dict[tuple[int, int], _Group] = {}
     for f in faults:
         assert f.segment is not None
-        key = _span(path, f.segment)
+        seg = f.segment
+        i, j = path.index(seg.from_), path.index(seg.to)
+        key = (i, j) if i <= j else (j, i)
         g = groups.get(key)
         if g is None:
             lo, hi = key
-            seg = Segment(from_=path.elements[lo].id, to=path.elements[hi].id)
+            if i > j or seg.from_ != path.elements[lo].id or seg.to != path.elements[hi].id:
+                seg = Segment(from_=path.elements[lo].id, to=path.elements[hi].id)
             groups[key] = _Group(lo, hi, seg, f)
         else:
             g.findings.append(f)
@@ -320,22 +326,24 @@ def _first_raised(ctx: Context, groups: list[_Group]) -> dict[int, datetime]:
     return out
 
 
-def _fault(path: CircuitPath, n: int, g: _Group) -> Fault:
+def _fault(ctx: Context, n: int, g: _Group) -> Fault:
     lead = g.lead
     rules = list(dict.fromkeys(f.rule for f in sorted(g.findings, key=lambda f: -f.confidence)))
     refs = list(dict.fromkeys(r for f in g.findings for r in f.procedure.split(",") if r.strip()))
     dirs = {f.direction for f in g.findings}
     direction = dirs.pop() if len(dirs) == 1 else None
-    return Fault(
-        number=n,
-        segment=g.segment,
-        owner=path.owner_of(g.segment),
-        confidence=round(g.confidence, 2),
-        rules=rules,
-        procedure=refs,
-        direction=direction,
-        impact=g.impact,
-        summary=f"{lead.title}: {lead.cause}",
+    return Fault.__pydantic_validator__.validate_python(  # type: ignore[no-any-return]
+        {
+            "number": n,
+            "segment": g.segment,
+            "owner": ctx.owner(g.segment),
+            "confidence": round(g.confidence, 2),
+            "rules": rules,
+            "procedure": refs,
+            "direction": direction,
+            "impact": g.impact,
+            "summary": f"{lead.title}: {lead.cause}",
+        }
     )
 
 
@@ -376,7 +384,7 @@ def decide(ctx: Context, findings: list[Finding]) -> tuple[list[Finding], Verdic
             groups.sort(key=lambda g: (g.width, -g.confidence))
             status = "fault_suspected"
             row = "fault_suspected: faults found, none at confidence >= 0.7"
-        out = [_fault(path, n, g) for n, g in enumerate(groups, 1)]
+        out = [_fault(ctx, n, g) for n, g in enumerate(groups, 1)]
         head = out[0]
         lead = groups[0].lead
         if status == "fault_localized":

@@ -380,4 +380,5 @@ def _unreadable(ctx: Context) -> list[Finding]:
 
 @rule("ne-unmanaged", ("3.1",), "3.1", "which NEs no NMS in the inventory manages", ())
 def _unmanaged(ctx: Context) -> list[Finding]:
-    return unmanaged_findings(ctx.path)
+    # the path's only: built once per circuit shape (findings are frozen)
+    return ctx.shaped("alarms.unmanaged", lambda: unmanaged_findings(ctx.path))

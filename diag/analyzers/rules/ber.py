@@ -77,7 +77,7 @@ def _ber_rule(
             procedure="3.3",
             title=f"{kind} channel test shows bit errors (BER {ber:g})",
             segment=seg,
-            owner=ctx.path.owner_of(seg),
+            owner=ctx.owner(seg),
             confidence=CONF_BER_ERRORS,
             cause=(
                 f"The {kind} channel BER {ber:g} is {level}: the fault is in the carrier "
@@ -220,7 +220,7 @@ def ddf_online_direction(ctx: Context) -> list[Finding]:
                 f"{end.site} first",
                 direction=flow,
                 segment=seg,
-                owner=ctx.path.owner_of(seg),
+                owner=ctx.owner(seg),
                 confidence=conf,
                 cause=cause,
                 evidence=evidence,

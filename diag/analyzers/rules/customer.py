@@ -96,7 +96,7 @@ def _finding(
         title=title,
         direction=direction,
         segment=seg,
-        owner=ctx.path.owner_of(seg) if seg else "unknown",
+        owner=ctx.owner(seg) if seg else "unknown",
         confidence=confidence,
         cause=cause,
         evidence=evidence,

@@ -58,7 +58,7 @@ def e1_controller_los(ctx: Context) -> list[Finding]:
                 title=f"LOS at {c.device} {c.controller}: no signal from {end.cpe}",
                 direction="b-to-a" if side == "a" else "a-to-b",
                 segment=seg,
-                owner=ctx.path.owner_of(seg),
+                owner=ctx.owner(seg),
                 confidence=CONF_LOS,
                 cause=(
                     f"{c.device}'s E1 receiver sees no signal at all (LOS); upstream failures "
@@ -106,7 +106,7 @@ def e1_controller_ais(ctx: Context) -> list[Finding]:
                 title=f"AIS at {c.device} {c.controller}: broken upstream of {end.cpe}",
                 direction=flow_from(far),
                 segment=seg,
-                owner=ctx.path.owner_of(seg),
+                owner=ctx.owner(seg),
                 confidence=CONF_AIS,
                 cause=(
                     f"{c.device} receives AIS: equipment upstream lost its input and inserted "
@@ -156,7 +156,7 @@ def e1_controller_rai(ctx: Context) -> list[Finding]:
                     f"{'/'.join(sorted(far_alarms))}",
                     direction=flow_from(side),
                     segment=None,
-                    owner=ctx.path.owner_of(seg),
+                    owner=ctx.owner(seg),
                     confidence=0.9,
                     cause=(
                         f"{wan_element(ctx, far)} does not receive {c.device} "
@@ -174,7 +174,7 @@ def e1_controller_rai(ctx: Context) -> list[Finding]:
                 title=f"RAI at {c.device} {c.controller}: the far end does not receive us",
                 direction=flow_from(side),
                 segment=seg,
-                owner=ctx.path.owner_of(seg),
+                owner=ctx.owner(seg),
                 confidence=CONF_RAI,
                 cause=(
                     f"{c.device} receives the far end's remote alarm (RAI): the E1 it sends "
@@ -219,7 +219,7 @@ def e1_controller_errors(ctx: Context) -> list[Finding]:
                 title=f"Errored seconds at {c.device} {c.controller}",
                 direction=flow_from(far),
                 segment=seg,
-                owner=ctx.path.owner_of(seg),
+                owner=ctx.owner(seg),
                 confidence=CONF_ERRORS,
                 cause=(
                     f"{c.device} counts {c.errored_secs or 0} ES / {c.severely_err_secs or 0} "

@@ -405,7 +405,7 @@ def channel_router_mismatch(ctx: Context) -> list[Finding]:
                 "R-HC-1",
                 f"interworking fault between the E1 channel and {end.router}",
                 seg,
-                ctx.path.owner_of(seg),  # the channel's and the customer's parts: both sides
+                ctx.owner(seg),  # the channel's and the customer's parts: both sides
                 conf,
                 cause,
                 evidence,

@@ -174,25 +174,35 @@ def _computed(link: PathLink) -> Reading | None:
 def readings(ctx: Context) -> dict[str, list[Reading]]:
     """Per fibre link id: the measured received powers if any, else the computed budget."""
     out: dict[str, list[Reading]] = {}
-    for lk in _fibres(ctx.path):
+    for lk, probes, computed in ctx.shaped("optical.readings", lambda: _reading_plan(ctx)):
         measured: list[Reading] = []
-        for s in SIDES:
-            if cpe_uplink(ctx.path, s).id != lk.id:
-                continue
-            cpe, opp = ctx.path.end(s).cpe, co_side(ctx.path, s).id
-            for key, at, flow in (
-                (f"{s}.optical.rx_power_dbm", cpe, _toward_a(s)),
-                (f"{s}.optical.co_rx_power_dbm", opp, _from_end(s)),
-            ):
-                v = ctx.answer_float(key)
-                if v is not None:
-                    how = f"{v:g} dBm measured at {at}"
-                    measured.append(Reading(lk, v, how, True, flow, [ctx.cite(key)]))
-        computed = _computed(lk)
+        for key, at, flow in probes:
+            v = ctx.answer_float(key)
+            if v is not None:
+                how = f"{v:g} dBm measured at {at}"
+                measured.append(Reading(lk, v, how, True, flow, [ctx.cite(key)]))
         if measured:
             out[lk.id] = measured
         elif computed is not None:
             out[lk.id] = [computed]
+    return out
+
+
+def _reading_plan(
+    ctx: Context,
+) -> list[tuple[PathLink, list[tuple[str, str, Flow]], Reading | None]]:
+    """Per fibre link (path only, once per circuit shape): the answers that measure its received
+    power (key, where, direction), and its budget from the inventory's figures."""
+    out = []
+    for lk in _fibres(ctx.path):
+        probes: list[tuple[str, str, Flow]] = []
+        for s in SIDES:
+            if cpe_uplink(ctx.path, s).id != lk.id:
+                continue
+            cpe, opp = ctx.path.end(s).cpe, co_side(ctx.path, s).id
+            probes.append((f"{s}.optical.rx_power_dbm", cpe, _toward_a(s)))
+            probes.append((f"{s}.optical.co_rx_power_dbm", opp, _from_end(s)))
+        out.append((lk, probes, _computed(lk)))
     return out
 
 

@@ -121,7 +121,7 @@ def ping_wan_to_wan(ctx: Context) -> list[Finding]:
             procedure="3.3",
             title=f"Ping across the line fails the test: {', '.join(short)}",
             segment=seg,
-            owner=ctx.path.owner_of(seg),
+            owner=ctx.owner(seg),
             confidence=conf,
             cause=(
                 f"Pings between the two WAN ports ({seg.from_} … {seg.to}) show "
@@ -284,7 +284,7 @@ def ping_laptop_bypass(ctx: Context) -> list[Finding]:
             procedure="3.3",
             title=f"Laptop ping bypassing the customer routers fails: {'; '.join(what)}",
             segment=seg,
-            owner=ctx.path.owner_of(seg),
+            owner=ctx.owner(seg),
             confidence=CONF_LAPTOP,
             cause=(
                 f"With laptops in place of the customer routers the line shows "

@@ -284,7 +284,7 @@ def substitution_order(ctx: Context) -> list[Finding]:
             procedure="R-SUB",
             title=f"Tests clean, fault persists: swap {todo[0].what} first",
             segment=seg,
-            owner=ctx.path.owner_of(seg),
+            owner=ctx.owner(seg),
             confidence=CONF_PENDING,
             cause=(
                 f"The tests are normal ({ber}{pinged}) yet the fault persists: one of "
@@ -370,7 +370,7 @@ def substitution_fixed(ctx: Context) -> list[Finding]:
                 procedure="R-SUB",
                 title=f"Swapping {what} cleared the fault",
                 segment=seg,
-                owner=ctx.path.owner_of(seg),
+                owner=ctx.owner(seg),
                 confidence=conf,
                 cause=f"The fault went away when {what} was replaced: that part is at fault{note}",
                 evidence=[ctx.cite(key)],

@@ -95,21 +95,27 @@ def channel_edge(ctx: Context, side: str, interface: tuple[Interface, ...]) -> s
     return end.cpe
 
 
-def _end_routers(ctx: Context) -> dict[str | None, Side]:
-    # B first so that A wins when both ends name the same router
-    return {ctx.path.end(s).router: s for s in reversed(SIDES)}
+def _ends_by(ctx: Context) -> tuple[dict[str | None, Side], dict[str | None, Side]]:
+    """The ends by router name and by WAN address (A wins when both ends name the same)."""
+    routers: dict[str | None, Side] = {}
+    wan_ips: dict[str | None, Side] = {}
+    for s in reversed(SIDES):
+        end = ctx.path.end(s)
+        routers[end.router] = s
+        wan_ips[end.wan_ip] = s
+    return routers, wan_ips
 
 
-def _end_wan_ips(ctx: Context) -> dict[str | None, Side]:
-    return {ctx.path.end(s).wan_ip: s for s in reversed(SIDES)}
+def _ends(ctx: Context) -> tuple[dict[str | None, Side], dict[str | None, Side]]:
+    return ctx.shaped("tests.ends", lambda: _ends_by(ctx))
 
 
 def router_side(ctx: Context, device: str) -> Side | None:
-    return ctx.memo("tests.routers", lambda: _end_routers(ctx)).get(device)
+    return _ends(ctx)[0].get(device)
 
 
 def wan_ip_side(ctx: Context, ip: str) -> Side | None:
-    return ctx.memo("tests.wan_ips", lambda: _end_wan_ips(ctx)).get(ip)
+    return _ends(ctx)[1].get(ip)
 
 
 def has_e1_router(ctx: Context) -> bool:
@@ -125,10 +131,14 @@ def crc_growing(ctx: Context) -> list[tuple[Side, CrcGrowthObservation]]:
 
 
 def _crc_growing(ctx: Context) -> list[tuple[Side, CrcGrowthObservation]]:
+    growth = ctx.of(CrcGrowthObservation)
+    if not growth:
+        return []
+    routers, at_least = _ends(ctx)[0], ctx.thresholds["crc_growth_per_min"]
     out = []
-    for g in ctx.of(CrcGrowthObservation):
-        side = router_side(ctx, g.device)
-        if side and g.per_min is not None and g.per_min >= ctx.thresholds["crc_growth_per_min"]:
+    for g in growth:
+        side = routers.get(g.device)
+        if side and g.per_min is not None and g.per_min >= at_least:
             out.append((side, g))
     return out
 
@@ -149,9 +159,13 @@ def controllers(ctx: Context) -> list[tuple[Side, E1ControllerObservation]]:
 
 
 def _controllers(ctx: Context) -> list[tuple[Side, E1ControllerObservation]]:
+    found = ctx.of(E1ControllerObservation)
+    if not found:
+        return []
+    routers = _ends(ctx)[0]
     out = []
-    for c in ctx.of(E1ControllerObservation):
-        side = router_side(ctx, c.device)
+    for c in found:
+        side = routers.get(c.device)
         if side:
             out.append((side, c))
     return out
@@ -171,11 +185,14 @@ def controller_troubled(ctx: Context) -> list[tuple[Side, E1ControllerObservatio
     return ctx.memo("tests.controller_troubled", lambda: _controller_troubled(ctx))
 
 
+_LINE_ALARMS = frozenset({"LOS", "LOF", "AIS", "RAI"})
+
+
 def _controller_troubled(ctx: Context) -> list[tuple[Side, E1ControllerObservation]]:
     return [
         (s, c)
         for s, c in controllers(ctx)
-        if _alarms(c) & {"LOS", "LOF", "AIS", "RAI"} or errored(ctx, c)
+        if any(a.upper() in _LINE_ALARMS for a in c.alarms) or errored(ctx, c)
     ]
 
 
@@ -207,12 +224,16 @@ def relevant_pings(ctx: Context) -> list[tuple[PingObservation, Side]]:
 
 
 def _relevant_pings(ctx: Context) -> list[tuple[PingObservation, Side]]:
+    pings = ctx.of(PingObservation)
+    if not pings:
+        return []
+    routers, wan_ips = _ends(ctx)
     out = []
-    for p in ctx.of(PingObservation):
-        target = wan_ip_side(ctx, p.target)
+    for p in pings:
+        target = wan_ips.get(p.target)
         if target is None:
             continue
-        if p.origin_kind == "router" and router_side(ctx, p.origin) == target:
+        if p.origin_kind == "router" and routers.get(p.origin) == target:
             continue  # a router pinging its own address says nothing about the line
         out.append((p, target))
     return out
