@@ -623,6 +623,36 @@ def test_an_alarm_raised_between_reads_is_no_loss(
     assert got.completeness is not None and "1 raised between reads" in got.completeness
 
 
+@pytest.mark.parametrize("when", ["before the reads", "in the future"])
+def test_an_alarm_new_in_read_2_dated_outside_the_reads_is_a_loss(
+    arun: Run,
+    client: SnmpClient,
+    free_udp_port: Callable[[], int],
+    lab_scenario: Scenario,
+    v2c_settings: SnmpSettings,
+    when: str,
+) -> None:
+    """Absent from read 1, in read 2, but dated before read 1 began (so read 1 lost it) or
+    hours ahead (an NMS clock off ours, or a local time without zone read as UTC): not
+    explained away as raised between the reads."""
+    port = free_udp_port()
+    alarms, ports = lab_scenario
+    agent = NmsAgent("lab-imap", "127.0.0.1", 0, alarms, ports,
+                     imap=ImapOptions(trap_targets=[f"127.0.0.1:{port}"], heartbeat_s=None))  # fmt: skip
+    assert agent.imap is not None
+    shift = timedelta(hours=-1) if when == "before the reads" else timedelta(hours=8)
+    agent.imap.options.before_query_traps = _change_between_reads(
+        agent,
+        lambda: {
+            **alarms,
+            "SDH-C": [NeAlarm(name="T_ALOS", port="1-PQ1-1", raised=datetime.now(UTC) + shift)],
+        },
+    )
+    got = _poll(arun, client, agent, lambda a: _nms(a, f"127.0.0.1:{port}", v2c_settings))
+    assert len(got.alarms) == 5 and got.partial and got.note is not None
+    assert "read 1 lacked SDH-C T_ALOS port 1-PQ1-1" in got.note
+
+
 @pytest.mark.parametrize("how", ["cleared", "gone"])
 def test_an_alarm_that_changes_between_reads(
     arun: Run,

@@ -358,6 +358,7 @@ class _Session:
     cleared_unnumbered: list[ImapAlarm] = field(default_factory=list)
     query_traps: int = 0
     started: datetime = field(default_factory=lambda: datetime.now(UTC))
+    finished: datetime = field(default_factory=lambda: datetime.now(UTC))  # set by finish()
     # A later read counts Query traps only after its QueryBegin: one arriving before it can
     # only be a straggler of the read before.
     need_begin: bool = False
@@ -401,6 +402,7 @@ class _Session:
         self.result.alarms = [*self.by_csn.values(), *self.unnumbered]
         self.result.cleared = [*self.cleared_by_csn.values(), *self.cleared_unnumbered]
         self.result.reads = 1
+        self.finished = datetime.now(UTC)
         return self.result
 
     def listed(self) -> dict[tuple[str, ...], ImapAlarm]:
@@ -668,14 +670,16 @@ def _combine(nms: Nms, reads: list[_Session]) -> ImapQueryResult:
                 continue
             if alarm.csn and alarm.csn in reported:
                 continue  # a real-time report said it changed meanwhile
-            # Raised after this read began: not yet in it.  OccurTime carries whole seconds, so
-            # the second the read began counts; an NMS clock behind ours makes this a "loss"
-            # (partial), never the other way round.
-            began = reads[n].started.replace(microsecond=0)
-            raised = alarm.raised
-            if holding and min(holding) > n and raised is not None and raised >= began:
-                new.add(key)
-                continue
+            # Raised after this read began and before the read that has it ended: not yet in
+            # this one.  OccurTime carries whole seconds, so the seconds at both ends count.  A
+            # time outside that window (an NMS clock off ours, a local time read as UTC) leaves
+            # the difference a loss: partial, never a loss explained away.
+            if holding and min(holding) > n and alarm.raised is not None:
+                began = reads[n].started.replace(microsecond=0)
+                ended = reads[min(holding)].finished + timedelta(seconds=1)
+                if began <= alarm.raised <= ended:
+                    new.add(key)
+                    continue
             out.lost.append(f"read {n + 1} lacked {_describe(alarm)}")
     if out.lost:
         out.partial = True
