@@ -76,10 +76,14 @@ def _fail(exc: Exception) -> NoReturn:
 
 def _load(inventory: Path | None) -> Inventory:
     from diag.errors import DiagError
-    from diag.inventory import load_inventory
+    from diag.inventory import default_inventory_dir, load_inventory
+    from diag.settings import with_inventory_folder
 
     try:
-        return load_inventory(inventory)
+        # known_hosts (SSH host keys) defaults to the file beside the inventory
+        return with_inventory_folder(
+            load_inventory(inventory), inventory or default_inventory_dir()
+        )
     except DiagError as exc:
         _fail(exc)
 
@@ -930,6 +934,79 @@ def schema() -> None:
     click.echo(
         files("diag.schema").joinpath("findings.schema.json").read_text(encoding="utf-8"), nl=False
     )
+
+
+# --------------------------------------------------------------------------- known-hosts
+
+
+@cli.group("known-hosts")
+def known_hosts() -> None:
+    """The routers' SSH host keys: the inventory's known_hosts file (docs/inventory.md)."""
+
+
+@known_hosts.command("accept")
+@click.argument("device_name")
+@click.option(
+    "--fingerprint",
+    metavar="SHA256:...",
+    help="Pin the key only if it has this fingerprint (as checked on the router's console).",
+)
+@click.option("--yes", is_flag=True, help="Pin without asking.")
+@inventory_option
+@set_option
+def known_hosts_accept(
+    device_name: str,
+    fingerprint: str | None,
+    yes: bool,
+    inventory: Path | None,
+    assignments: tuple[str, ...],
+) -> None:
+    """Pin the SSH host key DEVICE presents now, e.g. after the router was replaced.
+
+    Reads the key (key exchange only: no login, no password sent), shows it beside the pinned
+    one, and replaces the pinned one when --fingerprint matches or you confirm."""
+    from diag.collectors.cli.ssh import host_key_status, pin
+    from diag.errors import DiagError, UnknownCircuitError
+    from diag.settings import merge
+
+    overrides = _overrides(assignments)
+    inv = _load(inventory)
+    dev = inv.devices.get(device_name)
+    if dev is None or dev.mgmt is None:
+        _fail(
+            UnknownCircuitError(f"no device {device_name!r} with an SSH address in the inventory")
+        )
+    try:
+        status = host_key_status(dev, merge([inv.settings_default, overrides]))
+    except DiagError as exc:
+        _fail(exc)
+    click.echo(f"known-hosts file: {status.path}")
+    click.echo(
+        f"{device_name} ({status.name}) presents {status.presented.get_name()} {status.fingerprint}"
+    )
+    for p in status.pinned:
+        click.echo(f"pinned now (line {p.line}): {p.key_type} {p.fingerprint}")
+    if not status.pinned:
+        click.echo("pinned now: nothing")
+    if status.already_pinned:
+        click.echo("already pinned: nothing to change")
+        return
+    if fingerprint is not None:
+        if fingerprint.removeprefix("SHA256:") != status.fingerprint.removeprefix("SHA256:"):
+            _fail(
+                DiagError(
+                    f"{device_name}: presents {status.fingerprint}, not {fingerprint}: not pinned"
+                )
+            )
+    elif not yes and not click.confirm(
+        "Pin this key? (compare it with the key on the router's console first)", err=True
+    ):
+        _fail(DiagError("not pinned"))
+    try:
+        pin(status)
+    except DiagError as exc:
+        _fail(exc)
+    click.echo(f"pinned {status.fingerprint} for {status.name} in {status.path}")
 
 
 # --------------------------------------------------------------------------- lab

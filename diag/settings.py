@@ -6,11 +6,15 @@ Precedence (last wins): built-in defaults < inventory `settings.default` < inven
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from diag.errors import InventoryError
+
+if TYPE_CHECKING:
+    from diag.model.inventory import Inventory
 
 
 class CollectorSettings(BaseModel):
@@ -24,6 +28,16 @@ class CollectorSettings(BaseModel):
     console_baudrate: int = Field(9600, description="serial console speed")
     console_probes: int = Field(5, ge=0, description="prompt round trips measured on the console")
     cli_threads: int = Field(16, ge=1, le=64, description="blocking sessions (netmiko) at once")
+    ssh_host_keys: Literal["strict", "accept-new", "off"] = Field(
+        "strict",
+        description="SSH host keys: strict (unknown or changed key refused before login), "
+        "accept-new (unknown keys recorded, changed refused), off (not checked; warned)",
+    )
+    known_hosts: str | None = Field(
+        None,
+        description="known-hosts file (OpenSSH format); default: known_hosts in the inventory "
+        "folder; relative paths in the inventory are relative to its folder",
+    )
     # CRC growth (two samples of the counter; counters are never cleared unless asked)
     crc_sample_interval_s: float = Field(30.0, ge=0, description="time between the two CRC samples")
     clear_counters: bool = Field(
@@ -92,3 +106,22 @@ def parse_assignments(pairs: tuple[str, ...] | list[str]) -> dict[str, str]:
             )
         out[key.strip()] = value.strip()
     return out
+
+
+def with_inventory_folder(inv: Inventory, root: Path | str) -> Inventory:
+    """The inventory with the settings that belong to its folder: `known_hosts` defaults to
+    `<folder>/known_hosts`, and a relative `known_hosts` in its settings is read from the folder
+    (`--set known_hosts=...` stays relative to the working directory).  `root` is what was
+    loaded: the folder, or a single file (its folder then)."""
+    path = Path(root)
+    folder = (path if path.is_dir() else path.parent).resolve()
+
+    def anchored(layer: dict[str, Any]) -> dict[str, Any]:
+        value = layer.get("known_hosts")
+        if isinstance(value, str) and value and not Path(value).expanduser().is_absolute():
+            return {**layer, "known_hosts": str(folder / value)}
+        return layer
+
+    default = {"known_hosts": str(folder / "known_hosts"), **anchored(inv.settings_default)}
+    groups = {g: anchored(layer) for g, layer in inv.settings_groups.items()}
+    return inv.model_copy(update={"settings_default": default, "settings_groups": groups})

@@ -38,6 +38,8 @@ SETTINGS = CollectorSettings(
     crc_sample_interval_s=60,
     ping_count=2,
     ping_timeout_s=1,
+    # What reaches the router is the subject here; host keys: tests/collectors/test_ssh_host_keys.py
+    ssh_host_keys="off",
 )
 WAN = "Serial0/0/0:0"
 FAR = "10.9.0.2"

@@ -42,12 +42,12 @@ from typing import TYPE_CHECKING, Literal
 
 from diag.collectors.cli.parsers import (
     CommandSet,
-    commands_for,
     mergeable,
     parse_command,
     parse_reads,
     verified,
 )
+from diag.collectors.vendors import ClearCommand, profile_for
 from diag.credentials import Secret, redact
 from diag.errors import (
     CollectorAuthError,
@@ -85,29 +85,16 @@ class RouterReading:
     raw: dict[str, str] = field(default_factory=dict)  # command -> raw output (for --record)
 
 
-# --- vendor bits the parsers' CommandSet does not carry ------------------------------------------
-
-
-def _is_huawei(device_type: str) -> bool:
-    return device_type.startswith("huawei")
+# --- vendor bits the parsers' CommandSet does not carry: the vendor profile's ------------------
 
 
 def version_command(device_type: str) -> str:
     """Where the uptime is printed (reset detection between the two CRC samples)."""
-    return "display version" if _is_huawei(device_type) else "show version"
-
-
-@dataclass(frozen=True)
-class ClearCommand:
-    command: str
-    question: str | None = None  # regex of a confirmation question, answered with `answer`
-    answer: str = "y"
+    return profile_for(device_type).version_command
 
 
 def clear_command(device_type: str, interface: str) -> ClearCommand:
-    if _is_huawei(device_type):
-        return ClearCommand(f"reset counters interface {interface}")
-    return ClearCommand(f"clear counters {interface}", question=r"\[confirm\]")
+    return profile_for(device_type).clear_counters(interface)
 
 
 _UPTIME = re.compile(r"uptime is\s+(.+)", re.IGNORECASE)
@@ -312,7 +299,7 @@ class _Reader:
 
         transcript = Transcript()
         try:
-            commands = commands_for(self.device_type, self.wan)
+            commands = profile_for(self.device_type, self.device.name).commands_for(self.wan)
         except CollectorError as exc:
             self.fail("command", str(exc))
             return self._reading(transcript)
@@ -394,10 +381,11 @@ class _Reader:
         command: str,
         key: str | None = None,
         read_timeout: float | None = None,
+        budget: str = "command_timeout_s",
     ) -> str | None:
-        """Run a command; a timeout is recorded and gives None."""
+        """Run a command; a timeout is recorded and gives None (a session given up raises)."""
         try:
-            text = session.send(command, read_timeout=read_timeout)
+            text = session.send(command, read_timeout=read_timeout, budget=budget)
         except CollectorTimeout as exc:
             self.fail("timeout", str(exc))
             return None
@@ -433,6 +421,7 @@ class _Reader:
         key: str | None = None,
         read_timeout: float | None = None,
         rereads: bool = True,
+        budget: str = "command_timeout_s",
     ) -> tuple[list[Observation], float]:
         """Read and parse `command`: (observations, monotonic time of the read kept).
 
@@ -453,6 +442,7 @@ class _Reader:
                 command,
                 key=key if n == 0 else f"{key} (re-read {n})",
                 read_timeout=read_timeout,
+                budget=budget,
             )
             if text is None:
                 break
@@ -517,7 +507,7 @@ class _Reader:
                 )
 
     def _clear(self, session: CliSession) -> None:
-        clear = clear_command(self.device_type, self.wan)
+        clear = profile_for(self.device_type).clear_counters(self.wan)
         session.transcript.note(f"clearing the counters of {self.wan} (clear_counters is set)")
         try:
             if clear.question:
@@ -534,7 +524,7 @@ class _Reader:
         """One interface reading plus the uptime: (CRC sample or None, monotonic time)."""
         suffix = "" if keep else " #2"
         found, at = self._read(session, command, key=command + suffix)
-        version = version_command(self.device_type)
+        version = profile_for(self.device_type).version_command
         vtext = self._send(session, version, key=version + suffix)
         up = uptime_s(vtext) if vtext else None
         if keep:
@@ -600,11 +590,15 @@ class _Reader:
         budget = s.command_timeout_s + s.ping_count * (
             math.ceil(s.ping_timeout_s) + s.ping_interval_s
         )
-        self._run_with_timeout(session, command, budget)
-
-    def _run_with_timeout(self, session: CliSession, command: str, timeout: float) -> None:
         # A ping is not repeated: a second run is another test, and it takes its whole budget.
-        found, _ = self._read(session, command, read_timeout=timeout, rereads=False)
+        found, _ = self._read(
+            session,
+            command,
+            read_timeout=budget,
+            rereads=False,
+            budget="the ping's budget: command_timeout_s + ping_count x (ping_timeout_s + "
+            "ping_interval_s)",
+        )
         self._keep(command, found)
 
     def _console_obs(

@@ -13,15 +13,15 @@ Interface (IF-MIB, source "snmp:IF-MIB"):
 - carrier_transitions from Cisco locIfCarrierTransitions; device_uptime_s from sysUpTime;
   ifCounterDiscontinuityTime and ifLastChange are kept in `raw`.
 
-CPU (CpuObservation, source "snmp:<MIB>"), by vendor (inventory `vendor`/`device_type`, else
-the sysObjectID enterprise):
+CPU (CpuObservation, source "snmp:<MIB>"): the vendor profile's MIB chain (diag.collectors.vendors;
+the profile from the inventory's `device_type`/`vendor`, else from the sysObjectID enterprise):
 - Cisco: CISCO-PROCESS-MIB cpmCPUTotal5secRev/1minRev/5minRev (.6/.7/.8; the deprecated
   .3/.4/.5 when the Rev columns are absent), the row with the lowest cpmCPUTotalIndex;
 - Huawei: HUAWEI-CPU-MIB hwCpuDevDuty/hwAvgDuty1min/hwAvgDuty5min of the lowest index, else
   HUAWEI-ENTITY-EXTENT-MIB hwEntityCpuUsage (as five_sec) / hwEntity5MinCpuUsage of the busiest
   entity;
-- otherwise, or when the vendor MIB is absent: HOST-RESOURCES-MIB hrProcessorLoad averaged over
-  the processors (as one_min: the MIB defines it over the last minute).
+- after any chain, or for a router no profile knows: HOST-RESOURCES-MIB hrProcessorLoad
+  averaged over the processors (as one_min: the MIB defines it over the last minute).
 No CpuObservation when none of these answers.  Every table row read is in `raw`.
 """
 
@@ -30,7 +30,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from diag.collectors.snmp import oids as O
@@ -45,6 +44,15 @@ from diag.collectors.snmp_ne import (
     names_from_rows,
     pretty,
     slug,
+)
+from diag.collectors.vendors import (
+    CpuColumns,
+    CpuMib,
+    VendorProfile,
+    by_inventory,
+    by_sys_object_id,
+    cisco_ios,
+    huawei_vrp,
 )
 from diag.model.inventory import Device
 from diag.model.observations import (
@@ -80,55 +88,13 @@ _IF_VALUES: tuple[tuple[Oid, int, str], ...] = (
 )
 
 
-@dataclass(frozen=True)
-class CpuColumns:
-    """Which column of a CPU table is which averaging window."""
-
-    mib: str
-    entry: Oid
-    five_sec: int | None
-    one_min: int | None
-    five_min: int | None
-    names: dict[int, str] = field(default_factory=dict)
-
-    @property
-    def columns(self) -> list[int]:
-        return [c for c in (self.five_sec, self.one_min, self.five_min) if c is not None]
-
-
-# The OID map a unit test pins (.7 = 1 minute, .8 = 5 minutes on Cisco).
-CISCO_CPU = CpuColumns(
-    "CISCO-PROCESS-MIB",
-    O.CPM_CPU_TOTAL_ENTRY,
-    five_sec=O.CPM_CPU_TOTAL_5SEC_REV,
-    one_min=O.CPM_CPU_TOTAL_1MIN_REV,
-    five_min=O.CPM_CPU_TOTAL_5MIN_REV,
-    names={6: "cpmCPUTotal5secRev", 7: "cpmCPUTotal1minRev", 8: "cpmCPUTotal5minRev"},
-)
-CISCO_CPU_DEPRECATED = CpuColumns(
-    "CISCO-PROCESS-MIB",
-    O.CPM_CPU_TOTAL_ENTRY,
-    five_sec=O.CPM_CPU_TOTAL_5SEC,
-    one_min=O.CPM_CPU_TOTAL_1MIN,
-    five_min=O.CPM_CPU_TOTAL_5MIN,
-    names={3: "cpmCPUTotal5sec", 4: "cpmCPUTotal1min", 5: "cpmCPUTotal5min"},
-)
-HUAWEI_CPU = CpuColumns(
-    "HUAWEI-CPU-MIB",
-    O.HW_CPU_DEV_ENTRY,
-    five_sec=O.HW_CPU_DEV_DUTY,
-    one_min=O.HW_AVG_DUTY_1MIN,
-    five_min=O.HW_AVG_DUTY_5MIN,
-    names={2: "hwCpuDevDuty", 3: "hwAvgDuty1min", 4: "hwAvgDuty5min"},
-)
-HUAWEI_ENTITY_CPU = CpuColumns(
-    "HUAWEI-ENTITY-EXTENT-MIB",
-    O.HW_ENTITY_STATE_ENTRY,
-    five_sec=O.HW_ENTITY_CPU_USAGE,
-    one_min=None,
-    five_min=O.HW_ENTITY_5MIN_CPU_USAGE,
-    names={5: "hwEntityCpuUsage", 45: "hwEntity5MinCpuUsage"},
-)
+# The vendor CPU tables live with their vendor (diag.collectors.vendors); re-exported here for
+# the tests that pin the OID map.
+CISCO_CPU = cisco_ios.CISCO_CPU
+CISCO_CPU_DEPRECATED = cisco_ios.CISCO_CPU_DEPRECATED
+HUAWEI_CPU = huawei_vrp.HUAWEI_CPU
+HUAWEI_ENTITY_CPU = huawei_vrp.HUAWEI_ENTITY_CPU
+# Every router's last resort, whatever its vendor.
 HOST_RESOURCES_CPU = CpuColumns(
     "HOST-RESOURCES-MIB",
     O.HR_PROCESSOR_ENTRY,
@@ -139,19 +105,18 @@ HOST_RESOURCES_CPU = CpuColumns(
 )
 
 
+def profile_of(device: Device, sys_object_id: Oid | None) -> VendorProfile | None:
+    """The vendor profile from the inventory (device_type, vendor), else from sysObjectID."""
+    profile = by_inventory(device.vendor, device.device_type)
+    if profile is None and sys_object_id is not None:
+        profile = by_sys_object_id(sys_object_id)
+    return profile
+
+
 def vendor_of(device: Device, sys_object_id: Oid | None) -> str:
-    """'cisco', 'huawei' or 'other', from the inventory, else from sysObjectID."""
-    text = f"{device.vendor} {device.device_type or ''}".lower()
-    if "cisco" in text:
-        return "cisco"
-    if "huawei" in text:
-        return "huawei"
-    if sys_object_id is not None:
-        if sys_object_id[: len(O.ENTERPRISE_CISCO)] == O.ENTERPRISE_CISCO:
-            return "cisco"
-        if sys_object_id[: len(O.ENTERPRISE_HUAWEI)] == O.ENTERPRISE_HUAWEI:
-            return "huawei"
-    return "other"
+    """'cisco', 'huawei' (the profile's vendor word) or 'other'."""
+    profile = profile_of(device, sys_object_id)
+    return profile.vendor if profile is not None else "other"
 
 
 def _raw_lines(pairs: Iterable[tuple[str, str, str]]) -> str:
@@ -212,19 +177,14 @@ def _cpu_observation(
 
 
 async def poll_cpu(
-    client: SnmpClient, device: Device, target: SnmpTarget, vendor: str
+    client: SnmpClient, device: Device, target: SnmpTarget, profile: VendorProfile | None
 ) -> CpuObservation | None:
-    """The CPU load by the vendor's MIB, falling back to HOST-RESOURCES-MIB; None if neither."""
-    chain: list[tuple[CpuColumns, str]] = []
-    if vendor == "cisco":
-        chain = [(CISCO_CPU, "lowest"), (CISCO_CPU_DEPRECATED, "lowest")]
-    elif vendor == "huawei":
-        chain = [(HUAWEI_CPU, "lowest"), (HUAWEI_ENTITY_CPU, "busiest")]
-    chain.append((HOST_RESOURCES_CPU, "mean"))
-    for spec, pick in chain:
-        table = await _read_cpu_table(client, target, spec)
+    """The CPU load by the vendor profile's MIB chain, then HOST-RESOURCES-MIB; None if none."""
+    chain = [*(profile.cpu_mibs if profile else ()), CpuMib(HOST_RESOURCES_CPU, "mean")]
+    for mib in chain:
+        table = await _read_cpu_table(client, target, mib.columns)
         if table:
-            return _cpu_observation(device, datetime.now(UTC), spec, table, pick)
+            return _cpu_observation(device, datetime.now(UTC), mib.columns, table, mib.pick)
     return None
 
 
@@ -245,13 +205,13 @@ async def poll_router(client: SnmpClient, device: Device, interface: str) -> lis
     )
     sys_oid_value = system.get(oid_str(O.SYS_OBJECT_ID))
     sys_object_id = tuple(sys_oid_value) if sys_oid_value is not None else None
-    vendor = vendor_of(device, sys_object_id)
+    profile = profile_of(device, sys_object_id)
     names = names_from_rows(name_rows)
     if_index = find_if_index(device.name, "interface", interface, names, abbreviations=True)
 
     wanted = [(*entry, col, if_index) for entry, col, _ in _IF_VALUES]
     got, cpu = await asyncio.gather(
-        client.get(target, wanted), poll_cpu(client, device, target, vendor)
+        client.get(target, wanted), poll_cpu(client, device, target, profile)
     )
     at = datetime.now(UTC)
 

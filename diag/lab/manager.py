@@ -1,7 +1,9 @@
 """`diag lab up|down|status`: the lab as a background process with a state folder.
 
 State folder (DIAG_LAB_DIR, default /tmp/diag-lab): lab.json (pid, what is served, the inventory
-to use), lab.log, inventory/lab.yaml (includes the base inventory and every served scenario).
+to use), lab.log, inventory/lab.yaml (includes the base inventory and every served scenario),
+inventory/known_hosts (the lab routers' SSH host keys, so diag checks them under the default
+ssh_host_keys=strict).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from diag.errors import LabError
 from diag.inventory import default_inventory_dir, load_inventory
 from diag.lab.scenario import Scenario, check_against, load_scenario, shipped_scenarios
 from diag.model.inventory import Inventory
+from diag.settings import with_inventory_folder
 
 
 def lab_dir() -> Path:
@@ -47,7 +50,30 @@ def prepare(
     inv = load_inventory(inv_dir)
     for s in scenarios:
         check_against(s, inv)
-    return inv, scenarios, inv_dir
+    write_known_hosts(inv_dir / "known_hosts", known_hosts_text(inv, scenarios))
+    return with_inventory_folder(inv, inv_dir), scenarios, inv_dir
+
+
+def known_hosts_text(inv: Inventory, scenarios: list[Scenario]) -> str:
+    """The known-hosts file (OpenSSH format) pinning every SSH server the lab runs for these
+    scenarios: each router's own key (diag.lab.routers.server.lab_host_key) at its address."""
+    from diag.lab.routers.server import lab_known_hosts_line
+
+    lines = ["# Written by diag's lab: the SSH host keys of the lab routers (stable per router).\n"]
+    for scn in scenarios:
+        for name, state in scn.state.routers.items():
+            dev = inv.devices.get(name)
+            if dev is None or dev.mgmt is None or state.ssh == "closed":
+                continue
+            lines.append(lab_known_hosts_line(name, dev.mgmt.address, dev.mgmt.port))
+    return "".join(lines)
+
+
+def write_known_hosts(path: Path, text: str) -> None:
+    """Replace the file at once (a diag run reading it sees the old file or the new one)."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
 
 
 def _alive(pid: int) -> bool:

@@ -501,12 +501,28 @@ def test_a_console_that_never_answers_is_a_timeout(tmp_path: Path) -> None:
     assert "console_baudrate=9600" in error
 
 
-def test_port_check_keeps_netmikos_answer_for_other_names() -> None:
+def test_netmiko_is_not_patched(tmp_path: Path) -> None:
+    """diag's console classes open ptys, symlinks and console-server URLs without replacing
+    netmiko's port check: other netmiko users in the process keep netmiko's own behaviour."""
     import netmiko.base_connection as nbc
+    import netmiko.utilities as nu
+    from netmiko import ConnectHandler
 
-    import diag.collectors.cli.session  # noqa: F401  (installs the check)
+    import diag.collectors.cli.session  # noqa: F401  (used to patch netmiko on import)
 
-    check = nbc.check_serial_port  # type: ignore[attr-defined]
-    assert check("socket://10.0.0.1:7001") == "socket://10.0.0.1:7001"
-    with pytest.raises(ValueError, match="not found"):
-        check("/nonexistent/ttyS42")
+    assert nbc.check_serial_port is nu.check_serial_port  # type: ignore[attr-defined]
+    master, slave = os.openpty()
+    link = tmp_path / "console"
+    link.symlink_to(os.ttyname(slave))
+    try:
+        with pytest.raises(ValueError, match="not found"):
+            ConnectHandler(
+                device_type="cisco_ios_serial",
+                username="x",
+                password="y",
+                serial_settings={"port": str(link)},
+                auto_connect=False,
+            )
+    finally:
+        os.close(master)
+        os.close(slave)

@@ -8,9 +8,12 @@ advances the lab's ManualClock, so growth per minute is exact and no test waits.
 from __future__ import annotations
 
 import asyncio
+import shutil
 import socket
+import tempfile
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +31,7 @@ from diag.collectors.router import (
 from diag.credentials import LAB_SECRETS
 from diag.lab.routers.clock import ManualClock
 from diag.lab.routers.harness import LabThread
-from diag.lab.routers.server import RouterServer, host_key
+from diag.lab.routers.server import RouterServer, host_key, lab_known_hosts_line
 from diag.lab.routers.state import InterfaceState, PingResult, RouterState
 from diag.lab.routers.timeline import interface_counters, uptime_minutes
 from diag.lab.scenario import load_scenario, shipped_scenarios_dir
@@ -53,17 +56,33 @@ WRONG = "Wr0ng-but-secret-42"
 CRC_PER_MIN = 12
 INTERVAL_S = 120.0
 
+# Host keys are checked as in production (ssh_host_keys=strict): every server a test starts
+# is pinned in this file first (`pin`).
+KNOWN_HOSTS = Path(tempfile.mkdtemp(prefix="diag-test-known-hosts-")) / "known_hosts"
 SETTINGS = CollectorSettings(
     ssh_timeout_s=5,
     command_timeout_s=5,
     crc_sample_interval_s=INTERVAL_S,
     ping_count=5,
     ping_timeout_s=1,
+    known_hosts=str(KNOWN_HOSTS),
 )
 FAST_FAIL = SETTINGS.model_copy(update={"ssh_timeout_s": 1.0, "command_timeout_s": 1.0})
 
 
 # --- peers ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _known_hosts_folder() -> Iterator[None]:
+    yield
+    shutil.rmtree(KNOWN_HOSTS.parent, ignore_errors=True)
+
+
+def pin(name: str, port: int) -> None:
+    """Pin the host key the server for `name` (a lab router, or `host_key()`'s peer) presents."""
+    with KNOWN_HOSTS.open("a", encoding="utf-8") as fh:
+        fh.write(lab_known_hosts_line(name, "127.0.0.1", port))
 
 
 @dataclass(frozen=True)
@@ -144,6 +163,7 @@ class Lab:
         secret = SECRET if state.vendor == "cisco_ios" else None
         srv = RouterServer(name, state, "127.0.0.1", 0, USER, PASSWORD, secret, self.clock)
         self.thread.run(srv.start())
+        pin(name, srv.port)
         return srv
 
     def stop(self, srv: RouterServer) -> None:
@@ -502,6 +522,7 @@ class _Silent:
             AnyLogin, "127.0.0.1", 0, server_host_keys=[host_key()], process_factory=mute
         )
         self.ssh_port = ssh.sockets[0].getsockname()[1]
+        pin("diag-lab-test-peer", self.ssh_port)
         self._servers = [tcp, ssh]
 
     async def stop(self) -> None:
@@ -564,6 +585,7 @@ class _Garbage:
             AnyLogin, "127.0.0.1", 0, server_host_keys=[host_key()], process_factory=noisy
         )
         self.port = self._server.sockets[0].getsockname()[1]
+        pin("diag-lab-test-peer", self.port)
 
     async def stop(self) -> None:
         self._server.close()

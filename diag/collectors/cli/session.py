@@ -1,338 +1,98 @@
-"""A CLI session on a router, by SSH or by its serial console, on netmiko.
+"""A CLI session on a router, by SSH or by its serial console (netmiko), under deadlines.
 
 `open_session()` connects, logs in, enters enable mode when the inventory gives an enable
-secret, and switches paging off (netmiko's `terminal length 0` / `screen-length 0 temporary`).
-Every byte sent and received goes into a `Transcript` whose text has every secret redacted
-(`diag.credentials.redact`), for `--debug`.  Failures raise `CollectorError` (could not
-connect), `CollectorAuthError` (login or enable refused, secret unresolvable) or
-`CollectorTimeout` (the peer accepted but did not answer in time); messages say what to check
-and never contain a secret value.
+secret, and switches paging off (the vendor profile's paging command).  Every byte sent and
+received goes into a `Transcript` whose text has every secret redacted (`diag.credentials.redact`),
+for `--debug`.  Failures raise `CollectorError` (could not connect, host key refused, session
+closed), `CollectorAuthError` (login or enable refused, secret unresolvable) or
+`CollectorTimeout` (the peer accepted but did not answer in time); messages say what happened,
+after how long, what to check, and never contain a secret value.
 
-Consoles are a local serial device (a path, often a symlink such as /dev/serial/by-id/...) or a
-console server line written `socket://host:port`.  netmiko's serial support does not fit either
-as shipped, so this module (and only it) adapts it:
+Deadlines (diag.collectors.cli.deadline: every blocking call runs in the session's worker
+thread; past its deadline the connection is closed and the call abandoned, whatever netmiko is
+doing):
 
-- `netmiko.base_connection.check_serial_port` accepts only ports pyserial's `comports()` lists,
-  which never includes ptys, symlinks or URLs.  `_install_console_port_check()` wraps it once so
-  that an existing character device (or a symlink to one) and a `socket://` URL pass as they
-  are; any other name still goes to netmiko's own check.
-- netmiko opens ports with `serial.Serial`, which cannot open URLs: the console classes open
-  with `serial.serial_for_url`, and read with a channel that asks for whatever is buffered
-  (pyserial's socket handler reports `in_waiting` as 0/1, not a byte count).
-- netmiko's serial login (fixed sleeps, twenty retries, no failed-login detection) and its
-  bare-RETURN prompt checks do not survive a flaky console, which is exactly the console a
-  field engineer meets in the LAN-attack case (DOMAIN.md §1.3 case 4.2).  The console classes
-  log in themselves, read the prompt from the login, and enter enable mode without relying on a
-  bare RETURN being answered.
+- connect + login (+ paging off): `ssh_timeout_s` + MARGIN_S; enable: the same again;
+- one command: its timeout (`command_timeout_s`, or the ping's budget) + MARGIN_S.  When a
+  command gives no prompt back in its timeout, the rest of the margin checks that the session
+  still answers a RETURN (up to 2 RETURNs over SSH, 5 on a console, each up to
+  PROBE_TIMEOUT_S): a session that does not is hung, is closed, and the rest of the reading is
+  not sent (before, a hung router cost every remaining command its own timeout: about 298 s
+  with the default 30 s);
+- logout + close: CLOSE_S.
 
-Blocking: every call here blocks its thread (netmiko); the runner calls it in its thread pool.
+The pieces: transcript.py (the redacted record), ssh.py (SSH class, host-key options, SSH
+errors), hostkeys.py (the known-hosts file), console.py (console classes and errors),
+deadline.py; what differs by vendor comes from its profile (diag.collectors.vendors).
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
-import io
-import logging
-import os
 import re
-import socket
-import stat
 import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal, TypeVar
 
-import netmiko.base_connection as _netmiko_base
 import paramiko
 import serial
 from netmiko import BaseConnection
-from netmiko.channel import SerialChannel
-from netmiko.cisco.cisco_ios import CiscoIosSerial
 from netmiko.exceptions import (
     NetmikoAuthenticationException,
     NetmikoTimeoutException,
     ReadTimeout,
 )
-from netmiko.huawei.huawei import HuaweiBase
-from netmiko.ssh_dispatcher import CLASS_MAPPER
 
+from diag.collectors.cli.console import (
+    Console,
+    check_port,
+    console_class,
+    console_error,
+    gone_in_output,
+    session_gone,
+)
+from diag.collectors.cli.deadline import CLOSE_S, MARGIN_S, DeadlineExceeded, SessionWorker
+from diag.collectors.cli.hostkeys import KnownHostsError
+from diag.collectors.cli.ssh import (
+    deadline_error,
+    host_key_options,
+    ssh_class,
+    ssh_error,
+    warn_unchecked,
+)
+from diag.collectors.cli.transcript import Transcript
+from diag.collectors.vendors import VendorProfile, profile_for
 from diag.credentials import Secret, redact, resolve
 from diag.errors import CollectorAuthError, CollectorError, CollectorTimeout, CredentialError
 from diag.model.inventory import Device
 from diag.model.syntax import check_command
 from diag.settings import CollectorSettings
 
+__all__ = [
+    "CliSession",
+    "ConsoleProbes",
+    "Transcript",
+    "Via",
+    "open_session",
+    "resolve_secrets",
+]
+
 Via = Literal["ssh", "console"]
+T = TypeVar("T")
 
 # A healthy con0 answers a RETURN within tens of milliseconds even at 9600 baud; a prompt that
 # has not come back after two seconds is counted as lost (capped by command_timeout_s).
 PROBE_TIMEOUT_S = 2.0
 # Once a probe's reply has started, this much silence ends it (a garbled prompt never matches).
 PROBE_QUIET_S = 0.3
-# Texts that mean the console session is gone: logout banners and login requests.
-_SESSION_GONE = re.compile(
-    r"Press RETURN to get started|press any key to log on|User Access Verification|"
-    r"Login authentication|(?:[Uu]sername|[Ll]ogin|User name)\s*:\s*$",
-    re.M,
-)
-# The same, as seen at the end of a command's output (no multi-line anchors: outputs such as
-# logs may hold the words "Username:" mid-text).
-_GONE_IN_OUTPUT = re.compile(
-    r"Press RETURN to get started|press any key to log on|(?:[Uu]sername|User name)\s*:\s*$"
-)
-_LOGIN_USER = re.compile(r"(?:[Uu]sername|[Ll]ogin|User name)\s*:\s*$")
-_LOGIN_PASSWORD = re.compile(r"[Pp]assword\s*:\s*$")
-_LOGIN_FAILED = re.compile(
-    r"% Login invalid|Login incorrect|[Aa]uthentication (?:failed|is rejected)|"
-    r"% Bad passwords|Access denied"
-)
-_PRESS_KEY = re.compile(r"Press RETURN to get started|press any key to log on", re.I)
+# RETURNs that check a session after a command gave no prompt back: a console loses lines, so
+# one lost answer there proves nothing.
+LIVENESS_TRIES = {"ssh": 2, "console": 5}
 
-
-# --- transcript ---------------------------------------------------------------------------------
-
-
-class Transcript:
-    """Everything sent and received on one session, with every secret redacted on the way out."""
-
-    def __init__(self, secrets: list[Secret] | None = None) -> None:
-        self.sink = io.BytesIO()  # netmiko's session_log writes here
-        self.secrets: list[Secret] = list(secrets or [])
-        self._log: Any = None  # netmiko's SessionLog once a connection exists
-
-    def attach(self, conn: BaseConnection) -> None:
-        self._log = conn.session_log
-
-    def note(self, text: str) -> None:
-        """A line of diag's own (what it is doing, what failed), kept in order with the I/O."""
-        line = f"\n[diag] {text}\n"
-        if self._log is not None:
-            self._log.write(line)
-        else:
-            self.sink.write(line.encode())
-
-    def mark(self) -> int:
-        if self._log is not None:
-            self._log.flush()
-        return len(self.sink.getvalue())
-
-    def since(self, mark: int) -> str:
-        if self._log is not None:
-            self._log.flush()
-        return self.sink.getvalue()[mark:].decode("utf-8", "replace")
-
-    def text(self) -> str:
-        if self._log is not None:
-            self._log.flush()
-        return redact(self.sink.getvalue().decode("utf-8", "replace"), self.secrets)
-
-
-# --- console port handling ----------------------------------------------------------------------
-
-
-def _is_console_url(name: str) -> bool:
-    return name.startswith(("socket://", "rfc2217://"))
-
-
-def _is_char_device(path: str) -> bool:
-    try:
-        return stat.S_ISCHR(os.stat(path).st_mode)  # follows symlinks
-    except OSError:
-        return False
-
-
-# netmiko.base_connection imported the checker by name; that module attribute is what its
-# __init__ calls, so it is read and replaced there (not in netmiko.utilities).
-_CHECKER = "check_serial_port"  # not re-exported by netmiko's typing, hence getattr/setattr
-_netmiko_check_serial_port: Callable[[str], str] = getattr(_netmiko_base, _CHECKER)
-
-
-def _console_port_check(name: str) -> str:
-    if _is_console_url(name) or _is_char_device(name):
-        return name
-    return _netmiko_check_serial_port(name)
-
-
-def _install_console_port_check() -> None:
-    """Let netmiko accept ptys, symlinks to serial devices and console-server URLs.
-
-    netmiko's `BaseConnection.__init__` calls the module-level `check_serial_port` it imported,
-    so the name is replaced there; idempotent, and every other name keeps netmiko's check.
-    """
-    if getattr(_netmiko_base, _CHECKER) is not _console_port_check:
-        setattr(_netmiko_base, _CHECKER, _console_port_check)
-
-
-_install_console_port_check()
-
-
-class _ConsoleChannel(SerialChannel):
-    """Reads whatever is buffered: pyserial's socket:// handler reports in_waiting as 0 or 1."""
-
-    def read_buffer(self) -> str:
-        if self.remote_conn is None:
-            return ""
-        if self.remote_conn.in_waiting <= 0:
-            return ""
-        data: bytes = self.remote_conn.read(4096)  # the port is opened non-blocking
-        # "replace", not "ignore": a byte the line corrupted shows as U+FFFD, which no parser
-        # accepts, instead of vanishing from the middle of a number.
-        return data.decode(self.encoding, "replace")
-
-
-class _Console(BaseConnection):
-    """Console login and set-up that survive lost and garbled lines (mixed into vendor classes)."""
-
-    prompt_line: ClassVar[re.Pattern[str]]
-    paging_command: ClassVar[str]
-    logout_command: ClassVar[str]
-    login_timeout_s: float = 15.0
-    full_prompt: str = ""
-
-    def establish_connection(self, width: int = 511, height: int = 1000) -> None:
-        settings = dict(self.serial_settings)
-        port = settings.pop("port")
-        self.remote_conn = serial.serial_for_url(port, **settings)
-        self.channel = _ConsoleChannel(conn=self.remote_conn, encoding=self.encoding)
-        self.console_login()
-
-    def console_login(self) -> str:
-        """RETURN, then answer Username:/Password: until a prompt shows; raises on refusal."""
-        deadline = time.monotonic() + self.login_timeout_s
-        buf = ""
-        sent_user = sent_password = 0
-        last_data = last_poke = time.monotonic()
-        self.write_channel("\r")
-        while time.monotonic() < deadline:
-            new = self.read_channel()
-            now = time.monotonic()
-            if new:
-                buf += new
-                last_data = now
-            tail = buf[-300:]
-            last_line = tail.splitlines()[-1].strip() if tail.strip() else ""
-            if _LOGIN_FAILED.search(tail) and sent_password:
-                raise NetmikoAuthenticationException("console login refused")
-            if not tail.endswith(("\n", "\r")) and self.prompt_line.fullmatch(last_line):
-                self.full_prompt = last_line
-                return buf
-            if _PRESS_KEY.search(tail):
-                buf = ""
-                self.write_channel("\r")
-            elif _LOGIN_USER.search(tail):
-                if sent_user >= 2:
-                    raise NetmikoAuthenticationException("console login refused")
-                sent_user += 1
-                buf = ""
-                self.write_channel(self.username + "\r")
-            elif _LOGIN_PASSWORD.search(tail):
-                sent_password += 1
-                buf = ""
-                assert self.password is not None
-                self.write_channel(self.password + "\r")
-            elif now - last_data > 1.0 and now - last_poke > 1.0:
-                # Nothing new for a second: wake the line up again (lost RETURN, idle banner).
-                last_poke = now
-                self.write_channel("\r")
-            time.sleep(0.02)
-        raise NetmikoTimeoutException("no prompt or login request on the console")
-
-    def session_preparation(self) -> None:
-        self.base_prompt = self._base_prompt(self.full_prompt)
-        self.disable_paging(command=self.paging_command)
-        self.read_until_prompt(read_timeout=self.login_timeout_s)
-
-    def _base_prompt(self, prompt: str) -> str:
-        return prompt[:-1]
-
-    def disconnect(self) -> None:
-        # Log out so the console is not left open for the next person; best effort, the line
-        # may already be gone.
-        with contextlib.suppress(Exception):
-            self.write_channel(self.logout_command + "\r")
-            time.sleep(0.05)
-            self.read_channel()
-        try:
-            with contextlib.suppress(Exception):
-                if self.remote_conn is not None:
-                    self.remote_conn.close()
-        finally:
-            self.remote_conn = None
-            if self.session_log:
-                self.session_log.close()
-            logging.getLogger("netmiko").removeFilter(self._secrets_filter)
-
-
-class CiscoIosConsole(_Console, CiscoIosSerial):
-    prompt_line = re.compile(r"[\w.\-/:()]+[>#]")
-    paging_command = "terminal length 0"
-    logout_command = "exit"
-
-    def _base_prompt(self, prompt: str) -> str:
-        return prompt[:-1][:16]  # as netmiko's IOS driver: config mode abbreviates at 20
-
-    def enable(
-        self,
-        cmd: str = "enable",
-        pattern: str = "ssword",
-        enable_pattern: str | None = None,
-        check_state: bool = True,
-        re_flags: int = re.IGNORECASE,
-    ) -> str:
-        """`enable` + secret, judged by the prompt that follows (never by a bare RETURN)."""
-        if self.full_prompt.endswith("#"):
-            return ""
-        self.write_channel(cmd + "\r")
-        out = self.read_until_pattern(
-            pattern=rf"(?:{pattern}|{re.escape(self.base_prompt)}\S*[>#])"
-        )
-        if re.search(pattern, out, flags=re_flags):
-            self.write_channel(self.secret + "\r")
-            out += self.read_until_pattern(
-                pattern=rf"(?:{pattern}|{re.escape(self.base_prompt)}\S*[>#])"
-            )
-        last = out.rstrip().splitlines()[-1].strip() if out.strip() else ""
-        for _ in range(3):
-            # Refused: IOS asks again (three tries in all); empty answers get back to the
-            # prompt, so the logout that follows is not taken for one more secret.
-            if not re.search(pattern, last, flags=re_flags):
-                break
-            self.write_channel("\r")
-            more = self.read_until_pattern(
-                pattern=rf"(?:{pattern}|{re.escape(self.base_prompt)}\S*[>#])"
-            )
-            last = more.rstrip().splitlines()[-1].strip() if more.strip() else ""
-        if not last.endswith("#"):
-            raise ValueError("Failed to enter enable mode.")
-        self.full_prompt = last
-        return out
-
-
-class HuaweiConsole(_Console, HuaweiBase):
-    prompt_line = re.compile(r"[<\[][\w.\-/:~]+[>\]]")
-    paging_command = "screen-length 0 temporary"
-    logout_command = "quit"
-
-    def _base_prompt(self, prompt: str) -> str:
-        return prompt[1:-1]
-
-
-@dataclass(frozen=True)
-class ConsolePlatform:
-    cls: type[_Console]
-    device_type: str
-
-
-# netmiko device_type (as in the inventory) -> how its console is driven.
-CONSOLE_PLATFORMS: dict[str, ConsolePlatform] = {
-    "cisco_ios": ConsolePlatform(CiscoIosConsole, "cisco_ios_serial"),
-    "huawei": ConsolePlatform(HuaweiConsole, "huawei_serial"),
-}
-
-
-# --- the session --------------------------------------------------------------------------------
+_Errors = (OSError, EOFError, serial.SerialException, paramiko.SSHException)
 
 
 @dataclass
@@ -355,41 +115,73 @@ class ConsoleProbes:
         return round(statistics.median(self.rtts_ms), 3) if self.rtts_ms else None
 
 
+Outcome = Literal["answered", "garbled", "lost", "gone"]
+
+
 class CliSession:
-    """An open, logged-in CLI session (blocking)."""
+    """An open, logged-in CLI session (blocking; every call under a deadline)."""
 
     def __init__(
         self,
         conn: BaseConnection,
         via: Via,
         device: Device,
+        profile: VendorProfile,
         transcript: Transcript,
         settings: CollectorSettings,
+        worker: SessionWorker,
     ) -> None:
         self.conn = conn
         self.via = via
         self.device = device
+        self.profile = profile
         self.transcript = transcript
         self.settings = settings
+        self.worker = worker
         self.dropped_sessions = 0
+        self.started = time.monotonic()
+        self.stopped: str | None = None  # why the session was given up: nothing more is sent
 
     @property
     def target(self) -> str:
-        return _target(self.device, self.via)
+        return session_target(self.device, self.via)
+
+    # --- deadlines
+
+    def _call(self, fn: Callable[[], T], limit_s: float, what: str) -> T:
+        return self.worker.call(fn, max(limit_s, 0.05), what)
+
+    def _give_up(self, why: str) -> None:
+        """No more commands on this session; its connection is closed now."""
+        if self.stopped is None:
+            self.stopped = f"{why}, {time.monotonic() - self.started:.1f} s into the session"
+            self.transcript.note(f"giving the session up: {self.stopped}")
+        self.worker.abandon()
+
+    # --- commands
 
     def send(
-        self, command: str, *, read_timeout: float | None = None, expect: str | None = None
+        self,
+        command: str,
+        *,
+        read_timeout: float | None = None,
+        expect: str | None = None,
+        budget: str = "command_timeout_s",
     ) -> str:
         """Run one command and return its output (echo and prompt stripped).
 
-        On a console, a session that drops mid-command (logout banner, login request) is seen at
-        once, logged into again, and the command tried once more.
+        `budget` names where `read_timeout` comes from, for messages.  On a console, a session
+        that drops mid-command (logout banner, login request) is seen at once, logged into
+        again, and the command tried once more.
         """
         check_command(command)  # the last check before the wire: raise, never send (syntax.py)
+        if self.stopped is not None:
+            raise CollectorError(f"{self.target}: {command!r} not sent: {self.stopped}")
         timeout = read_timeout or self.settings.command_timeout_s
+        gone = gone_in_output(self.profile)
         for attempt in (1, 2):
-            out = self._send_once(command, timeout, expect)
-            if self.via != "console" or not _GONE_IN_OUTPUT.search(out):
+            out = self._send_once(command, timeout, expect, budget)
+            if self.via != "console" or not gone.search(out):
                 return out
             self.dropped_sessions += 1
             self.transcript.note(f"console session dropped during {command!r}; logging in again")
@@ -402,12 +194,17 @@ class CliSession:
             "evidence of a congested router (DOMAIN.md case 4.2)"
         )
 
-    def _send_once(self, command: str, timeout: float, expect: str | None) -> str:
+    def _send_once(self, command: str, timeout: float, expect: str | None, budget: str) -> str:
+        start = time.monotonic()
+        deadline = start + timeout + MARGIN_S
         self.conn.read_timeout_override = timeout
         if expect is None and self.via == "console":
-            expect = rf"(?:{re.escape(self.conn.base_prompt)}|{_GONE_IN_OUTPUT.pattern})"
+            expect = (
+                rf"(?:{re.escape(self.conn.base_prompt)}|{gone_in_output(self.profile).pattern})"
+            )
         mark = self.transcript.mark()
-        try:
+
+        def run() -> str:
             out = self.conn.send_command(
                 command,
                 read_timeout=timeout,
@@ -417,26 +214,83 @@ class CliSession:
                 # command costs a round trip (and a bare RETURN a flaky console may lose).
                 auto_find_prompt=False,
             )
-        except ReadTimeout as exc:
-            self.conn.read_channel()  # drop a late answer so it is not taken for the next one
-            if self.via == "console" and _SESSION_GONE.search(self.transcript.since(mark)):
-                self.dropped_sessions += 1
-                self.transcript.note(f"console session dropped during {command!r}")
-                self._relogin()
+            assert isinstance(out, str)
+            return out
+
+        try:
+            try:
+                return self._call(run, timeout + MARGIN_S, repr(command))
+            except ReadTimeout:
+                self._call(self.conn.read_channel, deadline - time.monotonic(), "a late answer")
+                if self.via == "console" and session_gone(self.profile).search(
+                    self.transcript.since(mark)
+                ):
+                    self.dropped_sessions += 1
+                    self.transcript.note(f"console session dropped during {command!r}")
+                    self._relogin()
+                    raise CollectorTimeout(
+                        f"{self.target}: the console session dropped during {command!r}"
+                    ) from None
+                waited = time.monotonic() - start
+                if self._answers_return(deadline):
+                    raise CollectorTimeout(
+                        f"{self.target}: {command!r} gave no prompt back within {timeout:g} s "
+                        f"({budget}; {waited:.1f} s), though the session still answers a "
+                        "RETURN: the router may be congested (check its CPU) or the command "
+                        "may not exist on this software"
+                    ) from None
+                self._give_up(f"{command!r} hung")
                 raise CollectorTimeout(
-                    f"{self.target}: the console session dropped during {command!r}"
-                ) from exc
+                    f"{self.target}: {command!r} gave no prompt back within {timeout:g} s "
+                    f"({budget}), and the session did not answer a RETURN either: it is hung. "
+                    f"Closed after {time.monotonic() - start:.1f} s; the rest of the reading "
+                    "is not sent. The router may be congested (check its CPU over the console)"
+                ) from None
+        except DeadlineExceeded as exc:
+            self._give_up(f"{command!r} hung")
             raise CollectorTimeout(
-                f"{self.target}: {command!r} gave no prompt back within {timeout:g} s "
-                f"(command_timeout_s): the router may be congested (check CPU) or the "
-                "command may not exist on this software"
+                f"{self.target}: {command!r} did not complete within {timeout + MARGIN_S:g} s "
+                f"({budget} {timeout:g} s + {MARGIN_S:g} s margin): abandoned after "
+                f"{time.monotonic() - start:.1f} s and the connection closed; the rest of the "
+                "reading is not sent. The router may be congested (check its CPU over the console)"
             ) from exc
-        except (OSError, EOFError, serial.SerialException, paramiko.SSHException) as exc:
+        except _Errors as exc:
+            self._give_up(f"the session closed during {command!r}")
             raise CollectorError(
-                f"{self.target}: the session closed during {command!r}: {self._clean(exc)}"
+                f"{self.target}: the session closed during {command!r}, after "
+                f"{time.monotonic() - start:.1f} s: {self._clean(exc)}"
             ) from exc
-        assert isinstance(out, str)
-        return out
+
+    def _answers_return(self, deadline: float) -> bool:
+        """After a command gave no prompt back: does the session answer a RETURN before
+        `deadline`?  A console that logged the session out is logged into again (it answers)."""
+        wait = min(PROBE_TIMEOUT_S, self.settings.command_timeout_s)
+        prompt_rx = self._prompt_rx()
+        for _ in range(LIVENESS_TRIES[self.via]):
+            left = deadline - time.monotonic()
+            if left < min(wait, 0.5):
+                break
+            w = min(wait, left - 0.1)
+            self.transcript.note("no prompt back: does the session still answer a RETURN?")
+            outcome, _ = self._call(functools.partial(self._probe, prompt_rx, w), left, "a RETURN")
+            if outcome in ("answered", "garbled"):
+                self._call(self._settle, deadline - time.monotonic(), "a late answer")
+                return True
+            if outcome == "gone":
+                self.dropped_sessions += 1
+                self._relogin()
+                return True
+        return False
+
+    def _settle(self) -> None:
+        """Drop what the line still sends (a late output, a second prompt) until it is quiet."""
+        quiet_since = time.monotonic()
+        while time.monotonic() - quiet_since < PROBE_QUIET_S:
+            if self.conn.read_channel():
+                quiet_since = time.monotonic()
+            time.sleep(0.02)
+
+    # --- console measurements
 
     def measure_console(self, probes: int, timeout_s: float | None = None) -> ConsoleProbes:
         """Send `probes` empty lines and time each prompt that comes back.
@@ -449,15 +303,21 @@ class CliSession:
         timeout = timeout_s or min(PROBE_TIMEOUT_S, self.settings.command_timeout_s)
         for _ in range(probes):
             prompt_rx = self._prompt_rx()
-            self.conn.read_channel()  # drop what a late answer left behind
             result.probes += 1
-            start = time.monotonic()
             try:
-                self.conn.write_channel("\r")
-                outcome, rtt = self._await_prompt(prompt_rx, start, timeout)
-            except (OSError, serial.SerialException) as exc:
+                outcome, rtt = self._call(
+                    functools.partial(self._probe, prompt_rx, timeout, drain=True),
+                    timeout + MARGIN_S,
+                    "a console probe",
+                )
+            except DeadlineExceeded:
+                self._give_up("a console probe hung")
+                result.error = f"the console stopped answering while probing ({self.stopped})"
+                break
+            except _Errors as exc:
                 result.dropped_sessions += 1
                 result.error = f"the console connection closed: {self._clean(exc)}"
+                self._give_up("the console connection closed while probing")
                 break
             if outcome == "answered":
                 result.answered += 1
@@ -476,14 +336,30 @@ class CliSession:
         return result
 
     def _prompt_rx(self) -> re.Pattern[str]:
-        full = getattr(self.conn, "full_prompt", "")
-        return re.compile(re.escape(full)) if full else re.compile(r"\S+[>#\]]")
+        full = getattr(self.conn, "full_prompt", "")  # a console read it at login
+        if full:
+            return re.compile(re.escape(full))
+        base = self.conn.base_prompt
+        if base:  # over SSH netmiko knows the base prompt: R1 of R1# or <R1>
+            return re.compile(rf"\W?{re.escape(base)}\S{{0,20}}[>#\]]")
+        return re.compile(r"\S+[>#\]]")
+
+    def _probe(
+        self, prompt_rx: re.Pattern[str], timeout: float, drain: bool = False
+    ) -> tuple[Outcome, float]:
+        """One RETURN and what came back (runs in the worker)."""
+        if drain:
+            self.conn.read_channel()  # drop what a late answer left behind
+        start = time.monotonic()
+        self.conn.write_channel("\r" if self.via == "console" else self.conn.RETURN)
+        return self._await_prompt(prompt_rx, start, timeout)
 
     def _await_prompt(
         self, prompt_rx: re.Pattern[str], start: float, timeout: float
-    ) -> tuple[Literal["answered", "garbled", "lost", "gone"], float]:
+    ) -> tuple[Outcome, float]:
         buf = ""
         last = start
+        gone = session_gone(self.profile)
         while True:
             now = time.monotonic()
             new = self.conn.read_channel()
@@ -493,7 +369,7 @@ class CliSession:
                 lines = [ln.strip() for ln in buf.replace("\r", "\n").split("\n")]
                 if any(prompt_rx.fullmatch(ln) for ln in lines if ln):
                     return "answered", now - start
-                if _SESSION_GONE.search(buf):
+                if self.via == "console" and gone.search(buf):
                     return "gone", now - start
             if buf.strip() and now - last > PROBE_QUIET_S:
                 return "garbled", now - start
@@ -502,12 +378,24 @@ class CliSession:
             time.sleep(0.002)
 
     def _relogin(self) -> None:
-        assert isinstance(self.conn, _Console)
+        assert isinstance(self.conn, Console)
+        conn = self.conn
+        t = self.settings.ssh_timeout_s
+
+        def login() -> None:
+            conn.console_login()
+            conn.session_preparation()
+            if conn.secret:
+                conn.enable()
+
         try:
-            self.conn.console_login()
-            self.conn.session_preparation()
-            if self.conn.secret:
-                self.conn.enable()
+            self._call(login, t + MARGIN_S, "logging in again")
+        except DeadlineExceeded as exc:
+            self._give_up("logging in again hung")
+            raise CollectorTimeout(
+                f"{self.target}: the console session dropped and logging in again did not "
+                f"complete within {t + MARGIN_S:g} s (ssh_timeout_s + margin)"
+            ) from exc
         except (NetmikoAuthenticationException, NetmikoTimeoutException, ReadTimeout) as exc:
             raise CollectorError(
                 f"{self.target}: the console session dropped and logging in again failed"
@@ -517,22 +405,70 @@ class CliSession:
                 f"{self.target}: the console session dropped; enable refused afterwards"
             ) from exc
 
+    # --- enable and close
+
+    def enable(self) -> None:
+        """Privileged mode with the inventory's secret (raises; the session is closed then)."""
+        t = self.settings.ssh_timeout_s
+        start = time.monotonic()
+        mark = self.transcript.mark()
+        self.conn.read_timeout_override = t
+        ref = self.device.login.secret if self.device.login else "?"
+        try:
+            self._call(self.conn.enable, t + MARGIN_S, "enable")
+        except DeadlineExceeded as exc:
+            self._give_up("enable hung")
+            raise deadline_error(self.target, "enable", t, exc.elapsed_s, "ssh_timeout_s") from exc
+        except _Errors as exc:
+            self._give_up("the connection closed during enable")
+            raise CollectorError(
+                f"{self.target}: logged in, but the connection closed during enable, after "
+                f"{time.monotonic() - start:.1f} s ({self._clean(exc)}): the router or the "
+                "path ended the session, which is not what a wrong enable secret does; try "
+                "again, or the console"
+            ) from exc
+        except (ValueError, ReadTimeout) as exc:
+            elapsed = time.monotonic() - start
+            said = self.transcript.since(mark).rstrip()
+            asked_again = self.profile.enable is not None and re.search(
+                rf"{self.profile.enable.password_prompt}\s*:?\s*$", said, re.I
+            )
+            self.close()
+            if isinstance(exc, ReadTimeout) and not asked_again:
+                raise CollectorTimeout(
+                    f"{self.target}: logged in, but enable got no answer within {t:g} s "
+                    f"(ssh_timeout_s; {elapsed:.1f} s): the router may be congested (check its "
+                    "CPU over the console)"
+                ) from exc
+            raise CollectorAuthError(
+                f"{self.target}: logged in, but enable was refused ({elapsed:.1f} s): check the "
+                f"enable secret reference {ref} (its value is not shown)"
+            ) from exc
+
     def _clean(self, exc: BaseException) -> str:
         text = " ".join(str(exc).split()) or type(exc).__name__
         return redact(text, self.transcript.secrets)
 
     def close(self) -> None:
+        """Log out and close, within CLOSE_S; never raises."""
+        if self.worker.abandoned:
+            self.transcript.note("the session was given up; its connection is closed")
+            return
         self.transcript.note("closing the session")
         try:
-            self.conn.disconnect()
+            self._call(self.conn.disconnect, CLOSE_S, "logging out")
+        except DeadlineExceeded:
+            self.transcript.note(f"logging out took over {CLOSE_S:g} s: connection closed")
         except Exception as exc:  # closing must never fail a reading
             self.transcript.note(f"disconnect: {self._clean(exc)}")
+        finally:
+            self.worker.stop()
 
 
 # --- opening --------------------------------------------------------------------------------
 
 
-def _target(device: Device, via: Via) -> str:
+def session_target(device: Device, via: Via) -> str:
     if via == "ssh":
         where = f"{device.mgmt.address}:{device.mgmt.port}" if device.mgmt else "?"
         return f"{device.name} over SSH ({where})"
@@ -557,21 +493,17 @@ def open_session(
     """Connect, log in, enable (if a secret is set), paging off.  Raises CollectorError & co."""
     password, secret = resolve_secrets(device)
     transcript.secrets[:0] = [s for s in (password, secret) if s is not None]
+    profile = profile_for(device.device_type, device.name)
+    worker = SessionWorker(f"{device.name}:{via}")
     opener = _open_ssh if via == "ssh" else _open_console
-    conn = opener(device, settings, transcript, password, secret)
-    transcript.attach(conn)
-    session = CliSession(conn, via, device, transcript, settings)
+    try:
+        conn = opener(device, profile, settings, transcript, password, secret, worker)
+    except BaseException:
+        worker.stop()
+        raise
+    session = CliSession(conn, via, device, profile, transcript, settings, worker)
     if secret is not None:
-        try:
-            conn.read_timeout_override = settings.ssh_timeout_s
-            conn.enable()
-        except (ValueError, ReadTimeout) as exc:
-            session.close()
-            assert device.login is not None
-            raise CollectorAuthError(
-                f"{session.target}: logged in, but enable was refused: check the enable secret "
-                f"reference {device.login.secret} (its value is not shown)"
-            ) from exc
+        session.enable()
     conn.read_timeout_override = settings.command_timeout_s
     return session
 
@@ -596,26 +528,51 @@ def _common(
     }
 
 
+def _opened(
+    conn: BaseConnection,
+    worker: SessionWorker,
+    t: float,
+    error: Callable[[BaseException, float], CollectorError],
+    target: str,
+) -> None:
+    """`conn._open()` (connect, login, paging off) in the worker within t + MARGIN_S."""
+    start = time.monotonic()
+    try:
+        # auto_connect=False: the read timeouts given above apply to the login
+        worker.call(conn._open, t + MARGIN_S, "connect and login")
+    except DeadlineExceeded as exc:
+        raise deadline_error(
+            target, "connect and login", t, exc.elapsed_s, "ssh_timeout_s"
+        ) from exc
+    except BaseException as exc:
+        elapsed = time.monotonic() - start
+        _discard(conn, worker)
+        raise error(exc, elapsed) from exc
+
+
 def _open_ssh(
     device: Device,
+    profile: VendorProfile,
     settings: CollectorSettings,
     transcript: Transcript,
     password: Secret,
     secret: Secret | None,
+    worker: SessionWorker,
 ) -> BaseConnection:
-    target = _target(device, "ssh")
+    target = session_target(device, "ssh")
     if device.mgmt is None:
         raise CollectorError(f"{device.name}: the inventory gives no 'mgmt' address for SSH")
     host, port, t = device.mgmt.address, device.mgmt.port, settings.ssh_timeout_s
-    transcript.note(
-        f"connecting to {host}:{port} over SSH as {device.login.username if device.login else '?'}"
-    )
-    cls = _ssh_class(device.device_type or "")
+    cls = ssh_class(profile, device.device_type or "")
     if cls is None:
         raise CollectorError(
-            f"{device.name}: device_type {device.device_type!r} is not one netmiko knows "
-            "(use cisco_ios or huawei)"
+            f"{device.name}: device_type {device.device_type!r} is not an SSH device_type "
+            f"netmiko knows (use {' or '.join(profile.ssh_device_types)})"
         )
+    try:
+        key_options, policy, known_hosts = host_key_options(settings, transcript.note)
+    except KnownHostsError as exc:
+        raise CollectorError(f"{target}: {exc}") from exc
     conn = cls(
         device_type=device.device_type or "",
         host=host,
@@ -623,178 +580,66 @@ def _open_ssh(
         conn_timeout=t,
         auth_timeout=t,
         banner_timeout=t,
-        # Routers present self-generated keys that change on replacement: not pinned here.
-        ssh_strict=False,
-        system_host_keys=False,
         allow_agent=False,
         use_keys=False,
+        **key_options,
         **_common(device, settings, transcript, password, secret),
     )
-    try:
-        conn._open()  # auto_connect=False: the read timeouts above apply to the login
-    except BaseException as exc:
-        _discard(conn)
-        raise _ssh_error(exc, target, device, t) from exc
-    return conn
-
-
-class _QuickLogout(BaseConnection):
-    """diag never enters configuration mode, so netmiko's check for it on the way out (a read
-    that waits two seconds on VRP) is skipped: just log out."""
-
-    logout_command: ClassVar[str] = "exit"
-
-    def cleanup(self, command: str = "") -> None:
-        if self.session_log:
-            self.session_log.fin = True
-        self.write_channel((command or self.logout_command) + self.RETURN)
-
-
-@functools.cache
-def _ssh_class(device_type: str) -> type[BaseConnection] | None:
-    """netmiko's SSH class for `device_type`, with the quick logout mixed in."""
-    base = CLASS_MAPPER.get(device_type)
-    if base is None or "_serial" in device_type or "_telnet" in device_type:
-        return None
-    logout = "quit" if device_type.startswith("huawei") else "exit"
-    cls: type[BaseConnection] = type(
-        f"Diag{base.__name__}", (_QuickLogout, base), {"logout_command": logout}
-    )
-    return cls
-
-
-def _ssh_error(exc: BaseException, target: str, device: Device, t: float) -> CollectorError:
-    cause = exc.__context__
-    text = " ".join(str(exc).split())
+    if policy is not None:
+        conn.key_policy = policy  # netmiko hands it to paramiko's set_missing_host_key_policy
+    transcript.attach(conn)
+    worker.on_abandon = conn.close_transport
     user = device.login.username if device.login else "?"
-    ref = device.login.password if device.login else "?"
-    if isinstance(exc, NetmikoAuthenticationException):
-        return CollectorAuthError(
-            f"{target}: login as {user!r} refused: check login.username and the password "
-            f"reference {ref} (its value is not shown)"
-        )
-    if isinstance(exc, NetmikoTimeoutException) and isinstance(cause, OSError):
-        if isinstance(cause, paramiko.ssh_exception.NoValidConnectionsError):
-            # paramiko tried every address of the host; one reason per address.
-            reasons = list(cause.errors.values())
-            cause = reasons[0] if reasons else cause
-        if isinstance(cause, ConnectionRefusedError):
-            return CollectorError(
-                f"{target}: connection refused, nothing listens there: check mgmt.address and "
-                "mgmt.port in the inventory and that SSH is enabled on the router; try the "
-                "console"
-            )
-        if isinstance(cause, socket.gaierror) or "not known" in text:
-            return CollectorError(f"{target}: the host name does not resolve: check mgmt.address")
-        if isinstance(cause, TimeoutError):
-            return CollectorError(
-                f"{target}: no answer to the TCP connection within {t:g} s (ssh_timeout_s): "
-                "check the route and firewalls to the management address, or whether the "
-                "router is down"
-            )
-        return CollectorError(f"{target}: cannot connect: {cause}")
-    if isinstance(exc, ReadTimeout):
-        return CollectorTimeout(
-            f"{target}: logged in, but the CLI gave no prompt within {t:g} s (ssh_timeout_s): "
-            f"the router may be congested (check its CPU over the console), or device_type "
-            f"{device.device_type!r} may be wrong"
-        )
-    if isinstance(exc, NetmikoTimeoutException | paramiko.SSHException | EOFError):
-        return CollectorTimeout(
-            f"{target}: the TCP connection was accepted but SSH did not complete within "
-            f"{t:g} s (ssh_timeout_s): check that this port is the router's SSH server; an "
-            "overloaded router also answers like this"
-        )
-    if isinstance(exc, OSError):
-        return CollectorError(f"{target}: {type(exc).__name__}: {exc.strerror or exc}")
-    if isinstance(exc, Exception):
-        return CollectorError(f"{target}: {type(exc).__name__}: {text}")
-    raise exc  # KeyboardInterrupt and friends are not device problems
+    transcript.note(f"connecting to {host}:{port} over SSH as {user}")
+    if known_hosts is None:
+        warn_unchecked(target)
+        transcript.note("WARNING: the SSH host key is not checked (ssh_host_keys=off)")
+    else:
+        transcript.note(f"host key checked against {known_hosts} ({settings.ssh_host_keys})")
+    _opened(
+        conn,
+        worker,
+        t,
+        lambda exc, elapsed: ssh_error(exc, target, device, t, elapsed, known_hosts),
+        target,
+    )
+    return conn
 
 
 def _open_console(
     device: Device,
+    profile: VendorProfile,
     settings: CollectorSettings,
     transcript: Transcript,
     password: Secret,
     secret: Secret | None,
+    worker: SessionWorker,
 ) -> BaseConnection:
-    target = _target(device, "console")
-    port = device.console
-    if port is None:
-        raise CollectorError(f"{device.name}: the inventory gives no 'console' for this router")
-    platform = CONSOLE_PLATFORMS.get(device.device_type or "")
-    if platform is None:
-        known = ", ".join(sorted(CONSOLE_PLATFORMS))
-        raise CollectorError(
-            f"{device.name}: no console support for device_type {device.device_type!r} "
-            f"(known: {known})"
-        )
-    if not _is_console_url(port):
-        if not os.path.lexists(port):
-            raise CollectorError(
-                f"{target}: no such device: check that the console cable / USB-serial adapter "
-                "is plugged in (ls -l /dev/ttyUSB* /dev/serial/by-id) and the inventory's "
-                "console path"
-            )
-        if not _is_char_device(port):
-            raise CollectorError(
-                f"{target}: not a serial device (a character device, or a symlink to one)"
-            )
+    target = session_target(device, "console")
+    port = check_port(device, target)
     t = settings.ssh_timeout_s
-    transcript.note(f"opening console {port} at {settings.console_baudrate} baud")
-    conn = platform.cls(
-        device_type=platform.device_type,
-        serial_settings={"port": port, "baudrate": settings.console_baudrate, "timeout": 0},
+    conn = console_class(profile)(
+        port=port,
+        baudrate=settings.console_baudrate,
         **_common(device, settings, transcript, password, secret),
     )
     conn.login_timeout_s = t
-    try:
-        conn._open()  # auto_connect=False: the read timeouts above apply to the login
-    except BaseException as exc:
-        _discard(conn)
-        raise _console_error(exc, target, device, t, settings.console_baudrate) from exc
+    transcript.attach(conn)
+    worker.on_abandon = conn.close_port
+    transcript.note(f"opening console {port} at {settings.console_baudrate} baud")
+    _opened(
+        conn,
+        worker,
+        t,
+        lambda exc, elapsed: console_error(
+            exc, target, device, t, settings.console_baudrate, elapsed
+        ),
+        target,
+    )
     return conn
 
 
-def _console_error(
-    exc: BaseException, target: str, device: Device, t: float, baud: int
-) -> CollectorError:
-    user = device.login.username if device.login else "?"
-    ref = device.login.password if device.login else "?"
-    text = " ".join(str(exc).split())
-    if isinstance(exc, NetmikoAuthenticationException):
-        return CollectorAuthError(
-            f"{target}: console login as {user!r} refused: check login.username and the "
-            f"password reference {ref} (its value is not shown)"
-        )
-    if isinstance(exc, NetmikoTimeoutException | ReadTimeout):
-        return CollectorTimeout(
-            f"{target}: no prompt or login request within {t:g} s after RETURN: check the "
-            f"speed (console_baudrate={baud}), the rollover cable, and that the router is "
-            "powered; a console that answers only now and then is itself evidence of a "
-            "congested router (DOMAIN.md case 4.2)"
-        )
-    if isinstance(exc, serial.SerialException | OSError):
-        if "refused" in text.lower():
-            return CollectorError(
-                f"{target}: the console server refused the connection: check its address and "
-                "the TCP port of the line, and that nobody else holds the line"
-            )
-        if "permission" in text.lower():
-            return CollectorError(
-                f"{target}: permission denied: the user running diag needs access to the "
-                "device (on Debian: the dialout group)"
-            )
-        if "busy" in text.lower():
-            return CollectorError(f"{target}: the port is busy: another program holds it")
-        return CollectorError(f"{target}: cannot open the console: {text}")
-    if isinstance(exc, Exception):
-        return CollectorError(f"{target}: {type(exc).__name__}: {text}")
-    raise exc
-
-
-def _discard(conn: BaseConnection) -> None:
+def _discard(conn: BaseConnection, worker: SessionWorker) -> None:
     """Release what a failed open left behind (socket, port, log filter) without raising."""
     with contextlib.suppress(Exception):
-        conn.disconnect()
+        worker.call(conn.disconnect, CLOSE_S, "cleaning up")

@@ -4,20 +4,23 @@ Numbers only (no MIB compiler at run time); the MIB name and object are in the c
 MIB files are in shared/corpus/mibs/{standard,vendor}/.  Tables are given as their *entry* OID;
 a column is `(*ENTRY, column)` and an instance `(*ENTRY, column, *index)`.
 
+This is the MIB dictionary only.  Which vendor reads which table, in what order, and each
+vendor's enterprise number belong to the vendor profiles (diag.collectors.vendors).
+
 The lab agent (diag.lab.ne_agent) writes its OIDs out independently, so a wrong number on
 either side shows up in the tests; tests/collectors/test_snmp_router.py pins the CPU map.
 """
 
 from __future__ import annotations
 
+from diag.collectors.vendors import cisco_ios as _cisco
+from diag.collectors.vendors import huawei_vrp as _huawei
+
 Oid = tuple[int, ...]
 
 # --------------------------------------------------------------------- SNMPv2-MIB (RFC 3418)
 SYS_OBJECT_ID: Oid = (1, 3, 6, 1, 2, 1, 1, 2, 0)  # sysObjectID.0
 SYS_UPTIME: Oid = (1, 3, 6, 1, 2, 1, 1, 3, 0)  # sysUpTime.0 (TimeTicks, 1/100 s)
-
-ENTERPRISE_CISCO: Oid = (1, 3, 6, 1, 4, 1, 9)  # enterprises.cisco
-ENTERPRISE_HUAWEI: Oid = (1, 3, 6, 1, 4, 1, 2011)  # enterprises.huawei
 
 # --------------------------------------------------------------------- IF-MIB (RFC 2863)
 IF_ENTRY: Oid = (1, 3, 6, 1, 2, 1, 2, 2, 1)  # ifTable.ifEntry
@@ -60,29 +63,23 @@ LIF_ENTRY: Oid = (1, 3, 6, 1, 4, 1, 9, 2, 2, 1, 1)  # lifTable.lifEntry
 LOC_IF_IN_CRC = 12  # locIfInCRC: input CRC errors (the IOS "CRC" counter)
 LOC_IF_CARRIER_TRANSITIONS = 21  # locIfCarrierTransitions: carrier (DCD) transitions
 
-# --------------------------------------------------------------------- CISCO-PROCESS-MIB
-# cpmCPUTotalEntry = ciscoMgmt(1.3.6.1.4.1.9.9).109.1.1.1.1, INDEX { cpmCPUTotalIndex }.
-# Several public projects mislabel .7 as the 5-minute value; the MIB text says:
-CPM_CPU_TOTAL_ENTRY: Oid = (1, 3, 6, 1, 4, 1, 9, 9, 109, 1, 1, 1, 1)
-CPM_CPU_TOTAL_5SEC = 3  # cpmCPUTotal5sec (deprecated, 1..100)
-CPM_CPU_TOTAL_1MIN = 4  # cpmCPUTotal1min (deprecated)
-CPM_CPU_TOTAL_5MIN = 5  # cpmCPUTotal5min (deprecated)
-CPM_CPU_TOTAL_5SEC_REV = 6  # cpmCPUTotal5secRev (Gauge32 0..100, deprecated by MonInterval)
-CPM_CPU_TOTAL_1MIN_REV = 7  # cpmCPUTotal1minRev (Gauge32 0..100): the LAST 1 MINUTE
-CPM_CPU_TOTAL_5MIN_REV = 8  # cpmCPUTotal5minRev (Gauge32 0..100): the LAST 5 MINUTES
-
-# --------------------------------------------------------------------- HUAWEI-CPU-MIB
-# hwCpuDevEntry = hwDev(1.3.6.1.4.1.2011.6.3).4.1, INDEX { hwFrameIndex, hwSlotIndex, hwCpuDevIndex }
-HW_CPU_DEV_ENTRY: Oid = (1, 3, 6, 1, 4, 1, 2011, 6, 3, 4, 1)
-HW_CPU_DEV_DUTY = 2  # hwCpuDevDuty: current (5 s) CPU occupancy %
-HW_AVG_DUTY_1MIN = 3  # hwAvgDuty1min
-HW_AVG_DUTY_5MIN = 4  # hwAvgDuty5min
-
-# --------------------------------------------------------------------- HUAWEI-ENTITY-EXTENT-MIB
-# hwEntityStateEntry = hwDatacomm(1.3.6.1.4.1.2011.5.25).31.1.1.1.1, INDEX { entPhysicalIndex }
-HW_ENTITY_STATE_ENTRY: Oid = (1, 3, 6, 1, 4, 1, 2011, 5, 25, 31, 1, 1, 1, 1)
-HW_ENTITY_CPU_USAGE = 5  # hwEntityCpuUsage: current CPU usage % of the entity
-HW_ENTITY_5MIN_CPU_USAGE = 45  # hwEntity5MinCpuUsage
+# --------------------------------------------------------------------- vendor CPU MIBs
+# CISCO-PROCESS-MIB, HUAWEI-CPU-MIB and HUAWEI-ENTITY-EXTENT-MIB are numbered (and checked
+# against their MIB text) in the vendor profiles; the names stay importable from here.
+CPM_CPU_TOTAL_ENTRY = _cisco.CPM_CPU_TOTAL_ENTRY
+CPM_CPU_TOTAL_5SEC = _cisco.CPM_CPU_TOTAL_5SEC
+CPM_CPU_TOTAL_1MIN = _cisco.CPM_CPU_TOTAL_1MIN
+CPM_CPU_TOTAL_5MIN = _cisco.CPM_CPU_TOTAL_5MIN
+CPM_CPU_TOTAL_5SEC_REV = _cisco.CPM_CPU_TOTAL_5SEC_REV
+CPM_CPU_TOTAL_1MIN_REV = _cisco.CPM_CPU_TOTAL_1MIN_REV
+CPM_CPU_TOTAL_5MIN_REV = _cisco.CPM_CPU_TOTAL_5MIN_REV
+HW_CPU_DEV_ENTRY = _huawei.HW_CPU_DEV_ENTRY
+HW_CPU_DEV_DUTY = _huawei.HW_CPU_DEV_DUTY
+HW_AVG_DUTY_1MIN = _huawei.HW_AVG_DUTY_1MIN
+HW_AVG_DUTY_5MIN = _huawei.HW_AVG_DUTY_5MIN
+HW_ENTITY_STATE_ENTRY = _huawei.HW_ENTITY_STATE_ENTRY
+HW_ENTITY_CPU_USAGE = _huawei.HW_ENTITY_CPU_USAGE
+HW_ENTITY_5MIN_CPU_USAGE = _huawei.HW_ENTITY_5MIN_CPU_USAGE
 
 # --------------------------------------------------------------------- HOST-RESOURCES-MIB (RFC 2790)
 HR_PROCESSOR_ENTRY: Oid = (1, 3, 6, 1, 2, 1, 25, 3, 3, 1)  # hrProcessorTable.hrProcessorEntry

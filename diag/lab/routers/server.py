@@ -9,10 +9,17 @@ from __future__ import annotations
 
 import errno
 import functools
+import hashlib
 import logging
 
 import asyncssh
 from asyncssh.editor import SSHLineEditorChannel
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+)
 
 from diag.errors import LabPortInUse
 from diag.lab.routers.cli import Session
@@ -22,10 +29,34 @@ from diag.lab.routers.state import RouterState
 log = logging.getLogger(__name__)
 
 
+# Lab routers keep their SSH host key across restarts, as real routers do, so the known-hosts
+# file the lab writes for its inventory (diag.lab.manager) stays right and `diag demo` and the
+# lab tests run under ssh_host_keys=strict.  Each key is derived from the router's name: stable,
+# different per router, and nothing to store.  It is not a secret (anyone with this code can
+# derive it): a lab on loopback needs identity, not secrecy.
+_KEY_SALT = b"diag lab router host key v1\0"
+
+
 @functools.cache
+def lab_host_key(name: str) -> asyncssh.SSHKey:
+    """The ed25519 host key of the lab router `name` (the same in every process)."""
+    seed = hashlib.sha256(_KEY_SALT + name.encode()).digest()
+    pem = Ed25519PrivateKey.from_private_bytes(seed).private_bytes(
+        Encoding.PEM, PrivateFormat.OpenSSH, NoEncryption()
+    )
+    return asyncssh.import_private_key(pem)
+
+
+def lab_known_hosts_line(name: str, host: str, port: int) -> str:
+    """The known_hosts line (OpenSSH format) that pins lab router `name` at host:port."""
+    where = host if port == 22 else f"[{host}]:{port}"
+    public = lab_host_key(name).export_public_key("openssh").decode().split()
+    return f"{where} {public[0]} {public[1]} diag-lab:{name}\n"
+
+
 def host_key() -> asyncssh.SSHKey:
-    """One ed25519 host key per process: generating one per router would slow a big lab."""
-    return asyncssh.generate_private_key("ssh-ed25519")
+    """A host key for test peers that are not lab routers."""
+    return lab_host_key("diag-lab-test-peer")
 
 
 class _Auth(asyncssh.SSHServer):
@@ -44,12 +75,14 @@ class _Auth(asyncssh.SSHServer):
             self._owner.connections.discard(self._conn)
 
     def begin_auth(self, username: str) -> bool:
+        self._owner.auth_attempts.append(username)
         return True
 
     def password_auth_supported(self) -> bool:
         return True
 
     def validate_password(self, username: str, password: str) -> bool:
+        self._owner.passwords_received += 1
         if self._owner.refuse_logins:
             return False  # the account was changed on the router, not in the inventory
         return username == self._owner.username and password == self._owner.password
@@ -60,7 +93,10 @@ class RouterServer:
 
     `start()` binds host:port and serves in the background on the running loop; `stop()` closes
     the listener and every open session.  `refuse_logins`: every password is wrong (scenario
-    `ssh: bad-credentials`).
+    `ssh: bad-credentials`).  `host_key`: the router's SSH key (default: `lab_host_key(name)`;
+    another key plays a replaced router).  `auth_attempts` (usernames that began a login) and
+    `passwords_received` count what clients sent, so a test can prove a refused client sent
+    nothing.
     """
 
     def __init__(
@@ -74,8 +110,12 @@ class RouterServer:
         enable_secret: str | None,
         clock: Clock,
         refuse_logins: bool = False,
+        host_key: asyncssh.SSHKey | None = None,
     ) -> None:
         self.name = name
+        self.host_key = host_key or lab_host_key(name)
+        self.auth_attempts: list[str] = []
+        self.passwords_received = 0
         self.refuse_logins = refuse_logins
         self.state = state
         self.host = host
@@ -93,7 +133,7 @@ class RouterServer:
                 lambda: _Auth(self),
                 self.host,
                 self.port,
-                server_host_keys=[host_key()],
+                server_host_keys=[self.host_key],
                 process_factory=self._serve,
                 # Routers do not offer these; keep the surface to password logins.
                 allow_scp=False,
