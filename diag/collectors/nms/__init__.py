@@ -17,7 +17,10 @@ class NmsDriver(Protocol):
     """Reads the active alarms an NMS holds, as observations (one driver per northbound).
 
     `last_result_partial` / `last_result_note` describe the last `collect`: a driver whose answer
-    can be incomplete (huawei-imap: no QueryEnd in time) sets them; others always say False/None.
+    can be incomplete (huawei-imap: a read without QueryEnd, reads that differ, a single read)
+    sets them; others always say False/None.  A trap-based driver may also offer
+    `last_result_rejected` (notifications refused) and `last_result_completeness` (what shows
+    the list complete); `poll` reads them when present.
     """
 
     name: ClassVar[str]
