@@ -3,18 +3,22 @@ the thresholds.  Pure data; no I/O."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache, cached_property
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar, cast
 
+from diag.analyzers.correlation import AlarmPicture, picture
 from diag.analyzers.thresholds import Thresholds
 from diag.model.findings import Evidence
-from diag.model.observations import AnswerObservation, Obs, Observation
+from diag.model.observations import (
+    AlarmObservation,
+    AnswerObservation,
+    NeE1LineObservation,
+    Obs,
+    Observation,
+)
 from diag.model.path import CircuitPath, Owner, PathElement, Segment
-
-if TYPE_CHECKING:
-    from diag.analyzers.correlation import AlarmPicture
 
 T = TypeVar("T", bound=Obs)
 R = TypeVar("R")
@@ -96,7 +100,7 @@ class Context:
     answers: dict[str, AnswerObservation] = field(default_factory=dict)
     _by_type: dict[type, list[Any]] = field(default_factory=dict, repr=False)
     _kinds: frozenset[str] = frozenset()
-    _memo: dict[str, Any] = field(default_factory=dict, repr=False)
+    _memo: dict[Hashable, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(
@@ -114,7 +118,7 @@ class Context:
         answers = {o.key: o for o in by_type.get(AnswerObservation, ())}
         return cls(path, observations, thresholds, answers, by_type, frozenset(kinds), {})
 
-    def memo(self, key: str, make: Callable[[], R]) -> R:
+    def memo(self, key: Hashable, make: Callable[[], R]) -> R:
         """A value derived from the observations, computed once per analysis and shared by
         every rule that reads it (e.g. the hard cases' end signs)."""
         memo = self._memo
@@ -153,9 +157,6 @@ class Context:
     @cached_property
     def alarms(self) -> AlarmPicture:
         """The alarm correlation of this circuit, computed once and shared by every rule."""
-        from diag.analyzers.correlation import picture
-        from diag.model.observations import AlarmObservation, NeE1LineObservation
-
         return picture(self.path, self.of(AlarmObservation), self.of(NeE1LineObservation))
 
     def has(self, need: str) -> bool:

@@ -7,9 +7,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+from diag.model.findings import Finding
+
 if TYPE_CHECKING:
     from diag.analyzers.context import Context
-    from diag.model.findings import Evidence, Finding
+    from diag.model.findings import Evidence
     from diag.model.path import Owner, Segment
 
 FindingKind = Literal["fault", "consequence", "not_evaluated", "info", "unreachable"]
@@ -82,8 +84,6 @@ def finding(
 ) -> Finding:
     """The one way a rule makes a finding: its rule id must be registered, its confidence is
     clamped to [0, 1] and rounded, and what a finding leaves out takes the usual value."""
-    from diag.model.findings import Finding
-
     if rule not in RULES:
         raise ValueError(f"finding from unregistered rule {rule!r}")
     # validated as Finding(...) does, without its keyword-argument overhead

@@ -37,6 +37,7 @@ from typing import Literal
 
 from diag.analyzers.context import Context
 from diag.analyzers.registry import updated
+from diag.analyzers.rules.tests import ping_bad, relevant_pings
 from diag.model.findings import Fault, Finding, Verdict
 from diag.model.observations import (
     AlarmObservation,
@@ -98,8 +99,6 @@ class EndToEnd:
 def end_to_end(ctx: Context) -> EndToEnd:
     """The tests that cross the line: router WAN-to-WAN pings and the on-site ping answers.
     This host's pings to the WAN addresses test this host's reach, not the line."""
-    from diag.analyzers.rules.tests import ping_bad, relevant_pings
-
     t = ctx.thresholds
     out = EndToEnd()
     for p, _ in relevant_pings(ctx):
@@ -347,6 +346,11 @@ def _fault(ctx: Context, n: int, g: _Group) -> Fault:
     )
 
 
+def _verdict(**fields: object) -> Verdict:
+    """Verdict(**fields), validated from the dict without the keyword-argument overhead."""
+    return Verdict.__pydantic_validator__.validate_python(fields)  # type: ignore[no-any-return]
+
+
 def _where(f: Fault) -> str:
     s = f.segment
     span = s.from_ if s.from_ == s.to else f"{s.from_} … {s.to}"
@@ -404,7 +408,7 @@ def decide(ctx: Context, findings: list[Finding]) -> tuple[list[Finding], Verdic
                 f"{rest}."
             )
         basis = [row, *(f"end-to-end: {x}" for x in e2e.clean + e2e.bad)]
-        return findings, Verdict(
+        return findings, _verdict(
             status=status,
             segment=head.segment,
             owner=head.owner,
@@ -425,7 +429,7 @@ def decide(ctx: Context, findings: list[Finding]) -> tuple[list[Finding], Verdic
     if not unread and e2e.state == "clean":
         pending = sum(1 for f in findings if f.kind == "not_evaluated")
         tail = f"; {pending} check(s) still need answers from site" if pending else ""
-        return findings, Verdict(
+        return findings, _verdict(
             status="healthy",
             segment=None,
             owner="unknown",
@@ -439,7 +443,7 @@ def decide(ctx: Context, findings: list[Finding]) -> tuple[list[Finding], Verdic
             "no end-to-end test: no router ping across the line and no on-site ping answer"
         )
     said = f" Read and passed: {'; '.join(passed)}." if passed else " Nothing could be read."
-    return findings, Verdict(
+    return findings, _verdict(
         status="inconclusive",
         segment=None,
         owner="unknown",

@@ -14,6 +14,7 @@ from diag.analyzers.rules.tests import (
     _alarms,
     _span_text,
     ber_test_step,
+    cited,
     controller_evidence,
     controllers,
     ddf_test_step,
@@ -64,7 +65,7 @@ def e1_controller_los(ctx: Context) -> list[Finding]:
                     f"{c.device}'s E1 receiver sees no signal at all (LOS); upstream failures "
                     f"arrive as AIS, not silence, so the break is in {_span_text(ctx, seg)}"
                 ),
-                evidence=[controller_evidence(c)],
+                evidence=[cited(ctx, controller_evidence, c)],
                 next_steps=[
                     f"At {end.site}: check {end.cpe}'s power and E1 tributary lamps; in the NMS, "
                     f"its tributary port alarms (step 3.1).",
@@ -113,7 +114,7 @@ def e1_controller_ais(ctx: Context) -> list[Finding]:
                     f"it, so the E1 towards {end.site} is broken between "
                     f"{wan_element(ctx, far)} and {end.cpe} (consistent with step 3.1's E1_AIS)"
                 ),
-                evidence=[controller_evidence(c)],
+                evidence=[cited(ctx, controller_evidence, c)],
                 next_steps=[
                     f"In the NMS, find the first station from {ctx.path.end(far).cpe} towards "
                     f"{end.cpe} that reports UP/DOWN E1_AIS (step 3.1, R-AIS-1/2).",
@@ -163,7 +164,7 @@ def e1_controller_rai(ctx: Context) -> list[Finding]:
                         f"({'/'.join(sorted(far_alarms))}) and says so with RAI; not a "
                         "separate fault"
                     ),
-                    evidence=[controller_evidence(c)],
+                    evidence=[cited(ctx, controller_evidence, c)],
                 )
             )
             continue
@@ -181,7 +182,7 @@ def e1_controller_rai(ctx: Context) -> list[Finding]:
                     f"towards {ctx.path.end(far).site} does not arrive, somewhere in "
                     f"{seg.from_} … {seg.to}"
                 ),
-                evidence=[controller_evidence(c)],
+                evidence=[cited(ctx, controller_evidence, c)],
                 next_steps=[
                     f"Read {wan_element(ctx, far)}'s E1 controller (LOS/AIS/LOF) and the NMS "
                     "alarms along the path in this direction (step 3.1).",
@@ -227,7 +228,7 @@ def e1_controller_errors(ctx: Context) -> list[Finding]:
                     f"{t.source('ses_per_interval')}): the E1 arriving at {end.site} carries "
                     f"errors, somewhere in {seg.from_} … {seg.to}"
                 ),
-                evidence=[controller_evidence(c)],
+                evidence=[cited(ctx, controller_evidence, c)],
                 next_steps=[
                     ber_test_step(ctx, ctx.path.end("a").cpe, ctx.path.end("b").cpe),
                     *ddf_test_step(ctx, " It tells which end the errors come from."),

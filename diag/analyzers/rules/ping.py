@@ -16,6 +16,7 @@ from diag.analyzers.rules.tests import (
     _span_text,
     ber_test_step,
     channel_clean,
+    cited,
     controller_evidence,
     controller_troubled,
     crc_evidence,
@@ -56,7 +57,9 @@ def ping_wan_to_wan(ctx: Context) -> list[Finding]:
     from_host = [(p, s) for p, s in pings if p.origin_kind == "host"]
     crc = crc_growing(ctx)
     ctl = controller_troubled(ctx)
-    support = [crc_evidence(g) for _, g in crc] + [controller_evidence(c) for _, c in ctl]
+    support = [cited(ctx, crc_evidence, g) for _, g in crc] + [
+        cited(ctx, controller_evidence, c) for _, c in ctl
+    ]
     clean = channel_clean(ctx)
     if clean is False:  # the channel test found errors: that too says the line is not clean
         support += [
@@ -127,7 +130,7 @@ def ping_wan_to_wan(ctx: Context) -> list[Finding]:
                 f"Pings between the two WAN ports ({seg.from_} … {seg.to}) show "
                 f"{'; '.join(detail)}; {why}"
             ),
-            evidence=[ping_evidence(p) for p in bad] + support,
+            evidence=[cited(ctx, ping_evidence, p) for p in bad] + support,
             next_steps=steps,
         )
     ]
@@ -149,7 +152,7 @@ def _host_reach(ctx: Context, pings: list[PingObservation]) -> Finding:
                 "pings from this host to the WAN addresses are answered within the thresholds: "
                 "the routers are up, but this host's packets need not cross the line between them"
             ),
-            evidence=[ping_evidence(p) for p in pings],
+            evidence=[cited(ctx, ping_evidence, p) for p in pings],
             next_steps=[ping_test_step(ctx)],
         )
     return finding(
@@ -168,7 +171,7 @@ def _host_reach(ctx: Context, pings: list[PingObservation]) -> Finding:
             + " fail; that says this host cannot reach them (its route, a firewall, the "
             "router's ACL, or the router itself), not that the line between the ends is down"
         ),
-        evidence=[ping_evidence(p) for p in bad],
+        evidence=[cited(ctx, ping_evidence, p) for p in bad],
         next_steps=[
             "Ping from a router's WAN port to the far WAN address instead: that crosses the "
             "line (" + ping_test_step(ctx) + ")",
@@ -197,7 +200,7 @@ def _ping_passed(
                 "routers' counters or the channel test show errors (cited): the line is not "
                 "proven clean, the fault is intermittent"
             ),
-            evidence=[ping_evidence(p) for p in pings] + support,
+            evidence=[cited(ctx, ping_evidence, p) for p in pings] + support,
             next_steps=[ping_test_step(ctx)],
         )
     return finding(
@@ -214,7 +217,7 @@ def _ping_passed(
             "with no CRC growth and no E1 controller alarm: the line passed; customers accept "
             "this result (article 3.3(3))"
         ),
-        evidence=[ping_evidence(p) for p in pings],
+        evidence=[cited(ctx, ping_evidence, p) for p in pings],
         next_steps=[
             "Give the customer the loss % and latency as the line's test result; if their "
             "application still fails, help them look inside their LAN (case 4.2)."

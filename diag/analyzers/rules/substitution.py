@@ -18,6 +18,7 @@ from diag.analyzers.registry import finding, rule
 from diag.analyzers.rules.tests import (
     E1_INTERFACES,
     channel_clean,
+    cited,
     controller_evidence,
     controller_troubled,
     crc_evidence,
@@ -180,9 +181,9 @@ def persists(ctx: Context) -> bool:
 def persisting(ctx: Context) -> list[Evidence]:
     """What says the fault is still there: CRC growth, ping loss, errored controllers, the
     customer's word."""
-    out = [crc_evidence(g) for _, g in crc_growing(ctx)]
-    out += [controller_evidence(c) for _, c in controller_troubled(ctx)]
-    out += [ping_evidence(p) for p, _ in relevant_pings(ctx) if ping_bad(ctx, p)]
+    out = [cited(ctx, crc_evidence, g) for _, g in crc_growing(ctx)]
+    out += [cited(ctx, controller_evidence, c) for _, c in controller_troubled(ctx)]
+    out += [cited(ctx, ping_evidence, p) for p, _ in relevant_pings(ctx) if ping_bad(ctx, p)]
     loss = ctx.answer_float("test.laptop_ping.loss_pct")
     if loss is not None and loss > ctx.thresholds["loss_pct"]:
         out.append(ctx.cite("test.laptop_ping.loss_pct"))

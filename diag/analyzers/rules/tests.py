@@ -15,7 +15,8 @@ placed with the G.775 / G.806 logic of DOMAIN.md §2.2 / §2.4.
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Callable
+from typing import Literal, TypeVar
 
 from diag.analyzers.context import Context
 from diag.model.findings import Evidence
@@ -28,6 +29,7 @@ from diag.model.observations import (
 from diag.model.path import Segment
 
 Side = Literal["a", "b"]
+Reading = TypeVar("Reading")
 Flow = Literal["a-to-b", "b-to-a"]
 SIDES: tuple[Side, Side] = ("a", "b")
 
@@ -141,6 +143,11 @@ def _crc_growing(ctx: Context) -> list[tuple[Side, CrcGrowthObservation]]:
         if side and g.per_min is not None and g.per_min >= at_least:
             out.append((side, g))
     return out
+
+
+def cited(ctx: Context, evidence: Callable[[Reading], Evidence], o: Reading) -> Evidence:
+    """`evidence(o)`, built once per analysis: every rule that cites `o` cites the same text."""
+    return ctx.memo((evidence, id(o)), lambda: evidence(o))
 
 
 def crc_evidence(g: CrcGrowthObservation) -> Evidence:
