@@ -37,25 +37,11 @@ def analyze_full(
     """Every rule on its own evidence, whatever else was found; then the decision table."""
     ctx = Context.build(path, observations, thresholds or defaults())
     findings: list[Finding] = []
-    answers, kinds = ctx.answers.keys(), ctx._kinds
     weigh = bool(_degraded(ctx))
-    for r, step, any_keys, any_kinds, all_needs in ctx.shaped(
-        "engine.plan", lambda: _applicable(ctx)
-    ):
-        if r.applies is not always and not r.applies(ctx):
+    for r, step, ask, met in _rules_for(ctx):
+        if ask and not r.applies(ctx):
             continue
-        if all_needs:  # every need must be met
-            for keys, kind in all_needs:
-                if (kind is None or kind not in kinds) and answers.isdisjoint(keys):
-                    break
-            else:
-                all_needs = ()
-            if all_needs:
-                findings.append(_not_evaluated(ctx, r, step))
-                continue
-        elif (
-            (any_keys or any_kinds) and answers.isdisjoint(any_keys) and kinds.isdisjoint(any_kinds)
-        ):
+        if not met:
             findings.append(_not_evaluated(ctx, r, step))
             continue
         if weigh:
@@ -99,6 +85,45 @@ def _plan() -> Plan:
     return tuple(out)
 
 
+Steps = tuple[tuple[Rule, playbook.Step, bool, bool], ...]
+
+
+def _rules_for(ctx: Context) -> Steps:
+    """The procedure for this analysis: each rule that may apply to the circuit's shape, whether
+    its `applies` is still to be asked, and whether its needs are met.  Whether they are met
+    depends only on which answer keys were given and which kinds of observation were made: it
+    is worked out once per circuit shape and set of those."""
+    key = (frozenset(ctx.answers), ctx._kinds)
+    known: dict[object, Steps] = ctx.shaped("engine.steps", dict)
+    got = known.get(key)
+    if got is None:
+        if len(known) >= 256:  # e.g. --ask trying many answers on one circuit
+            known.clear()
+        got = known[key] = _steps(ctx)
+    return got
+
+
+def _steps(ctx: Context) -> Steps:
+    answers, kinds = ctx.answers.keys(), ctx._kinds
+    out = []
+    for r, step, any_keys, any_kinds, all_needs in ctx.shaped(
+        "engine.plan", lambda: _applicable(ctx)
+    ):
+        if all_needs:  # every need must be met
+            met = all(
+                (kind is not None and kind in kinds) or not answers.isdisjoint(keys)
+                for keys, kind in all_needs
+            )
+        else:  # one of them (or none asked for)
+            met = (
+                not (any_keys or any_kinds)
+                or not answers.isdisjoint(any_keys)
+                or not kinds.isdisjoint(any_kinds)
+            )
+        out.append((r, step, r.applies is not always, met))
+    return tuple(out)
+
+
 def _applicable(ctx: Context) -> Plan:
     """The plan for this circuit's shape: without the rules whose `applies` reads the path only
     and says no, and with that `applies` not asked again for those that it says yes to."""
@@ -120,11 +145,12 @@ def _degraded(ctx: Context) -> list[Observation]:
 
 def _find_degraded(ctx: Context) -> list[Observation]:
     # only router readings carry a read quality: look at those first, in one pass per class
-    if all(
-        o.quality == "ok" for t, got in ctx._by_type.items() if issubclass(t, Quality) for o in got
-    ):
-        return []
-    return [o for o in ctx.observations if quality.degraded(o)]
+    for t, got in ctx._by_type.items():
+        if issubclass(t, Quality):
+            for o in got:
+                if o.quality != "ok":
+                    return [o for o in ctx.observations if quality.degraded(o)]
+    return []
 
 
 def _weigh_reading_quality(ctx: Context, f: Finding) -> Finding:

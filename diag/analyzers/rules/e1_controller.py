@@ -11,12 +11,11 @@ from diag.analyzers.rules.tests import (
     CONF_ERRORS,
     CONF_LOS,
     CONF_RAI,
-    _alarms,
     _span_text,
     ber_test_step,
     cited,
+    controller_alarms,
     controller_evidence,
-    controllers,
     ddf_test_step,
     errored,
     flow_from,
@@ -47,8 +46,8 @@ def e1_controller_los(ctx: Context) -> list[Finding]:
     # it: the CPE's tributary output (or the CPE itself, unpowered), the converter if any, the E1
     # cable / DDF jumper, or the router's own receive port.
     out = []
-    for side, c in controllers(ctx):
-        if "LOS" not in _alarms(c):
+    for side, c, alarms in controller_alarms(ctx):
+        if "LOS" not in alarms:
             continue
         end = ctx.path.end(side)
         seg = ctx.seg(end.cpe, c.device)
@@ -93,8 +92,7 @@ def e1_controller_ais(ctx: Context) -> list[Finding]:
     # this end's CPE, on the direction towards us.  Step 3.1's E1_AIS alarms pin the station;
     # the router alone bounds only the whole span, hence a suspicion.
     out = []
-    for side, c in controllers(ctx):
-        alarms = _alarms(c)
+    for side, c, alarms in controller_alarms(ctx):
         if "AIS" not in alarms or "LOS" in alarms:
             continue
         end = ctx.path.end(side)
@@ -139,13 +137,14 @@ def e1_controller_rai(ctx: Context) -> list[Finding]:
     # RAI (the A bit of TS0, G.704) is what the far end sends back when it does not receive us
     # (G.806 consequent action): the break is on our transmit direction, anywhere up to the far
     # receiver.  When the far router itself reports LOS/AIS/LOF, that report explains ours.
-    by_side = {s: _alarms(c) for s, c in controllers(ctx)}
+    states = controller_alarms(ctx)
+    by_side = {s: alarms for s, _, alarms in states}
     out = []
-    for side, c in controllers(ctx):
-        if "RAI" not in _alarms(c):
+    for side, c, alarms in states:
+        if "RAI" not in alarms:
             continue
         far = other(side)
-        far_alarms = by_side.get(far, set()) & {"LOS", "AIS", "LOF"}
+        far_alarms = by_side.get(far, frozenset()) & {"LOS", "AIS", "LOF"}
         seg = ctx.seg(wan_element(ctx, side), wan_element(ctx, far))
         if far_alarms:
             out.append(
@@ -207,8 +206,8 @@ def e1_controller_errors(ctx: Context) -> list[Finding]:
     # SES; those are explained by the alarm rules, not reported twice.
     t = ctx.thresholds
     out = []
-    for side, c in controllers(ctx):
-        if not errored(ctx, c) or _alarms(c) & {"LOS", "AIS"}:
+    for side, c, alarms in controller_alarms(ctx):
+        if "LOS" in alarms or "AIS" in alarms or not errored(ctx, c):
             continue
         far = other(side)
         end = ctx.path.end(side)

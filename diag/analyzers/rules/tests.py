@@ -182,6 +182,14 @@ def _alarms(c: E1ControllerObservation) -> set[str]:
     return {a.upper() for a in c.alarms}
 
 
+def controller_alarms(ctx: Context) -> list[tuple[Side, E1ControllerObservation, frozenset[str]]]:
+    """`controllers`, each with its line alarms in capitals (once per analysis)."""
+    return ctx.memo(
+        "tests.controller_alarms",
+        lambda: [(s, c, frozenset(_alarms(c))) for s, c in controllers(ctx)],
+    )
+
+
 def errored(ctx: Context, c: E1ControllerObservation) -> bool:
     ses, es = c.severely_err_secs or 0, c.errored_secs or 0
     return ses >= ctx.thresholds["ses_per_interval"] or es >= ctx.thresholds["es_per_interval"]
