@@ -69,6 +69,20 @@ def known_hosts_text(inv: Inventory, scenarios: list[Scenario]) -> str:
     return "".join(lines)
 
 
+def shipped_known_hosts_text() -> str:
+    """The known-hosts file of the shipped inventory (inventory/known_hosts) for the shipped
+    scenarios: `diag circuit` on the default inventory checks the keys of `diag lab up`."""
+    scenarios = [load_scenario(d) for d in shipped_scenarios()]
+    return known_hosts_text(load_inventory(default_inventory_dir()), scenarios)
+
+
+def write_shipped_known_hosts() -> Path:
+    """Regenerate inventory/known_hosts (after a scenario adds or moves a router)."""
+    path = default_inventory_dir() / "known_hosts"
+    write_known_hosts(path, shipped_known_hosts_text())
+    return path
+
+
 def write_known_hosts(path: Path, text: str) -> None:
     """Replace the file at once (a diag run reading it sees the old file or the new one)."""
     tmp = path.with_name(f".{path.name}.tmp")

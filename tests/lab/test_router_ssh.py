@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 
 import asyncssh
 import pytest
@@ -151,3 +152,60 @@ def test_port_in_use_raises(lab_loop: LoopThread, lab_clock: ManualClock) -> Non
             lab_loop.run(srv.start())
     assert err.value.port == port
     assert "router busy (SSH)" in str(err.value)
+
+
+# --- host keys: stable per router, pinned by the lab's known_hosts -------------------------------
+
+
+def test_a_restarted_lab_router_keeps_its_host_key(
+    lab_loop: LoopThread, lab_clock: ManualClock
+) -> None:
+    from diag.collectors.cli.hostkeys import fingerprint, presented_key
+    from diag.lab.routers.server import lab_host_key
+
+    srv = _server("keep-rtr", "cisco_ios", lab_clock, None)
+    lab_loop.run(srv.start())
+    port = srv.port
+    first = fingerprint(presented_key("127.0.0.1", port, 5))
+    lab_loop.run(srv.stop())
+    again = _server("keep-rtr", "cisco_ios", lab_clock, None)
+    again.port = port
+    lab_loop.run(again.start())
+    try:
+        assert fingerprint(presented_key("127.0.0.1", port, 5)) == first
+    finally:
+        lab_loop.run(again.stop())
+    assert first == lab_host_key("keep-rtr").get_fingerprint("sha256")
+    assert first != lab_host_key("other-rtr").get_fingerprint("sha256")  # one key per router
+
+
+def test_the_lab_pins_every_router_it_serves(tmp_path: Path) -> None:
+    from diag.lab.manager import prepare
+    from diag.lab.routers.server import lab_known_hosts_line
+    from diag.settings import merge
+
+    inv, scns, inv_dir = prepare(None, None, tmp_path)
+    lines = (inv_dir / "known_hosts").read_text().splitlines()
+    served = {
+        name: inv.devices[name]
+        for s in scns
+        for name, st in s.state.routers.items()
+        if inv.devices[name].mgmt is not None and st.ssh != "closed"
+    }
+    assert len(lines) == 1 + len(served) and len(served) > 40
+    for name, dev in served.items():
+        assert dev.mgmt is not None
+        assert lab_known_hosts_line(name, dev.mgmt.address, dev.mgmt.port).rstrip() in lines
+    # The inventory the lab hands out reads that file (ssh_host_keys=strict by default).
+    s = merge([inv.settings_default])
+    assert (s.known_hosts, s.ssh_host_keys) == (str((inv_dir / "known_hosts").resolve()), "strict")
+
+
+def test_the_shipped_inventory_pins_the_shipped_lab() -> None:
+    """inventory/known_hosts (used when `diag circuit` runs on the default inventory against
+    `diag lab up`) is what the lab derives; after adding a scenario router, regenerate it:
+    .venv/bin/python -c "from diag.lab.manager import write_shipped_known_hosts as w; w()" """
+    from diag.lab.manager import shipped_known_hosts_text
+
+    root = Path(__file__).resolve().parents[2]
+    assert (root / "inventory" / "known_hosts").read_text() == shipped_known_hosts_text()
