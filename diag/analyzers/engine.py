@@ -8,7 +8,7 @@ from functools import cache
 
 from diag.analyzers import playbook, quality
 from diag.analyzers.context import Context, need_plan
-from diag.analyzers.registry import PATH_ONLY, Rule, always, finding, updated
+from diag.analyzers.registry import INPUTS_ONLY, PATH_ONLY, Rule, always, finding, updated
 from diag.analyzers.thresholds import Thresholds, defaults
 from diag.analyzers.verdict import decide
 from diag.model.findings import ContextAlarm, Finding, InventoryNote, Verdict
@@ -38,11 +38,12 @@ def analyze_full(
     ctx = Context.build(path, observations, thresholds or defaults())
     findings: list[Finding] = []
     weigh = bool(_degraded(ctx))
+    built: dict[str, Finding] = ctx.shaped("engine.not_evaluated", dict)
     for r, step, ask, met in _rules_for(ctx):
         if ask and not r.applies(ctx):
             continue
         if not met:
-            findings.append(_not_evaluated(ctx, r, step))
+            findings.append(built.get(r.id) or _not_evaluated(ctx, r, step))
             continue
         if weigh:
             findings.extend(_weigh_reading_quality(ctx, f) for f in r.run(ctx))
@@ -120,7 +121,12 @@ def _steps(ctx: Context) -> Steps:
                 or not answers.isdisjoint(any_keys)
                 or not kinds.isdisjoint(any_kinds)
             )
-        out.append((r, step, r.applies is not always, met))
+        if r.applies in INPUTS_ONLY:
+            if not r.applies(ctx):
+                continue
+            out.append((r, step, False, met))
+        else:
+            out.append((r, step, r.applies is not always, met))
     return tuple(out)
 
 
@@ -191,12 +197,11 @@ def _need_words(need: str) -> str:
 def _not_evaluated(ctx: Context, r: Rule, step: playbook.Step) -> Finding:
     # It depends on the rule and the circuit's path only: a sweep that diagnoses the same
     # circuits again builds it once (findings are frozen: one instance serves every document).
-    if ctx.path.a is None or ctx.path.b is None:
-        return _build_not_evaluated(ctx, r.id, r.refs, step.id, r.title, r.needs, r.needs_any)
-    return ctx.shaped(
-        ("not_evaluated", r.id),
-        lambda: _build_not_evaluated(ctx, r.id, r.refs, step.id, r.title, r.needs, r.needs_any),
-    )
+    f = _build_not_evaluated(ctx, r.id, r.refs, step.id, r.title, r.needs, r.needs_any)
+    if ctx.path.a is not None and ctx.path.b is not None:
+        built: dict[str, Finding] = ctx.shaped("engine.not_evaluated", dict)
+        built[r.id] = f
+    return f
 
 
 def _build_not_evaluated(

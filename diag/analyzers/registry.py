@@ -40,6 +40,19 @@ RULES: dict[str, Rule] = {}
 PATH_ONLY: set[Callable[[Context], bool]] = set()
 
 
+# `applies` functions that read only which answer keys were given and which kinds of
+# observation were made (see `by_inputs`)
+INPUTS_ONLY: set[Callable[[Context], bool]] = set()
+
+
+def by_inputs(fn: Callable[[Context], bool]) -> Callable[[Context], bool]:
+    """Mark an `applies` that reads only which answer keys were given and which kinds of
+    observation were made (`Context.has`), never their values nor the path: the engine then
+    works it out once per circuit shape and set of those."""
+    INPUTS_ONLY.add(fn)
+    return fn
+
+
 def by_path(fn: Callable[[Context], bool]) -> Callable[[Context], bool]:
     """Mark an `applies` that reads the circuit's path only, never the observations, answers
     or thresholds (e.g. "a V.35 end"): the engine then works it out once per circuit shape."""

@@ -131,31 +131,40 @@ def unread_sources(ctx: Context) -> list[str]:
     out = []
     polls = ctx.of(NmsPollObservation)
     read_nes: set[str] = set()
+    failed = False  # an NMS not read, or read in part: its NEs' state is unknown, not unpolled
     for p in polls:
         if not p.ok:
             out.append(f"NMS {p.nms}: {p.error or 'no answer'}")
+            failed = True
         elif p.partial:
             out.append(f"NMS {p.nms}: alarm list incomplete ({p.error or 'partial resync'})")
+            failed = True
         else:
             read_nes.update(p.nes)
-    for el in ctx.path.elements:
-        if el.kind not in ("pdh", "sdh", "msap"):
-            continue
-        if el.ne_name is None:
-            out.append(f"{el.id}: no NMS in the inventory manages it, its alarms are unknown")
-        elif el.ne_name not in read_nes and not any(not p.ok or p.partial for p in polls):
-            out.append(f"{el.id}: its NMS was not polled")
+    managed, routers = ctx.shaped("verdict.sources", lambda: _sources(ctx.path))
+    for el_id, ne in managed:
+        if ne is None:
+            out.append(f"{el_id}: no NMS in the inventory manages it, its alarms are unknown")
+        elif ne not in read_nes and not failed:
+            out.append(f"{el_id}: its NMS was not polled")
+    if not routers:
+        return out
     access: dict[str, list[DeviceAccessObservation]] = {}
     for o in ctx.of(DeviceAccessObservation):
         access.setdefault(o.device, []).append(o)
-    for s in ("a", "b"):
-        r = ctx.path.end(s).router
-        if r is None or r not in access:
+    for r in routers:
+        if r not in access:
             continue
         if not any(o.ok for o in access[r]):
             why = "; ".join(f"{o.via}: {o.error}" for o in access[r] if o.error)
             out.append(f"router {r}: could not be read ({why or 'no answer'})")
     return out
+
+
+def _sources(path: CircuitPath) -> tuple[list[tuple[str, str | None]], list[str]]:
+    """The path's transmission NEs (id, NMS name) and its ends' routers, A first."""
+    managed = [(e.id, e.ne_name) for e in path.elements if e.kind in ("pdh", "sdh", "msap")]
+    return managed, [r for s in ("a", "b") if (r := path.end(s).router) is not None]
 
 
 # --------------------------------------------------------------------------- faults
@@ -216,32 +225,31 @@ _GENERIC = GENERIC_PING | GENERIC_LAST_RESORT
 
 def _demote(path: CircuitPath, findings: list[Finding]) -> list[Finding]:
     specific = []
-    generic = False
-    for f in findings:
+    generic = []  # positions of the generic faults
+    for i, f in enumerate(findings):
         if f.kind == "fault" and f.segment is not None:
             if f.rule in _GENERIC:
-                generic = True
+                generic.append(i)
             else:
                 specific.append(f)
     if not (specific and generic):  # nothing to demote: every finding stays as it is
         return findings
-    out = []
-    for f in findings:
-        if f.kind == "fault" and f.segment is not None:
-            by: Finding | None = None
-            if f.rule in GENERIC_LAST_RESORT:
-                by = specific[0]
-            elif f.rule in GENERIC_PING:
-                seg = f.segment
-                by = next((g for g in specific if _overlaps(path, g.segment, seg)), None)  # type: ignore[arg-type]
-            if by is not None:
-                f = updated(
-                    f,
-                    kind="info",
-                    title=f"{f.title} (explained by {by.rule})",
-                    cause=f"{f.cause}; explained more specifically by {by.rule}: {by.title}",
-                )
-        out.append(f)
+    out = list(findings)
+    for i in generic:
+        f = findings[i]
+        by: Finding | None = None
+        if f.rule in GENERIC_LAST_RESORT:
+            by = specific[0]
+        elif f.rule in GENERIC_PING:
+            seg = f.segment
+            by = next((g for g in specific if _overlaps(path, g.segment, seg)), None)  # type: ignore[arg-type]
+        if by is not None:
+            out[i] = updated(
+                f,
+                kind="info",
+                title=f"{f.title} (explained by {by.rule})",
+                cause=f"{f.cause}; explained more specifically by {by.rule}: {by.title}",
+            )
     return out
 
 

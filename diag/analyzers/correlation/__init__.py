@@ -64,6 +64,8 @@ def picture(
     alarms: list[AlarmObservation],
     lines: list[NeE1LineObservation],
 ) -> AlarmPicture:
+    if not alarms and not lines:
+        return AlarmPicture([], Correlation([], [], []), [], [])
     evs, context, notes = events(path, alarms, lines)
     return AlarmPicture(evs, correlate(path, evs), context, notes)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from diag.analyzers.context import Context
 from diag.analyzers.correlation import Consequence, Correlation, Root
-from diag.analyzers.registry import finding, rule
+from diag.analyzers.registry import by_inputs, finding, rule
 from diag.analyzers.rules.alarm_faults import (
     CONF_CONSEQUENCE,
     CONF_CONSEQUENCE_LATE,
@@ -211,10 +211,11 @@ SOURCES = ("nms_poll", "ne_e1_line")
 TRANSMISSION = ("pdh", "sdh", "msap")
 
 
+@by_inputs
 def _has_source(ctx: Context) -> bool:
     # The correlation rules stay silent without alarm sources: ais-upstream-localize already
     # reports step 3.1 as not evaluated, once.
-    return ctx.memo("alarms.has_source", lambda: any(ctx.has(s) for s in SOURCES))
+    return any(ctx.has(s) for s in SOURCES)
 
 
 def _run(ctx: Context, rule_id: str) -> list[Finding]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from diag.analyzers.context import Context
-from diag.analyzers.registry import finding, rule
+from diag.analyzers.registry import by_inputs, finding, rule
 from diag.analyzers.rules.tests import (
     E1_INTERFACES,
     channel_clean,
@@ -302,6 +302,7 @@ def _union(ctx: Context, x: Segment, y: Segment) -> Segment:
     return Segment(from_=ctx.path.elements[min(idx)].id, to=ctx.path.elements[max(idx)].id)
 
 
+@by_inputs
 def _applies_fixed(ctx: Context) -> bool:
     return not ctx.answers.keys().isdisjoint(_SWAP_ANSWERS)
 
