@@ -335,10 +335,17 @@ def _first_raised(ctx: Context, groups: list[_Group]) -> dict[int, datetime]:
 
 def _fault(ctx: Context, n: int, g: _Group) -> Fault:
     lead = g.lead
-    rules = list(dict.fromkeys(f.rule for f in sorted(g.findings, key=lambda f: -f.confidence)))
-    refs = list(dict.fromkeys(r for f in g.findings for r in f.procedure.split(",") if r.strip()))
-    dirs = {f.direction for f in g.findings}
-    direction = dirs.pop() if len(dirs) == 1 else None
+    if len(g.findings) == 1:
+        rules = [lead.rule]
+        refs = list(dict.fromkeys(r for r in lead.procedure.split(",") if r.strip()))
+        direction = lead.direction
+    else:
+        rules = list(dict.fromkeys(f.rule for f in sorted(g.findings, key=lambda f: -f.confidence)))
+        refs = list(
+            dict.fromkeys(r for f in g.findings for r in f.procedure.split(",") if r.strip())
+        )
+        dirs = {f.direction for f in g.findings}
+        direction = dirs.pop() if len(dirs) == 1 else None
     return Fault.__pydantic_validator__.validate_python(  # type: ignore[no-any-return]
         {
             "number": n,

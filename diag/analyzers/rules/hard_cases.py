@@ -36,6 +36,7 @@ from diag.model.observations import (
     ConsoleObservation,
     CpuObservation,
     CrcGrowthObservation,
+    LogEvent,
     LogObservation,
     PingObservation,
 )
@@ -118,7 +119,7 @@ def _ping_ev(p: PingObservation) -> Evidence:
 
 
 def _log_cpu_peak(log: LogObservation) -> tuple[Evidence, float] | None:
-    best: tuple[Evidence, float] | None = None
+    best: tuple[LogEvent, float] | None = None  # the first event at the highest CPU
     for ev in log.events:
         if ev.category != "cpu":
             continue
@@ -127,9 +128,11 @@ def _log_cpu_peak(log: LogObservation) -> tuple[Evidence, float] | None:
             continue
         v = float(m.group(1))
         if best is None or v > best[1]:
-            text = f"{log.device} log {ev.at}: {ev.text}"
-            best = (Evidence(observation=log.id, text=text), v)
-    return best
+            best = (ev, v)
+    if best is None:
+        return None
+    ev, v = best
+    return Evidence(observation=log.id, text=f"{log.device} log {ev.at}: {ev.text}"), v
 
 
 def end_signs(ctx: Context, side: str) -> EndSigns:
@@ -170,9 +173,14 @@ def _read_signs(ctx: Context) -> dict[str, EndSigns]:
     for o in ctx.of(CpuObservation):
         if o.device not in routers:
             continue
-        now = max((v for v in (o.five_sec, o.one_min, o.five_min) if v is not None), default=None)
+        now = None
+        for v in (o.five_sec, o.one_min, o.five_min):
+            if v is not None and (now is None or v > now):
+                now = v
         read = quality.cpu_peak(o)  # a graph not read whole gives a lower bound, never a fact
         peak, exact = read if read is not None else (None, True)
+        if (now is None or now < high) and (peak is None or peak < high):
+            continue  # neither sign at this reading
         for signs, _ in routers[o.device]:
             if (
                 now is not None
