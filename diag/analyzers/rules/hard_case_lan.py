@@ -129,8 +129,10 @@ def _bypass(
 def _applies_laptop(ctx: Context) -> bool:
     # 2a is the first choice when both ends have Ethernet hand-offs; a reported result is used
     # whatever the interfaces (the engineers found a way to plug laptops in).
+    if not _symptomatic(ctx):
+        return False
     both_eth = all(ctx.path.end(s).interface is Interface.ethernet for s in SIDES)
-    return _symptomatic(ctx) and (both_eth or ctx.has("test.laptop_ping.loss_pct"))
+    return both_eth or ctx.has("test.laptop_ping.loss_pct")
 
 
 @rule(
@@ -154,11 +156,11 @@ def lan_fault_laptop_bypass(ctx: Context) -> list[Finding]:
 
 def _applies_wan_only(ctx: Context) -> bool:
     # 2b is for circuits where 2a cannot be done; a reported result is always used.
+    if not _symptomatic(ctx):
+        return False
     has_router = any(ctx.path.end(s).router for s in SIDES)
-    return (
-        _symptomatic(ctx)
-        and has_router
-        and (ctx.has("test.wan_only_ping.loss_pct") or not ctx.has("test.laptop_ping.loss_pct"))
+    return has_router and (
+        ctx.has("test.wan_only_ping.loss_pct") or not ctx.has("test.laptop_ping.loss_pct")
     )
 
 
