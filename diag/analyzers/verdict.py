@@ -386,7 +386,7 @@ def decide(ctx: Context, findings: list[Finding]) -> tuple[list[Finding], Verdic
     if groups:
         strong = any(g.strong for g in groups)
         if strong:
-            first = _first_raised(ctx, groups)
+            first = _first_raised(ctx, groups) if len(groups) > 1 else {}
             groups.sort(
                 key=lambda g: (
                     not g.strong,

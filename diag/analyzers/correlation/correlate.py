@@ -354,4 +354,9 @@ def correlate(path: CircuitPath, evs: Sequence[Event]) -> Correlation:
 
 
 def _link(path: CircuitPath, x: str, y: str) -> PathLink | None:
-    return next((lk for lk in path.links if {lk.from_, lk.to} == {x, y}), None)
+    """The link joining x and y, either way round."""
+    for lk in path.links:
+        a, b = lk.from_, lk.to
+        if (a == x and b == y) or (a == y and b == x):
+            return lk
+    return None

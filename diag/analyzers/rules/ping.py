@@ -51,10 +51,13 @@ def ping_wan_to_wan(ctx: Context) -> list[Finding]:
     pings = relevant_pings(ctx)
     if not pings:
         return []
+    from_routers = [p for p, _ in pings if p.origin_kind == "router"]
+    if not from_routers:
+        # Only this host's pings: they test this host's reach to each WAN address, not the line
+        # between them (management reachability, never a line fault).
+        return [_host_reach(ctx, [p for p, _ in pings if p.origin_kind == "host"])]
     t = ctx.thresholds
     seg = ctx.seg(wan_element(ctx, "a"), wan_element(ctx, "b"))
-    from_routers = [(p, s) for p, s in pings if p.origin_kind == "router"]
-    from_host = [(p, s) for p, s in pings if p.origin_kind == "host"]
     crc = crc_growing(ctx)
     ctl = controller_troubled(ctx)
     support = [cited(ctx, crc_evidence, g) for _, g in crc] + [
@@ -68,13 +71,9 @@ def ping_wan_to_wan(ctx: Context) -> list[Finding]:
             if (v := ctx.answer_float(k)) is not None and v >= t["ber_errors"]
         ]
 
-    if not from_routers:
-        # Only this host's pings: they test this host's reach to each WAN address, not the line
-        # between them (management reachability, never a line fault).
-        return [_host_reach(ctx, [p for p, _ in from_host])]
-    bad = [p for p, _ in from_routers if ping_bad(ctx, p)]
+    bad = [p for p in from_routers if ping_bad(ctx, p)]
     if not bad:
-        return [_ping_passed(ctx, [p for p, _ in from_routers], support)]
+        return [_ping_passed(ctx, from_routers, support)]
 
     worst = max(p.loss_pct for p in bad)
     rtts = [r for p in bad if (r := rtt_of(p)) is not None]
