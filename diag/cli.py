@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Literal, NoReturn
 import click
 
 from diag import __version__
+from diag.errors import DiagError
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -27,7 +29,7 @@ EXIT_COLLECTOR_FAILED = 6
 EXIT_FAULT_LOCALIZED = 10
 EXIT_FAULT_SUSPECTED = 11
 EXIT_INCONCLUSIVE = 12
-EXIT_INTERRUPTED = 130
+EXIT_INTERRUPTED = 130  # Ctrl-C, or the end of --ask's input; SIGTERM 143, SIGHUP 129 (128 + N)
 STATUS_EXIT = {
     "healthy": EXIT_HEALTHY,
     "fault_localized": EXIT_FAULT_LOCALIZED,
@@ -40,9 +42,11 @@ Exit codes:
    0  healthy / collector ok     10  fault localized
    2  usage error                11  fault suspected
    3  inventory error            12  inconclusive
-   4  lab error                 130  interrupted (Ctrl-C); findings kept
+   4  lab error
    5  demo: a verdict differs from its scenario's expectation
    6  alarms/router/ping/parse: the collector could not read its target
+ 130  interrupted by Ctrl-C (or the end of --ask's input); what was read is kept
+ 143  interrupted by SIGTERM, 129 by SIGHUP; what was read is kept
 """
 
 inventory_option = click.option(
@@ -238,7 +242,7 @@ def circuit(
     import difflib
 
     from diag.analyzers import answers as ans
-    from diag.errors import DiagError, UnknownCircuitError
+    from diag.errors import UnknownCircuitError
     from diag.ticket import parse_ticket
 
     try:
@@ -283,8 +287,13 @@ def circuit(
         if verbose:
             err.print(f"[dim]… {msg}[/dim]")
 
-    from diag.runner import diagnose_many
+    from diag.runner import Stop, diagnose_many
 
+    # SIGINT / SIGTERM / SIGHUP from here on: collection stops and keeps what it read; later,
+    # the document is still written whole before diag exits with 128 + the signal's number
+    stop = Stop().install()
+    if debug_dir is not None:
+        _debug_logging()
     try:
         (dx,) = diagnose_many(
             inv,
@@ -295,25 +304,30 @@ def circuit(
             overrides=overrides,
             given={circuit_id: list(given)},
             thresholds=thresholds,
+            stop=stop,
         )
     except DiagError as exc:
         _fail(exc)
     doc = dx.document
     stopped = False  # the questions were interrupted (the collection was complete)
-    if ask and not doc.run.interrupted:
+    if ask and not doc.run.interrupted and stop.signum is None:
         from diag.model.path import build_path
 
         c = inv.circuits[circuit_id]
-        doc, stopped = _ask(
-            c,
-            build_path(c, inv),
-            dx.collected,
-            started=doc.run.started,
-            ticket=tk,
-            operator=doc.run.operator,
-            thresholds=thresholds,
-            err=err,
-        )
+        stop.raise_now = True  # at a prompt, any of the signals ends the questions
+        try:
+            doc, stopped = _ask(
+                c,
+                build_path(c, inv),
+                dx.collected,
+                started=doc.run.started,
+                ticket=tk,
+                operator=doc.run.operator,
+                thresholds=thresholds,
+                err=err,
+            )
+        finally:
+            stop.raise_now = False
     doc = _finish(doc, out, verbose, json_dest, previous)
     if record_dir is not None:
         from diag.capture import write_capture
@@ -331,21 +345,54 @@ def circuit(
             f"(replay: diag circuit {circuit_id} --replay {record_dir})"
         )
     if debug_dir is not None:
-        from diag.output.files import write_atomic
-
-        for job, text in dx.collected.transcripts.items():
-            write_atomic(Path(debug_dir) / f"{circuit_id}-{job.replace(':', '-')}.txt", text)
-        err.print(f"session transcripts (secrets redacted) in {debug_dir}/")
-    if any(not r.ok for r in doc.collectors) and _uses_lab(inv):
+        _write_debug(debug_dir, circuit_id, dx.collected.transcripts, err)
+    if any(not r.ok for r in doc.collectors) and _uses_lab(inv) and not doc.run.interrupted:
         err.print(
             "[yellow]This inventory uses the built-in lab's credentials: is the lab up? "
             "`diag lab status` tells; `diag lab up` starts it.[/yellow]"
         )
+    if stop.exit_code is not None:
+        code = stop.exit_code  # interrupted: 130 Ctrl-C, 143 SIGTERM, 129 SIGHUP
+    else:
+        code = EXIT_INTERRUPTED if stopped else STATUS_EXIT[doc.verdict.status]
     if doc.run.interrupted and not stopped:
         sys.stdout.flush()
         sys.stderr.flush()
-        os._exit(EXIT_INTERRUPTED)  # do not wait for device sessions still running in threads
-    sys.exit(EXIT_INTERRUPTED if stopped else STATUS_EXIT[doc.verdict.status])
+        os._exit(code)  # do not wait for device sessions still running in threads
+    stop.restore()
+    sys.exit(code)
+
+
+def _debug_logging() -> None:
+    """--debug: the library log keeps INFO records too (when the CLI entry installed it)."""
+    import logging
+
+    from diag import logsetup
+
+    if logsetup.capture() is not None:
+        logsetup.set_level(logging.INFO)
+
+
+def _write_debug(debug_dir: str, circuit_id: str, transcripts: dict[str, str], err: Any) -> None:
+    """--debug: the session transcripts (also of sessions cut short by an interruption) and
+    the library log, each file written whole."""
+    from diag import logsetup
+    from diag.output.files import write_atomic
+
+    try:
+        for job, text in transcripts.items():
+            write_atomic(Path(debug_dir) / f"{circuit_id}-{job.replace(':', '-')}.txt", text)
+        logged = logsetup.write(Path(debug_dir) / f"{circuit_id}-diag.log")
+    except (OSError, DiagError) as exc:
+        err.print(f"diag: --debug {debug_dir}: cannot write: {exc}", markup=False)
+        return
+    kept = [f"{len(transcripts)} session transcript(s) (secrets redacted)"] if transcripts else []
+    if logged:
+        kept.append("the library log")
+    if kept:
+        err.print(f"{' and '.join(kept)} in {debug_dir}/", markup=False)
+    else:
+        err.print(f"--debug: no device session ran, nothing kept in {debug_dir}/", markup=False)
 
 
 def _ask(
@@ -506,8 +553,11 @@ def _finish(
         from diag.analyzers.summary import compare
 
         doc = doc.model_copy(update={"comparison": compare(doc, previous)})
-    render(doc, out, verbose=verbose)
-    if json_dest:
+    if json_dest and json_dest != "-":
+        _write_json(doc, json_dest)  # first: a terminal gone with SIGHUP cannot cost the file
+    with contextlib.suppress(OSError):  # a terminal gone (SIGHUP): the document is what counts
+        render(doc, out, verbose=verbose)
+    if json_dest == "-":
         _write_json(doc, json_dest)
     return doc
 
@@ -571,14 +621,30 @@ def settings_cmd() -> None:
 
 
 def _finish_collector(
-    observations: list[Observation], ok: bool, json_dest: str | None, lines: list[str], **extra: Any
+    observations: list[Observation],
+    ok: bool,
+    json_dest: str | None,
+    lines: list[str],
+    code: int | None = None,
+    **extra: Any,
 ) -> NoReturn:
+    """Write and print a single collector's result; `code` overrides the exit code (an
+    interruption's 128 + N)."""
     if json_dest:
         _write_text(json_dest, _observations_json(observations, **extra))
     con = _console(stderr=json_dest == "-")
     for line in lines:
         con.print(line)
-    sys.exit(EXIT_HEALTHY if ok else EXIT_COLLECTOR_FAILED)
+    sys.exit(code if code is not None else EXIT_HEALTHY if ok else EXIT_COLLECTOR_FAILED)
+
+
+def _interrupted_collector(
+    stop: Any, elapsed_s: float, json_dest: str | None, what: str, kept: list[Observation]
+) -> NoReturn:
+    """A single collector interrupted: what it read (if anything), ok false, 128 + N."""
+    msg = stop.words(elapsed_s, what)
+    click.echo(f"diag: {msg}", err=True)
+    _finish_collector(kept, False, json_dest, [], code=stop.exit_code, error=msg, partial=True)
 
 
 @cli.command(epilog=EXIT_CODES_HELP)
@@ -594,9 +660,7 @@ def alarms(
     nms_name: str, circuit_id: str | None, inventory: Path | None, json_dest: str | None
 ) -> None:
     """Read the active alarms an NMS holds (all NEs, or one circuit's)."""
-    import asyncio
-
-    from diag.errors import DiagError, UnknownCircuitError
+    from diag.errors import UnknownCircuitError
     from diag.model.observations import AlarmObservation
     from diag.model.path import build_path
     from diag.runner import nms_targets
@@ -639,8 +703,19 @@ def alarms(
             )
         return [a.model_copy(update={"device": by_ne.get(a.ne)}) for a in found], partial, note
 
+    import time
+
+    from diag.runner import Stop, run_guarded
+
+    stop = Stop().install()
+    t0 = time.monotonic()
     try:
-        found, partial, note = asyncio.run(run())
+        got = run_guarded(run, stop, f"nms:{nms_name}")
+        if got is None:  # an alarm list read in part would read as "no alarm": none is kept
+            _interrupted_collector(
+                stop, time.monotonic() - t0, json_dest, "before the NMS answered", []
+            )
+        found, partial, note = got
     except DiagError as exc:
         if json_dest:
             _write_text(json_dest, _observations_json([], ok=False, error=str(exc)))
@@ -694,7 +769,6 @@ def router(
     from rich.markup import escape
 
     from diag.analyzers.quality import label
-    from diag.collectors.router import read_router
     from diag.errors import UnknownCircuitError
     from diag.model.observations import DeviceAccessObservation
     from diag.settings import merge
@@ -717,9 +791,11 @@ def router(
             )
         )
     settings = merge([inv.settings_default, overrides])
-    reading = read_router(dev, interface, far_ip, settings, via="console" if use_console else "ssh")
+    reading, stop, elapsed = _read_router_interruptible(
+        dev, interface, far_ip, settings, "console" if use_console else "ssh"
+    )
     access = [o for o in reading.observations if isinstance(o, DeviceAccessObservation)]
-    ok = all(o.ok for o in access)
+    ok = all(o.ok for o in access) and stop.signum is None
     hidden = {"id", "collector", "at", "raw", "kind", "rtts_ms", "quality", "quality_note"}
     lines = []
     for o in reading.observations:
@@ -739,7 +815,41 @@ def router(
             f"[yellow]{not_whole} reading(s) not read whole: read them again over SSH or a "
             "clean console line before relying on them[/yellow]"
         )
+    if stop.signum is not None:
+        msg = stop.words(elapsed, "what it read before is kept")
+        lines.append(f"[yellow]{escape(msg)}[/yellow]")
+        _finish_collector(
+            reading.observations, False, json_dest, lines, code=stop.exit_code, error=msg,
+            partial=True,
+        )  # fmt: skip
     _finish_collector(reading.observations, ok, json_dest, lines)
+
+
+def _read_router_interruptible(
+    dev: Any, interface: str, far_ip: str | None, settings: Any, via: Literal["ssh", "console"]
+) -> tuple[Any, Any, float]:
+    """`diag router`'s reading in a thread of its own, so that SIGINT / SIGTERM / SIGHUP stop it
+    and keep what it read: (reading, stop, elapsed seconds)."""
+    import threading
+    import time
+
+    from diag.collectors.router import router_reader
+    from diag.runner import GRACE_S, Stop
+
+    stop = Stop().install()
+    reader = router_reader(dev, interface, far_ip, settings, via=via, sleep=stop.sleep)
+    done: list[Any] = []
+    t0 = time.monotonic()
+    worker = threading.Thread(
+        target=lambda: done.append(reader.run()), name="diag-router", daemon=True
+    )
+    worker.start()
+    while worker.is_alive() and stop.signum is None:
+        worker.join(0.2)
+    if stop.signum is not None:
+        worker.join(GRACE_S)  # its command may end, and the session log out
+    reading = done[0] if done else reader.so_far()
+    return reading, stop, time.monotonic() - t0
 
 
 def _syntax_arg(flag: str, check: str, value: Any) -> Any:
@@ -776,16 +886,26 @@ def _summary_line(o: Observation) -> str:
 @set_option
 def ping(addresses: tuple[str, ...], json_dest: str | None, assignments: tuple[str, ...]) -> None:
     """Ping addresses from this host (loss %, RTT, jitter), concurrently."""
-    import asyncio
     import socket
+    import time
 
     from diag.collectors.ping import ping_many
-    from diag.errors import DiagError
+    from diag.runner import Stop, run_guarded
     from diag.settings import merge
 
     settings = merge([_overrides(assignments)])
+    stop = Stop().install()
+    t0 = time.monotonic()
     try:
-        results = asyncio.run(ping_many(list(addresses), settings, origin=socket.gethostname()))
+        results = run_guarded(
+            lambda: ping_many(list(addresses), settings, origin=socket.gethostname()),
+            stop,
+            "ping:host",
+        )
+        if results is None:
+            _interrupted_collector(
+                stop, time.monotonic() - t0, json_dest, "before the pings ended", []
+            )
     except DiagError as exc:
         click.echo(f"diag: {exc}", err=True)
         sys.exit(EXIT_COLLECTOR_FAILED)
@@ -1093,10 +1213,11 @@ def demo(json_dir: Path | None, scenarios: tuple[Path, ...]) -> None:
     from diag.lab.scenario import mismatches as expectation_mismatches
     from diag.output.files import write_atomic
     from diag.output.terminal import render
-    from diag.runner import diagnose_many
+    from diag.runner import Stop, diagnose_many
 
     con = _console()
     mismatches = []
+    stop = Stop().install()  # the documents are kept whole; exit 128 + the signal's number
     with tempfile.TemporaryDirectory(prefix="diag-demo-") as tmp:
         try:
             inv, scns, _ = prepare(list(scenarios) or None, None, Path(tmp))
@@ -1113,24 +1234,25 @@ def demo(json_dir: Path | None, scenarios: tuple[Path, ...]) -> None:
             expects = [(scn, cid, e) for scn in scns for cid, e in scn.expect.items()]
             given = {cid: obs for scn in scns for cid, obs in given_observations(scn).items()}
             results = diagnose_many(
-                inv, [cid for _, cid, _ in expects], operator="demo", given=given
+                inv, [cid for _, cid, _ in expects], operator="demo", given=given, stop=stop
             )
             for (scn, cid, expect), dx in zip(expects, results, strict=True):
                 doc = dx.document
-                con.rule(f"{scn.name}: {scn.description}")
-                render(doc, con)
                 if json_dir:
                     write_atomic(json_dir / f"{cid}.json", doc.to_json())
+                if stop.signum is not None:
+                    continue  # interrupted: every document is written, none is shown
+                con.rule(f"{scn.name}: {scn.description}")
+                render(doc, con)
                 # status, headline segment/owner, cited rules, verdict.faults, context alarms
                 mismatches.extend(expectation_mismatches(cid, expect, doc))
                 con.print()
-                if doc.run.interrupted:
-                    raise KeyboardInterrupt
-        except KeyboardInterrupt:
-            con.print("interrupted", style="bold yellow")
-            sys.exit(EXIT_INTERRUPTED)
         finally:
             lab_thread.stop()
+    if stop.exit_code is not None:
+        kept = f"; the {len(expects)} documents are in {json_dir}" if json_dir else ""
+        con.print(f"interrupted ({stop.reason}){kept}", style="bold yellow")
+        sys.exit(stop.exit_code)
     if mismatches:
         for m in mismatches:
             click.echo(f"diag demo: {m}", err=True)
@@ -1140,6 +1262,9 @@ def demo(json_dir: Path | None, scenarios: tuple[Path, ...]) -> None:
 
 
 def main() -> None:
+    from diag import logsetup
+
+    logsetup.install()  # library logs, warnings and stray tracebacks: kept, never on stderr
     cli()
 
 

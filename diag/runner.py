@@ -2,29 +2,48 @@
 
 All of a circuit's collectors run at once on one asyncio loop; blocking sessions (netmiko) run in
 a thread pool the runner owns.  A diagnosis therefore takes about as long as its slowest
-collector.  Each finished collector's results land in `Collected` at once, so Ctrl-C keeps what
-was already read.
+collector.  Each finished collector's results land in `Collected` at once.
+
+Interruption (`Stop`): the first SIGINT (Ctrl-C), SIGTERM or SIGHUP stops collection and keeps
+what was read.  Every collector still running is cancelled and recorded as interrupted with its
+real elapsed time; a router session running in a thread gets GRACE_S to end its command and log
+out (its wait between the two CRC samples ends at once), otherwise what it had read so far is
+kept.  A second signal skips that grace; a third exits at once.  The documents are then built
+from everything collected, with run.interrupted set.
+
+Failures never escape as tracebacks: a collector that raises anything becomes a failed
+collector record (the traceback goes to the log, see diag.logsetup), and the loop's exception
+handler turns what a library leaves unhandled on the loop (a callback that failed on a datagram
+it could not decode, a task nobody awaited) into the error of the collector it concerns.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
+import contextlib
+import contextvars
 import getpass
 import ipaddress
+import logging
 import os
+import signal
 import socket
+import sys
+import threading
 import time
-from collections.abc import Awaitable, Callable
+import weakref
+from collections.abc import Awaitable, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Literal
+from types import FrameType
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from diag import __version__
 from diag.analyzers.engine import analyze_full
 from diag.analyzers.thresholds import Thresholds
-from diag.errors import DiagError
+from diag.errors import CollectorError, DiagError
+from diag.logsetup import JOB, describe
 from diag.model.findings import (
     CircuitOut,
     FindingsDocument,
@@ -47,6 +66,194 @@ if TYPE_CHECKING:
     from diag.collectors.snmp.client import SnmpClient
 
 Progress = Callable[[str], None]
+T = TypeVar("T")
+log = logging.getLogger("diag.runner")
+
+# After an interruption, a session running in a thread gets this long to end its command and
+# log out; then what it had read so far is kept and it is left to finish on its own.
+GRACE_S = 3.0
+SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+SIGNAL_NAMES: dict[int, str] = {
+    signal.SIGINT: "Ctrl-C",
+    signal.SIGTERM: "SIGTERM",
+    signal.SIGHUP: "SIGHUP",
+}
+
+
+class Stop:
+    """Interruption by SIGINT, SIGTERM or SIGHUP, shared by the CLI and the runner.
+
+    `install()` (main thread only) replaces those signals' handlers with one that records the
+    first signal and cancels the collectors of the loop attached (`attach`); `restore()` puts
+    the previous handlers back.  While no loop is attached a signal is only recorded (the CLI
+    acts on it once the document is written), unless `raise_now` is set (`--ask`'s questions:
+    a signal then raises KeyboardInterrupt, as Ctrl-C always did there).  The third signal
+    exits at once (files are written atomically: none is left half-written).
+    """
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+        self.count = 0
+        self.event = threading.Event()  # set at the first signal; session threads wait on it
+        self.raise_now = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._tasks: set[asyncio.Future[Any]] = set()
+        self._previous: dict[int, Any] = {}
+
+    @property
+    def reason(self) -> str | None:
+        """'Ctrl-C', 'SIGTERM' or 'SIGHUP' once interrupted."""
+        if self.signum is None:
+            return None
+        return SIGNAL_NAMES.get(self.signum, f"signal {self.signum}")
+
+    @property
+    def exit_code(self) -> int | None:
+        """128 + the signal number, the shell's convention: 130, 143, 129."""
+        return None if self.signum is None else 128 + self.signum
+
+    def install(self) -> Stop:
+        if threading.current_thread() is threading.main_thread() and not self._previous:
+            for sig in SIGNALS:
+                self._previous[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def restore(self) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+        self._previous.clear()
+
+    def __enter__(self) -> Stop:
+        return self.install()
+
+    def __exit__(self, *exc: object) -> None:
+        self.restore()
+
+    def _handle(self, signum: int, _frame: FrameType | None) -> None:
+        self.trigger(signum)
+
+    def trigger(self, signum: int) -> None:
+        """What a signal does (tests call it directly)."""
+        self.count += 1
+        if self.signum is None:
+            self.signum = signum
+            self.event.set()
+        if self.count >= 3:  # the operator insists: go now
+            for stream in (sys.stdout, sys.stderr):
+                with contextlib.suppress(OSError, ValueError):
+                    stream.flush()
+            os._exit(self.exit_code or 1)
+        if self.raise_now:
+            raise KeyboardInterrupt
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._cancel)
+
+    def _cancel(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+
+    def attach(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+
+    def detach(self) -> None:
+        self._loop = None
+        self._tasks.clear()
+
+    def watch(self, task: asyncio.Future[Any]) -> None:
+        """Cancel `task` on interruption (at once when already interrupted)."""
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        if self.signum is not None:
+            task.cancel()
+
+    def sleep(self, seconds: float) -> None:
+        """A wait in a session thread that ends at once on interruption (by raising)."""
+        if self.event.wait(seconds):
+            raise CollectorError(
+                f"interrupted ({self.reason}) during the {seconds:g} s wait between the two "
+                "CRC samples: the second sample was not taken"
+            )
+
+    def words(self, elapsed_s: float, what: str = "before it answered") -> str:
+        return f"interrupted ({self.reason or 'cancelled'}) after {elapsed_s:.2f} s, {what}"
+
+
+class _LoopErrors:
+    """What a library leaves unhandled on the loop, as the error of the collector it concerns.
+
+    A task is attributed to the job it was created in (`JOB`, recorded by the task factory); a
+    callback, to the job whose target is the peer address among its arguments (pysnmp decodes
+    each datagram in a callback with the sender's address: a datagram it cannot decode fails
+    there, not in the request that waits for the answer).
+    """
+
+    def __init__(self) -> None:
+        self.targets: dict[str, str] = {}  # "host:port" -> job
+        self.errors: dict[str | None, list[str]] = {}
+        self._task_job: weakref.WeakKeyDictionary[asyncio.Future[Any], str] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def task_factory(
+        self, loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any
+    ) -> asyncio.Task[Any]:
+        task = asyncio.Task(coro, loop=loop, **kwargs)
+        job = JOB.get()
+        if job is not None:
+            self._task_job[task] = job
+        return task
+
+    def _peer(self, handle: Any) -> str | None:
+        for arg in getattr(handle, "_args", None) or ():
+            if (
+                isinstance(arg, tuple)
+                and len(arg) >= 2
+                and isinstance(arg[0], str)
+                and isinstance(arg[1], int)
+            ):
+                return f"{arg[0]}:{arg[1]}"
+        return None
+
+    def handler(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        exc = context.get("exception")
+        message = str(context.get("message") or "unhandled error on the event loop")
+        task = context.get("task") or context.get("future")
+        job = self._task_job.get(task) if task is not None else None
+        peer = self._peer(context.get("handle"))
+        if job is None and peer is not None:
+            job = self.targets.get(peer)
+        callback = getattr(getattr(context.get("handle"), "_callback", None), "__qualname__", "")
+        cause = describe(exc) if isinstance(exc, BaseException) else message
+        if peer is not None and "TransportDispatcher" in callback:
+            words = f"an answer from {peer} could not be decoded as SNMP ({cause})"
+        elif peer is not None:
+            words = f"handling data from {peer} failed ({cause})"
+        else:
+            words = f"{message.rstrip('.')} ({cause})" if exc is not None else message
+        self.errors.setdefault(job, []).append(words)
+        log.error(
+            "%s",
+            words,
+            exc_info=(type(exc), exc, exc.__traceback__)
+            if isinstance(exc, BaseException)
+            else None,
+            extra={"diag_job": job},
+        )
+
+    def take(self, job: str) -> str | None:
+        """The job's loop errors in words (repeats counted), and forget them."""
+        found = self.errors.pop(job, [])
+        if not found:
+            return None
+        counted: dict[str, int] = {}
+        for words in found:
+            counted[words] = counted.get(words, 0) + 1
+        return "; ".join(f"{n} × {w}" if n > 1 else w for w, n in counted.items())
+
+    def install(self, loop: asyncio.AbstractEventLoop) -> None:
+        loop.set_task_factory(self.task_factory)
+        loop.set_exception_handler(self.handler)
 
 
 def _quiet(_: str) -> None:
@@ -73,16 +280,20 @@ class Outcome:
     error: str | None = None
     raw: dict[str, str] = field(default_factory=dict)
     transcript: str | None = None
+    interrupted: bool = False
 
 
 @dataclass
 class Context:
-    """Shared by every job of a run: one SNMP engine, one thread pool, the progress sink."""
+    """Shared by every job of a run: one SNMP engine, one thread pool, the progress sink, the
+    interruption and the loop's error attribution."""
 
     client: SnmpClient
     pool: ThreadPoolExecutor
     progress: Progress = _quiet
     host: str = field(default_factory=socket.gethostname)
+    stop: Stop = field(default_factory=Stop)
+    loop_errors: _LoopErrors = field(default_factory=_LoopErrors)
 
 
 @dataclass
@@ -219,9 +430,6 @@ def _router_job(dev: Device, wan: str, far_ip: str | None, settings: CollectorSe
     target = f"{dev.mgmt.address}:{dev.mgmt.port}" if dev.mgmt else (dev.console or "?")
 
     async def run(ctx: Context) -> Outcome:
-        from diag.collectors.router import read_router
-
-        loop = asyncio.get_running_loop()
         ways: list[Literal["ssh", "console"]] = []
         if dev.mgmt is not None and settings.console != "always":
             ways.append("ssh")
@@ -230,14 +438,17 @@ def _router_job(dev: Device, wan: str, far_ip: str | None, settings: CollectorSe
         observations: list[Observation] = []
         raw: dict[str, str] = {}
         transcript = []
+        interrupted = False
+        t0 = time.monotonic()
         for via in ways:
             ctx.progress(f"router:{dev.name}: reading over {via}")
-            reading = await loop.run_in_executor(
-                ctx.pool, functools.partial(read_router, dev, wan, far_ip, settings, via=via)
-            )
+            reading, interrupted = await _read_router(ctx, dev, wan, far_ip, settings, via, t0)
             observations.extend(reading.observations)
             raw.update({f"{via}: {k}": v for k, v in reading.raw.items()})
             transcript.append(reading.transcript)
+            if interrupted or ctx.stop.signum is not None:
+                interrupted = True
+                break
             # a router that answered but printed something odd is not a reason to go on site
             failed = [
                 o
@@ -257,6 +468,18 @@ def _router_job(dev: Device, wan: str, far_ip: str | None, settings: CollectorSe
         access = [o for o in observations if isinstance(o, DeviceAccessObservation)]
         ok = any(o.ok for o in access) if access else True
         error = "; ".join(o.error for o in access if not o.ok and o.error) or None
+        if interrupted:
+            kept = sum(not isinstance(o, DeviceAccessObservation) for o in observations)
+            return Outcome(
+                observations,
+                ok=False,
+                error=ctx.stop.words(
+                    time.monotonic() - t0, f"{kept} reading(s) taken before are kept"
+                ),
+                raw=raw,
+                transcript="\n".join(transcript),
+                interrupted=True,
+            )
         return Outcome(
             observations,
             ok=ok,
@@ -266,6 +489,54 @@ def _router_job(dev: Device, wan: str, far_ip: str | None, settings: CollectorSe
         )
 
     return Job(f"router:{dev.name}", target, run)
+
+
+async def _read_router(
+    ctx: Context,
+    dev: Device,
+    wan: str,
+    far_ip: str | None,
+    settings: CollectorSettings,
+    via: Literal["ssh", "console"],
+    t0: float,
+) -> tuple[Any, bool]:
+    """One reading in the pool: (RouterReading, interrupted).  Interrupted, the session gets
+    GRACE_S to end (a second signal cuts it short); then what it read so far is kept."""
+    from diag.collectors.router import router_reader
+
+    reader = router_reader(dev, wan, far_ip, settings, via=via, sleep=ctx.stop.sleep)
+    loop = asyncio.get_running_loop()
+    # the job's context goes with the session into its thread: its log records name the job
+    fut = loop.run_in_executor(ctx.pool, contextvars.copy_context().run, reader.run)
+    try:
+        return await asyncio.shield(fut), False
+    except asyncio.CancelledError:
+        pass
+    with contextlib.suppress(asyncio.CancelledError):  # a second signal: no grace
+        await asyncio.wait({fut}, timeout=GRACE_S)
+    if fut.done() and not fut.cancelled() and fut.exception() is None:
+        return fut.result(), True
+    reading = reader.so_far()
+    elapsed = time.monotonic() - t0
+    kept = sum(not isinstance(o, DeviceAccessObservation) for o in reading.observations)
+    reading.observations.append(
+        DeviceAccessObservation(
+            id="access",
+            collector=f"router:{dev.name}",
+            at=now(),
+            device=dev.name,
+            via=via,
+            ok=kept > 0,  # it answered: reached, though not read to the end
+            stage="command",
+            error=ctx.stop.words(
+                elapsed,
+                f"in the middle of the reading over {via}: the {kept} reading(s) taken before "
+                "are kept, the rest was not read",
+            ),
+            duration_s=round(elapsed, 3),
+        )
+    )
+    return reading, True
 
 
 def _ping_job(targets: list[str], settings: CollectorSettings) -> Job:
@@ -283,14 +554,30 @@ def _ping_job(targets: list[str], settings: CollectorSettings) -> Job:
 async def _run_job(job: Job, ctx: Context, out: Collected) -> None:
     started = now()
     t0 = time.monotonic()
+    JOB.set(job.name)  # this task's own context: log records and tasks created here name the job
     ctx.progress(f"{job.name}: started ({job.target})")
     try:
         outcome = await job.run(ctx)
+    except asyncio.CancelledError:
+        outcome = Outcome(
+            [], ok=False, error=ctx.stop.words(time.monotonic() - t0), interrupted=True
+        )
     except DiagError as exc:
         outcome = Outcome([], ok=False, error=str(exc))
     except OSError as exc:
         outcome = Outcome([], ok=False, error=f"{type(exc).__name__}: {exc}")
+    except Exception as exc:  # a library or collector bug: this collector fails, the run goes on
+        log.error("collector %s stopped on an unexpected error", job.name, exc_info=exc)
+        outcome = Outcome(
+            [],
+            ok=False,
+            error=f"{job.target}: the collector stopped on an unexpected {describe(exc)} "
+            "(a bug in diag or a library; --debug keeps the traceback)",
+        )
     duration = time.monotonic() - t0
+    stray = ctx.loop_errors.take(job.name)
+    if stray and not outcome.ok:
+        outcome.error = f"{outcome.error}; meanwhile {stray}" if outcome.error else stray
     obs = outcome.observations
     if job.name.startswith("nms:") and not outcome.ok:
         obs = [
@@ -304,7 +591,12 @@ async def _run_job(job: Job, ctx: Context, out: Collected) -> None:
                 error=outcome.error,
             )
         ]
-    elif not outcome.ok and not any(isinstance(o, DeviceAccessObservation) for o in obs):
+    elif (
+        not outcome.ok
+        and not outcome.interrupted
+        and not job.name.startswith("ping:")  # the host pings no device
+        and not any(isinstance(o, DeviceAccessObservation) for o in obs)
+    ):
         device = job.name.split(":", 1)[1]
         obs = [
             *obs,
@@ -343,14 +635,22 @@ async def _run_job(job: Job, ctx: Context, out: Collected) -> None:
 async def collect(jobs: list[Job], ctx: Context, out: Collected) -> None:
     for job in jobs:
         out.pending[job.name] = (job.target, job.nes)
-    await asyncio.gather(*(_run_job(j, ctx, out) for j in jobs))
+        host_port = job.target.removeprefix("socket://")
+        ctx.loop_errors.targets.setdefault(host_port, job.name)
+    tasks = []
+    for job in jobs:
+        task = asyncio.ensure_future(_run_job(job, ctx, out))
+        ctx.stop.watch(task)
+        tasks.append(task)
+    # a job cancelled before it ever ran records nothing: mark_interrupted() covers it
+    await asyncio.gather(*tasks, return_exceptions=True)
 
 
-def mark_interrupted(out: Collected) -> None:
-    """Ctrl-C: what had not finished is recorded as not read, so the analysis says so."""
+def mark_interrupted(out: Collected, reason: str | None = None) -> None:
+    """What had not even started when the run was interrupted is recorded as not read."""
     t = now()
     for name, (target, nes) in list(out.pending.items()):
-        msg = "interrupted (Ctrl-C) before it answered"
+        msg = f"interrupted ({reason or 'Ctrl-C'}) before it started"
         out.collectors.append(
             CollectorRun(name=name, target=target, ok=False, error=msg, started=t, duration_s=0.0)
         )
@@ -361,6 +661,38 @@ def mark_interrupted(out: Collected) -> None:
                 )
             )
     out.pending.clear()
+
+
+def run_guarded(main: Callable[[], Coroutine[Any, Any, T]], stop: Stop, job: str) -> T | None:
+    """Run one collector coroutine on a loop of its own (the single-collector commands), with
+    the runner's interruption and loop-error handling: None when interrupted.  An error the
+    loop caught is raised as a CollectorError in words."""
+    errors = _LoopErrors()
+
+    async def guarded() -> T | None:
+        loop = asyncio.get_running_loop()
+        errors.install(loop)
+        stop.attach(loop)
+        JOB.set(job)
+        task = asyncio.ensure_future(main())
+        stop.watch(task)
+        try:
+            return await task
+        except asyncio.CancelledError:
+            return None
+        finally:
+            stop.detach()
+
+    try:
+        result = asyncio.run(guarded())
+    except KeyboardInterrupt:  # not the main thread, or raise_now
+        if stop.signum is None:
+            stop.signum = signal.SIGINT
+        return None
+    stray = errors.take(job)
+    if result is None and stop.signum is None and stray:
+        raise CollectorError(stray)
+    return result
 
 
 def renumber(observations: list[Observation]) -> list[Observation]:
@@ -420,6 +752,7 @@ def build_document(
     mode: Literal["live", "replay"] = "live",
     finished: datetime | None = None,
     thresholds: Thresholds | None = None,
+    interrupted_by: str | None = None,
 ) -> FindingsDocument:
     from diag.analyzers.summary import customer_summary
 
@@ -430,7 +763,8 @@ def build_document(
         verdict = verdict.model_copy(
             update={
                 "status": "inconclusive",
-                "summary": "Inconclusive: the run was interrupted (Ctrl-C) before every collector answered.",
+                "summary": f"Inconclusive: the run was interrupted ({interrupted_by or 'Ctrl-C'}) "
+                "before every collector answered.",
             }
         )
     return FindingsDocument(
@@ -472,14 +806,21 @@ async def _diagnose_async(
     overrides: dict[str, Any] | None,
     sink: dict[str, tuple[Collected, datetime, CollectorSettings]],
     given: dict[str, list[Observation]],
+    stop: Stop,
 ) -> None:
     from diag.collectors.snmp.client import SnmpClient
 
+    loop = asyncio.get_running_loop()
+    loop_errors = _LoopErrors()
+    loop_errors.install(loop)
+    stop.attach(loop)
     threads = max(settings_for(inv, inv.circuits[i], overrides).cli_threads for i in ids)
     pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="diag-cli")
     try:
         async with SnmpClient() as client:
-            ctx = Context(client=client, pool=pool, progress=progress)
+            ctx = Context(
+                client=client, pool=pool, progress=progress, stop=stop, loop_errors=loop_errors
+            )
             runs = []
             for cid in ids:
                 c = inv.circuits[cid]
@@ -490,6 +831,9 @@ async def _diagnose_async(
                 runs.append(collect(jobs, ctx, collected))
             await asyncio.gather(*runs)
     finally:
+        stop.detach()
+        # sessions still running after an interruption finish on their own (bounded by their
+        # timeouts); the CLI does not wait for them
         pool.shutdown(wait=False, cancel_futures=True)
 
 
@@ -503,16 +847,23 @@ def diagnose_many(
     overrides: dict[str, Any] | None = None,
     given: dict[str, list[Observation]] | None = None,
     thresholds: Thresholds | None = None,
+    stop: Stop | None = None,
 ) -> list[Diagnosis]:
     """Diagnose several circuits concurrently on one loop (one SNMP engine, one thread pool).
 
     `given`: per circuit, observations people supplied (answers from site, test results).
+    `stop`: the caller's interruption (the CLI installs it for the whole command); without
+    one, SIGINT / SIGTERM / SIGHUP are handled during the collection only.
 
-    On Ctrl-C the documents are still built from what was collected, with run.interrupted set.
+    Interrupted, the documents are still built from what was collected, with run.interrupted
+    set; `stop.reason` says by what.
     """
     sink: dict[str, tuple[Collected, datetime, CollectorSettings]] = {}
-    interrupted = False
     op = operator_name(operator)
+    own = stop is None
+    stop = stop if stop is not None else Stop()
+    if own:
+        stop.install()
     try:
         asyncio.run(
             _diagnose_async(
@@ -524,10 +875,16 @@ def diagnose_many(
                 overrides=overrides,
                 sink=sink,
                 given=given or {},
+                stop=stop,
             )
         )
-    except KeyboardInterrupt:
-        interrupted = True
+    except KeyboardInterrupt:  # the default handler (not the main thread), or raise_now
+        if stop.signum is None:
+            stop.signum = signal.SIGINT
+    finally:
+        if own:
+            stop.restore()
+    interrupted = stop.signum is not None
     out = []
     for cid in ids:
         c = inv.circuits[cid]
@@ -540,7 +897,7 @@ def diagnose_many(
             ),
         )
         if interrupted:
-            mark_interrupted(collected)
+            mark_interrupted(collected, stop.reason)
         doc = build_document(
             c,
             build_path(c, inv),
@@ -550,6 +907,7 @@ def diagnose_many(
             operator=op,
             interrupted=interrupted,
             thresholds=thresholds,
+            interrupted_by=stop.reason,
         )
         out.append(Diagnosis(doc, collected, settings))
     return out
@@ -580,8 +938,10 @@ def diagnose(
 __all__ = [
     "Collected",
     "Diagnosis",
+    "Stop",
     "build_document",
     "diagnose",
     "diagnose_many",
     "plan",
+    "run_guarded",
 ]

@@ -267,6 +267,7 @@ class _Reader:
         self.t0 = time.monotonic()
         self.unverified: set[int] = set()  # indexes of observations nothing could check whole
         self.lossy_outputs: list[str] = []  # commands whose first read was not whole
+        self.transcript: Transcript | None = None
 
     # failures and access records
 
@@ -292,12 +293,20 @@ class _Reader:
         text = transcript.text() if transcript is not None else ""
         return RouterReading(self.observations, text, self.raw)
 
+    def so_far(self) -> RouterReading:
+        """What has been read until now, while `run()` may still be going on in another thread
+        (the runner keeps it when a run is interrupted).  The transcript is read as it stands,
+        without flushing netmiko's log from this thread."""
+        t = self.transcript
+        text = redact(t.sink.getvalue().decode("utf-8", "replace"), t.secrets) if t else ""
+        return RouterReading(list(self.observations), text, dict(self.raw))
+
     # the sequence
 
     def run(self) -> RouterReading:
         from diag.collectors.cli.session import Transcript, open_session
 
-        transcript = Transcript()
+        transcript = self.transcript = Transcript()
         try:
             commands = profile_for(self.device_type, self.device.name).commands_for(self.wan)
         except CollectorError as exc:
@@ -636,6 +645,20 @@ def read_router(
     inject one that advances a lab clock instead of waiting).
     """
     return _Reader(device, wan_interface, far_end_ip, settings, via, sleep).run()
+
+
+def router_reader(
+    device: Device,
+    wan_interface: str,
+    far_end_ip: str | None,
+    settings: CollectorSettings,
+    *,
+    via: Via = "ssh",
+    sleep: Callable[[float], None] = time.sleep,
+) -> _Reader:
+    """A reading not started yet: `.run()` reads (blocking, as `read_router`); `.so_far()`, from
+    any thread, gives what it has read until then."""
+    return _Reader(device, wan_interface, far_end_ip, settings, via, sleep)
 
 
 async def read_router_in(

@@ -185,7 +185,13 @@ def render(doc: FindingsDocument, console: Console, *, verbose: bool = False) ->
     polls = [o for o in doc.observations if isinstance(o, NmsPollObservation)]
     console.print("\nCollectors", style="bold")
     for r in doc.collectors:
-        state = Text("ok", style="green") if r.ok else Text("FAILED", style="bold red")
+        state = (
+            Text("ok", style="green")
+            if r.ok
+            else Text("INTERRUPTED", style="bold yellow")
+            if (r.error or "").startswith("interrupted")
+            else Text("FAILED", style="bold red")
+        )
         line = Text(f"  {r.name}  {r.target}  ")
         line.append_text(state)
         line.append(f"  {r.duration_s:.2f} s")
