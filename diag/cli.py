@@ -184,7 +184,8 @@ def cli() -> None:
     flag_value="diag-debug",
     default=None,
     metavar="[DIR]",
-    help="Keep device session transcripts (secrets redacted) in DIR (default ./diag-debug).",
+    help="Keep device session transcripts (secrets redacted) and the library log in DIR "
+    "(default ./diag-debug); also on Ctrl-C / SIGTERM / SIGHUP.",
 )
 @click.option(
     "--observe",
@@ -629,7 +630,9 @@ def _finish_collector(
     **extra: Any,
 ) -> NoReturn:
     """Write and print a single collector's result; `code` overrides the exit code (an
-    interruption's 128 + N)."""
+    interruption's 128 + N) and then the document says ok: false."""
+    if code is not None:
+        extra["ok"] = False
     if json_dest:
         _write_text(json_dest, _observations_json(observations, **extra))
     con = _console(stderr=json_dest == "-")

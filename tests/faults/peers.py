@@ -329,7 +329,7 @@ class TcpFault:
 
 # --------------------------------------------------------------------------- SSH
 
-SshMode = Literal["garbage", "truncated", "dropped"]
+SshMode = Literal["garbage", "truncated", "dropped", "ok", "hang"]
 
 
 class _AnyPassword(asyncssh.SSHServer):
@@ -348,7 +348,9 @@ class _AnyPassword(asyncssh.SSHServer):
 
 class HostileSsh:
     """A real SSH login into the lab router's real CLI, whose show / ping answers are then
-    garbled, cut short, or the connection dropped after `drop_after` of them."""
+    garbled, cut short, or the connection dropped after `drop_after` of them; or answered as
+    they are (`ok`), or never answered after `drop_after` of them (`hang`: the router stops
+    mid-session, the connection stays).  `commands` lists every line the client sent."""
 
     def __init__(
         self,
@@ -365,6 +367,7 @@ class HostileSsh:
         self.username, self.password, self.secret = username, password, secret
         self.drop_after = drop_after
         self.port = 0
+        self.commands: list[str] = []
         self._acceptor: asyncssh.SSHAcceptor | None = None
 
     async def start(self) -> int:
@@ -405,6 +408,7 @@ class HostileSsh:
                     continue
                 if not line:
                     break
+                self.commands.append(line.strip())
                 out = session.feed(line)
                 if out.close:
                     break
@@ -414,7 +418,11 @@ class HostileSsh:
                     if self.mode == "dropped" and shows > self.drop_after:
                         process.channel.get_connection().abort()
                         return
-                    if self.mode != "dropped":
+                    if self.mode == "hang" and shows > self.drop_after:
+                        while await process.stdin.readline():  # reads on, never answers
+                            pass
+                        return
+                    if self.mode in ("garbage", "truncated"):
                         text = self._mangle(text, rng)
                 process.stdout.write(text)
                 process.stdout.write(session.prompt())
