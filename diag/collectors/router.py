@@ -67,7 +67,8 @@ from diag.model.observations import (
 from diag.settings import CollectorSettings
 
 if TYPE_CHECKING:
-    from diag.collectors.cli.session import CliSession, ConsoleProbes, Transcript
+    from diag.collectors.cli.session import CliSession, ConsoleProbes
+    from diag.collectors.cli.transcript import Transcript
 
 Via = Literal["ssh", "console"]
 Stage = Literal["connect", "auth", "timeout", "command", "parse"]
@@ -304,7 +305,8 @@ class _Reader:
     # the sequence
 
     def run(self) -> RouterReading:
-        from diag.collectors.cli.session import Transcript, open_session
+        from diag.collectors.cli.connect import open_session
+        from diag.collectors.cli.transcript import Transcript
 
         transcript = self.transcript = Transcript()
         try:

@@ -154,9 +154,10 @@ def host_key_error(
     """The refusal message when `exc` is a host-key refusal, else None."""
     for e in _chain(exc):
         if isinstance(e, hostkeys.HostKeyUnknown):
+            absent = "" if e.path.exists() else ", which does not exist yet"
             return CollectorError(
                 f"{target}: REFUSED before login: its SSH host key is not in the known-hosts "
-                f"file {e.path} (ssh_host_keys=strict); it presents {e.key.get_name()} "
+                f"file {e.path}{absent} (ssh_host_keys=strict); it presents {e.key.get_name()} "
                 f"{hostkeys.fingerprint(e.key)}. Nothing was sent to it (no username, no "
                 f"password). To trust it, check the fingerprint on the router's console "
                 f"({_host_key_command(device)}), then: diag known-hosts accept {device.name} "
