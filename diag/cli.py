@@ -288,11 +288,11 @@ def circuit(
         if verbose:
             err.print(f"[dim]… {msg}[/dim]")
 
-    from diag.runner import Stop, diagnose_many
+    from diag.runner import diagnose_many
 
     # SIGINT / SIGTERM / SIGHUP from here on: collection stops and keeps what it read; later,
     # the document is still written whole before diag exits with 128 + the signal's number
-    stop = Stop().install()
+    stop = _interruptible()
     if debug_dir is not None:
         _debug_logging()
     try:
@@ -360,8 +360,18 @@ def circuit(
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)  # do not wait for device sessions still running in threads
-    stop.restore()
     sys.exit(code)
+
+
+def _interruptible() -> Any:
+    """SIGINT / SIGTERM / SIGHUP handled by a `diag.runner.Stop` for the rest of the command
+    (collection stops and keeps what it read; the output is written whole; exit 128 + N); the
+    previous handlers come back when the command ends, however it ends."""
+    from diag.runner import Stop
+
+    stop = Stop().install()
+    click.get_current_context().call_on_close(stop.restore)
+    return stop
 
 
 def _debug_logging() -> None:
@@ -708,9 +718,9 @@ def alarms(
 
     import time
 
-    from diag.runner import Stop, run_guarded
+    from diag.runner import run_guarded
 
-    stop = Stop().install()
+    stop = _interruptible()
     t0 = time.monotonic()
     try:
         got = run_guarded(run, stop, f"nms:{nms_name}")
@@ -837,9 +847,9 @@ def _read_router_interruptible(
     import time
 
     from diag.collectors.router import router_reader
-    from diag.runner import GRACE_S, Stop
+    from diag.runner import GRACE_S
 
-    stop = Stop().install()
+    stop = _interruptible()
     reader = router_reader(dev, interface, far_ip, settings, via=via, sleep=stop.sleep)
     done: list[Any] = []
     t0 = time.monotonic()
@@ -893,11 +903,11 @@ def ping(addresses: tuple[str, ...], json_dest: str | None, assignments: tuple[s
     import time
 
     from diag.collectors.ping import ping_many
-    from diag.runner import Stop, run_guarded
+    from diag.runner import run_guarded
     from diag.settings import merge
 
     settings = merge([_overrides(assignments)])
-    stop = Stop().install()
+    stop = _interruptible()
     t0 = time.monotonic()
     try:
         results = run_guarded(
@@ -1216,11 +1226,11 @@ def demo(json_dir: Path | None, scenarios: tuple[Path, ...]) -> None:
     from diag.lab.scenario import mismatches as expectation_mismatches
     from diag.output.files import write_atomic
     from diag.output.terminal import render
-    from diag.runner import Stop, diagnose_many
+    from diag.runner import diagnose_many
 
     con = _console()
     mismatches = []
-    stop = Stop().install()  # the documents are kept whole; exit 128 + the signal's number
+    stop = _interruptible()  # the documents are kept whole; exit 128 + the signal's number
     with tempfile.TemporaryDirectory(prefix="diag-demo-") as tmp:
         try:
             inv, scns, _ = prepare(list(scenarios) or None, None, Path(tmp))

@@ -680,6 +680,14 @@ def run_guarded(main: Callable[[], Coroutine[Any, Any, T]], stop: Stop, job: str
             return await task
         except asyncio.CancelledError:
             return None
+        except DiagError:
+            raise
+        except Exception as exc:  # a library or collector bug: said, not a traceback
+            log.error("collector %s stopped on an unexpected error", job, exc_info=exc)
+            raise CollectorError(
+                f"{job}: the collector stopped on an unexpected {describe(exc)} (a bug in diag "
+                "or a library; --debug keeps the traceback)"
+            ) from exc
         finally:
             stop.detach()
 
@@ -689,9 +697,11 @@ def run_guarded(main: Callable[[], Coroutine[Any, Any, T]], stop: Stop, job: str
         if stop.signum is None:
             stop.signum = signal.SIGINT
         return None
-    stray = errors.take(job)
-    if result is None and stop.signum is None and stray:
-        raise CollectorError(stray)
+    except CollectorError as exc:
+        stray = errors.take(job)
+        if stray:
+            raise CollectorError(f"{exc}; meanwhile {stray}") from exc
+        raise
     return result
 
 
