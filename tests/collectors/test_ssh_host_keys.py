@@ -339,3 +339,12 @@ def test_markers_are_refused_rather_than_ignored(routers: Routers, tmp_path: Pat
     error = refused(read(srv, settings(known_hosts)))
     assert "@revoked are not supported" in error and f"{known_hosts}:2" in error
     assert srv.auth_attempts == []
+
+
+def test_accept_new_that_cannot_record_refuses(routers: Routers, tmp_path: Path) -> None:
+    """A first-use key that cannot be written down is not trusted for this run either."""
+    srv = routers.start()
+    known_hosts = tmp_path / "no-such-folder" / "known_hosts"
+    error = refused(read(srv, settings(known_hosts, "accept-new")))
+    assert "cannot record a host key" in error and str(known_hosts) in error
+    assert srv.auth_attempts == [] and srv.passwords_received == 0
