@@ -22,6 +22,13 @@ RTTs agree within 0.5 ms; they differ in cost and in what else they can see.
   `net.ipv4.ping_group_range` to cover the user's group; then ICMP errors are not seen).
 
 `auto` takes the first engine of `AUTO_ORDER` that is usable here and can honour the settings.
+
+Reading the tools' text (`read_iputils`, `read_fping`): numbers are ASCII digits within the
+ranges of diag/collectors/numbers.py (at most MAX_PROBES probes, and never more than were asked
+for; RTTs up to MAX_RTT_MS).  A reply line whose time is garbled is not a timed reply; a summary
+line whose counts are garbled or out of range makes the run unreadable: CollectorParseError, the
+one error these readers raise, saying which line.  No list is sized by a printed number beyond
+the probes asked for.
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ import os
 import random
 import re
 import shutil
+import signal
 import socket
 import struct
 import subprocess
@@ -44,6 +52,15 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, ClassVar
 
+from diag.collectors.numbers import (
+    COUNTER64_MAX,
+    MAX_PROBES,
+    MAX_RTT_MS,
+    PERCENT_MAX,
+    NumberError,
+    read_float,
+    read_int,
+)
 from diag.errors import CollectorError, CollectorParseError, CollectorTimeout
 from diag.settings import CollectorSettings
 
@@ -52,6 +69,9 @@ GROUP_RANGE_FILE = "/proc/sys/net/ipv4/ping_group_range"
 WIDE_GROUP_RANGE = "0 2147483647"
 # Slack on top of count·interval + timeout before a tool is killed (start-up, scheduling).
 RUN_SLACK_S = 10.0
+# Most output a tool may print: a 100,000-probe iputils run prints about 7 MB.  A tool that
+# prints on past this (a wrapper in a loop) is stopped, not read into memory for ever.
+MAX_OUTPUT_BYTES = 16 << 20
 
 
 # ============================================================================ what to send
@@ -175,7 +195,7 @@ async def run_tool(argv: list[str], *, budget_s: float, tool: str) -> tuple[int,
     except PermissionError as exc:
         raise CollectorError(f"{tool}: cannot execute {argv[0]}: {exc}") from exc
     try:
-        out, _ = await asyncio.wait_for(proc.communicate(), budget_s)
+        out = await asyncio.wait_for(_read_bounded(proc, tool), budget_s)
     except TimeoutError as exc:
         raise CollectorTimeout(
             f"{tool}: {' '.join(argv)} did not finish within {budget_s:.1f} s; killed"
@@ -188,6 +208,47 @@ async def run_tool(argv: list[str], *, budget_s: float, tool: str) -> tuple[int,
                 await asyncio.shield(proc.wait())
     assert proc.returncode is not None
     return proc.returncode, out.decode("utf-8", errors="replace")
+
+
+async def _read_bounded(proc: asyncio.subprocess.Process, tool: str) -> bytes:
+    """The tool's whole output, once it has exited; CollectorError past MAX_OUTPUT_BYTES."""
+    assert proc.stdout is not None
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := await proc.stdout.read(1 << 16):
+        size += len(chunk)
+        if size > MAX_OUTPUT_BYTES:
+            raise CollectorError(
+                f"{tool} printed more than {MAX_OUTPUT_BYTES >> 20} MiB without finishing "
+                "(far more than any ping run diag asks for): stopped; this is not a ping tool's "
+                "output diag can read"
+            )
+        chunks.append(chunk)
+    await proc.wait()
+    return b"".join(chunks)
+
+
+def _unreadable(tool: str, rc: int, text: str, lines_read: int, what: str) -> CollectorError:
+    """Why a run's output cannot be read: killed by a signal, cut short, or not the tool's."""
+    tail = text.strip()[-200:]
+    if rc < 0:
+        try:
+            name = signal.Signals(-rc).name
+        except ValueError:
+            name = f"signal {-rc}"
+        return CollectorError(
+            f"{tool} was killed by {name} before it finished: its output stops after "
+            f"{lines_read} {what} line(s), with no statistics; the run cannot be read"
+        )
+    if lines_read:
+        return CollectorParseError(
+            f"{tool} (exit status {rc}) printed {lines_read} {what} line(s) and then stopped: "
+            f"no statistics, the output is cut short; cannot read the run. It ends: {tail!r}"
+        )
+    return CollectorParseError(
+        f"{tool} (exit status {rc}) printed nothing diag can read as its output (no {what} "
+        f"line, no statistics): unreadable; is it the real tool? It printed: {tail!r}"
+    )
 
 
 def _common_failure(tool: str, binary: str | None, target: str, text: str) -> CollectorError | None:
@@ -285,40 +346,74 @@ class IputilsOutput:
     duplicates: int | None = None
     error_count: int | None = None
     loss_pct: float | None = None  # the tool's (rounded) percentage, for reference only
+    garbled: list[str] = field(default_factory=list)  # summary lines whose numbers are not sane
 
 
+# Only ASCII digits (re.ASCII: `\d` would also take other scripts' digits).
 _TS = r"(?:\[\d+(?:\.\d+)?\]\s*)?"
 _IPUTILS_REPLY = re.compile(
-    rf"^{_TS}\d+ bytes from .+?: icmp_seq=(\d+)(?: ttl=\d+)?(?: time=([\d.]+) ms)?(.*)$"
+    rf"^{_TS}\d+ bytes from .+?: icmp_seq=(\d{{1,10}})(?: ttl=\d+)?(?: time=([\d.]+) ms)?(.*)$",
+    re.ASCII,
 )
-_IPUTILS_ERROR = re.compile(rf"^{_TS}From \S+(?: \(.*?\))?:? icmp_seq=(\d+) (.+)$")
+_IPUTILS_ERROR = re.compile(rf"^{_TS}From \S+(?: \(.*?\))?:? icmp_seq=(\d+) (.+)$", re.ASCII)
 _IPUTILS_LOCAL_ERROR = re.compile(r"^ping: local error: (.+)$")
-_IPUTILS_NO_ANSWER = re.compile(rf"^{_TS}no answer yet for icmp_seq=(\d+)")
-_IPUTILS_SUMMARY = re.compile(r"^(\d+) packets transmitted, (\d+) (?:packets )?received(.*)$")
+_IPUTILS_NO_ANSWER = re.compile(rf"^{_TS}no answer yet for icmp_seq=(\d{{1,10}})", re.ASCII)
+_IPUTILS_SUMMARY = re.compile(
+    r"^(\d+) packets transmitted, (\d+) (?:packets )?received(.*)$", re.ASCII
+)
+_IPUTILS_DUPS = re.compile(r"\+(\d+) duplicates", re.ASCII)
+_IPUTILS_ERRS = re.compile(r"\+(\d+) errors", re.ASCII)
+# The lookbehind starts the number at its first digit (a search inside a long run of digits
+# would otherwise rescan the run from every position).
+_IPUTILS_LOSS = re.compile(r"(?<![\d.])([\d.]{1,24})% packet loss", re.ASCII)
+
+
+def _time_ms(text: str | None) -> float | None:
+    """A printed RTT in 0..MAX_RTT_MS, else None (not printed, or garbled: not a timed reply)."""
+    try:
+        return read_float(text, MAX_RTT_MS)
+    except NumberError:
+        return None
 
 
 def parse_iputils(text: str) -> IputilsOutput:
-    """Parse Linux iputils `ping` output (with or without -O/-D); unknown lines are skipped."""
+    """Parse Linux iputils `ping` output (with or without -O/-D); unknown lines are skipped.
+
+    A reply whose time is garbled is kept without a time; a summary line whose counts are not
+    sane (more than MAX_PROBES, received > transmitted) is not taken and is listed in `garbled`.
+    """
     out = IputilsOutput()
     for line in text.splitlines():
         line = line.rstrip()
         if m := _IPUTILS_REPLY.match(line):
-            out.replies.append(
-                ReplyLine(int(m[1]), float(m[2]) if m[2] else None, "(DUP!)" in m[3])
-            )
+            out.replies.append(ReplyLine(int(m[1]), _time_ms(m[2]), "(DUP!)" in m[3]))
         elif m := _IPUTILS_NO_ANSWER.match(line):
             out.no_answer.append(int(m[1]))
         elif _IPUTILS_ERROR.match(line) or _IPUTILS_LOCAL_ERROR.match(line):
             out.errors.append(line)
         elif m := _IPUTILS_SUMMARY.match(line):
-            out.transmitted, out.received = int(m[1]), int(m[2])
             rest = m[3]
-            dup = re.search(r"\+(\d+) duplicates", rest)
-            err = re.search(r"\+(\d+) errors", rest)
-            loss = re.search(r"([\d.]+)% packet loss", rest)
-            out.duplicates = int(dup[1]) if dup else 0
-            out.error_count = int(err[1]) if err else 0
-            out.loss_pct = float(loss[1]) if loss else None
+            dup, err, loss = (
+                rx.search(rest) for rx in (_IPUTILS_DUPS, _IPUTILS_ERRS, _IPUTILS_LOSS)
+            )
+            try:
+                transmitted = read_int(m[1], MAX_PROBES, what="packets transmitted")
+                received = read_int(m[2], MAX_PROBES, what="received")
+                duplicates = read_int(dup[1], COUNTER64_MAX, what="duplicates") if dup else 0
+                errors = read_int(err[1], COUNTER64_MAX, what="errors") if err else 0
+            except NumberError as exc:
+                out.garbled.append(f"{line[:120]!r}: {exc}")
+                continue
+            assert transmitted is not None and received is not None
+            if received > transmitted + (duplicates or 0):
+                out.garbled.append(f"{line[:120]!r}: more received than transmitted")
+                continue
+            out.transmitted, out.received = transmitted, received
+            out.duplicates, out.error_count = duplicates, errors
+            try:
+                out.loss_pct = read_float(loss[1], PERCENT_MAX) if loss else None
+            except NumberError:
+                out.loss_pct = None  # for reference only: statistics come from the probes
     return out
 
 
@@ -331,10 +426,24 @@ def unwrap_seq(seq: int, near: int, bits: int = 16) -> int:
     return near + diff
 
 
-def iputils_probes(parsed: IputilsOutput) -> tuple[list[float | None], int, int]:
-    """Per-probe RTTs (icmp_seq 1 = first probe), duplicates, ICMP/local errors."""
+def iputils_probes(
+    parsed: IputilsOutput, asked: int | None = None
+) -> tuple[list[float | None], int, int]:
+    """Per-probe RTTs (icmp_seq 1 = first probe), duplicates, ICMP/local errors.
+
+    `asked`: the probes diag asked for (`-c`); the tool cannot have sent more.
+    """
     if parsed.transmitted is None:
+        if parsed.garbled:
+            raise CollectorParseError(
+                f"iputils ping: the statistics line is garbled: {'; '.join(parsed.garbled)}"
+            )
         raise CollectorParseError("iputils ping printed no statistics line")
+    if asked is not None and parsed.transmitted > asked:
+        raise CollectorParseError(
+            f"iputils ping says {parsed.transmitted} packets transmitted but was asked for "
+            f"{asked}: the statistics line is garbled"
+        )
     rtts: list[float | None] = [None] * parsed.transmitted
     answered = [False] * parsed.transmitted
     duplicates = 0
@@ -407,18 +516,33 @@ class IputilsEngine(PingEngine):
         argv = self.argv(target, spec)
         rc, text = await run_tool(argv, budget_s=spec.budget_s(), tool="iputils ping")
         parsed = parse_iputils(text)
-        if parsed.transmitted is None or rc not in (0, 1):
+        if (parsed.transmitted is None and not parsed.garbled) or rc not in (0, 1):
             if "cannot flood" in text:
                 raise CollectorError(
                     f"iputils ping: interval {spec.interval_s:g} s is too short "
                     f"for a non-root user: {text.strip()}"
                 )
             failure = _common_failure("iputils ping", argv[0], target, text)
-            raise failure or CollectorError(
-                f"iputils ping exited with status {rc}: {text.strip()[-400:]}"
-            )
-        rtts, dups, errors = iputils_probes(parsed)
-        return EngineResult(self.name, rtts, dups, errors, f"$ {' '.join(argv)}\n{text}")
+            if failure is not None:
+                raise failure
+            if parsed.transmitted is None and not parsed.garbled:
+                lines = len(parsed.replies) + len(parsed.errors) + len(parsed.no_answer)
+                raise _unreadable("iputils ping", rc, text, lines, "reply")
+            raise CollectorError(f"iputils ping exited with status {rc}: {text.strip()[-400:]}")
+        return iputils_result(parsed, spec, argv, text)
+
+
+def iputils_result(
+    parsed: IputilsOutput, spec: ProbeSpec, argv: list[str], text: str
+) -> EngineResult:
+    """The engine's result from a parsed iputils run (CollectorParseError when unreadable)."""
+    rtts, dups, errors = iputils_probes(parsed, spec.count)
+    return EngineResult(IputilsEngine.name, rtts, dups, errors, f"$ {' '.join(argv)}\n{text}")
+
+
+def read_iputils(text: str, spec: ProbeSpec, argv: list[str]) -> EngineResult:
+    """What an iputils run printed -> the engine's result; raises only CollectorParseError."""
+    return iputils_result(parse_iputils(text), spec, argv, text)
 
 
 @cache
@@ -449,32 +573,67 @@ class FpingOutput:
     other: list[str] = field(default_factory=list)
 
 
-_FPING_REPLY = re.compile(r"^\S+\s+: \[(\d+)\], \d+ bytes, ([\d.]+) ms")
-_FPING_DUP = re.compile(r"^\S+\s+: duplicate for \[(\d+)\], \d+ bytes, ([\d.]+) ms")
-_FPING_TIMEOUT = re.compile(r"^\S+\s+: \[(\d+)\], timed out")
+_FPING_REPLY = re.compile(r"^\S+\s+: \[(\d{1,10})\], \d+ bytes, ([\d.]+) ms", re.ASCII)
+_FPING_DUP = re.compile(r"^\S+\s+: duplicate for \[(\d{1,10})\], \d+ bytes, ([\d.]+) ms", re.ASCII)
+_FPING_TIMEOUT = re.compile(r"^\S+\s+: \[(\d{1,10})\], timed out", re.ASCII)
 _FPING_ICMP = re.compile(r"^ICMP .+ from \S+ for ICMP Echo sent to \S+")
-_FPING_SUMMARY = re.compile(r"^(\S+)\s+:((?:\s+(?:\d+(?:\.\d+)?|-))+)\s*$")
+_FPING_SUMMARY = re.compile(r"^(\S+)\s+:((?:\s+(?:\d+(?:\.\d+)?|-))+)\s*$", re.ASCII)
 
 
 def parse_fping(text: str) -> FpingOutput:
+    """Parse `fping -C` output.  A line holding a garbled time (not a number, or beyond
+    MAX_RTT_MS), or a summary of more than MAX_PROBES probes, is kept in `other`, not read."""
     out = FpingOutput()
     for line in text.splitlines():
         line = line.rstrip()
         if not line:
             continue
-        if m := _FPING_REPLY.match(line):
-            out.replies.append((int(m[1]), float(m[2])))
-        elif m := _FPING_DUP.match(line):
-            out.duplicates.append((int(m[1]), float(m[2])))
-        elif m := _FPING_TIMEOUT.match(line):
-            out.timeouts.append(int(m[1]))
-        elif _FPING_ICMP.match(line):
-            out.icmp_errors.append(line)
-        elif m := _FPING_SUMMARY.match(line):
-            out.per_probe[m[1]] = [None if v == "-" else float(v) for v in m[2].split()]
-        else:
+        try:
+            if m := _FPING_REPLY.match(line):
+                out.replies.append((int(m[1]), _fping_ms(m[2])))
+            elif m := _FPING_DUP.match(line):
+                out.duplicates.append((int(m[1]), _fping_ms(m[2])))
+            elif m := _FPING_TIMEOUT.match(line):
+                out.timeouts.append(int(m[1]))
+            elif _FPING_ICMP.match(line):
+                out.icmp_errors.append(line)
+            elif m := _FPING_SUMMARY.match(line):
+                values = m[2].split()
+                if len(values) > MAX_PROBES:
+                    raise NumberError(f"{len(values)} probes (more than {MAX_PROBES})")
+                out.per_probe[m[1]] = [None if v == "-" else _fping_ms(v) for v in values]
+            else:
+                out.other.append(line)
+        except NumberError:
             out.other.append(line)
     return out
+
+
+def _fping_ms(text: str) -> float:
+    value = read_float(text, MAX_RTT_MS, what="time (ms)")
+    assert value is not None
+    return value
+
+
+def read_fping(text: str, spec: ProbeSpec, argv: list[str]) -> EngineResult:
+    """What an `fping -C N` run printed -> the engine's result; raises only CollectorParseError
+    (no readable per-probe summary, or more probes in it than were asked for)."""
+    parsed = parse_fping(text)
+    if not parsed.per_probe:
+        raise CollectorParseError("fping printed no readable per-probe summary line")
+    rtts = next(iter(parsed.per_probe.values()))
+    if len(rtts) > spec.count:
+        raise CollectorParseError(
+            f"fping's summary lists {len(rtts)} probes but it was asked for {spec.count}: "
+            "the summary line is garbled"
+        )
+    return EngineResult(
+        FpingEngine.name,
+        list(rtts),
+        len(parsed.duplicates),
+        len(parsed.icmp_errors),
+        f"$ {' '.join(argv)}\n{text}",
+    )
 
 
 @register
@@ -519,15 +678,13 @@ class FpingEngine(PingEngine):
         # fping: 0 all answered, 1 some target unreachable; 2 address not found, 3 bad args, 4 syscall
         if rc not in (0, 1) or not parsed.per_probe:
             failure = _common_failure("fping", argv[0], target, text)
-            raise failure or CollectorError(f"fping exited with status {rc}: {text.strip()[-400:]}")
-        rtts = next(iter(parsed.per_probe.values()))
-        return EngineResult(
-            self.name,
-            list(rtts),
-            len(parsed.duplicates),
-            len(parsed.icmp_errors),
-            f"$ {' '.join(argv)}\n{text}",
-        )
+            if failure is not None:
+                raise failure
+            if not parsed.per_probe and (rc in (0, 1) or rc < 0):
+                lines = len(parsed.replies) + len(parsed.timeouts) + len(parsed.icmp_errors)
+                raise _unreadable("fping", rc, text, lines, "probe")
+            raise CollectorError(f"fping exited with status {rc}: {text.strip()[-400:]}")
+        return read_fping(text, spec, argv)
 
 
 # ============================================================================ icmplib

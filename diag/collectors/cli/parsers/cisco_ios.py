@@ -18,16 +18,17 @@ from typing import Any
 
 from diag.collectors.cli.parsers import (
     E1_COUNTERS,
+    SP,
     CommandForm,
     CommandSet,
     Ctx,
     LogCategory,
+    Numbers,
     Vendor,
     block,
     first_line,
     lost_note,
     lower,
-    num,
     partial,
     ping_target,
     plain_name,
@@ -39,6 +40,13 @@ from diag.collectors.cli.parsers import (
     unsure,
 )
 from diag.collectors.cli.parsers.ios_cpu_graph import read_graph
+from diag.collectors.numbers import (
+    E1_INTERVAL_MAX_S,
+    MAX_PING_SIZE,
+    MAX_PING_TIMEOUT_S,
+    MAX_PROBES,
+    MAX_RTT_MS,
+)
 from diag.errors import CollectorError
 from diag.model.observations import (
     CpuObservation,
@@ -55,7 +63,9 @@ ICMP_IP_HEADERS = 28
 LEADS = ("DCD", "DSR", "DTR", "RTS", "CTS")
 
 # Serial0/0/0:0 is channel group 0 of controller E1 0/0/0; Serial0/1/0 is a V.35 serial port.
-_SERIAL = re.compile(r"^se(?:r(?:i(?:a(?:l)?)?)?)?\s*(\d+(?:/\d+)*)(?::(\d+))?$", re.IGNORECASE)
+_SERIAL = re.compile(
+    r"^se(?:r(?:i(?:a(?:l)?)?)?)?\s*([0-9]+(?:/[0-9]+)*)(?::([0-9]+))?$", re.IGNORECASE
+)
 _HEX = re.compile(r"^(?:0x)?([0-9a-fA-F]{1,4})$")
 
 
@@ -132,7 +142,7 @@ _COUNTER_LINES = (
     ("LAST_CLEARING", ["last_clearing"], "Last clearing"),
 )
 # "never" or an age as IOS prints it (00:00:05, 1d02h, 3w2d, 1y5w).
-_CLEARING = re.compile(r"never|\d+:\d{2}:\d{2}|\d+[dwy]\d+[hdw]", re.I)
+_CLEARING = re.compile(r"never|[0-9]{1,6}:[0-9]{2}:[0-9]{2}|[0-9]{1,4}[dwy][0-9]{1,4}[hdw]", re.I)
 _COUNTED_PORTS = re.compile(r"^(?:Serial|\S*Ethernet)", re.I)
 
 
@@ -164,7 +174,7 @@ def interface_lost(rec: dict[str, Any]) -> tuple[list[str], list[str]]:
             lines.append("the end of the 'input errors' line")
     leads = sum(bool(rec[k]) for k in LEADS)
     # A serial port that is not an E1 channel group prints its control leads on one line.
-    v35 = re.fullmatch(r"serial\d+(?:/\d+)*", name, re.I) is not None
+    v35 = re.fullmatch(r"serial[0-9]+(?:/[0-9]+)*", name, re.I) is not None
     if 0 < leads < len(LEADS) or (v35 and leads == 0):
         unread.append("v35_leads")
         lines.append("the DCD/DSR/DTR/RTS/CTS line" if leads == 0 else "part of the leads line")
@@ -179,7 +189,8 @@ def parse_interfaces(ctx: Ctx) -> list[Observation]:
         link = rec["LINK_STATUS"].strip().lower()
         proto = rec["PROTOCOL_STATUS"].strip().lower()
         leads = {k: rec[k].lower() == "up" for k in LEADS if rec[k]}
-        crc = num(rec["CRC"])
+        n = Numbers()  # counters: 0..Counter64 max
+        crc = n.int("crc", rec["CRC"])
         obs = InterfaceObservation(
             **ctx.meta("interface", i),
             device=ctx.device,
@@ -191,24 +202,25 @@ def parse_interfaces(ctx: Ctx) -> list[Observation]:
             protocol_up=proto.startswith("up"),
             # HDLC/PPP keepalives seeing their own frames: somebody looped the circuit.
             looped="looped" in proto,
-            input_packets=num(rec["INPUT_PACKETS"]),
-            output_packets=num(rec["OUTPUT_PACKETS"]),
-            input_errors=num(rec["INPUT_ERRORS"]),
+            input_packets=n.int("input_packets", rec["INPUT_PACKETS"]),
+            output_packets=n.int("output_packets", rec["OUTPUT_PACKETS"]),
+            input_errors=n.int("input_errors", rec["INPUT_ERRORS"]),
             crc=crc,
             crc_source=SHOW_INTERFACES if crc is not None else None,
-            frame=num(rec["FRAME"]),
-            overrun=num(rec["OVERRUN"]),
-            ignored=num(rec["IGNORED"]),
-            aborts=num(rec["ABORT"]),
-            carrier_transitions=num(rec["CARRIER_TRANSITIONS"]),
-            interface_resets=num(rec["INTERFACE_RESETS"]),
-            output_errors=num(rec["OUTPUT_ERRORS"]),
+            frame=n.int("frame", rec["FRAME"]),
+            overrun=n.int("overrun", rec["OVERRUN"]),
+            ignored=n.int("ignored", rec["IGNORED"]),
+            aborts=n.int("aborts", rec["ABORT"]),
+            carrier_transitions=n.int("carrier_transitions", rec["CARRIER_TRANSITIONS"]),
+            interface_resets=n.int("interface_resets", rec["INTERFACE_RESETS"]),
+            output_errors=n.int("output_errors", rec["OUTPUT_ERRORS"]),
             last_clearing=rec["LAST_CLEARING"] or None,
             v35_leads=leads or None,
             raw=ctx.raw,
         )
         unread, lines = interface_lost(rec)
-        out.append(partial(obs, unread, lost_note(rec["INTERFACE"], lines)) if unread else obs)
+        obs = partial(obs, unread, lost_note(rec["INTERFACE"], lines)) if unread else obs
+        out.append(n.apply(obs))
     return out
 
 
@@ -275,18 +287,18 @@ def e1_alarms(receiver_lines: list[str], states: dict[str, str]) -> list[str]:
     return list(dict.fromkeys(alarms))
 
 
-_E1_HEADER = re.compile(r"^\s*(?:E1|T1)\s+\S+\s+is\s+", re.M)
+_E1_HEADER = re.compile(rf"^{SP}*(?:E1|T1){SP}+\S+{SP}+is{SP}+", re.M)
 # The template's value of each counter and the label of its line.
 _E1_COUNTER_LINES = {
     "line_code_violations": ("LCV", r"Line\s+Code\s+Violations"),
     "path_code_violations": ("PCV", r"Path\s+Code\s+Violations"),
     "slip_secs": ("SLIP_SECS", r"Slip\s+Secs"),
     "degraded_mins": ("DEGRADED_MINS", r"Degraded\s+Mins"),
-    "errored_secs": ("ERRORED_SECS", r"\d\s+Errored\s+Secs"),
+    "errored_secs": ("ERRORED_SECS", r"[0-9]\s+Errored\s+Secs"),
     "severely_err_secs": ("SEVERELY_ERR_SECS", r"Severely\s+Err\s+Secs"),
     "unavail_secs": ("UNAVAIL_SECS", r"Unavail\s+Secs"),
 }
-_ALARM_LINES = re.compile(r"^\s*(?:No\s+alarms\s+detected|Receiver\s|AIS\s+State:)", re.M)
+_ALARM_LINES = re.compile(rf"^{SP}*(?:No{SP}+alarms{SP}+detected|Receiver\s|AIS{SP}+State:)", re.M)
 
 
 def e1_lost(text: str, rec: dict[str, Any]) -> tuple[list[str], list[str]]:
@@ -329,6 +341,7 @@ def parse_controllers_e1(ctx: Ctx) -> list[Observation]:
     recs = run_template("cisco_ios_show_controllers_e1", ctx.text)
     for i, (rec, rec_text) in enumerate(records(recs, ctx.text, _E1_HEADER, "CONTROLLER"), 1):
         states = {"AIS": rec["AIS_STATE"], "LOS": rec["LOS_STATE"], "LOF": rec["LOF_STATE"]}
+        n = Numbers()
         obs = E1ControllerObservation(
             **ctx.meta("e1", i),
             device=ctx.device,
@@ -339,21 +352,22 @@ def parse_controllers_e1(ctx: Ctx) -> list[Observation]:
             framing=lower(rec["FRAMING"]),
             linecode=lower(rec["LINECODE"]),
             clock_source=lower(rec["CLOCK_SOURCE"]),
-            line_code_violations=num(rec["LCV"]),
-            path_code_violations=num(rec["PCV"]),
-            errored_secs=num(rec["ERRORED_SECS"]),
-            severely_err_secs=num(rec["SEVERELY_ERR_SECS"]),
-            unavail_secs=num(rec["UNAVAIL_SECS"]),
-            slip_secs=num(rec["SLIP_SECS"]),
-            degraded_mins=num(rec["DEGRADED_MINS"]),
-            interval_s=num(rec["INTERVAL_S"]),
+            line_code_violations=n.int("line_code_violations", rec["LCV"]),
+            path_code_violations=n.int("path_code_violations", rec["PCV"]),
+            errored_secs=n.int("errored_secs", rec["ERRORED_SECS"]),
+            severely_err_secs=n.int("severely_err_secs", rec["SEVERELY_ERR_SECS"]),
+            unavail_secs=n.int("unavail_secs", rec["UNAVAIL_SECS"]),
+            slip_secs=n.int("slip_secs", rec["SLIP_SECS"]),
+            degraded_mins=n.int("degraded_mins", rec["DEGRADED_MINS"]),
+            interval_s=n.int("interval_s", rec["INTERVAL_S"], E1_INTERVAL_MAX_S),
             raw=ctx.raw,
         )
         if rec_text is not None:
             unread, lines = e1_lost(rec_text, rec)
         else:
             unread, lines = ["alarms", *E1_COUNTERS], ["a controller header line"]
-        out.append(partial(obs, unread, lost_note(rec["CONTROLLER"], lines)) if unread else obs)
+        obs = partial(obs, unread, lost_note(rec["CONTROLLER"], lines)) if unread else obs
+        out.append(n.apply(obs))
     return out
 
 
@@ -365,17 +379,17 @@ def parse_cpu(ctx: Ctx) -> list[Observation]:
     if not recs:
         raise ctx.error(first_line(ctx.text), "no 'CPU utilization for five seconds' line")
     rec = recs[0]
-    return [
-        CpuObservation(
-            **ctx.meta("cpu"),
-            device=ctx.device,
-            source="cli:show processes cpu",
-            five_sec=float(rec["FIVE_SEC"]),
-            one_min=float(rec["ONE_MIN"]),
-            five_min=float(rec["FIVE_MIN"]),
-            raw=ctx.raw,
-        )
-    ]
+    n = Numbers()  # percentages: 0..100
+    obs = CpuObservation(
+        **ctx.meta("cpu"),
+        device=ctx.device,
+        source="cli:show processes cpu",
+        five_sec=n.float("five_sec", rec["FIVE_SEC"]),
+        one_min=n.float("one_min", rec["ONE_MIN"]),
+        five_min=n.float("five_min", rec["FIVE_MIN"]),
+        raw=ctx.raw,
+    )
+    return [n.apply(obs)]
 
 
 _HOURS_TITLE = re.compile(r"CPU%\s+per\s+hour\s+\(last\s+72\s+hours\)")
@@ -446,7 +460,7 @@ def log_category(facility: str, severity: int, mnemonic: str, message: str) -> L
 
 def parse_logging(ctx: Ctx) -> list[Observation]:
     recs = run_template("cisco_ios_show_logging", ctx.text)
-    if not recs and not re.search(r"^\s*(?:Syslog logging:|Log Buffer)", ctx.text, re.M):
+    if not recs and not re.search(rf"^{SP}*(?:Syslog logging:|Log Buffer)", ctx.text, re.M):
         raise ctx.error(first_line(ctx.text), "neither a logging header nor a log message")
     events = []
     for rec in recs:
@@ -474,32 +488,45 @@ def _ping_args(args: str) -> tuple[bool, str | None]:
 
 
 def parse_ping(ctx: Ctx) -> list[Observation]:
+    """Counts are bounded (at most MAX_PROBES probes, received <= sent): a count outside them is
+    a garbled line and the output is refused; a garbled time or timeout leaves that field
+    unknown (partial)."""
     recs = run_template("cisco_ios_ping", ctx.text)
     rec = recs[0] if recs else None
     if rec is None or not rec["SENT"]:
         raise ctx.error(first_line(ctx.text), "no 'Sending N, S-byte ICMP Echos to X' line")
-    count = int(rec["SENT"])
+    count = ctx.number(rec["SENT"], MAX_PROBES, "probe count", lo=1)
+    datagram = ctx.number(
+        rec["SIZE"], MAX_PING_SIZE + ICMP_IP_HEADERS, "datagram size", lo=ICMP_IP_HEADERS
+    )
     stream = "".join(rec["STREAM"])
+    if len(stream) > MAX_PROBES:
+        raise ctx.error(stream[:40], f"{len(stream)} probe marks (more than {MAX_PROBES})")
     if not rec["RECEIVED"] and not rec["REPLY_REQUEST"] and len(stream) != count:
         # Neither the success line nor every probe's mark: how many came back is unknown.
         raise ctx.error(
             first_line(ctx.text),
             f"the 'Success rate' line is missing and {len(stream)} of {count} probe marks read",
         )
-    requests = [int(r) for r in rec["REPLY_REQUEST"]]
-    sent = int(rec["TOTAL"]) if rec["TOTAL"] else (len(stream) or count)
+    sent = (
+        ctx.number(rec["TOTAL"], MAX_PROBES, "probes sent", lo=1)
+        if rec["TOTAL"]
+        else (len(stream) or count)
+    )
+    requests = [ctx.number(r, max(sent - 1, 0), "request number") for r in rec["REPLY_REQUEST"]]
+    n = Numbers()
     rtts: list[float | None] = []
     if rec["RECEIVED"]:
-        received = int(rec["RECEIVED"])
+        received = ctx.number(rec["RECEIVED"], sent, "replies received")
     elif requests:
         # Directed broadcast: several hosts answer each request; a request counts once.
         received = len(set(requests))
     else:
         received = stream.count("!")
     if requests:
-        first: dict[int, float] = {}
+        first: dict[int, float | None] = {}
         for seq, ms in zip(requests, rec["REPLY_MS"], strict=True):
-            first.setdefault(seq, float(ms))
+            first.setdefault(seq, n.float("rtts_ms", ms, MAX_RTT_MS))
         rtts = [first.get(seq) for seq in range(sent)]
     df_typed, pattern_typed = _ping_args(ctx.args)
     obs = PingObservation(
@@ -509,30 +536,27 @@ def parse_ping(ctx: Ctx) -> list[Observation]:
         target=ping_target(rec["TARGET"], ctx.args.split()[0]),
         engine="router-cli",
         count=count,
-        size=int(rec["SIZE"]) - ICMP_IP_HEADERS,
-        timeout_s=float(rec["TIMEOUT"]),
+        size=datagram - ICMP_IP_HEADERS,
+        timeout_s=n.float("timeout_s", rec["TIMEOUT"], MAX_PING_TIMEOUT_S),
         df=bool(rec["DF"]) or df_typed,
         pattern=rec["PATTERN"] or pattern_typed,
         sent=sent,
         received=received,
         loss_pct=100.0 * (sent - received) / sent if sent else 100.0,
         unreachables=stream.count("U"),
-        rtt_min_ms=_ms(rec["RTT_MIN"]),
-        rtt_mean_ms=_ms(rec["RTT_AVG"]),
-        rtt_max_ms=_ms(rec["RTT_MAX"]),
+        rtt_min_ms=n.float("rtt_min_ms", rec["RTT_MIN"], MAX_RTT_MS),
+        rtt_mean_ms=n.float("rtt_mean_ms", rec["RTT_AVG"], MAX_RTT_MS),
+        rtt_max_ms=n.float("rtt_max_ms", rec["RTT_MAX"], MAX_RTT_MS),
         rtts_ms=rtts,
         raw=ctx.raw,
     )
+    obs = n.apply(obs)
     if received and not rec["RTT_MIN"]:
         return [partial(obs, RTT_FIELDS, "the round-trip times of the 'Success rate' line lost")]
     return [obs]
 
 
 RTT_FIELDS = ["rtt_min_ms", "rtt_mean_ms", "rtt_max_ms"]
-
-
-def _ms(value: str) -> float | None:
-    return float(value) if value else None
 
 
 # --- command table -----------------------------------------------------------------------------

@@ -20,17 +20,17 @@ from typing import Any
 
 from diag.collectors.cli.parsers import (
     E1_COUNTERS,
+    SP,
     CommandForm,
     CommandSet,
     Ctx,
     LogCategory,
+    Numbers,
     Vendor,
     block,
     first_line,
-    fnum,
     lost_note,
     lower,
-    num,
     partial,
     ping_target,
     plain_status,
@@ -39,6 +39,16 @@ from diag.collectors.cli.parsers import (
     run_template,
     unchecked,
     unsure,
+)
+from diag.collectors.numbers import (
+    E1_INTERVAL_MAX_S,
+    MAX_PING_SIZE,
+    MAX_PROBES,
+    MAX_RTT_MS,
+    SPAN_MAX_S,
+    NumberError,
+    read_float,
+    read_int,
 )
 from diag.errors import CollectorError
 from diag.model.observations import (
@@ -53,7 +63,7 @@ from diag.model.observations import (
 
 LEADS = ("DCD", "DSR", "DTR", "RTS", "CTS")
 _SERIAL = re.compile(
-    r"^s(?:e(?:r(?:i(?:a(?:l)?)?)?)?)?\s*(\d+(?:/\d+)*)(?::(\d+))?$", re.IGNORECASE
+    r"^s(?:e(?:r(?:i(?:a(?:l)?)?)?)?)?\s*([0-9]+(?:/[0-9]+)*)(?::([0-9]+))?$", re.IGNORECASE
 )
 _HEX = re.compile(r"^(?:0x)?([0-9a-fA-F]{1,8})$")
 
@@ -111,7 +121,7 @@ _CABLE_STANDARDS = {"V35": "V.35", "V24": "V.24", "V11": "V.11", "X21": "X.21", 
 
 _LINK_WORDS = re.compile(r"(?:administratively\s+)?(?:up|down)(?:\s*\([\w\s-]*\))?", re.I)
 _PROTOCOL_WORDS = re.compile(r"(?:up|down)(?:\s*\([\w\s-]*\))?", re.I)
-_IF_HEADER = re.compile(r"^\s*\S+\s+current\s+state\s*:", re.M)
+_IF_HEADER = re.compile(rf"^{SP}*\S+{SP}+current{SP}+state{SP}*:", re.M)
 _INPUT_FIELDS = ["input_errors", "crc", "crc_source", "frame", "overrun", "ignored", "aborts"]
 # The input counters each port kind prints: field -> (template value, label of its line).
 _SERIAL_INPUT = {
@@ -146,7 +156,7 @@ def interface_lost(rec: dict[str, Any], text: str | None) -> tuple[list[str], li
     if text is None:
         return [*unread, *_INPUT_FIELDS, "output_errors"], [*lines, "a record header line"]
     counted = re.match(r"(?:Serial|\S*Ethernet)", rec["INTERFACE"], re.I)
-    if not counted or re.search(r"^\s*Input\s+packets\s*:", text, re.M):
+    if not counted or re.search(rf"^{SP}*Input{SP}+packets{SP}*:", text, re.M):
         # Only serial and Ethernet ports print the counter blocks checked here (dialer members
         # print "Input packets:", NULL0 "0 errors").
         return unread, lines
@@ -160,7 +170,7 @@ def interface_lost(rec: dict[str, Any], text: str | None) -> tuple[list[str], li
     unread += missing + (["crc_source"] if "crc" in missing else [])
     if missing:
         lines.append("input counter lines")
-    head = re.search(r"^\s*Output\s*:", text, re.M)
+    head = re.search(rf"^{SP}*Output{SP}*:", text, re.M)
     outputs = text[head.start() :].splitlines() if head else []
     whole_lines = {
         "input_packets": (r"^\s*Input\s*:", rec["INPUT_PACKETS"]),
@@ -188,7 +198,8 @@ def parse_interfaces(ctx: Ctx) -> list[Observation]:
             clocking = f"Clock mode is {rec['CLOCK_MODE']}"
             if rec["BAUDRATE"]:
                 clocking += f", {rec['BAUD_WORD']} is {rec['BAUDRATE']} bps"
-        crc = num(rec["CRC"])
+        n = Numbers()  # counters: 0..Counter64 max
+        crc = n.int("crc", rec["CRC"])
         obs = InterfaceObservation(
             **ctx.meta("interface", i),
             device=ctx.device,
@@ -198,16 +209,16 @@ def parse_interfaces(ctx: Ctx) -> list[Observation]:
             line_up=link.startswith("up"),
             protocol_up=proto.startswith("up"),
             looped="loop" in proto,
-            input_packets=num(rec["INPUT_PACKETS"]),
-            output_packets=num(rec["OUTPUT_PACKETS"]),
-            input_errors=num(rec["INPUT_ERRORS"]),
+            input_packets=n.int("input_packets", rec["INPUT_PACKETS"]),
+            output_packets=n.int("output_packets", rec["OUTPUT_PACKETS"]),
+            input_errors=n.int("input_errors", rec["INPUT_ERRORS"]),
             crc=crc,
             crc_source=DISPLAY_INTERFACE if crc is not None else None,
-            frame=num(rec["FRAME"]),
-            overrun=num(rec["OVERRUN"]),
-            ignored=num(rec["IGNORED"]),
-            aborts=num(rec["ABORTS"]),
-            output_errors=num(rec["OUTPUT_ERRORS"]),
+            frame=n.int("frame", rec["FRAME"]),
+            overrun=n.int("overrun", rec["OVERRUN"]),
+            ignored=n.int("ignored", rec["IGNORED"]),
+            aborts=n.int("aborts", rec["ABORTS"]),
+            output_errors=n.int("output_errors", rec["OUTPUT_ERRORS"]),
             last_clearing=rec["LAST_CLEARING"] or None,
             v35_leads=leads or None,
             cable=cable,
@@ -215,7 +226,8 @@ def parse_interfaces(ctx: Ctx) -> list[Observation]:
             raw=ctx.raw,
         )
         unread, lines = interface_lost(rec, rec_text)
-        out.append(partial(obs, unread, lost_note(rec["INTERFACE"], lines)) if unread else obs)
+        obs = partial(obs, unread, lost_note(rec["INTERFACE"], lines)) if unread else obs
+        out.append(n.apply(obs))
     return out
 
 
@@ -246,7 +258,7 @@ def vrp_alarms(text: str) -> list[str]:
     return list(dict.fromkeys(codes))
 
 
-_E1_HEADER = re.compile(r"^\s*E1\s+\S+\s+current\s+state\s*:", re.M)
+_E1_HEADER = re.compile(rf"^{SP}*E1{SP}+\S+{SP}+current{SP}+state{SP}*:", re.M)
 _E1_COUNTER_LINES = {
     "line_code_violations": ("LCV", r"Linecode\s+Violations\s*:"),
     "path_code_violations": ("PCV", r"Pathcode\s+Violations\s*:"),
@@ -296,6 +308,7 @@ def parse_controller_e1(ctx: Ctx) -> list[Observation]:
     recs = run_template("huawei_vrp_display_controller_e1", ctx.text)
     for i, (rec, rec_text) in enumerate(records(recs, ctx.text, _E1_HEADER, "CONTROLLER"), 1):
         clock = lower(rec["CLOCK_SOURCE"])
+        n = Numbers()
         obs = E1ControllerObservation(
             **ctx.meta("e1", i),
             device=ctx.device,
@@ -306,21 +319,22 @@ def parse_controller_e1(ctx: Ctx) -> list[Observation]:
             framing=lower(rec["FRAMING"]),
             linecode=lower(rec["LINECODE"]),
             clock_source=_CLOCK.get(clock, clock) if clock else None,
-            line_code_violations=num(rec["LCV"]),
-            path_code_violations=num(rec["PCV"]),
-            errored_secs=num(rec["ERRORED_SECS"]),
-            severely_err_secs=num(rec["SEVERELY_ERR_SECS"]),
-            unavail_secs=num(rec["UNAVAIL_SECS"]),
-            slip_secs=num(rec["SLIP_SECS"]),
-            degraded_mins=num(rec["DEGRADED_MINS"]),
-            interval_s=num(rec["INTERVAL_S"]),
+            line_code_violations=n.int("line_code_violations", rec["LCV"]),
+            path_code_violations=n.int("path_code_violations", rec["PCV"]),
+            errored_secs=n.int("errored_secs", rec["ERRORED_SECS"]),
+            severely_err_secs=n.int("severely_err_secs", rec["SEVERELY_ERR_SECS"]),
+            unavail_secs=n.int("unavail_secs", rec["UNAVAIL_SECS"]),
+            slip_secs=n.int("slip_secs", rec["SLIP_SECS"]),
+            degraded_mins=n.int("degraded_mins", rec["DEGRADED_MINS"]),
+            interval_s=n.int("interval_s", rec["INTERVAL_S"], E1_INTERVAL_MAX_S),
             raw=ctx.raw,
         )
         if rec_text is not None:
             unread, lines = e1_lost(rec_text, rec)
         else:
             unread, lines = ["alarms", *E1_COUNTERS], ["a controller header line"]
-        out.append(partial(obs, unread, lost_note(rec["CONTROLLER"], lines)) if unread else obs)
+        obs = partial(obs, unread, lost_note(rec["CONTROLLER"], lines)) if unread else obs
+        out.append(n.apply(obs))
     return out
 
 
@@ -332,48 +346,67 @@ def parse_cpu(ctx: Ctx) -> list[Observation]:
     rec = recs[0] if recs else None
     if rec is None or not (rec["FIVE_SEC"] or rec["USAGE"]):
         raise ctx.error(first_line(ctx.text), "no 'CPU Usage' or 'CPU utilization' line")
-    five_sec, one_min, five_min = fnum(rec["FIVE_SEC"]), fnum(rec["ONE_MIN"]), fnum(rec["FIVE_MIN"])
+    n = Numbers()  # percentages: 0..100
+    five_sec = n.float("five_sec", rec["FIVE_SEC"])
+    one_min = n.float("one_min", rec["ONE_MIN"])
+    five_min = n.float("five_min", rec["FIVE_MIN"])
     if rec["FIVE_SEC"] == "":
         # Releases without the three-figure line: "CPU Usage" covers the stat cycle (30 or 60 s).
-        cycle = int(rec["CYCLE_S"] or 60)
-        usage = fnum(rec["USAGE"])
-        if cycle <= 10:
+        try:
+            cycle = read_int(rec["CYCLE_S"], SPAN_MAX_S, what="stat cycle") or 60
+        except NumberError as exc:
+            n.garbled += ["five_sec", "one_min", "five_min"]  # which one "CPU Usage" is: unknown
+            n.why.append(str(exc))
+            cycle = 60
+        field = "five_sec" if cycle <= 10 else "one_min" if cycle <= 120 else "five_min"
+        usage = n.float(field, rec["USAGE"])
+        if field == "five_sec":
             five_sec = usage
-        elif cycle <= 120:
+        elif field == "one_min":
             one_min = usage
         else:
             five_min = usage
-    return [
-        CpuObservation(
-            **ctx.meta("cpu"),
-            device=ctx.device,
-            source="cli:display cpu-usage",
-            five_sec=five_sec,
-            one_min=one_min,
-            five_min=five_min,
-            raw=ctx.raw,
-        )
-    ]
+    obs = CpuObservation(
+        **ctx.meta("cpu"),
+        device=ctx.device,
+        source="cli:display cpu-usage",
+        five_sec=five_sec,
+        one_min=one_min,
+        five_min=five_min,
+        raw=ctx.raw,
+    )
+    return [n.apply(obs)]
 
 
 # --- display logbuffer -------------------------------------------------------------------------
 
-_E1_ALARM = re.compile(r"\bC?E1\b.*\b(?:LOS|LOF|AIS|RAI|alarm)", re.IGNORECASE)
-_CPU_HIGH = re.compile(r"\bCPU\b.*\b(?:high|rising|exceed|overload|threshold)", re.IGNORECASE)
+# "E1 ... LOS", "CPU ... high": a subject word, then (anywhere after it) a state word.  Searched
+# as two steps (`_then`): one `A.*B` regex rescans the rest of the line from every A, quadratic
+# on a line that repeats A.
+_E1_WORD = re.compile(r"\bC?E1\b", re.IGNORECASE)
+_ALARM_WORD = re.compile(r"\b(?:LOS|LOF|AIS|RAI|alarm)", re.IGNORECASE)
+_CPU_WORD = re.compile(r"\bCPU\b", re.IGNORECASE)
+_HIGH_WORD = re.compile(r"\b(?:high|rising|exceed|overload|threshold)", re.IGNORECASE)
 _PHY = re.compile(r"change(?:d)?\s+(?:status|state)\s+to|has\s+turned\s+into", re.IGNORECASE)
 _RELEVANT = re.compile(r"\b(?:Serial|E1|MP-group|Controller)", re.IGNORECASE)
+
+
+def _then(first: re.Pattern[str], then: re.Pattern[str], text: str) -> bool:
+    """`first` occurs in `text` and `then` somewhere after it (linear time)."""
+    m = first.search(text)
+    return m is not None and then.search(text, m.end()) is not None
 
 
 def log_category(module: str, level: int, mnemonic: str, message: str) -> LogCategory | None:
     """What a VRP log line says about the circuit, or None when it does not matter here."""
     mod = module.upper()
-    if _CPU_HIGH.search(message) or "CPU" in mnemonic.upper():
+    if _then(_CPU_WORD, _HIGH_WORD, message) or "CPU" in mnemonic.upper():
         return "cpu"
     if "line protocol" in message.lower() or mnemonic.upper() in ("LINK_STATE", "LINKNO_STATE"):
         return "protocol-flap"
     if mod == "PHY" or (mod == "IFNET" and _PHY.search(message)):
         return "line-flap"
-    if _E1_ALARM.search(message) or mod in ("E1", "CE1", "E1T1"):
+    if _then(_E1_WORD, _ALARM_WORD, message) or mod in ("E1", "CE1", "E1T1"):
         return "controller"
     if level <= 3 or _RELEVANT.search(message):
         return "other"
@@ -382,7 +415,7 @@ def log_category(module: str, level: int, mnemonic: str, message: str) -> LogCat
 
 def parse_logbuffer(ctx: Ctx) -> list[Observation]:
     recs = run_template("huawei_vrp_display_logbuffer", ctx.text)
-    if not recs and not re.search(r"^\s*Logging\s+buffer", ctx.text, re.M | re.I):
+    if not recs and not re.search(rf"^{SP}*Logging{SP}+buffer", ctx.text, re.M | re.I):
         raise ctx.error(first_line(ctx.text), "neither a logbuffer header nor a log message")
     events = []
     for rec in recs:
@@ -401,7 +434,7 @@ def parse_logbuffer(ctx: Ctx) -> list[Observation]:
 
 # --- ping --------------------------------------------------------------------------------------
 
-_TIME = re.compile(r"\btime\s*[=<]\s*(\d+(?:\.\d+)?)\s*ms", re.IGNORECASE)
+_TIME = re.compile(r"\btime\s*[=<]\s*([0-9]+(?:\.[0-9]+)?)\s*ms", re.IGNORECASE)
 
 
 RTT_FIELDS = ["rtt_min_ms", "rtt_mean_ms", "rtt_max_ms"]
@@ -413,25 +446,39 @@ def _ping_args(args: str) -> tuple[float | None, bool, str | None, int]:
     """Timeout (s), DF, pattern and count as typed: VRP's output echoes none of them."""
     toks = args.split()
     opts = {toks[i]: toks[i + 1] for i in range(len(toks) - 1) if toks[i] in ("-t", "-p", "-c")}
-    timeout = float(opts["-t"]) / 1000 if opts.get("-t", "").isdigit() else None
-    count = int(opts["-c"]) if opts.get("-c", "").isdigit() else VRP_PING_COUNT
-    return timeout, "-f" in toks, opts.get("-p"), count
+    try:
+        timeout_ms = read_int(opts.get("-t"), 65535)
+        count = read_int(opts.get("-c"), MAX_PROBES, 1) or VRP_PING_COUNT
+    except NumberError:  # not a line diag builds (ping_command checks its numbers)
+        timeout_ms, count = None, VRP_PING_COUNT
+    return (None if timeout_ms is None else timeout_ms / 1000), "-f" in toks, opts.get("-p"), count
 
 
 def parse_ping(ctx: Ctx) -> list[Observation]:
+    """Counts are bounded (at most MAX_PROBES probes, received <= sent): a count outside them is
+    a garbled line and the output is refused; a garbled time leaves that value unknown."""
     recs = run_template("huawei_vrp_ping", ctx.text)
     rec = recs[0] if recs else None
     if rec is None or not rec["TARGET"]:
         raise ctx.error(first_line(ctx.text), "no 'PING <address>: N data bytes' line")
+    if len(rec["PROBE"]) > MAX_PROBES:
+        raise ctx.error(
+            rec["PROBE"][0], f"{len(rec['PROBE'])} probe lines (more than {MAX_PROBES})"
+        )
     rtts: list[float | None] = []
     replies = [p.lower().startswith("reply") for p in rec["PROBE"]]
     unreadable_times = 0
     for probe, reply in zip(rec["PROBE"], replies, strict=True):
         m = _TIME.search(probe) if reply else None
-        rtts.append(float(m.group(1)) if m else None)
-        unreadable_times += reply and m is None
+        ms = _rtt(m.group(1)) if m else None
+        rtts.append(ms)
+        unreadable_times += reply and ms is None
     timeout_s, df, pattern, typed = _ping_args(ctx.args)
-    sent = int(rec["TRANSMITTED"]) if rec["TRANSMITTED"] else typed
+    sent = (
+        ctx.number(rec["TRANSMITTED"], MAX_PROBES, "probes sent", lo=1)
+        if rec["TRANSMITTED"]
+        else typed
+    )
     probes_whole = len(rtts) == sent
     if not (rec["TRANSMITTED"] and rec["RECEIVED"]) and not probes_whole:
         # The statistics lines are gone and so is a probe line: how many came back is unknown.
@@ -439,7 +486,10 @@ def parse_ping(ctx: Ctx) -> list[Observation]:
             first_line(ctx.text),
             f"the statistics lines are missing and {len(rtts)} of {sent} probe lines read",
         )
-    received = int(rec["RECEIVED"]) if rec["RECEIVED"] else sum(replies)
+    received = (
+        ctx.number(rec["RECEIVED"], sent, "replies received") if rec["RECEIVED"] else sum(replies)
+    )
+    n = Numbers()
     obs = PingObservation(
         **ctx.meta("ping"),
         origin=ctx.device,
@@ -447,7 +497,7 @@ def parse_ping(ctx: Ctx) -> list[Observation]:
         target=ping_target(rec["TARGET"], ctx.args.split()[-1]),
         engine="router-cli",
         count=sent,
-        size=int(rec["SIZE"]),
+        size=ctx.number(rec["SIZE"], MAX_PING_SIZE, "payload size"),
         timeout_s=timeout_s,
         df=df,
         pattern=pattern,
@@ -455,12 +505,13 @@ def parse_ping(ctx: Ctx) -> list[Observation]:
         received=received,
         loss_pct=100.0 * (sent - received) / sent if sent else 100.0,
         unreachables=sum("unreachable" in p.lower() for p in rec["PROBE"]),
-        rtt_min_ms=fnum(rec["RTT_MIN"]),
-        rtt_mean_ms=fnum(rec["RTT_AVG"]),
-        rtt_max_ms=fnum(rec["RTT_MAX"]),
+        rtt_min_ms=n.float("rtt_min_ms", rec["RTT_MIN"], MAX_RTT_MS),
+        rtt_mean_ms=n.float("rtt_mean_ms", rec["RTT_AVG"], MAX_RTT_MS),
+        rtt_max_ms=n.float("rtt_max_ms", rec["RTT_MAX"], MAX_RTT_MS),
         rtts_ms=rtts,
         raw=ctx.raw,
     )
+    obs = n.apply(obs)
     if received and not rec["RTT_MIN"]:
         obs = partial(obs, RTT_FIELDS, "the 'round-trip min/avg/max' line lost")
     if not probes_whole:
@@ -472,6 +523,13 @@ def parse_ping(ctx: Ctx) -> list[Observation]:
         why = f"the time of {unreadable_times} reply line(s) garbled"
         return [partial(obs, ["rtts_ms"], why)]
     return [obs]
+
+
+def _rtt(text: str) -> float | None:
+    try:
+        return read_float(text, MAX_RTT_MS)
+    except NumberError:
+        return None
 
 
 def _cpu_checked(obs: Observation) -> bool:

@@ -27,10 +27,11 @@ LABELS = tuple(range(100, 0, -10))
 # A bar row: the label right-aligned in five columns, a space, then one cell per column.
 _BAR = re.compile(r"^ *(100|[1-9]0)(?= )")
 _CELLS = re.compile(r"^[ *#]*$")
-_DIGITS = re.compile(r"^[ \d]*$")
+_DIGITS = re.compile(r"^[ 0-9]*$")
 _TITLE_72H = re.compile(r"CPU%\s+per\s+hour\s+\(last\s+72\s+hours\)")
 _SEPARATOR = re.compile(r"CPU%|maximum|average|\.\.\.\.")  # titles, legends, axis lines
 _CELL0 = 6  # cells start after the five-column label and a space
+_DIGIT_CELLS = frozenset(" 0123456789")
 
 
 @dataclass
@@ -150,16 +151,20 @@ def _pick_72h(graphs: list[_Graph]) -> _Graph | None:
 
 
 def _column_values(rows: list[str]) -> list[int] | None:
-    """Hundreds, tens, units rows -> 72 values; None when a cell is not a digit or blank."""
+    """Hundreds, tens, units rows -> 72 values; None when a cell is not an ASCII digit or blank,
+    or a value is not a percentage (0..100)."""
     padded = [r[_CELL0:].ljust(WIDTH) if len(r) > _CELL0 else " " * WIDTH for r in rows]
     if any(r[:_CELL0].strip() for r in rows):
         return None  # digits where the label column is: not a value row
     values = []
     for col in range(WIDTH):
         chars = [r[col] for r in padded]
-        if any(not (c.isdigit() or c == " ") for c in chars):
+        if any(c not in _DIGIT_CELLS for c in chars):
             return None
-        values.append(int("".join(c if c.isdigit() else "0" for c in chars)))
+        value = int("".join("0" if c == " " else c for c in chars))
+        if value > 100:
+            return None  # three rows that read e.g. 400: not one CPU% (a row lost or misread)
+        values.append(value)
     return values
 
 
