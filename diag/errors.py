@@ -73,3 +73,14 @@ class CollectorAuthError(CollectorError):
 
 class CollectorParseError(CollectorError):
     pass
+
+
+class CollectorTruncated(CollectorError):
+    """A read stopped at one of its bounds (rows, time) or at an answer that cannot go on (an
+    SNMP agent whose OIDs stop increasing).  `partial` holds what was read before the stop: a
+    caller that can report an incomplete result keeps it and marks it partial; any other
+    reports the error, whose message says what stopped the read and which setting bounds it."""
+
+    def __init__(self, message: str, partial: object = None) -> None:
+        super().__init__(message)
+        self.partial = partial

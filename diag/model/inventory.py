@@ -95,6 +95,20 @@ class SnmpSettings(Strict):
     port: Port | None = Field(None, description="for devices polled directly (default 161)")
     timeout: float = Field(2.0, gt=0, le=60)
     retries: StrictInt = Field(1, ge=0, le=10)
+    walk_max_rows: StrictInt = Field(
+        50_000,
+        ge=1,
+        le=10_000_000,
+        description="most rows one SNMP walk reads from one subtree (table column); more is "
+        "reported as a walk cut short, never read on forever",
+    )
+    walk_timeout_s: float = Field(
+        120.0,
+        gt=0,
+        le=3600,
+        description="longest one SNMP walk (all the columns of a table read side by side) may "
+        "take; then it is reported as cut short",
+    )
 
     _check_refs = field_validator("community", "auth_key", "priv_key")(_secret_ref)
 

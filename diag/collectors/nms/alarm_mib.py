@@ -37,6 +37,7 @@ from diag.collectors.snmp.client import (
     SnmpClient,
     SnmpTarget,
     SnmpValue,
+    WalkTruncated,
     decode_date_and_time,
     oid_str,
     parse_oid,
@@ -159,14 +160,27 @@ class AlarmMibDriver:
 
     name: ClassVar[str] = "alarm-mib"
 
+    def __init__(self) -> None:
+        self._cut: list[str] = []  # why a table walk stopped early (snmp.walk_* bounds)
+
     @property
     def last_result_partial(self) -> bool:
-        """A walk of the active table is complete or fails: never partial."""
-        return False
+        """True when a walk of the active or clear table stopped at a bound (rows, time) or at
+        an agent whose OIDs stopped increasing: the alarms read before the stop are kept."""
+        return bool(self._cut)
 
     @property
     def last_result_note(self) -> str | None:
-        return None
+        return "; ".join(self._cut) or None
+
+    async def _walk_table(
+        self, client: SnmpClient, target: SnmpTarget, columns: list[Oid]
+    ) -> list[tuple[str, SnmpValue]]:
+        try:
+            return await client.walk_many(target, columns)
+        except WalkTruncated as cut:
+            self._cut.append(f"alarm list incomplete: {cut}")
+            return cut.rows
 
     async def collect(
         self, client: SnmpClient, nms: Nms, ne_names: set[str] | None
@@ -174,6 +188,7 @@ class AlarmMibDriver:
         """Active alarms of the NMS as observations, optionally only for `ne_names`."""
         target = SnmpTarget.for_nms(nms)
         at = datetime.now(UTC)
+        self._cut = []
         rows = await self._active_rows(client, target)
         rows += await self._clear_rows(client, target)
         entities = await self._entities(client, target, rows)
@@ -234,7 +249,7 @@ class AlarmMibDriver:
 
     async def _active_rows(self, client: SnmpClient, target: SnmpTarget) -> list[_Row]:
         columns = [(*ALARM_ACTIVE_ENTRY, c) for c in ALARM_ACTIVE_COLUMNS]
-        varbinds = await client.walk_many(target, columns)
+        varbinds = await self._walk_table(client, target, columns)
         rows: dict[Oid, _Row] = {}
         n = len(ALARM_ACTIVE_ENTRY)
         for text_oid, value in varbinds:
@@ -257,7 +272,7 @@ class AlarmMibDriver:
         columns = [
             (*ALARM_CLEAR_ENTRY, c) for c in (ALARM_CLEAR_RESOURCE_ID, ALARM_CLEAR_MODEL_POINTER)
         ]
-        varbinds = await client.walk_many(target, columns)
+        varbinds = await self._walk_table(client, target, columns)
         as_active = {
             ALARM_CLEAR_RESOURCE_ID: ALARM_ACTIVE_RESOURCE_ID,
             ALARM_CLEAR_MODEL_POINTER: ALARM_ACTIVE_MODEL_POINTER,

@@ -7,17 +7,34 @@ Why it looks like this (see docs in TESTING.md §1):
   are silently lost, so a semaphore caps requests in flight (default 64);
 - a wrong community or an unknown v3 context makes agents stay silent, so a timeout message
   names every usual cause (address/port, credentials, firewall) and never the secret itself.
+
+Bounds (an agent is a peer diag does not control):
+- a walk reads at most `snmp.walk_max_rows` rows per subtree (default 50,000) and runs at most
+  `snmp.walk_timeout_s` seconds (default 120, all the columns of a `walk_many` together), and
+  stops when the agent's next OID does not increase (one repeated, or going back): an agent
+  that always has one more row would otherwise keep a walk going until the run is killed.  Each
+  stop raises `WalkTruncated` (a CollectorError) holding the rows read before it, with a
+  message naming the stop and the setting; a caller that can report an incomplete list (the
+  alarm-mib driver) keeps them and marks its result partial, the others report the error;
+- datagrams the engine cannot decode (garbage, truncated BER) are dropped by a guard on the
+  engine's receive path, counted per source, and named in the error of a request that then
+  gets no answer, instead of pysnmp's traceback on stderr;
+- requests run side by side (`walk_many`, `get` of many OIDs) are one unit: the first failure
+  cancels the others and waits for them, so no walk goes on unawaited after an error (such a
+  walk's late replies used to hit a closed engine and print tracebacks).
 """
 
 from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Awaitable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
+from pysnmp.carrier.asyncio.dispatch import AsyncioDispatcher
 from pysnmp.hlapi.v3arch.asyncio import (
     CommunityData,
     ContextData,
@@ -46,10 +63,11 @@ from pysnmp.proto import errind
 from pysnmp.proto.rfc1905 import EndOfMibView, NoSuchInstance, NoSuchObject
 
 from diag.credentials import Secret, redact, resolve
-from diag.errors import CollectorAuthError, CollectorError, CollectorTimeout
+from diag.errors import CollectorAuthError, CollectorError, CollectorTimeout, CollectorTruncated
 from diag.model.inventory import Nms, SnmpSettings, SnmpVersion
 
 Oid = tuple[int, ...]
+_T = TypeVar("_T")
 # A value as pysnmp decoded it (pyasn1 object: OctetString, Integer32, ObjectName, TimeTicks, ...).
 # Kept as the library's type so callers can tell an OID from a string; `.prettyPrint()` renders it.
 SnmpValue = Any
@@ -192,6 +210,18 @@ class SnmpTarget:
         return f"{self.label} ({where})" if self.label else f"SNMP agent {where}"
 
 
+class WalkTruncated(CollectorTruncated):
+    """A walk stopped at a bound (rows, time) or at an agent whose OIDs stopped increasing.
+
+    `rows` are the (oid, value) pairs read before the stop, in order; `reason` says which stop.
+    """
+
+    def __init__(self, message: str, rows: list[tuple[str, SnmpValue]], reason: str) -> None:
+        super().__init__(message, rows)
+        self.rows = rows
+        self.reason = reason
+
+
 @dataclass
 class _Auth:
     data: CommunityData | UsmUserData
@@ -230,6 +260,9 @@ class SnmpClient:
         self._sem: asyncio.Semaphore | None = None
         self._auth: dict[SnmpSettings, _Auth] = {}
         self._transports: dict[tuple[str, int, float, int], Any] = {}
+        # Undecodable datagrams per source address, and the last decoder error of each.
+        self.undecodable: Counter[tuple[str, int]] = Counter()
+        self._undecodable_why: dict[tuple[str, int], str] = {}
 
     @classmethod
     def shared(cls) -> SnmpClient:
@@ -262,6 +295,7 @@ class SnmpClient:
         if self._loop is None or self._engine is None:
             self._loop = loop
             self._engine = SnmpEngine()
+            self._guard_receive(self._engine)
             self._sem = asyncio.Semaphore(self.max_in_flight)
         elif self._loop is not loop:
             raise RuntimeError(
@@ -269,6 +303,66 @@ class SnmpClient:
                 "(SnmpClient.shared())"
             )
         return self._engine
+
+    def _guard_receive(self, engine: SnmpEngine) -> None:
+        """Route every datagram the engine receives through a guard that counts the ones it
+        cannot use (per source, see `undecodable`) and keeps their errors off stderr.
+
+        pysnmp decodes a datagram in a loop callback: a decoder error there escapes to the loop,
+        which prints "Exception in callback ..." with a traceback (garbage from the agent's
+        port, a reply arriving after the client closed); a datagram that fails more quietly
+        (BER cut short, a wrong version) is only counted in the engine's own MIB counters
+        (SNMPv2-MIB snmpInASNParseErrs, snmpInBadVersions, SNMP-MPD-MIB snmpInvalidMsgs) and
+        dropped, so the request just times out.  The guard sees both.  The engine's dispatcher
+        is created here, before any transport registers with it, so each transport calls it.
+        """
+        builder = engine.get_mib_builder()
+        counters = [
+            *builder.import_symbols("__SNMPv2-MIB", "snmpInASNParseErrs", "snmpInBadVersions"),
+            *builder.import_symbols("__SNMP-MPD-MIB", "snmpInvalidMsgs"),
+        ]
+
+        def dropped() -> int:
+            return sum(int(c.syntax) for c in counters)
+
+        dispatcher = AsyncioDispatcher()
+        engine.register_transport_dispatcher(dispatcher)
+        deliver = dispatcher._callback_function
+
+        def received(transport: Any, address: Any, datagram: Any) -> None:
+            before = dropped()
+            try:
+                deliver(transport, address, datagram)
+            except Exception as exc:  # pysnmp/pyasn1 raise anything on undecodable input
+                self._received_garbage(address, f"{type(exc).__name__}: {str(exc)[:120]}")
+                return
+            if dropped() > before:
+                self._received_garbage(
+                    address, f"not a well-formed SNMP message ({len(datagram)} bytes)"
+                )
+
+        dispatcher._callback_function = received
+
+    def _received_garbage(self, address: Any, why: str) -> None:
+        try:
+            source = (str(address[0]), int(address[1]))
+        except (TypeError, ValueError, IndexError):
+            source = (repr(address), 0)
+        self.undecodable[source] += 1
+        self._undecodable_why[source] = why
+
+    def _garbage_note(self, target: SnmpTarget, before: int) -> str:
+        """A sentence for an error when undecodable datagrams came from the target meanwhile."""
+        source = (target.host, target.port)
+        n = self.undecodable[source] - before
+        if n <= 0:
+            return ""
+        return (
+            f" Meanwhile {n} datagram{'s' if n > 1 else ''} from {target.host}:{target.port} "
+            f"could not be decoded as SNMP ({self._undecodable_why.get(source, '?')}): what "
+            "answers on that port is not a working SNMP agent, or the replies are corrupted on "
+            "the way."
+        )
 
     # -- credentials and transport
 
@@ -328,6 +422,7 @@ class SnmpClient:
         # pysnmp enforces timeout/retries itself; this outer bound only guards against a
         # stalled dispatcher so a collector can never hang a diagnosis.
         deadline = s.timeout * (s.retries + 1) + 5.0
+        garbage = self.undecodable[(target.host, target.port)]
         async with self._sem:
             try:
                 if kind == "get":
@@ -349,15 +444,20 @@ class SnmpClient:
                         *var_binds,
                         lookupMib=False,
                     )
-                err_ind, err_status, err_index, answer = await asyncio.wait_for(coro, deadline)
+                # asyncio.timeout, not wait_for: no inner task that could end with an error
+                # nobody reads when this request is cancelled (walk_many's siblings).
+                async with asyncio.timeout(deadline):
+                    err_ind, err_status, err_index, answer = await coro
             except TimeoutError as exc:
-                raise CollectorTimeout(self._timeout_message(target, kind)) from exc
+                raise CollectorTimeout(
+                    self._timeout_message(target, kind) + self._garbage_note(target, garbage)
+                ) from exc
             except Exception as exc:  # pysnmp raises PySnmpError and friends for local faults
                 raise CollectorError(
                     redact(f"{target.name}: SNMP {kind} failed: {exc}", auth.secrets)
                 ) from exc
         if err_ind:
-            self._raise_indication(target, kind, err_ind, auth)
+            self._raise_indication(target, kind, err_ind, auth, garbage)
         if err_status and int(err_status):
             idx = int(err_index)
             where = oid_str(oids[idx - 1]) if 0 < idx <= len(oids) else "?"
@@ -383,9 +483,13 @@ class SnmpClient:
             "between this host and the agent."
         )
 
-    def _raise_indication(self, target: SnmpTarget, kind: str, ind: Any, auth: _Auth) -> None:
+    def _raise_indication(
+        self, target: SnmpTarget, kind: str, ind: Any, auth: _Auth, garbage: int = 0
+    ) -> None:
         if isinstance(ind, errind.RequestTimedOut):
-            raise CollectorTimeout(self._timeout_message(target, kind))
+            raise CollectorTimeout(
+                self._timeout_message(target, kind) + self._garbage_note(target, garbage)
+            )
         text = redact(str(ind), auth.secrets)
         if isinstance(ind, _AUTH_INDICATIONS):
             s = target.settings
@@ -405,7 +509,7 @@ class SnmpClient:
             wanted[i : i + self.oids_per_request]
             for i in range(0, len(wanted), self.oids_per_request)
         ]
-        answers = await asyncio.gather(*(self._request("get", target, c) for c in chunks))
+        answers = await _together([self._request("get", target, c) for c in chunks])
         out: dict[str, SnmpValue] = {}
         for answer in answers:
             for oid, value in answer:
@@ -415,27 +519,68 @@ class SnmpClient:
         return out
 
     async def walk(
-        self, target: SnmpTarget, root_oid: str | Sequence[int], bulk: bool = True
+        self,
+        target: SnmpTarget,
+        root_oid: str | Sequence[int],
+        bulk: bool = True,
+        *,
+        deadline: float | None = None,
     ) -> list[tuple[str, SnmpValue]]:
-        """Every (oid, value) under root_oid in order; GETBULK unless bulk=False (GETNEXT)."""
+        """Every (oid, value) under root_oid in order; GETBULK unless bulk=False (GETNEXT).
+
+        Bounded by the target's `walk_max_rows` and `walk_timeout_s` (or `deadline`, a loop
+        time), and stopped when the agent's next OID does not increase: each raises
+        WalkTruncated with the rows read before it.
+        """
+        s = target.settings
+        loop = asyncio.get_running_loop()
+        if deadline is None:
+            deadline = loop.time() + s.walk_timeout_s
         root = parse_oid(root_oid)
         current = root
         rows: list[tuple[str, SnmpValue]] = []
+        kind = "bulk" if bulk else "next"
         while True:
-            answer = await self._request("bulk" if bulk else "next", target, [current])
+            if loop.time() >= deadline:
+                raise self._cut(target, root, rows, _time_limit(s))
+            try:
+                async with asyncio.timeout_at(deadline):
+                    answer = await self._request(kind, target, [current])
+            except TimeoutError:
+                raise self._cut(target, root, rows, _time_limit(s)) from None
             if not answer:
                 return rows
             for oid, value in answer:
                 if isinstance(value, EndOfMibView) or oid[: len(root)] != root:
                     return rows
                 if oid <= current:
-                    # A broken agent looping on one OID would otherwise walk forever.
-                    raise CollectorError(
-                        f"{target.name}: agent returned non-increasing OID {oid_str(oid)} "
-                        f"after {oid_str(current)} while walking {oid_str(root)}"
+                    # An agent looping on one OID (or going back) would walk forever.
+                    raise self._cut(
+                        target,
+                        root,
+                        rows,
+                        f"the agent returned OID {oid_str(oid)} after {oid_str(current)}: "
+                        "OIDs must increase (a broken agent or a table changing under the walk)",
+                    )
+                if len(rows) >= s.walk_max_rows:
+                    raise self._cut(
+                        target,
+                        root,
+                        rows,
+                        f"the row limit ({s.walk_max_rows} rows, snmp.walk_max_rows) was reached "
+                        "and the agent had more",
                     )
                 rows.append((oid_str(oid), value))
                 current = oid
+
+    def _cut(
+        self, target: SnmpTarget, root: Oid, rows: list[tuple[str, SnmpValue]], why: str
+    ) -> WalkTruncated:
+        return WalkTruncated(
+            f"{target.name}: walk of {oid_str(root)} stopped after {len(rows)} rows: {why}",
+            rows,
+            why,
+        )
 
     async def walk_many(
         self, target: SnmpTarget, roots: Iterable[str | Sequence[int]], bulk: bool = True
@@ -443,8 +588,45 @@ class SnmpClient:
         """Walk several subtrees side by side (bounded by the in-flight cap); merged in order.
 
         Walking a table column by column this way costs one round trip per
-        `max_repetitions` rows instead of one per `max_repetitions` cells.
+        `max_repetitions` rows instead of one per `max_repetitions` cells.  The subtrees share
+        one time limit (`walk_timeout_s`); each has its own row limit.  When any walk stops
+        early, the others still finish and WalkTruncated carries every row read, merged.
         """
-        walks = await asyncio.gather(*(self.walk(target, r, bulk) for r in roots))
-        merged = {oid: value for rows in walks for oid, value in rows}
-        return sorted(merged.items(), key=lambda item: parse_oid(item[0]))
+        subtrees = list(roots)
+        deadline = asyncio.get_running_loop().time() + target.settings.walk_timeout_s
+
+        async def one(
+            root: str | Sequence[int],
+        ) -> tuple[list[tuple[str, SnmpValue]], WalkTruncated | None]:
+            try:
+                return await self.walk(target, root, bulk, deadline=deadline), None
+            except WalkTruncated as cut:
+                return cut.rows, cut
+
+        walks = await _together([one(r) for r in subtrees])
+        merged_map = {oid: value for rows, _ in walks for oid, value in rows}
+        merged = sorted(merged_map.items(), key=lambda item: parse_oid(item[0]))
+        cuts = [cut for _, cut in walks if cut is not None]
+        if cuts:
+            more = (
+                f" (and {len(cuts) - 1} more of the {len(subtrees)} subtrees)" if cuts[1:] else ""
+            )
+            raise WalkTruncated(f"{cuts[0]}{more}", merged, cuts[0].reason)
+        return merged
+
+
+def _time_limit(s: SnmpSettings) -> str:
+    return f"the time limit ({s.walk_timeout_s:g} s, snmp.walk_timeout_s) ran out"
+
+
+async def _together(aws: list[Awaitable[_T]]) -> list[_T]:
+    """Await all side by side; the first failure cancels the rest and waits for them (so nothing
+    keeps running, or later fails unobserved, after the caller has its error), then raises."""
+    tasks = [asyncio.ensure_future(a) for a in aws]
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
