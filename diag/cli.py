@@ -261,14 +261,21 @@ def circuit(
     if replay_dir is not None:
         from diag.capture import replay
 
+        stop = _interruptible()
         try:
             doc = replay(replay_dir, circuit_id, thresholds)
         except DiagError as exc:
             _fail(exc)
         stopped = False
         if ask or given:  # re-asked offline: the capture plus the answers given now
-            doc, stopped = _replay_with_answers(replay_dir, given, ask, thresholds, err)
+            stop.raise_now = True  # at a prompt, any of the signals ends the questions
+            try:
+                doc, stopped = _replay_with_answers(replay_dir, given, ask, thresholds, err)
+            finally:
+                stop.raise_now = False
         _finish(doc, out, verbose, json_dest, previous)
+        if stop.exit_code is not None:
+            sys.exit(stop.exit_code)
         sys.exit(EXIT_INTERRUPTED if stopped else STATUS_EXIT[doc.verdict.status])
 
     overrides = _overrides(assignments)

@@ -571,8 +571,9 @@ async def _run_job(job: Job, ctx: Context, out: Collected) -> None:
         outcome = Outcome(
             [],
             ok=False,
-            error=f"{job.target}: the collector stopped on an unexpected {describe(exc)} "
-            "(a bug in diag or a library; --debug keeps the traceback)",
+            error=f"{job.target}: the collector stopped after {time.monotonic() - t0:.2f} s on "
+            f"an unexpected {describe(exc)} (a bug in diag or a library; --debug keeps the "
+            "traceback)",
         )
     duration = time.monotonic() - t0
     stray = ctx.loop_errors.take(job.name)

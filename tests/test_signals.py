@@ -364,3 +364,28 @@ def test_ping_command_ctrl_c(tmp_path: Path) -> None:
     assert not NOISE.search(stderr), stderr
     doc = json.loads(out.read_text())
     assert doc["ok"] is False and doc["error"].startswith("interrupted (Ctrl-C) after ")
+
+
+@pytest.mark.parametrize("name", ["SIGTERM", "SIGHUP"])
+def test_ask_keeps_the_answers_given(name: str, tmp_path: Path, findings_schema: Any) -> None:
+    """At an --ask prompt, SIGTERM and SIGHUP end the questions as Ctrl-C does: every answer
+    given is kept, the document is written (run.interrupted), exit 143 / 129."""
+    from test_ask_cli import CAPTURE, CIRCUIT, DIAG, Terminal, _answer_for
+
+    sig, code = SIGNALS[name]
+    out = tmp_path / "doc.json"
+    term = Terminal(
+        [DIAG, "circuit", CIRCUIT, "--ask", "--replay", str(CAPTURE), "--json", str(out)]
+    )
+    value = _answer_for(term.prompt())
+    term.type(f"{value}\n")
+    term.prompt()  # the next question (or the offer to finish)
+    term.wait_reading()
+    os.kill(term.pid, sig)
+    assert term.finish() == code, term.seen[-2000:]
+    assert "Traceback" not in term.seen
+    doc = json.loads(out.read_text())
+    jsonschema.validate(doc, findings_schema)
+    assert doc["run"]["interrupted"] is True
+    asked = [o for o in doc["observations"] if o["kind"] == "answer" and o["source"] == "ask"]
+    assert [o["value"] for o in asked] == [value]
