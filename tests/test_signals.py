@@ -12,9 +12,11 @@ seen what they must have seen (no sleeps standing in for it).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+import select
 import signal
 import socket
 import subprocess
@@ -389,3 +391,41 @@ def test_ask_keeps_the_answers_given(name: str, tmp_path: Path, findings_schema:
     assert doc["run"]["interrupted"] is True
     asked = [o for o in doc["observations"] if o["kind"] == "answer" and o["source"] == "ask"]
     assert [o["value"] for o in asked] == [value]
+
+
+def test_terminal_closed_mid_collection(peers: Peers, tmp_path: Path, findings_schema: Any) -> None:
+    """The real SIGHUP: diag runs on a terminal that goes away (its pty's master closed, as
+    when an SSH session to the jump host drops).  The kernel sends SIGHUP and every later
+    write to the terminal fails; the document is still written whole, exit 129."""
+    import pty
+
+    inv = write_inventory(tmp_path / "inventory", peers)
+    out = tmp_path / "findings.json"
+    seen = len(peers.waits.commands)
+    args = [
+        sys.executable, "-m", "diag.cli", "circuit", "SIG-1", "-i", str(inv), "--json", str(out),
+        "--set", "host_ping=false", "--set", "crc_sample_interval_s=60",
+    ]  # fmt: skip
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: diag with the pty as its controlling terminal
+        os.chdir(ROOT)
+        os.execve(sys.executable, args, env())
+    try:
+        deadline = time.monotonic() + 60
+        while "show logging" not in peers.waits.commands[seen:]:
+            assert time.monotonic() < deadline, "router A was not read"
+            with contextlib.suppress(OSError):  # keep the terminal's buffer drained
+                if select.select([fd], [], [], 0.05)[0]:
+                    os.read(fd, 65536)
+    finally:
+        os.close(fd)  # the terminal goes away: SIGHUP
+    deadline = time.monotonic() + 60
+    while (done := os.waitpid(pid, os.WNOHANG))[0] == 0:
+        assert time.monotonic() < deadline, "diag did not end after its terminal went away"
+        time.sleep(0.05)
+    assert os.waitstatus_to_exitcode(done[1]) == 129
+    doc = json.loads(out.read_text())
+    jsonschema.validate(doc, findings_schema)
+    assert doc["run"]["interrupted"] is True
+    a = [o for o in doc["observations"] if o["collector"] == "router:sig-rtr-a"]
+    assert {"interface", "e1_controller"} <= {o["kind"] for o in a}
