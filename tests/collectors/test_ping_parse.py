@@ -9,6 +9,7 @@ fping (or iputils ICMP-error) samples, so those are real outputs captured in the
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 from pathlib import Path
@@ -28,10 +29,12 @@ from diag.collectors.ping.engines import (
     parse_fping,
     parse_icmp,
     parse_iputils,
+    read_iputils,
+    run_tool,
     unwrap_seq,
 )
 from diag.collectors.ping.stats import summarize
-from diag.errors import CollectorError
+from diag.errors import CollectorError, CollectorParseError
 from diag.settings import CollectorSettings
 
 CORPUS = Path(__file__).resolve().parents[2] / "fixtures" / "corpus" / "ping" / "jc"
@@ -335,3 +338,54 @@ def _now() -> Any:
     from datetime import UTC, datetime
 
     return datetime.now(UTC)
+
+
+# --------------------------------------------------------------------------- bounds
+def test_more_probes_than_asked_is_a_parse_error() -> None:
+    text = IPUTILS_DUP.replace("3 packets transmitted", "4 packets transmitted")
+    with pytest.raises(CollectorParseError, match="asked for 3"):
+        read_iputils(text, _spec(ping_count=3), ["ping"])
+    # as many as asked: read
+    assert len(read_iputils(IPUTILS_DUP, _spec(ping_count=3), ["ping"]).rtts_ms) == 3
+
+
+def test_absurd_summary_counts_are_garbled_not_allocated() -> None:
+    """`99999999999 packets transmitted` used to build a list of that size (MemoryError)."""
+    text = IPUTILS_UNREACHABLE.replace("3 packets transmitted", "99999999999 packets transmitted")
+    parsed = parse_iputils(text)
+    assert parsed.transmitted is None and "not a whole number in 0..100000" in parsed.garbled[0]
+    with pytest.raises(CollectorParseError, match="statistics line is garbled"):
+        iputils_probes(parsed)
+
+
+def test_a_tool_that_never_stops_printing_is_stopped() -> None:
+    """`yes` prints for ever: the reader stops at MAX_OUTPUT_BYTES instead of filling memory."""
+    with pytest.raises(CollectorError, match=r"printed more than 16 MiB"):
+        asyncio.run(run_tool(["yes", "64 bytes from 10.0.0.1"], budget_s=60, tool="ping"))
+
+
+@pytest.mark.parametrize(
+    ("script", "said"),
+    [
+        ("head -c 300 /dev/urandom | od -An -tx1; exit 0", "printed nothing diag can read"),
+        (
+            'echo "64 bytes from 10.0.0.1: icmp_seq=1 ttl=64 time=0.05 ms"; '
+            'printf "64 bytes from 10.0.0.1: icmp_se"; exit 1',
+            r"printed 1 reply line\(s\) and then stopped: no statistics, the output is cut short",
+        ),
+        (
+            'echo "64 bytes from 10.0.0.1: icmp_seq=1 ttl=64 time=0.05 ms"; kill -9 $$',
+            "killed by SIGKILL before it finished",
+        ),
+    ],
+    ids=["noise", "cut", "killed"],
+)
+def test_unreadable_runs_say_what_is_wrong(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, script: str, said: str
+) -> None:
+    tool = tmp_path / "ping"
+    tool.write_text(f"#!/bin/sh\n{script}\n")
+    tool.chmod(0o755)
+    monkeypatch.setattr(IputilsEngine, "binary", lambda self: str(tool))
+    with pytest.raises(CollectorError, match=said):
+        asyncio.run(IputilsEngine().ping("10.0.0.1", _spec(ping_count=2)))

@@ -218,6 +218,10 @@ async def _read_bounded(proc: asyncio.subprocess.Process, tool: str) -> bytes:
     while chunk := await proc.stdout.read(1 << 16):
         size += len(chunk)
         if size > MAX_OUTPUT_BYTES:
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
+            while await proc.stdout.read(1 << 16):  # drain to EOF: the pipe then closes
+                pass
             raise CollectorError(
                 f"{tool} printed more than {MAX_OUTPUT_BYTES >> 20} MiB without finishing "
                 "(far more than any ping run diag asks for): stopped; this is not a ping tool's "
