@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 
 from diag.collectors.cli.parsers import parse_command
 from diag.collectors.numbers import COUNTER64_MAX, MAX_PROBES
+from diag.collectors.ping.engines import parse_icmp
 from diag.errors import CollectorParseError
 from diag.model.observations import (
     CpuObservation,
@@ -218,6 +219,7 @@ SLOW_SHAPES = [
     ("huawei", "display interface", "GigabitEthernet0/0/0 current state :" + "," * RUN + " UP\n"),
     ("huawei", "display logbuffer", "Nov 28 2026 19:02:11+08:00 R %%01VOSCPU/4/CPU_USAGE_HIGH(l)[0]:" + "The CPU is over)[2]:" * (RUN // 20) + "\n"),
     ("huawei", "display logbuffer", "Nov 28" + "\t" * RUN + " 2026 19:02:11+08:00 R %%01X/4/Y(l)[0]:z\n"),
+    ("huawei", "display logbuffer", "Nov 22 2026 08:14:02+08:00 R %%" + "0" * RUN + " X/4/Y:z\n"),
     ("cisco_ios", "show controllers e1", "E1 0/0/0 is up.\n  Receiver has loss" + "\t" * RUN + " of signal.\n"),
 ]  # fmt: skip
 
@@ -250,3 +252,14 @@ def test_logs_keep_their_lines() -> None:
         "%LINK-3-UPDOWN: Interface Serial0/1/0, changed state to down"
     ]
     assert re.search("UPDOWN", obs.raw)
+
+
+@settings(max_examples=FUZZ_EXAMPLES, derandomize=True, deadline=None, database=None)
+@given(st.binary(max_size=120), st.sampled_from([4, 6]), st.booleans())
+def test_icmp_packets_of_any_bytes_are_a_message_or_none(
+    packet: bytes, family: int, ip_header: bool
+) -> None:
+    """The icmplib engine's packet reader: any datagram is an echo reply, a quoted error, or
+    nothing; the sequence number it gives is 16 bits (unwrapped against the probes sent)."""
+    msg = parse_icmp(packet, family, ip_header=ip_header)
+    assert msg is None or (0 <= msg.seq <= 0xFFFF and 0 <= msg.id <= 0xFFFF)
