@@ -116,9 +116,7 @@ def read(
 
 
 def failed(reading: RouterReading) -> list[DeviceAccessObservation]:
-    return [
-        o for o in reading.observations if isinstance(o, DeviceAccessObservation) and not o.ok
-    ]
+    return [o for o in reading.observations if isinstance(o, DeviceAccessObservation) and not o.ok]
 
 
 def commands(lines: list[str]) -> list[str]:

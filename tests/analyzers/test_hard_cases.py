@@ -578,7 +578,7 @@ def test_a_carrier_cut_does_not_silence_a_customer_side_fault(path_of) -> None: 
         cpu("hc2c-rtr-b", history=[97, 96, 97, 12], n=2),
         cpu_log("hc2c-rtr-b", 97),
     ]
-    findings, verdict = run(path_of("LAB-HC2C-COURT"), obs)
+    _, verdict = run(path_of("LAB-HC2C-COURT"), obs)
     assert verdict.status == "fault_localized"
     owners = [(f.owner, f.rules[0]) for f in verdict.faults]
     assert owners == [("carrier", "signal-loss-localize"), ("customer", "router-congested-by-lan")]
