@@ -5,8 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages: net-snmp tools and agent (cross-checks, a stock agent to poll), ping tools
-# (host ping engines), nftables + iproute2 (loss injected in network namespaces), setpriv.
-DEBS=(snmp snmpd iputils-ping fping nftables iproute2 util-linux)
+# (host ping engines), nftables + iproute2 (loss injected in network namespaces), setpriv,
+# ssh-keygen (the known_hosts tests read files it hashes and edits).
+DEBS=(snmp snmpd iputils-ping fping nftables iproute2 util-linux openssh-client)
 missing=()
 for pkg in "${DEBS[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
