@@ -12,6 +12,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 from click.testing import CliRunner
+from console_login import serial_login
 
 from diag.cli import cli
 from diag.credentials import LAB_SECRETS
@@ -273,7 +274,7 @@ def test_lab_routers_answer_as_the_inventory_describes(lab) -> None:  # type: ig
     orig = nbc.check_serial_port
     nbc.check_serial_port = lambda name: name
     try:
-        with _serial_login(
+        with serial_login(
             device_type="cisco_ios_serial",
             serial_settings={"port": dev.console, "baudrate": 9600, "timeout": 1},
             **login,
@@ -440,22 +441,3 @@ def test_ne_polled_directly_serves_its_e1_lines(lab, diagnosed) -> None:  # type
     assert (line.device, line.port, line.line_status) == ("ned-pdh-2", "E1-2", ["LossOfSignal"])
     assert line.uas is not None and line.uas >= 412
     assert line.raw  # the varbinds read are kept
-
-
-def _serial_login(**kw: object):  # type: ignore[no-untyped-def]
-    """netmiko's serial login loop gives up after a fixed number of timed reads; on a loaded
-    2-core machine a pty answers late often enough to lose that race.  Three tries: a console
-    that never logs in still fails."""
-    import time
-
-    from netmiko import ConnectHandler
-    from netmiko.exceptions import NetmikoAuthenticationException
-
-    for attempt in range(3):
-        try:
-            return ConnectHandler(**kw)
-        except NetmikoAuthenticationException:
-            if attempt == 2:
-                raise
-            time.sleep(1)
-    raise AssertionError("unreachable")

@@ -646,7 +646,7 @@ def read_router(
     Never raises for device problems; `sleep` is the wait between the two CRC samples (tests
     inject one that advances a lab clock instead of waiting).
     """
-    return _Reader(device, wan_interface, far_end_ip, settings, via, sleep).run()
+    return router_reader(device, wan_interface, far_end_ip, settings, via=via, sleep=sleep).run()
 
 
 def router_reader(

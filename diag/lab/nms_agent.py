@@ -531,13 +531,17 @@ class NmsAgent:
             return 0, b""  # InetAddressType unknown(0)
         return (1 if addr.version == 4 else 2), addr.packed  # ipv4(1) / ipv6(2)
 
+    def _engine_id(self) -> bytes:
+        """This agent's snmpEngineID (the alarm tables' index starts with it), b"" unstarted."""
+        if self._engine is None:
+            return b""
+        (snmp_engine_id,) = self._engine.get_mib_builder().import_symbols(
+            "__SNMP-FRAMEWORK-MIB", "snmpEngineID"
+        )
+        return bytes(snmp_engine_id.syntax)
+
     def _active_tables(self, snap: _Snapshot) -> None:
-        engine_id = b""
-        if self._engine is not None:
-            (snmp_engine_id,) = self._engine.get_mib_builder().import_symbols(
-                "__SNMP-FRAMEWORK-MIB", "snmpEngineID"
-            )
-            engine_id = bytes(snmp_engine_id.syntax)
+        engine_id = self._engine_id()
         addr_type, addr = self._engine_address()
         current = dict.fromkeys(range(2, 7), 0)
         for a in self._active:
@@ -583,12 +587,7 @@ class NmsAgent:
 
     def _clear_table(self, snap: _Snapshot) -> None:
         """alarmClearTable: the cleared alarms, indexed by their clear time."""
-        engine_id = b""
-        if self._engine is not None:
-            (snmp_engine_id,) = self._engine.get_mib_builder().import_symbols(
-                "__SNMP-FRAMEWORK-MIB", "snmpEngineID"
-            )
-            engine_id = bytes(snmp_engine_id.syntax)
+        engine_id = self._engine_id()
         addr_type, addr = self._engine_address()
         snap.scalar(ALARM_CLEAR_MAXIMUM, Unsigned32(CLEAR_MAXIMUM))
         for a in self._cleared:

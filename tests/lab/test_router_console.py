@@ -6,12 +6,11 @@ import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import netmiko.base_connection
 import pytest
 import serial
-from netmiko import ConnectHandler
+from console_login import serial_login
 from ntc_templates.parse import parse_output
 from router_helpers import (
     CRC_PER_MIN,
@@ -36,22 +35,6 @@ def serial_ports_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
     # netmiko only accepts ports that pyserial's comports() lists, never /dev/pts/N or links;
     # base_connection imported the checker by name, so patch it there.
     monkeypatch.setattr(netmiko.base_connection, "check_serial_port", lambda name: name)
-
-
-def serial_login(**kw: object) -> Any:
-    """netmiko's serial login loop gives up after a fixed number of timed reads; on a loaded
-    2-core machine a pty answers late often enough to lose that race.  Three tries: a console
-    that never logs in still fails."""
-    from netmiko.exceptions import NetmikoAuthenticationException
-
-    for attempt in range(3):
-        try:
-            return ConnectHandler(**kw)
-        except NetmikoAuthenticationException:
-            if attempt == 2:
-                raise
-            time.sleep(1)
-    raise AssertionError("unreachable")
 
 
 def _console(
