@@ -248,48 +248,45 @@ class AlarmMibDriver:
     # -- alarmActiveTable
 
     async def _active_rows(self, client: SnmpClient, target: SnmpTarget) -> list[_Row]:
-        columns = [(*ALARM_ACTIVE_ENTRY, c) for c in ALARM_ACTIVE_COLUMNS]
-        varbinds = await self._walk_table(client, target, columns)
-        rows: dict[Oid, _Row] = {}
-        n = len(ALARM_ACTIVE_ENTRY)
-        for text_oid, value in varbinds:
-            oid = parse_oid(text_oid)
-            column, index = oid[n], oid[n + 1 :]
-            row = rows.get(index)
-            if row is None:
-                try:
-                    list_name, raised, active_index = parse_active_index(index)
-                except ValueError:
-                    continue  # not an index this MIB can produce; nothing to attribute it to
-                row = rows[index] = _Row(list_name, raised, active_index)
-            row.cells[column] = value
-            row.raw[text_oid] = value.prettyPrint()
-        return list(rows.values())
+        return await self._rows(
+            client, target, ALARM_ACTIVE_ENTRY, {c: c for c in ALARM_ACTIVE_COLUMNS}, False
+        )
 
     # -- alarmClearTable
 
     async def _clear_rows(self, client: SnmpClient, target: SnmpTarget) -> list[_Row]:
-        columns = [
-            (*ALARM_CLEAR_ENTRY, c) for c in (ALARM_CLEAR_RESOURCE_ID, ALARM_CLEAR_MODEL_POINTER)
-        ]
-        varbinds = await self._walk_table(client, target, columns)
+        # same index layout as the active table (list name, time, index); the cells are stored
+        # under the active table's column numbers
         as_active = {
             ALARM_CLEAR_RESOURCE_ID: ALARM_ACTIVE_RESOURCE_ID,
             ALARM_CLEAR_MODEL_POINTER: ALARM_ACTIVE_MODEL_POINTER,
         }
+        return await self._rows(client, target, ALARM_CLEAR_ENTRY, as_active, True)
+
+    async def _rows(
+        self,
+        client: SnmpClient,
+        target: SnmpTarget,
+        entry: Oid,
+        columns: dict[int, int],
+        cleared: bool,
+    ) -> list[_Row]:
+        """Walk one alarm table's columns and group the cells into rows by index (column
+        number -> the active table's column it is stored under)."""
+        varbinds = await self._walk_table(client, target, [(*entry, c) for c in columns])
         rows: dict[Oid, _Row] = {}
-        n = len(ALARM_CLEAR_ENTRY)
+        n = len(entry)
         for text_oid, value in varbinds:
             oid = parse_oid(text_oid)
             column, index = oid[n], oid[n + 1 :]
             row = rows.get(index)
             if row is None:
                 try:
-                    list_name, when, clear_index = parse_active_index(index)  # same layout
+                    list_name, when, row_index = parse_active_index(index)
                 except ValueError:
-                    continue
-                row = rows[index] = _Row(list_name, when, clear_index, cleared=True)
-            row.cells[as_active[column]] = value
+                    continue  # not an index this MIB can produce; nothing to attribute it to
+                row = rows[index] = _Row(list_name, when, row_index, cleared=cleared)
+            row.cells[columns[column]] = value
             row.raw[text_oid] = value.prettyPrint()
         return list(rows.values())
 
