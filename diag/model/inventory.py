@@ -412,6 +412,9 @@ class Circuit(Strict):
     transport: list[Hop] = Field(default_factory=list)
     links: list[LinkSpec] = Field(default_factory=list)
     group: str | None = None
+    region: str | None = Field(
+        None, description="the NOC region the circuit belongs to (sweep selection, reports)"
+    )
 
     @field_validator("bandwidth")
     @classmethod

@@ -1,0 +1,1 @@
+"""NOC sweeps: every selected circuit in one process, sharing what circuits share."""
