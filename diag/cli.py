@@ -11,6 +11,11 @@ from typing import TYPE_CHECKING, Any, Literal, NoReturn
 import click
 
 from diag import __version__
+from diag.clikit import console as _console
+from diag.clikit import fail as _fail
+from diag.clikit import inventory_option, json_option, set_option
+from diag.clikit import load as _load
+from diag.clikit import overrides as _overrides
 from diag.errors import DiagError
 
 if TYPE_CHECKING:
@@ -49,70 +54,10 @@ Exit codes:
  143  interrupted by SIGTERM, 129 by SIGHUP; what was read is kept
 """
 
-inventory_option = click.option(
-    "--inventory",
-    "-i",
-    "inventory",
-    type=click.Path(path_type=Path),
-    envvar="DIAG_INVENTORY",
-    help="Inventory folder (default: the built-in lab network in inventory/; env DIAG_INVENTORY).",
-)
-set_option = click.option(
-    "--set",
-    "assignments",
-    multiple=True,
-    metavar="KEY=VALUE",
-    help="Override a collector setting for this run (repeatable), e.g. --set ping_count=100 "
-    "--set console=always; `diag settings` lists them with their defaults.",
-)
-json_option = click.option(
-    "--json", "json_dest", metavar="PATH|-", help="Write the result as JSON (- = stdout)."
-)
-
-
-def _fail(exc: Exception) -> NoReturn:
-    from diag.errors import DiagError
-
-    code = exc.exit_code if isinstance(exc, DiagError) else 1
-    click.echo(f"diag: {exc}", err=True)
-    sys.exit(code)
-
-
-def _load(inventory: Path | None) -> Inventory:
-    from diag.errors import DiagError
-    from diag.inventory import default_inventory_dir, load_inventory
-    from diag.settings import with_inventory_folder
-
-    try:
-        # known_hosts (SSH host keys) defaults to the file beside the inventory
-        return with_inventory_folder(
-            load_inventory(inventory), inventory or default_inventory_dir()
-        )
-    except DiagError as exc:
-        _fail(exc)
-
 
 def _uses_lab(inv: Inventory) -> bool:
     refs = [n.snmp.community or n.snmp.auth_key or "" for n in inv.nms.values()]
     return any(r.startswith("lab:") for r in refs)
-
-
-def _console(**kw: Any) -> Any:
-    from rich.console import Console
-
-    return Console(highlight=False, **kw)
-
-
-def _overrides(assignments: tuple[str, ...]) -> dict[str, Any]:
-    from diag.errors import DiagError
-    from diag.settings import merge, parse_assignments
-
-    try:
-        values = parse_assignments(assignments)
-        merge([values], where="--set")  # validate now: a typo fails before anything runs
-    except DiagError as exc:
-        _fail(exc)
-    return dict(values)
 
 
 def _write_text(dest: str, text: str) -> None:

@@ -43,6 +43,18 @@ class UnknownCircuitError(DiagError):
     exit_code = 2
 
 
+class UsageError(DiagError):
+    """A request that cannot be carried out as asked (a selection that matches nothing)."""
+
+    exit_code = 2
+
+
+class SweepBusy(DiagError):
+    """Another sweep holds the lock on the same history store."""
+
+    exit_code = 7
+
+
 class LabError(DiagError):
     """The built-in lab cannot start or be reached."""
 
