@@ -52,7 +52,7 @@ from diag.model.findings import (
     RunOut,
     TicketOut,
 )
-from diag.model.inventory import Circuit, CircuitEnd, Device, Inventory, LinkKind, Role
+from diag.model.inventory import Circuit, CircuitEnd, Device, Inventory, LinkKind, Nms, Role
 from diag.model.observations import (
     CollectorRun,
     DeviceAccessObservation,
@@ -63,6 +63,7 @@ from diag.model.path import CircuitPath, build_path
 from diag.settings import CollectorSettings, for_circuit
 
 if TYPE_CHECKING:
+    from diag.collectors.nms import NmsPoll
     from diag.collectors.snmp.client import SnmpClient
 
 Progress = Callable[[str], None]
@@ -283,10 +284,45 @@ class Outcome:
     interrupted: bool = False
 
 
+class Reads:
+    """How jobs read what several circuits may share: here, each job reads for itself.
+
+    A sweep (diag.sweep.shared) overrides it to read each NMS's alarm table once, each NE once,
+    and routers one session per device at a time in a shared CRC window.  The jobs, their
+    observations and the analysis are the same either way.
+    """
+
+    #: True: a router's two CRC samples are taken in two sessions, the wait between them outside
+    #: any session (a sweep's shared window); False: both in one session, the wait inside it
+    crc_window: bool = False
+
+    async def nms(self, client: SnmpClient, nms: Nms, nes: set[str]) -> NmsPoll:
+        from diag.collectors.nms import poll as poll_nms
+
+        return await poll_nms(client, nms, nes)
+
+    async def ne(self, client: SnmpClient, dev: Device, ports: list[str]) -> list[Observation]:
+        from diag.collectors.snmp_ne import poll_ne_e1
+
+        return list(await poll_ne_e1(client, dev, ports))
+
+    def device_lock(self, name: str) -> contextlib.AbstractAsyncContextManager[Any]:
+        """Held while a session to the device is open (a sweep: one session per device)."""
+        return contextlib.nullcontext()
+
+    def ping_slot(self) -> contextlib.AbstractAsyncContextManager[Any]:
+        """Held while the host pings a circuit's addresses (a sweep: a bounded pool)."""
+        return contextlib.nullcontext()
+
+    async def window(self, first_at: float, interval_s: float) -> None:
+        """Wait until the second CRC sample is due (`crc_window` only)."""
+        await asyncio.sleep(max(0.0, first_at + interval_s - time.monotonic()))
+
+
 @dataclass
 class Context:
     """Shared by every job of a run: one SNMP engine, one thread pool, the progress sink, the
-    interruption and the loop's error attribution."""
+    interruption, the loop's error attribution, and how shared things are read."""
 
     client: SnmpClient
     pool: ThreadPoolExecutor
@@ -294,6 +330,7 @@ class Context:
     host: str = field(default_factory=socket.gethostname)
     stop: Stop = field(default_factory=Stop)
     loop_errors: _LoopErrors = field(default_factory=_LoopErrors)
+    reads: Reads = field(default_factory=Reads)
 
 
 @dataclass
@@ -366,9 +403,7 @@ def _nms_job(inv: Inventory, nms_name: str, nes: dict[str, str]) -> Job:
     nms = inv.nms[nms_name]
 
     async def run(ctx: Context) -> Outcome:
-        from diag.collectors.nms import poll as poll_nms
-
-        polled = await poll_nms(ctx.client, nms, set(nes))
+        polled = await ctx.reads.nms(ctx.client, nms, set(nes))
         alarms = [a.model_copy(update={"device": nes.get(a.ne)}) for a in polled.alarms]
         poll = NmsPollObservation(
             id="nms-poll",
@@ -408,9 +443,7 @@ def _ne_snmp_job(dev: Device, ports: list[str]) -> Job:
     assert dev.mgmt is not None and dev.snmp is not None
 
     async def run(ctx: Context) -> Outcome:
-        from diag.collectors.snmp_ne import poll_ne_e1
-
-        return Outcome(list(await poll_ne_e1(ctx.client, dev, ports)))
+        return Outcome(await ctx.reads.ne(ctx.client, dev, ports))
 
     return Job(f"ne-snmp:{dev.name}", f"{dev.mgmt.address}:{dev.snmp.port or 161}", run)
 
@@ -504,18 +537,45 @@ async def _read_router(
     GRACE_S to end (a second signal cuts it short); then what it read so far is kept."""
     from diag.collectors.router import router_reader
 
-    reader = router_reader(dev, wan, far_ip, settings, via=via, sleep=ctx.stop.sleep)
+    window = ctx.reads.crc_window
+    reader = router_reader(
+        dev, wan, far_ip, settings, via=via, sleep=ctx.stop.sleep, defer_second=window
+    )
     loop = asyncio.get_running_loop()
-    # the job's context goes with the session into its thread: its log records name the job
-    fut = loop.run_in_executor(ctx.pool, contextvars.copy_context().run, reader.run)
+    fut: asyncio.Future[Any] | None = None
     try:
-        return await asyncio.shield(fut), False
+        async with ctx.reads.device_lock(dev.name):
+            # the job's context goes with the session into its thread: its log records name it
+            fut = loop.run_in_executor(ctx.pool, contextvars.copy_context().run, reader.run)
+            reading = await asyncio.shield(fut)
+        if reader.first is None:
+            return reading, False
+        fut = None
+        # the shared CRC window: no session is held during the wait
+        await ctx.reads.window(reader.first[1], settings.crc_sample_interval_s)
+        async with ctx.reads.device_lock(dev.name):
+            fut = loop.run_in_executor(ctx.pool, contextvars.copy_context().run, reader.second)
+            missed = await asyncio.shield(fut)
+        if missed:
+            ctx.progress(f"router:{dev.name}: {missed}")
+        return reader.result(), False
     except asyncio.CancelledError:
-        pass
+        if fut is None and reader.first is not None:
+            # read whole but for the second CRC sample: nothing else is missing
+            return reader.result(), True
+        if fut is None:  # interrupted while waiting for the device
+            return _interrupted_reading(ctx, reader, dev, via, t0), True
     with contextlib.suppress(asyncio.CancelledError):  # a second signal: no grace
         await asyncio.wait({fut}, timeout=GRACE_S)
     if fut.done() and not fut.cancelled() and fut.exception() is None:
-        return fut.result(), True
+        return reader.result(), True
+    if reader.first is not None:  # cut short in the second CRC sample's session
+        return reader.so_far(), True
+    return _interrupted_reading(ctx, reader, dev, via, t0), True
+
+
+def _interrupted_reading(ctx: Context, reader: Any, dev: Device, via: str, t0: float) -> Any:
+    """What was read before an interruption, with the access record that says so."""
     reading = reader.so_far()
     elapsed = time.monotonic() - t0
     kept = sum(not isinstance(o, DeviceAccessObservation) for o in reading.observations)
@@ -536,14 +596,15 @@ async def _read_router(
             duration_s=round(elapsed, 3),
         )
     )
-    return reading, True
+    return reading
 
 
 def _ping_job(targets: list[str], settings: CollectorSettings) -> Job:
     async def run(ctx: Context) -> Outcome:
         from diag.collectors.ping import ping_many
 
-        return Outcome(list(await ping_many(targets, settings, origin=ctx.host)))
+        async with ctx.reads.ping_slot():
+            return Outcome(list(await ping_many(targets, settings, origin=ctx.host)))
 
     return Job("ping:host", " ".join(targets), run)
 

@@ -253,8 +253,13 @@ class _Reader:
         settings: CollectorSettings,
         via: Via,
         sleep: Callable[[float], None],
+        defer_second: bool = False,
     ) -> None:
         self.device = device
+        # A sweep's shared CRC window: the second CRC sample is taken later, in a session of its
+        # own (`second()`), so that no session is held open during the wait.
+        self.defer_second = defer_second
+        self.first: tuple[CrcSample | None, float] | None = None
         self.wan = wan_interface
         self.far_end_ip = far_end_ip
         self.settings = settings
@@ -293,6 +298,10 @@ class _Reader:
     def _reading(self, transcript: Transcript | None) -> RouterReading:
         text = transcript.text() if transcript is not None else ""
         return RouterReading(self.observations, text, self.raw)
+
+    def result(self) -> RouterReading:
+        """The reading once `run()` (and `second()`) have returned."""
+        return self._reading(self.transcript)
 
     def so_far(self) -> RouterReading:
         """What has been read until now, while `run()` may still be going on in another thread
@@ -367,6 +376,37 @@ class _Reader:
         )
         return self._reading(transcript)
 
+    def second(self) -> str | None:
+        """The deferred second CRC sample (`defer_second`), in a new session, once the caller has
+        waited the interval: the growth is appended to the observations.  None when taken, else
+        why not (the first reading stands; no growth is given)."""
+        from diag.collectors.cli.connect import open_session
+
+        if self.first is None:
+            return None
+        transcript = self.transcript
+        assert transcript is not None
+        commands = profile_for(self.device_type, self.device.name).commands_for(self.wan)
+        try:
+            session = open_session(self.device, self.settings, self.via, transcript)
+        except CollectorError as exc:
+            why = self._msg(f"second CRC sample not taken: {exc}")
+            transcript.note(why)
+            return why
+        try:
+            self._growth(session, commands.interface, self.first, waited=True)
+        except CollectorError as exc:
+            why = self._msg(f"second CRC sample not taken: {exc}")
+            transcript.note(why)
+            return why
+        except Exception as exc:  # the transport failed mid-session: the first reading stands
+            why = self._msg(f"second CRC sample not taken: {type(exc).__name__}: {exc}")
+            transcript.note(why)
+            return why
+        finally:
+            session.close()
+        return None
+
     def _collect(self, session: CliSession, commands: CommandSet) -> None:
         """Everything after login; stops early only when the session itself is gone."""
         if self.settings.clear_counters:
@@ -382,7 +422,14 @@ class _Reader:
             if command is not None:
                 self._run(session, command)
         if first is not None and self.settings.crc_sample_interval_s > 0:
-            self._growth(session, commands.interface, first)
+            if self.defer_second:
+                self.first = first
+                session.transcript.note(
+                    f"first CRC sample taken; the second follows in a session of its own after "
+                    f"{self.settings.crc_sample_interval_s:g} s (the sweep's shared CRC window)"
+                )
+            else:
+                self._growth(session, commands.interface, first)
         if self.far_end_ip:
             self._ping(session, commands)
 
@@ -560,12 +607,18 @@ class _Reader:
         return ifaces[0] if len(ifaces) == 1 else None
 
     def _growth(
-        self, session: CliSession, command: str, first: tuple[CrcSample | None, float]
+        self,
+        session: CliSession,
+        command: str,
+        first: tuple[CrcSample | None, float],
+        *,
+        waited: bool = False,
     ) -> None:
         sample1, t1 = first
         wait = self.settings.crc_sample_interval_s
-        session.transcript.note(f"waiting {wait:g} s before the second CRC sample")
-        self.sleep(wait)
+        if not waited:
+            session.transcript.note(f"waiting {wait:g} s before the second CRC sample")
+            self.sleep(wait)
         sample2, t2 = self._sample(session, command, keep=False)
         if sample1 is None or sample2 is None:
             return
@@ -657,10 +710,12 @@ def router_reader(
     *,
     via: Via = "ssh",
     sleep: Callable[[float], None] = time.sleep,
+    defer_second: bool = False,
 ) -> _Reader:
     """A reading not started yet: `.run()` reads (blocking, as `read_router`); `.so_far()`, from
-    any thread, gives what it has read until then."""
-    return _Reader(device, wan_interface, far_end_ip, settings, via, sleep)
+    any thread, gives what it has read until then.  With `defer_second`, `.run()` keeps the
+    first CRC sample and `.second()`, called after the wait, takes the second in a new session."""
+    return _Reader(device, wan_interface, far_end_ip, settings, via, sleep, defer_second)
 
 
 async def read_router_in(
