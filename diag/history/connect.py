@@ -1,0 +1,109 @@
+"""Opening a store: the URL checked, the SQLite folder made, the engine created and migrated.
+
+Every failure is a HistoryError that says what to do next and never shows a password.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+
+from diag.history.errors import HistoryError, HistoryUrlError
+from diag.history.url import mask_url, scrub
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def explain(exc: BaseException, url: str) -> str:
+    """A driver's error, one line, password removed, with what to check next."""
+    orig = getattr(exc, "orig", None) or exc
+    text = scrub(" ".join(str(orig).split()), url)
+    low = text.lower()
+    if "locked" in low:
+        hint = "another diag process (a sweep?) is writing it; try again when it ends"
+    elif "not a database" in low or "no such table" in low or "no such column" in low:
+        hint = "this file or database is not diag's history; name another with --history"
+    elif "unable to open" in low or "permission" in low or "read-only" in low:
+        hint = "check that the file's folder exists and is writable, or name another with --history"
+    else:
+        hint = "check that the database server is running and the URL (host, port, user) is right"
+    return f"history store {mask_url(url)}: {text} ({hint})"
+
+
+def _sqlite_folder(database: str | None, url: str) -> None:
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    folder = Path(database).expanduser().parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise HistoryError(
+            f"history store {mask_url(url)}: cannot create the folder {folder}: "
+            f"{exc.strerror or exc} (name a writable place with --history or DIAG_HISTORY)"
+        ) from None
+    if Path(database).is_dir():
+        raise HistoryError(
+            f"history store {mask_url(url)}: {database} is a folder; name a file in it, e.g. "
+            f"sqlite:///{os.path.join(database, 'history.sqlite')}"
+        )
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the store's tables to the newest revision (a no-op when they are)."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS).replace("%", "%%"))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+def connect(url: str) -> Engine:
+    """An engine on `url` with the tables migrated to head; HistoryError when it cannot be."""
+    from alembic.util.exc import CommandError
+
+    shown = mask_url(url)
+    try:
+        parsed = sa.make_url(url)
+    except ArgumentError:
+        raise HistoryUrlError(
+            f"--history {shown}: not a database URL; write e.g. sqlite:////path/history.sqlite "
+            "or postgresql+psycopg://user@host:5432/diag"
+        ) from None
+    kw: dict[str, Any] = {}
+    if parsed.get_backend_name() == "sqlite":
+        _sqlite_folder(parsed.database, url)
+        kw["connect_args"] = {"timeout": 30}  # wait for another writer (a sweep) this long
+    try:
+        engine = sa.create_engine(parsed, **kw)
+    except NoSuchModuleError:
+        raise HistoryUrlError(
+            f"--history {shown}: unknown database kind {parsed.drivername!r}; diag keeps history "
+            "in sqlite:///FILE or postgresql://USER@HOST/DB"
+        ) from None
+    except ImportError as exc:
+        raise HistoryUrlError(
+            f"--history {shown}: the Python driver for {parsed.drivername} is not installed "
+            f"({exc.name or exc}); install it in diag's environment (e.g. pip install psycopg)"
+        ) from None
+    try:
+        migrate(engine)
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        raise HistoryError(explain(exc, url)) from None
+    except CommandError as exc:
+        engine.dispose()
+        raise HistoryError(
+            f"history store {shown}: {scrub(str(exc), url)} (it was written by a newer diag: "
+            "upgrade diag, or name another store with --history)"
+        ) from None
+    return engine
