@@ -1226,6 +1226,16 @@ def demo(json_dir: Path | None, scenarios: tuple[Path, ...]) -> None:
     con.print(f"[bold green]demo: {n} circuits diagnosed, every verdict as its scenario expects[/]")
 
 
+def _register() -> None:
+    """Commands defined in their own packages (each imports its heavy libraries when run)."""
+    from diag.sweep.cli import sweep_cmd
+
+    cli.add_command(sweep_cmd)
+
+
+_register()
+
+
 def main() -> None:
     from diag import logsetup
 

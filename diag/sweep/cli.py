@@ -1,0 +1,420 @@
+"""`diag sweep`: every selected circuit in one process, for the NOC; see diag.sweep.engine."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from diag.clikit import console, fail, inventory_option, load, overrides, set_option
+from diag.errors import DiagError, UsageError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from diag.sweep.engine import SweepOptions, SweepRun
+    from diag.sweep.model import CircuitResult, SweepDocument
+
+#: exit status of a sweep: its worst circuit's (failed: no document could be built for it)
+SWEEP_EXIT = {
+    "healthy": 0,
+    "inconclusive": 12,
+    "failed": 6,
+    "fault_suspected": 11,
+    "fault_localized": 10,
+}
+
+SWEEP_HELP = """\b
+Exit codes (the worst circuit's):
+   0  every circuit healthy          10  a fault localized
+   2  usage error (selection)        11  a fault suspected (none localized)
+   3  inventory error                12  inconclusive (no fault)
+   6  a circuit could not be diagnosed (a bug: see the log)
+   7  another sweep on the same history store is running
+ 130  interrupted (143 SIGTERM, 129 SIGHUP): finished circuits kept, --resume goes on
+"""
+
+
+def _period(_: Any, __: Any, value: str | None) -> float | None:
+    from diag.sweep.schedule import parse_period
+
+    if value is None:
+        return None
+    try:
+        return parse_period(value)
+    except DiagError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+@click.command("sweep", epilog=SWEEP_HELP)
+@click.argument("ids", nargs=-1, metavar="[CIRCUIT_ID|GLOB]...")
+@inventory_option
+@click.option("--group", "groups", multiple=True, help="Only circuits of this inventory group.")
+@click.option("--region", "regions", multiple=True, help="Only circuits of this region.")
+@click.option("--nms", "nms", multiple=True, help="Only circuits with an NE on this NMS.")
+@click.option("--customer", "customers", multiple=True, help="Only this customer (glob).")
+@click.option(
+    "--json",
+    "json_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Write one findings document per circuit, and sweep.json, into this folder.",
+)
+@click.option(
+    "--history",
+    "history_url",
+    metavar="URL",
+    envvar="DIAG_HISTORY",
+    help="History store (default: a SQLite file in the user's data folder; env DIAG_HISTORY).",
+)
+@click.option("--no-history", is_flag=True, help="Keep nothing in the history store.")
+@click.option("--resume", "resume_id", metavar="SWEEP_ID", help="Finish a partial sweep.")
+@click.option(
+    "--every",
+    "period",
+    metavar="PERIOD",
+    callback=_period,
+    help="Run again every PERIOD (15m, 1h) on fixed ticks; a late sweep skips ticks, never "
+    "overlaps.",
+)
+@click.option("--runs", type=click.IntRange(min=1), help="With --every: stop after N sweeps.")
+@click.option(
+    "--metrics-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write a node-exporter textfile (Prometheus exposition) after each sweep.",
+)
+@click.option(
+    "--sessions",
+    type=click.IntRange(1, 512),
+    default=64,
+    show_default=True,
+    help="Router sessions at once (one per device at a time).",
+)
+@click.option(
+    "--pings",
+    type=click.IntRange(1, 512),
+    default=32,
+    show_default=True,
+    help="Circuits whose host pings run at once.",
+)
+@set_option
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a tty).")
+def sweep_cmd(
+    ids: tuple[str, ...],
+    inventory: Path | None,
+    groups: tuple[str, ...],
+    regions: tuple[str, ...],
+    nms: tuple[str, ...],
+    customers: tuple[str, ...],
+    json_dir: Path | None,
+    history_url: str | None,
+    no_history: bool,
+    resume_id: str | None,
+    period: float | None,
+    runs: int | None,
+    metrics_file: Path | None,
+    sessions: int,
+    pings: int,
+    assignments: tuple[str, ...],
+    progress: bool | None,
+) -> None:
+    """Diagnose every selected circuit (all by default) in one process: one alarm snapshot per
+    NMS, one read per NE, router sessions from a bounded pool, one shared CRC window.
+
+    Incidents (circuits one cause took down) are printed first, then the counts and every
+    circuit that is not healthy.  Each diagnosis is kept in the history store
+    (`diag history`, `diag report`).
+    """
+    from diag.runner import Stop
+    from diag.sweep.engine import SweepOptions
+    from diag.sweep.select import select
+
+    if resume_id and (ids or groups or regions or nms or customers or period):
+        fail(UsageError("--resume takes the sweep's own selection: give no selection or --every"))
+    if resume_id and no_history:
+        fail(UsageError("--resume reads the sweep from the history store: drop --no-history"))
+    if runs and not period:
+        fail(UsageError("--runs counts the sweeps of --every: give --every too"))
+    con = console(stderr=False)
+    inv = load(inventory)  # loaded and validated once for every sweep of this command
+    options = SweepOptions(
+        overrides=overrides(assignments), sessions=sessions, pings=pings, json_dir=json_dir
+    )
+    if json_dir is not None:
+        try:
+            json_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            fail(UsageError(f"--json {json_dir}: cannot create the folder: {exc.strerror}"))
+    try:
+        selection = (
+            None
+            if resume_id
+            else select(inv, ids=ids, groups=groups, regions=regions, nms=nms, customers=customers)
+        )
+    except DiagError as exc:
+        fail(exc)
+    stop = Stop().install()
+    click.get_current_context().call_on_close(stop.restore)
+    show = sys.stderr.isatty() if progress is None else progress
+    store = _open_store(history_url, no_history)
+    url = store.url if store is not None else "(no history)"
+    try:
+        from diag.sweep.schedule import every, sweep_lock
+
+        with sweep_lock(url):
+            if period is None:
+                code = _one(
+                    inv, selection, resume_id, store, options, stop, con, show, metrics_file
+                )
+            else:
+                codes: list[int] = []
+
+                def run(k: int) -> bool:
+                    if k:
+                        con.rule(f"sweep {k + 1}")
+                    codes.append(
+                        _one(inv, selection, None, store, options, stop, con, show, metrics_file)
+                    )
+                    return stop.signum is None
+
+                every(
+                    period,
+                    run,
+                    wait=stop.event.wait,
+                    say=lambda text: con.print(f"[yellow]{text}[/]"),
+                    count=runs,
+                )
+                code = codes[-1] if codes else 0
+    except DiagError as exc:
+        fail(exc)
+    finally:
+        if store is not None:
+            store.close()
+    sys.exit(stop.exit_code if stop.exit_code is not None else code)
+
+
+def _open_store(url: str | None, no_history: bool) -> Any:
+    if no_history:
+        return None
+    from diag.history import open_store
+
+    try:
+        return open_store(url)
+    except DiagError as exc:
+        fail(exc)
+
+
+def _one(
+    inv: Any,
+    selection: Any,
+    resume_id: str | None,
+    store: Any,
+    options: SweepOptions,
+    stop: Any,
+    con: Console,
+    show: bool,
+    metrics_file: Path | None,
+) -> int:
+    from diag.sweep.engine import run_sweep, start_document, worst
+
+    earlier: dict[str, Any] = {}
+    if resume_id:
+        sweep = store.sweep(resume_id)
+        if sweep is None:
+            raise UsageError(
+                f"no sweep {resume_id!r} in the history store {store.url}; `diag history "
+                "--sweeps` lists them"
+            )
+        if sweep.state == "complete":
+            raise UsageError(f"sweep {resume_id} is complete: nothing to resume")
+        missing = sorted(set(sweep.selection.circuits) - set(inv.circuits))
+        if missing:
+            raise UsageError(
+                f"sweep {resume_id} ran circuits this inventory does not have: "
+                f"{', '.join(missing[:5])}; resume it with the inventory it ran on"
+            )
+        done = store.sweep_done(resume_id)
+        sweep = sweep.model_copy(
+            update={
+                "state": "running",
+                "circuits": [r for r in sweep.circuits if r.circuit in done],
+                "resumed": [*sweep.resumed, _now()],
+            }
+        )
+        earlier = {
+            d.circuit.id: d
+            for d in store.documents(sweep_id=resume_id)
+            if d.verdict.status != "healthy"
+        }
+        con.print(f"resuming {resume_id}: {len(done)} circuit(s) done, the rest now")
+    else:
+        sweep = start_document(inv, selection, options)
+    events = _Progress(con, show)
+    with events:
+        result = run_sweep(
+            inv,
+            sweep,
+            store=store,
+            options=options,
+            stop=stop,
+            events=events,
+            earlier_failing=earlier,
+        )
+    _print(con, result)
+    if metrics_file is not None:
+        from diag.metrics import write_metrics
+
+        write_metrics(metrics_file, result.document, list(result.failing.values()))
+        con.print(f"metrics: {metrics_file}")
+    statuses = [r.status for r in result.document.circuits]
+    return SWEEP_EXIT[worst(statuses) or "healthy"]
+
+
+def _now() -> Any:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC)
+
+
+class _Progress:
+    """The sweep's progress bar on stderr (done, failed, ETA), or a line per tenth."""
+
+    def __init__(self, con: Console, show: bool) -> None:
+        self.show = show
+        self.err = console(stderr=True)
+        self.total = 0
+        self.done = 0
+        self.failed = 0
+        self._bar: Any = None
+        self._task: Any = None
+        self._tenth = 0
+
+    def __enter__(self) -> _Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+    def begin(self, total: int, already: int) -> None:
+        self.total, self.done = total, already
+        if not self.show:
+            return
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self._bar = Progress(
+            TextColumn("sweep"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[failed]} not healthy"),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            console=self.err,
+            transient=True,
+        )
+        self._bar.start()
+        self._task = self._bar.add_task("sweep", total=total, completed=already, failed=0)
+
+    def circuit(self, result: CircuitResult) -> None:
+        self.done += 1
+        if result.status != "healthy":
+            self.failed += 1
+        if self._bar is not None:
+            self._bar.update(self._task, completed=self.done, failed=self.failed)
+            return
+        tenth = self.done * 10 // max(self.total, 1)
+        if tenth > self._tenth:
+            self._tenth = tenth
+            self.err.print(
+                f"sweep: {self.done}/{self.total} circuits, {self.failed} not healthy",
+                highlight=False,
+            )
+
+
+STATUS_STYLE = {
+    "healthy": "green",
+    "fault_localized": "bold red",
+    "fault_suspected": "red",
+    "inconclusive": "yellow",
+    "failed": "bold magenta",
+}
+
+
+def _seg(result: CircuitResult) -> str:
+    s = result.segment
+    if s is None:
+        return ""
+    return s.from_ if s.from_ == s.to else f"{s.from_} … {s.to}"
+
+
+def _print(con: Console, run: SweepRun) -> None:
+    from rich.table import Table
+
+    from diag.sweep.engine import SEVERITY
+
+    doc: SweepDocument = run.document
+    for inc in doc.incidents:
+        span = (
+            inc.span.from_ if inc.span.from_ == inc.span.to else f"{inc.span.from_} … {inc.span.to}"
+        )
+        con.print(
+            f"[bold red]INCIDENT {inc.id}[/]: {span} ({inc.owner}), "
+            f"{len(inc.circuits)} circuit(s), {len(inc.customers)} customer(s)"
+        )
+        con.print(f"  {inc.summary}")
+        con.print(f"  circuits: {', '.join(c.circuit for c in inc.circuits)}", highlight=False)
+    grouped = {c.circuit for inc in doc.incidents for c in inc.circuits}
+    c = doc.counts
+    parts = [
+        f"{c.healthy} healthy",
+        f"{c.fault_localized} fault localized",
+        f"{c.fault_suspected} fault suspected",
+        f"{c.inconclusive} inconclusive",
+    ]
+    if c.failed:
+        parts.append(f"{c.failed} failed")
+    if c.not_run:
+        parts.append(f"{c.not_run} not run")
+    took = f"{doc.duration_s:.1f} s" if doc.duration_s is not None else "?"
+    con.print(
+        f"\n[bold]sweep {doc.id}[/] {doc.state}: {c.total} circuits in {took}: " + ", ".join(parts),
+        highlight=False,
+    )
+    rest = [r for r in doc.circuits if r.status != "healthy" and r.circuit not in grouped]
+    if rest:
+        table = Table(title="not healthy, outside any incident", title_justify="left")
+        for col in ("circuit", "status", "segment", "owner", "summary"):
+            table.add_column(col, overflow="fold")
+        for r in sorted(rest, key=lambda r: (SEVERITY.index(r.status), r.circuit)):
+            table.add_row(
+                r.circuit,
+                f"[{STATUS_STYLE[r.status]}]{r.status}[/]",
+                _seg(r),
+                r.owner or "",
+                r.summary,
+            )
+        con.print(table)
+    for s in doc.snapshots:
+        state = "ok" if s.ok and not s.partial else ("partial" if s.ok else "FAILED")
+        con.print(
+            f"NMS {s.nms} ({s.driver}): one snapshot, {state}, {s.alarms} alarm(s) on "
+            f"{s.nes} NE(s), {s.duration_s:.2f} s, shared by {s.circuits} circuit(s)"
+            + (f": {s.error}" if s.error else ""),
+            highlight=False,
+        )
+    for f in doc.failures:
+        con.print(f"[magenta]failure[/]: {f}", highlight=False)
+    if doc.state == "partial":
+        con.print(
+            f"[yellow]partial ({doc.interrupted_by or 'interrupted'}): {c.not_run} circuit(s) "
+            f"not run; `diag sweep --resume {doc.id}` finishes it[/]"
+        )
