@@ -75,8 +75,10 @@ def connect(url: str) -> Engine:
     try:
         parsed = sa.make_url(url)
     except ArgumentError:
+        # not parsed, so a password in it cannot be found: show the scheme only
+        scheme = url.split("://", 1)[0] + "://..." if "://" in url else "(not shown)"
         raise HistoryUrlError(
-            f"--history {shown}: not a database URL; write e.g. sqlite:////path/history.sqlite "
+            f"--history {scheme}: not a database URL; write e.g. sqlite:////path/history.sqlite "
             "or postgresql+psycopg://user@host:5432/diag"
         ) from None
     kw: dict[str, Any] = {}

@@ -7,7 +7,8 @@ import re
 from pathlib import Path
 
 ENV = "DIAG_HISTORY"
-_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^:/@?#]*:)(?P<pw>[^@/?#]*)@")
+# user and password as SQLAlchemy's URL parser reads them: the password runs to the first "@"
+_PASSWORD = re.compile(r"(?P<head>[A-Za-z][\w+.\-]*://[^:/@]*:)(?P<pw>[^@]*)@")
 
 
 def data_dir() -> Path:
