@@ -59,6 +59,10 @@ class Loaded:
         table: dict[str, Any] = getattr(self, section)
         return set(table) | set(self.invalid[section])
 
+    def has(self, section: str, name: str) -> bool:
+        """Whether an entry (valid or not) defines name: without building names() each time."""
+        return name in getattr(self, section) or name in self.invalid[section]
+
 
 def show(path: Path) -> str:
     try:

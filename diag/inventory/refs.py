@@ -39,7 +39,7 @@ def check_refs(acc: Loaded) -> None:
     for where, raw in acc.raw:
         if where.section == "devices":
             nms = raw.get("nms")
-            if isinstance(nms, str) and nms and nms not in acc.names("nms"):
+            if isinstance(nms, str) and nms and not acc.has("nms", nms):
                 msg = _unknown(acc, "nms", "NMS", nms)
                 if msg:
                     acc.problems.append(f"{where}: field 'nms': {msg}")
@@ -134,7 +134,7 @@ def _check_circuit(c: _CircuitView, where: Where, acc: Loaded) -> None:
     def ref(fieldname: str, name: str | None, roles: set[Role], what: str) -> None:
         if name is None:
             return
-        if name not in acc.names("devices"):
+        if not acc.has("devices", name):
             msg = _unknown(acc, "devices", "device", name)
             if msg:
                 problems.append(f"{where}: field '{fieldname}': {msg}")
@@ -151,7 +151,11 @@ def _check_circuit(c: _CircuitView, where: Where, acc: Loaded) -> None:
         ref(f"{side}.router", end.router, {Role.router}, "a router")
         ref(f"{side}.cpe", end.cpe, TRANSMISSION_ROLES, "customer-premises transmission equipment")
         ref(f"{side}.converter", end.converter, CONVERTER_ROLES, "a converter")
-        conv = _role_of(acc, end.converter) if end.converter in acc.names("devices") else None
+        conv = (
+            _role_of(acc, end.converter)
+            if end.converter and acc.has("devices", end.converter)
+            else None
+        )
         if conv is not None and end.converter is not None and end.interface is not None:
             want = {
                 Interface.v35_dte: Role.v35_converter,

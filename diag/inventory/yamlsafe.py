@@ -1,10 +1,10 @@
-"""Bounded YAML reading for inventories: plain data only, built straight from libyaml's events.
+"""Bounded YAML reading for inventories: plain data only, built straight from the parser's events.
 
 PyYAML's safe loader builds a node tree, then Python objects from it: ~17 s for 7.5 MiB, with
 recursion that a deep file overflows, aliases that expand without bound (the "billion laughs")
 or loop (`&a [*a]`), and a second key that silently replaces the first.  Here one pass over the
-event stream (libyaml, no recursion) builds the objects and checks, with the line of each
-problem:
+event stream (libyaml's; PyYAML's pure parser without it; no recursion) builds the objects and
+checks, with the line of each problem:
 
 * nesting depth as written and through aliases (MAX_DEPTH);
 * values an alias expands to, counted once per use (MAX_NODES), and aliases to a value that
@@ -20,6 +20,8 @@ SafeLoader reads them.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,12 +30,21 @@ import yaml
 MAX_DEPTH = 32  # mappings/lists inside each other, aliases followed (an inventory entry needs 5)
 MAX_NODES = 2_000_000  # values in one file, every alias expanded
 
-try:  # libyaml: the events ~10x faster than the pure-Python parser
-    _Parser: type[Any] = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - PyYAML built without libyaml
-    _Parser = yaml.SafeLoader
+# The event parsers: libyaml's ("c", ~35x faster than PyYAML's pure-Python one) where PyYAML was
+# built with it, else the pure one.  Both give the same events, so everything below (the bounds,
+# the typing, the messages) is one code.  PyYAML's own full C loader (yaml.load with CSafeLoader)
+# is no faster than this one pass: its composer calls the Python resolver for every scalar and
+# builds a node tree that the Python constructor then walks again (0.98 s against 0.50 s for a
+# 1,000-circuit inventory, bench/inventory_load.py), and it has none of the bounds.
+PARSERS: dict[str, type[Any]] = {"pure": yaml.SafeLoader}
+if getattr(yaml, "__with_libyaml__", False):
+    PARSERS["c"] = yaml.CSafeLoader
+HAVE_LIBYAML = "c" in PARSERS
+ENGINES: tuple[str, ...] = ("c", "pure") if HAVE_LIBYAML else ("pure",)
+_engine = ENGINES[0]
 
 TAG = "tag:yaml.org,2002:"
+_STR = TAG + "str"
 _SCALARS = {
     TAG + "null": "construct_yaml_null",
     TAG + "bool": "construct_yaml_bool",
@@ -46,14 +57,35 @@ class YamlProblem(Exception):
     """The file cannot be read as plain YAML data; the message starts with `line N`."""
 
 
+def engine() -> str:
+    """The parser `load` uses by default: "c" (libyaml) when present, else "pure"."""
+    return _engine
+
+
+@contextmanager
+def using(name: str) -> Iterator[None]:
+    """Read with the named parser inside the block (benchmarks and tests compare the two)."""
+    global _engine
+    if name not in PARSERS:
+        raise ValueError(f"no YAML parser {name!r} here; available: {', '.join(ENGINES)}")
+    before, _engine = _engine, name
+    try:
+        yield
+    finally:
+        _engine = before
+
+
 @dataclass(slots=True)
 class _Open:
     """A mapping or list being built."""
 
     value: Any  # dict or list
+    is_map: bool
     anchor: str | None
     mark: Any  # where it starts
-    size: int = 1
+    seen: (
+        int  # values read before it (its size, itself included, is the count at its end less this)
+    )
     depth: int = 1
     key: Any = None  # mappings: the key waiting for its value
     has_key: bool = False
@@ -75,32 +107,69 @@ _MapStart, _SeqStart = yaml.MappingStartEvent, yaml.SequenceStartEvent
 _Ends = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
 
 
-def load(text: str) -> tuple[Any, list[str]]:
+def load(text: str, engine: str | None = None) -> tuple[Any, list[str]]:
     """(the document's data, problems that still let it be read: keys given twice).
 
     Raises YamlProblem for what makes the file unreadable, yaml.YAMLError for a syntax error.
     """
-    parser = _Parser(text)
+    parser = PARSERS[engine or _engine](text)
     ctor = yaml.constructor.SafeConstructor()
     anchors: dict[str, tuple[Any, int, int] | None] = {}  # None: still open (a cycle if used)
     stack: list[_Open] = []
+    top: _Open | None = None  # stack[-1]
     warnings: list[str] = []
     result: Any = None
     documents = 0
-    total = 0
-    get_event, check_event = parser.get_event, parser.check_event
+    total = 0  # values read, every alias expanded (scalars and aliases: the MAX_NODES count)
+    seen = 0  # the same with collections counted: a collection's size is the difference
+    get_event = parser.get_event
+    # The resolver's own shortcut: a plain scalar starting with a character no implicit type
+    # starts with is text.  Most inventory values are names, so this path is the hot one.
+    typed_first = parser.yaml_implicit_resolvers
+    resolved: dict[str, str] = {}
+    # One pass; scalars (90 % of the events) take a path of their own, inlined: function calls
+    # and per-value bookkeeping were most of the time spent here.
     try:
-        while check_event():
-            ev = get_event()
+        while (ev := get_event()) is not None:
             kind = type(ev)
-            done: _Open | None = None
             if kind is _Scalar:
-                value, size, depth = _scalar(parser, ctor, ev), 1, 0
+                value = ev.value
+                tag = ev.tag
+                if tag is None or tag == "!":
+                    if ev.implicit[0] and (not value or value[0] in typed_first):
+                        # Plain, and may be a number, yes/no or null: the resolver's regular
+                        # expressions decide, once per distinct value (keys repeat in every entry).
+                        tag = resolved.get(value)
+                        if tag is None:
+                            tag = resolved[value] = parser.resolve(yaml.ScalarNode, value, (1, 0))
+                        if tag != _STR:
+                            value = _scalar(ctor, ev, tag)
+                else:
+                    value = _scalar(ctor, ev, tag)
                 if ev.anchor is not None:
                     anchors[ev.anchor] = (value, 1, 0)
-            elif kind in _Ends:
+                total += 1
+                seen += 1
+                if total > MAX_NODES:
+                    raise YamlProblem(_bomb(ev))
+                if top is None:
+                    result = value
+                elif not top.is_map:
+                    top.value.append(value)
+                elif not top.has_key:
+                    top.key, top.has_key, top.key_mark = value, True, ev.start_mark
+                elif top.key is not _MERGE and top.key not in top.first_mark:
+                    top.first_mark[top.key] = top.key_mark  # a new key's value: the usual case
+                    top.value[top.key] = value
+                    top.has_key = False
+                else:
+                    _put(top, value, ev.start_mark, warnings)
+                continue
+            done: _Open | None = None
+            if kind in _Ends:
                 done = stack.pop()
-                value, size, depth = done.value, done.size, done.depth
+                top = stack[-1] if stack else None
+                value, size, depth = done.value, seen - done.seen, done.depth
                 if done.merges:
                     merged: dict[Any, Any] = {}
                     for m in reversed(done.merges):  # the first one listed wins, then own keys
@@ -115,8 +184,12 @@ def load(text: str) -> tuple[Any, list[str]]:
             elif kind is _MapStart or kind is _SeqStart:
                 if len(stack) >= MAX_DEPTH:
                     raise YamlProblem(f"line {_line(ev)}: {_too_deep()}")
-                _collection_tag(ev, kind is _MapStart)
-                stack.append(_Open({} if kind is _MapStart else [], ev.anchor, ev.start_mark))
+                is_map = kind is _MapStart
+                if ev.tag is not None:
+                    _collection_tag(ev, is_map)
+                top = _Open({} if is_map else [], is_map, ev.anchor, ev.start_mark, seen)
+                seen += 1
+                stack.append(top)
                 if ev.anchor is not None:
                     anchors[ev.anchor] = None
                 continue
@@ -130,6 +203,10 @@ def load(text: str) -> tuple[Any, list[str]]:
                         "contains it (a cycle)"
                     )
                 value, size, depth = found
+                total += size
+                seen += size
+                if total > MAX_NODES:
+                    raise YamlProblem(_bomb(ev))
             elif kind is yaml.DocumentStartEvent:
                 documents += 1
                 if documents > 1:
@@ -139,21 +216,12 @@ def load(text: str) -> tuple[Any, list[str]]:
                 continue
             else:
                 continue
-            if done is None:
-                total += size
-                if total > MAX_NODES:
-                    raise YamlProblem(
-                        f"line {_line(ev)}: YAML aliases expand to more than {MAX_NODES:,} "
-                        "values (an alias bomb?)"
-                    )
-            if not stack:
+            if top is None:
                 result = value
                 continue
-            top = stack[-1]
-            top.size += size
             if depth >= top.depth:
                 top.depth = depth + 1
-            if type(top.value) is list:
+            if not top.is_map:
                 top.value.append(value)
             else:
                 _put(top, value, done.mark if done is not None else ev.start_mark, warnings)
@@ -162,20 +230,19 @@ def load(text: str) -> tuple[Any, list[str]]:
     return result, warnings
 
 
+def _bomb(ev: Any) -> str:
+    return (
+        f"line {_line(ev)}: YAML aliases expand to more than {MAX_NODES:,} values (an alias bomb?)"
+    )
+
+
 def _too_deep() -> str:
     return f"nested deeper than {MAX_DEPTH} levels (an inventory entry needs 5)"
 
 
-def _scalar(parser: Any, ctor: yaml.constructor.SafeConstructor, ev: yaml.ScalarEvent) -> Any:
-    tag = ev.tag
-    if tag is None or tag == "!":
-        value = ev.value
-        # Quoted, or starting with a character no implicit type starts with: text (the
-        # resolver's own shortcut, taken before calling it: most inventory values are names).
-        if not ev.implicit[0] or (value and value[0] not in parser.yaml_implicit_resolvers):
-            return value
-        tag = parser.resolve(yaml.ScalarNode, value, ev.implicit)
-    if tag in (TAG + "str", TAG + "timestamp", TAG + "merge"):
+def _scalar(ctor: yaml.constructor.SafeConstructor, ev: yaml.ScalarEvent, tag: str) -> Any:
+    """The value of a scalar whose tag (written or resolved) is not plain text's."""
+    if tag in (_STR, TAG + "timestamp", TAG + "merge"):
         return ev.value if tag != TAG + "merge" else _MERGE
     method = _SCALARS.get(tag)
     if method is None:
