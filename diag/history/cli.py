@@ -103,8 +103,13 @@ def chronic_table(items: list[Chronic], title: str) -> Any:
     from rich.table import Table
 
     table = Table(title=title, title_justify="left")
-    for name in ("circuit", "customer", "reason", "segment / rule", "times", "first", "last"):
-        table.add_column(name, justify="right" if name == "times" else "left")
+    table.add_column("circuit", overflow="fold")
+    table.add_column("customer", max_width=24)
+    table.add_column("reason", no_wrap=True)
+    table.add_column("segment / rule", overflow="fold")
+    table.add_column("times", justify="right")
+    table.add_column("first", no_wrap=True)
+    table.add_column("last", no_wrap=True)
     table.add_column("ticket (closed) · containment plan due")
     for c in items:
         due = ""
@@ -175,7 +180,8 @@ def _show_timeline(
             markup=False,
         )
         return
-    con.print(timeline_table(rows, f"{circuit}: {len(rows)} diagnoses ({store.url})"))
+    n = f"{len(rows)} diagnos{'is' if len(rows) == 1 else 'es'}"
+    con.print(timeline_table(rows, f"{circuit}: {n} ({store.url})"))
 
 
 @click.command("history")
