@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 # (host ping engines), nftables + iproute2 (loss injected in network namespaces), setpriv,
 # ssh-keygen (the known_hosts tests read files it hashes and edits), headless Chromium and CJK
 # fonts (tests/report open each HTML report in a real browser, Chinese customer names included).
-DEBS=(snmp snmpd iputils-ping fping nftables iproute2 util-linux openssh-client chromium fonts-noto-cjk)
+DEBS=(snmp snmpd iputils-ping fping nftables iproute2 util-linux openssh-client chromium fonts-noto-cjk postgresql)
 missing=()
 for pkg in "${DEBS[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
