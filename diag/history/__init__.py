@@ -1,18 +1,25 @@
 """History of diagnoses and sweeps (SQLAlchemy Core + Alembic; SQLite default, PostgreSQL).
 
-SQLAlchemy and Alembic are imported when a store is opened, not when this package is: `diag
---help` stays fast.
+Nothing heavy is imported with this package (`diag --help` imports diag.history.cli): the models
+(pydantic) and the store (SQLAlchemy, Alembic) load on first use.
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 from diag.history.errors import HistoryError, HistoryUrlError
-from diag.history.models import Chronic, Experience, HistoryRow, SimilarCase, TicketHistory
 from diag.history.url import default_url, mask_url
 
 if TYPE_CHECKING:
+    from diag.history.models import (
+        Chronic,
+        Experience,
+        HistoryRow,
+        SimilarCase,
+        TicketHistory,
+    )
     from diag.history.store import HistoryStore, open_store
 
 __all__ = [
@@ -29,10 +36,18 @@ __all__ = [
     "open_store",
 ]
 
+_LAZY = {
+    "Chronic": "models",
+    "Experience": "models",
+    "HistoryRow": "models",
+    "SimilarCase": "models",
+    "TicketHistory": "models",
+    "HistoryStore": "store",
+    "open_store": "store",
+}
+
 
 def __getattr__(name: str) -> Any:
-    if name in ("HistoryStore", "open_store"):
-        from diag.history import store
-
-        return getattr(store, name)
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"diag.history.{_LAZY[name]}"), name)
     raise AttributeError(f"module 'diag.history' has no attribute {name!r}")

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from diag.history.models import Chronic
+from diag.history.settings import CHRONIC_COUNT, CHRONIC_DAYS, CONTAINMENT
 from diag.model.findings import Status
 
-CHRONIC_COUNT = 3  # beginnings of the same fault ...
-CHRONIC_DAYS = 7.0  # ... within this many days make a circuit chronic
-CONTAINMENT = timedelta(hours=24)  # DOMAIN.md §4: a recurrence needs a containment plan in 24 h
+__all__ = ["CHRONIC_COUNT", "CHRONIC_DAYS", "CONTAINMENT", "Event", "after_ticket", "recurring"]
 
 Key = tuple[str, str]  # ("segment", "a..b") | ("rule", "rule-id")
 

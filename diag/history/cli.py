@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from diag.clikit import console, fail, json_option
-from diag.history.chronic import CHRONIC_COUNT, CHRONIC_DAYS
+from diag.history.settings import CHRONIC_COUNT, CHRONIC_DAYS
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

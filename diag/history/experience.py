@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from diag.history.models import Experience, HistoryRow
+if TYPE_CHECKING:
+    from diag.history.models import Experience, HistoryRow
 
 
 def when(t: datetime) -> str:

@@ -183,10 +183,19 @@ def test_default_url_follows_xdg_and_env(monkeypatch: pytest.MonkeyPatch, tmp_pa
     assert default_url() == "postgresql://u:pw@127.0.0.1/h"
 
 
-def test_importing_the_package_and_command_loads_no_sqlalchemy() -> None:
+def test_the_command_keeps_diag_help_light() -> None:
+    """diag.cli imports history_cmd at start: no pydantic, SQLAlchemy or Alembic comes with it."""
+    heavy = ("pydantic", "sqlalchemy", "alembic", "pandas", "netmiko", "pysnmp", "rich")
     code = (
-        "import sys, diag.history, diag.history.cli, diag.history.experience; "
-        "print(sorted(m for m in ('sqlalchemy', 'alembic') if m in sys.modules))"
+        "import sys\n"
+        "from diag.cli import cli\n"
+        "from diag.history.cli import history_cmd\n"
+        "import diag.history, diag.history.experience\n"
+        "cli.add_command(history_cmd, 'history')\n"
+        "for args in (['--help'], ['history', '--help']):\n"
+        "    try:\n        cli(args)\n    except SystemExit:\n        pass\n"
+        f"print([m for m in {heavy!r} if m in sys.modules])"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    assert "--chronic" in out.stdout
+    assert out.stdout.strip().splitlines()[-1] == "[]"
