@@ -7,9 +7,11 @@ a cut): each document is what `diag circuit --replay` builds from such a reading
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import ModuleType
 
 from diag.capture import load_capture
 from diag.model.findings import FindingsDocument
@@ -20,14 +22,14 @@ from diag.runner import Collected, build_document
 from diag.sweep.model import (
     CircuitResult,
     Incident,
-    IncidentCircuit,
     Selection,
     SnapshotFacts,
     SweepCounts,
     SweepDocument,
 )
 
-CAPTURES = Path(__file__).resolve().parents[2] / "fixtures" / "captures"
+TESTS = Path(__file__).resolve().parents[1]
+CAPTURES = TESTS.parent / "fixtures" / "captures"
 T0 = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 
 
@@ -159,24 +161,27 @@ def sweep_of(
     )
 
 
-def incident_of(sweep_id: str, docs: Sequence[FindingsDocument], n: int = 1) -> Incident:
-    """An incident over these failed diagnoses, spanning the first one's fault segment."""
-    head = docs[0].verdict
-    assert head.segment is not None
-    return Incident(
-        id=f"INC-{sweep_id}-{n}",
-        span=head.segment,
-        elements=[head.segment.from_, head.segment.to],
-        links=[],
-        owner=head.owner,
-        confidence=0.8,
-        circuits=[
-            IncidentCircuit(
-                circuit=d.circuit.id, customer=d.circuit.customer, status=d.verdict.status
-            )
-            for d in docs
-        ],
-        customers=sorted({d.circuit.customer for d in docs}),
-        rules=sorted({r for d in docs for f in d.verdict.faults for r in f.rules}),
-        summary=f"{len(docs)} circuits down on one span",
-    )
+def _ring_network() -> ModuleType:
+    """tests/sweep_incidents' ring network, the real analyzer over one NMS snapshot."""
+    if str(TESTS / "sweep_incidents") not in sys.path:
+        sys.path.insert(0, str(TESTS / "sweep_incidents"))
+    import incident_network
+
+    return incident_network
+
+
+def ring() -> Inventory:
+    inv: Inventory = _ring_network().ring()
+    return inv
+
+
+def ring_cut() -> list[FindingsDocument]:
+    """Every circuit of the ring network diagnosed while a shared ring's fibre is cut (and
+    another ring's span, and a customer router off): tests/sweep_incidents' first case."""
+    import yaml
+
+    net = _ring_network()
+    case_file = TESTS / "sweep_incidents" / "cases" / "ring-cut-one-incident.yaml"
+    case = net.Case.model_validate(yaml.safe_load(case_file.read_text(encoding="utf-8")))
+    docs: list[FindingsDocument] = net.diagnose(net.ring(), case.alarms, case.answers)
+    return docs

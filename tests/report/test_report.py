@@ -16,7 +16,7 @@ from diag.history import HistoryStore, open_store
 from diag.model.findings import FindingsDocument
 from diag.report.cli import report_cmd
 from report.browser import dump_dom, parse, screenshot
-from report.history import T0, incident_of, replayed, rerun, sweep_of
+from report.history import T0, replayed, rerun, ring, ring_cut, sweep_of
 
 EVIL = '<script>document.title="pwned"</script><img src=x onerror=alert(1)> 中国工商银行上海分行'
 # A circuit's history, oldest first: clean, CRC errors and loss growing, the line cut, mended.
@@ -46,18 +46,22 @@ def _record_sweep(
 
 @pytest.fixture
 def sweeps(tmp_path: Path) -> tuple[str, list[FindingsDocument]]:
-    """Two sweeps in a real SQLite store; the latest has an incident, a failed circuit, an
-    inventory customer name with markup and Chinese in it."""
+    """Two sweeps in a real SQLite store. The latest: a fibre cut on a shared ring and its
+    incidents as diag.sweep.incidents groups them (tests/sweep_incidents' ring network, a
+    Chinese customer among them), recorded captures beside, a circuit that failed, and an
+    inventory customer name with markup in it."""
+    from diag.sweep.incidents import group_incidents
+
     old = [replayed(c, T0) for c in ("LAB-E1-OK1", "LAB-TEST-OK")]
     t = T0 + timedelta(hours=1)
     docs = [
-        replayed("LAB-E1-AIS1", t),
-        replayed("LAB-E1-AIS2", t),
-        replayed("LAB-TEST-OK", t),
+        *ring_cut(),
         rerun("LAB-HC1-MALL", t, loss=35.0, crc=300.0, customer=EVIL),
         replayed("LAB-TEST-PING", t),
         replayed("LAB-UNREACH-ALL", t),
+        replayed("LAB-TEST-OK", t),
     ]
+    incidents = group_incidents(ring(), docs, sweep_id="SW-NEW")
     with open_store(_url(tmp_path)) as store:
         _record_sweep(store, "SW-OLD", 0, old)
         _record_sweep(
@@ -65,7 +69,7 @@ def sweeps(tmp_path: Path) -> tuple[str, list[FindingsDocument]]:
             "SW-NEW",
             60,
             docs,
-            incidents=[incident_of("SW-NEW", docs[:2])],
+            incidents=incidents,
             failed=[("LAB-V35-1", "router v35-rtr-a: SSH connect timed out")],
             failures=["NMS u2000-west: resync refused (partial snapshot)"],
         )
@@ -94,51 +98,60 @@ def _has_colour(png: Path, hex_colour: str, tolerance: float = 0.04) -> int:
     return int((np.abs(rgb - want).max(axis=2) < tolerance).sum())
 
 
+WORST_FIRST = ["fault_localized", "fault_suspected", "failed", "inconclusive", "not_run", "healthy"]
+CSV_COLUMNS = [
+    "circuit",
+    "customer",
+    "status",
+    "segment",
+    "owner",
+    "summary",
+    "duration_s",
+    "error",
+]
+
+
 def test_sweep_report_in_chromium(
     tmp_path: Path, sweeps: tuple[str, list[FindingsDocument]]
 ) -> None:
     url, docs = sweeps
+    with open_store(url) as store:
+        sweep = store.latest_sweep()
+    assert sweep is not None and sweep.id == "SW-NEW"
+    ring_cut = sweep.incidents[0]
+    assert [c.circuit for c in ring_cut.circuits] == ["RING-1", "RING-2", "RING-3"]
+
     out, csv = tmp_path / "sweep.html", tmp_path / "sweep.csv"
     r = CliRunner().invoke(report_cmd, ["--history", url, "-o", str(out), "--csv", str(csv)])
     assert r.exit_code == 0, r.output
-    assert "sweep SW-NEW: 7 circuits, 1 incidents" in r.output
+    n = len(docs) + 1
+    assert f"sweep SW-NEW: {n} circuits, {len(sweep.incidents)} incidents" in r.output
 
     html = out.read_text(encoding="utf-8")
     assert "http://" not in html and "https://" not in html and "<script" not in html.lower()
     dom = parse(dump_dom(out, tmp_path / "profile"))
-    # The incidents first, then the status table; every circuit of the latest sweep in it.
-    assert dom.index("section", "incidents") < dom.index("table", "status-table")
-    assert dom.index("div", "INC-SW-NEW-1") < dom.index("table", "status-table")
+    # The incidents first (each with its span, owner, circuits and customers), then the table.
+    status_table = dom.index("table", "status-table")
+    assert dom.index("section", "incidents") < status_table
+    for inc in sweep.incidents:
+        assert dom.index("div", inc.id) < status_table
+    text = dom.text
+    head = text[text.index(ring_cut.id) : text.index("Circuits (")]
+    assert "span r1-sdh-c..r1-sdh-d" in head and "owner carrier" in head
+    assert "上海浦东发展银行 张江支行" in head and 'Harbour "East" Logistics \\ Depot' in head
+    # Every circuit of the latest sweep, worst first; none of the older sweep's alone.
     for cid in [d.circuit.id for d in docs] + ["LAB-V35-1"]:
-        assert cid in dom.text, cid
-    assert "LAB-E1-OK1" not in dom.text  # only in the older sweep
-    rows = dom.text[dom.text.index("worst first") :]
-    order = [
-        c
-        for c in (
-            "LAB-E1-AIS1",
-            "LAB-HC1-MALL",
-            "LAB-TEST-PING",
-            "LAB-V35-1",
-            "LAB-UNREACH-ALL",
-            "LAB-TEST-OK",
-        )
-    ]
-    assert (
-        sorted(order, key=rows.index) == order
-    )  # localized, suspected, failed, inconclusive, healthy
-    assert (
-        "u2000-east" in dom.text
-        and "resync refused" in dom.text
-        and "SSH connect timed out" in dom.text
-    )
-    plots = [
-        a for a in dom.tags("img") if (a.get("src") or "").startswith("data:image/svg+xml;base64,")
-    ]
-    assert len(plots) == 1
-    # The customer's markup stays text; its Chinese stays Chinese.
+        assert cid in text, cid
+    assert "LAB-E1-OK1" not in text
+    rows = text[text.index("worst first") :]
+    order = ["LAB-HC1-MALL", "RING-1", "LAB-TEST-PING", "LAB-V35-1", "RING-4", "LAB-TEST-OK"]
+    assert sorted(order, key=rows.index) == order  # localized, suspected, failed, inconc., healthy
+    assert "u2000-east" in text and "resync refused" in text and "SSH connect timed out" in text
+    svgs = [a for a in dom.tags("img") if (a.get("src") or "").startswith("data:image/svg+xml;")]
+    assert len(svgs) == 1  # circuits per status
+    # The customer's markup stays text; Chinese stays Chinese.
     assert dom.tags("script") == [] and not any(a.get("onerror") for a in dom.tags("img"))
-    assert EVIL in dom.text
+    assert EVIL in text
     assert "&lt;script&gt;" in html and '<meta charset="utf-8">' in html
 
     png = tmp_path / "sweep.png"
@@ -149,29 +162,13 @@ def test_sweep_report_in_chromium(
     import pandas as pd
 
     table = pd.read_csv(csv)
-    assert list(table.columns) == [
-        "circuit",
-        "customer",
-        "status",
-        "segment",
-        "owner",
-        "summary",
-        "duration_s",
-        "error",
-    ]
-    assert len(table) == 7 and table["circuit"].tolist()[0] == "LAB-E1-AIS1"
-    assert table["status"].tolist() == sorted(
-        table["status"].tolist(),
-        key=[
-            "fault_localized",
-            "fault_suspected",
-            "failed",
-            "inconclusive",
-            "not_run",
-            "healthy",
-        ].index,
-    )
-    assert table.set_index("circuit").loc["LAB-HC1-MALL", "customer"] == EVIL
+    assert list(table.columns) == CSV_COLUMNS and len(table) == n
+    assert table["status"].tolist() == sorted(table["status"], key=WORST_FIRST.index)
+    by_id = table.set_index("circuit")
+    assert by_id.loc["LAB-HC1-MALL", "customer"] == EVIL
+    assert by_id.loc["RING-2", "customer"] == "上海浦东发展银行 张江支行"
+    assert by_id.loc["RING-1", "segment"] == "r1-sdh-c..r1-sdh-d"
+    assert by_id.loc["LAB-V35-1", "error"] == "router v35-rtr-a: SSH connect timed out"
 
 
 def test_sweep_report_by_id(tmp_path: Path, sweeps: tuple[str, list[FindingsDocument]]) -> None:
