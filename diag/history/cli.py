@@ -5,6 +5,7 @@ Registered in diag.cli; imports nothing heavy until it runs (SQLAlchemy comes wi
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -41,6 +42,15 @@ _STYLE = {
 }
 
 
+def _console() -> Any:
+    """Rich's console; piped output (no terminal, no COLUMNS) gets 160 columns, not 80, so the
+    table stays readable in a file or a pager."""
+    con = console()
+    if not con.is_terminal and "COLUMNS" not in os.environ:
+        con = console(width=160)
+    return con
+
+
 def parse_since(text: str, now: datetime) -> datetime:
     """`7d`, `12h`, `30m`, `2w`, `90s` ago, or an ISO time (UTC when it names no zone)."""
     from diag.errors import UsageError
@@ -73,14 +83,14 @@ def timeline_table(rows: list[HistoryRow], title: str) -> Any:
     table = Table(title=title, title_justify="left", show_lines=False)
     for name, kw in (
         ("time (UTC)", {"no_wrap": True}),
-        ("sweep", {}),
+        ("sweep", {"overflow": "fold"}),
         ("status", {"no_wrap": True}),
-        ("segments", {}),
-        ("owner", {}),
-        ("loss %", {"justify": "right"}),
-        ("RTT ms", {"justify": "right"}),
-        ("CRC/min", {"justify": "right"}),
-        ("headline", {"ratio": 1}),
+        ("segments", {"overflow": "fold"}),
+        ("owner", {"no_wrap": True}),
+        ("loss %", {"justify": "right", "no_wrap": True}),
+        ("RTT ms", {"justify": "right", "no_wrap": True}),
+        ("CRC/min", {"justify": "right", "no_wrap": True}),
+        ("headline", {"ratio": 1, "min_width": 24}),
     ):
         table.add_column(name, **kw)
     for r in rows:
@@ -169,7 +179,7 @@ def _show_timeline(
     if dest:
         _dump(dest, rows)
         return
-    con = console()
+    con = _console()
     if not rows:
         known = store.circuits()
         hint = f" Circuits recorded there: {', '.join(known[:10])}." if known else ""
@@ -266,7 +276,7 @@ def history_cmd(
                 if json_dest:
                     _dump(json_dest, items)
                     return
-                con = console()
+                con = _console()
                 if not items:
                     con.print(
                         f"No chronic circuit{' ' + circuit_id if circuit_id else ''} in "
@@ -288,7 +298,7 @@ def history_cmd(
                 if json_dest:
                     _dump(json_dest, histories)
                     return
-                con = console()
+                con = _console()
                 for th in histories:
                     rows = [r for r in th.diagnoses if start is None or r.started >= start]
                     if not th.diagnoses:
