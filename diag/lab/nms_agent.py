@@ -257,6 +257,7 @@ class NmsAgent:
         self._engine: SnmpEngine | None = None
         self._sock: socket.socket | None = None
         self._responders: list[cmdrsp.CommandResponderBase] = []
+        self.requests = 0  # request PDUs received and answered
         self._started = time.monotonic()
         self._snapshot = _Snapshot().seal()
         # Indices stay stable across set_alarms(), as on a real agent.
@@ -335,6 +336,8 @@ class NmsAgent:
         ]
         if self.imap is not None:
             self._responders.append(cmdrsp.SetCommandResponder(engine, snmp_context))
+        # every request PDU it answers, counted (the sweep benchmark: one snapshot per NMS)
+        engine.observer.register_observer(self._count, "rfc3412.receiveMessage:request")
         self._engine, self._sock = engine, sock
         self._rebuild()
         if self.imap is not None:
@@ -359,6 +362,9 @@ class NmsAgent:
             await asyncio.sleep(0)
         if sock is not None and sock.fileno() != -1:
             sock.close()
+
+    def _count(self, *_: Any) -> None:
+        self.requests += 1
 
     # -- state
 

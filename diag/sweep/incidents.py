@@ -18,7 +18,8 @@ Problems are grouped greedily around the place (NE or link) the most circuits co
 problem covering it is one incident, and its span is the stretch of that place's neighbours that
 *all* of them cover.  A group therefore always has one place common to all its members: two
 cuts either side of one NE, or two faults that only a third, wide one overlaps, never chain into
-one incident.  What covers no place shared by another circuit stays an incident of its own.
+one incident.  What covers no place shared by another failing circuit is no incident: it stays
+that circuit's own fault (its own ticket).
 """
 
 from __future__ import annotations
@@ -227,22 +228,7 @@ def _shared(members: list[_Problem], seed: Place) -> _Draft:
     )
 
 
-def _alone(p: _Problem) -> _Draft:
-    head = p.faults[0]
-    route = p.route
-    if head.segment.from_ in route.index and head.segment.to in route.index:
-        i, j = sorted((route.index[head.segment.from_], route.index[head.segment.to]))
-        elements = [e.id for e in route.elements[i : j + 1] if e.transport]
-        links = route.links[i:j]
-    else:
-        elements, links = [], []
-    return _Draft([p], [(p.circuit, head)], head.segment, elements, links, head.owner, shared=False)
-
-
 def _summary(d: _Draft) -> str:
-    if not d.shared:
-        m = d.members[0]
-        return f"{m.circuit} ({m.doc.circuit.customer}): {d.faults[0][1].summary.rstrip('.')}."
     seg = f"{d.span.from_} – {d.span.to}" if d.span.from_ != d.span.to else d.span.from_
     via = f" (link {', '.join(d.links)})" if d.links else ""
     customers = {m.doc.circuit.customer for m in d.members}
@@ -289,7 +275,8 @@ def group_incidents(
         members = [p for p in todo if seed in p.places]
         drafts.append(_shared(members, seed))
         todo = [p for p in todo if seed not in p.places]
-    drafts.extend(_alone(p) for p in todo)
+    # What is left touches no transport element or link another failing circuit shares: it is
+    # that circuit's own fault (its ticket), not an incident.
     drafts.sort(key=_Draft.sort_key)
     out: list[Incident] = []
     for n, d in enumerate(drafts, 1):

@@ -67,9 +67,10 @@ def test_case(file: Path) -> None:
         assert inc.summary.endswith(".") and "\n" not in inc.summary
         assert inc.span.from_ in inc.summary or inc.circuits[0].circuit in inc.summary
 
-    # every failing circuit is in an incident; the healthy and inconclusive in none
+    # only failing circuits are grouped; a fault no other circuit shares stays its own ticket
     grouped = {c.circuit for i in incidents for c in i.circuits}
-    assert grouped == set(failing)
+    assert grouped <= set(failing)
+    assert all(len(i.circuits) >= 2 for i in incidents)
 
 
 @pytest.mark.parametrize("file", CASES, ids=[f.stem for f in CASES])
