@@ -348,27 +348,14 @@ def test_report_module_imports_nothing_heavy() -> None:
     assert out.stdout.strip() == "[]"
 
 
-def test_csv_reads_back_with_pandas(
-    tmp_path: Path, timeline: tuple[str, list[FindingsDocument]]
-) -> None:
+def test_csv_to_stdout(tmp_path: Path, timeline: tuple[str, list[FindingsDocument]]) -> None:
     import pandas as pd
 
     url, _ = timeline
-    r = CliRunner().invoke(
-        report_cmd,
-        [
-            "--history",
-            url,
-            "--circuit",
-            "LAB-HC1-MALL",
-            "-o",
-            str(tmp_path / "r.html"),
-            "--csv",
-            "-",
-        ],
-    )
-    assert r.exit_code == 0
-    table = pd.read_csv(
-        io.StringIO(r.output[r.output.index("time,") :].split("circuit LAB-HC1-MALL")[0])
-    )
-    assert len(table) == len(TIMELINE)
+    html = tmp_path / "r.html"
+    args = ["--history", url, "--circuit", "LAB-HC1-MALL", "-o", str(html), "--csv", "-"]
+    r = CliRunner().invoke(report_cmd, args)
+    assert r.exit_code == 0, r.output
+    assert r.stderr == f"circuit LAB-HC1-MALL: {len(TIMELINE)} diagnoses; wrote {html}\n"
+    table = pd.read_csv(io.StringIO(r.stdout))
+    assert len(table) == len(TIMELINE) and table["sweep"].tolist()[0] == "SW-0"
