@@ -17,6 +17,7 @@ from diag.clikit import inventory_option, json_option, set_option
 from diag.clikit import load as _load
 from diag.clikit import overrides as _overrides
 from diag.errors import DiagError
+from diag.history.cli import history_option
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -167,6 +168,12 @@ def cli() -> None:
     type=click.Path(path_type=Path, dir_okay=False, exists=True),
     help="An earlier findings document of this circuit: say what cleared, persists, is new.",
 )
+@history_option
+@click.option(
+    "--no-history",
+    is_flag=True,
+    help="Neither keep this diagnosis in the history store nor show past ones.",
+)
 def circuit(
     circuit_id: str,
     inventory: Path | None,
@@ -183,8 +190,14 @@ def circuit(
     ask: bool,
     threshold_set: tuple[str, ...],
     compare_file: Path | None,
+    history_url: str | None,
+    no_history: bool,
 ) -> None:
-    """Diagnose one circuit: collect, analyze, print the path with the fault marked."""
+    """Diagnose one circuit: collect, analyze, print the path with the fault marked.
+
+    The diagnosis is kept in the history store (not --replay's), and past findings of this
+    circuit and of the same symptom pattern on other circuits are shown beside it (`diag
+    history` shows a circuit's timeline)."""
     import difflib
 
     from diag.analyzers import answers as ans
@@ -282,6 +295,8 @@ def circuit(
         finally:
             stop.raise_now = False
     doc = _finish(doc, out, verbose, json_dest, previous)
+    if not no_history:
+        _keep_in_history(doc, history_url, inv.circuits[circuit_id].region, out, err)
     if record_dir is not None:
         from diag.capture import write_capture
 
@@ -313,6 +328,26 @@ def circuit(
         sys.stderr.flush()
         os._exit(code)  # do not wait for device sessions still running in threads
     sys.exit(code)
+
+
+def _keep_in_history(
+    doc: FindingsDocument, url: str | None, region: str | None, out: Any, err: Any
+) -> None:
+    """Show what the experience base holds for this diagnosis, then keep it there.  A store
+    that cannot be used costs the history only, never the diagnosis (said on stderr)."""
+    from diag.history import open_store
+    from diag.history.experience import render_experience
+
+    try:
+        with open_store(url) as store:
+            seen = store.similar(doc)
+            store.record(doc, region=region)
+    except DiagError as exc:
+        err.print(f"[yellow]history: {exc}; this diagnosis was not kept[/yellow]", markup=True)
+        return
+    with contextlib.suppress(OSError):
+        for line in render_experience(seen):
+            out.print(line, markup=False, highlight=False)
 
 
 def _interruptible() -> Any:
@@ -1228,9 +1263,13 @@ def demo(json_dir: Path | None, scenarios: tuple[Path, ...]) -> None:
 
 def _register() -> None:
     """Commands defined in their own packages (each imports its heavy libraries when run)."""
+    from diag.history.cli import history_cmd
+    from diag.report.cli import report_cmd
     from diag.sweep.cli import sweep_cmd
 
     cli.add_command(sweep_cmd)
+    cli.add_command(history_cmd, "history")
+    cli.add_command(report_cmd, "report")
 
 
 _register()
