@@ -76,7 +76,10 @@ def circuit_values(doc: FindingsDocument, region: str = "") -> CircuitValues:
 
 
 def _circuits(
-    sweep: SweepDocument, docs: Sequence[FindingsDocument], inv: Inventory | None
+    sweep: SweepDocument,
+    docs: Sequence[FindingsDocument],
+    inv: Inventory | None,
+    values: Sequence[CircuitValues] = (),
 ) -> list[CircuitValues]:
     def region(cid: str) -> str:
         c = inv.circuits.get(cid) if inv is not None else None
@@ -87,7 +90,8 @@ def _circuits(
         have = latest.get(d.circuit.id)
         if have is None or d.run.started >= have.run.started:
             latest[d.circuit.id] = d
-    out = {cid: circuit_values(d, region(cid)) for cid, d in latest.items()}
+    out = {v.circuit: v for v in values}  # taken as each circuit finished (a sweep's engine)
+    out.update({cid: circuit_values(d, region(cid)) for cid, d in latest.items()})
     for r in sweep.circuits:  # a circuit with no document: failed before it was diagnosed
         if r.circuit not in out:
             c = inv.circuits.get(r.circuit) if inv is not None else None
@@ -101,7 +105,10 @@ def _circuits(
 
 
 def build_registry(
-    sweep: SweepDocument, docs: Sequence[FindingsDocument], inv: Inventory | None = None
+    sweep: SweepDocument,
+    docs: Sequence[FindingsDocument],
+    inv: Inventory | None = None,
+    values: Sequence[CircuitValues] = (),
 ) -> CollectorRegistry:
     """The gauges of docs/metrics.md, filled from the sweep and its documents."""
     from prometheus_client import CollectorRegistry, Gauge
@@ -141,7 +148,7 @@ def build_registry(
         "When the circuit's diagnosis finished, Unix time",
         CIRCUIT_LABELS,
     )
-    for cv in _circuits(sweep, docs, inv):
+    for cv in _circuits(sweep, docs, inv, values):
         key = (cv.circuit, cv.customer, cv.region)
         for s in CIRCUIT_STATUSES:
             status.labels(*key, s).set(1 if cv.status == s else 0)
@@ -226,11 +233,13 @@ def write_metrics(
     docs: Sequence[FindingsDocument],
     *,
     inv: Inventory | None = None,
+    values: Sequence[CircuitValues] = (),
 ) -> None:
     """Write the sweep's metrics to `path` atomically (temporary file + rename).  `inv` gives
-    each circuit's region, and the customer of a circuit that failed with no document."""
+    each circuit's region, and the customer of a circuit that failed with no document;
+    `values`: circuits' values taken as they finished (a sweep need not keep every document)."""
     from prometheus_client import write_to_textfile
 
     target = check_target(Path(path))
     target.parent.mkdir(parents=True, exist_ok=True)
-    write_to_textfile(str(target), build_registry(sweep, docs, inv))
+    write_to_textfile(str(target), build_registry(sweep, docs, inv, values))

@@ -30,6 +30,15 @@ def findings_schema() -> dict[str, object]:
 
 
 @pytest.fixture(autouse=True)
+def _own_history_store(tmp_path_factory, monkeypatch):  # type: ignore[no-untyped-def]
+    """Every test keeps its diagnoses (and its sweep locks) in a store of its own, never in the
+    user's data folder: `diag circuit` records and shows past findings by default."""
+    home = tmp_path_factory.mktemp("data")
+    monkeypatch.setenv("DIAG_HISTORY", f"sqlite:///{home / 'history.sqlite'}")
+    monkeypatch.setenv("XDG_DATA_HOME", str(home))
+
+
+@pytest.fixture(autouse=True)
 def _every_document_validates(findings_schema, monkeypatch):  # type: ignore[no-untyped-def]
     """Every findings document the suite serialises in-process must validate against the
     committed schema (documents written by subprocesses are validated by their tests)."""

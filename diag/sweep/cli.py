@@ -10,6 +10,7 @@ import click
 
 from diag.clikit import console, fail, inventory_option, load, overrides, set_option
 from diag.errors import DiagError, UsageError
+from diag.history.cli import history_option
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -61,13 +62,7 @@ def _period(_: Any, __: Any, value: str | None) -> float | None:
     type=click.Path(path_type=Path, file_okay=False),
     help="Write one findings document per circuit, and sweep.json, into this folder.",
 )
-@click.option(
-    "--history",
-    "history_url",
-    metavar="URL",
-    envvar="DIAG_HISTORY",
-    help="History store (default: a SQLite file in the user's data folder; env DIAG_HISTORY).",
-)
+@history_option
 @click.option("--no-history", is_flag=True, help="Keep nothing in the history store.")
 @click.option("--resume", "resume_id", metavar="SWEEP_ID", help="Finish a partial sweep.")
 @click.option(
@@ -265,7 +260,13 @@ def _one(
     if metrics_file is not None:
         from diag.metrics import write_metrics
 
-        write_metrics(metrics_file, result.document, list(result.failing.values()))
+        write_metrics(
+            metrics_file,
+            result.document,
+            list(result.failing.values()),
+            inv=inv,
+            values=result.values,
+        )
         con.print(f"metrics: {metrics_file}")
     statuses = [r.status for r in result.document.circuits]
     return SWEEP_EXIT[worst(statuses) or "healthy"]

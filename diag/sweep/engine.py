@@ -30,6 +30,7 @@ from diag import __version__
 from diag.analyzers.thresholds import Thresholds
 from diag.errors import DiagError
 from diag.logsetup import describe
+from diag.metrics import CircuitValues, circuit_values
 from diag.model.findings import FindingsDocument
 from diag.model.inventory import Inventory
 from diag.model.path import build_path
@@ -98,6 +99,8 @@ class SweepRun:
     document: SweepDocument
     #: the documents of the circuits that are not healthy (incidents, the terminal's list)
     failing: dict[str, FindingsDocument]
+    #: every circuit's metric values, taken as it finished (the healthy documents are not kept)
+    values: list[CircuitValues] = field(default_factory=list)
     ne_reads: int = 0
     nms_polls: int = 0
 
@@ -178,6 +181,7 @@ def run_sweep(
     t0 = time.monotonic()
 
     mine: list[CircuitResult] = []  # this part's results (a resumed sweep has earlier ones)
+    values: list[CircuitValues] = []
     problems: list[str] = []
 
     def finished(doc: FindingsDocument | None, cid: str, took: float, error: str | None) -> None:
@@ -198,11 +202,12 @@ def run_sweep(
                     where = options.json_dir / f"{cid}.json"
                     write_atomic(where, doc.to_json())
                 if store is not None:
-                    store.record(doc, sweep_id=sweep.id)
+                    store.record(doc, sweep_id=sweep.id, region=inv.circuits[cid].region)
             except (OSError, DiagError) as exc:  # the diagnosis stands; where it went is said
                 where = None
                 problems.append(f"{cid}: the document was not kept: {exc}")
             result = _result(doc, took, where)
+            values.append(circuit_values(doc, inv.circuits[cid].region or ""))
             if doc.verdict.status != "healthy":
                 failing[cid] = doc
         results.append(result)
@@ -217,9 +222,11 @@ def run_sweep(
 
             stop.signum = signal.SIGINT
     elapsed = time.monotonic() - t0
-    return _finish(
+    run = _finish(
         inv, sweep, results, mine, problems, failing, reads, store, options, stop, elapsed
     )
+    run.values = values
+    return run
 
 
 def _finish(
@@ -273,7 +280,7 @@ def _finish(
         from diag.output.files import write_atomic
 
         write_atomic(options.json_dir / "sweep.json", doc.model_dump_json(indent=2) + "\n")
-    return SweepRun(doc, failing, reads.ne_reads, reads.nms_polls)
+    return SweepRun(doc, failing, ne_reads=reads.ne_reads, nms_polls=reads.nms_polls)
 
 
 async def _sweep_async(
