@@ -1149,13 +1149,40 @@ scenario_option = click.option(
 @lab.command("up")
 @scenario_option
 @inventory_option
-def lab_up(scenarios: tuple[Path, ...], inventory: Path | None) -> None:
+@click.option(
+    "--generate",
+    "generate_n",
+    type=click.IntRange(1, 20000),
+    help="Serve a generated network of N circuits over SDH rings instead of the scenarios "
+    "(inventory and ground-truth.json in the lab folder; docs/lab-generate.md).",
+)
+@click.option(
+    "--fault-rate",
+    type=click.FloatRange(0, 1),
+    default=0.1,
+    show_default=True,
+    help="With --generate: share of the circuits given a fault (ring cuts first).",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="With --generate.")
+def lab_up(
+    scenarios: tuple[Path, ...],
+    inventory: Path | None,
+    generate_n: int | None,
+    fault_rate: float,
+    seed: int,
+) -> None:
     """Start the lab in the background."""
     from diag.errors import DiagError
     from diag.lab import manager
 
+    if generate_n is not None and (scenarios or inventory):
+        raise click.UsageError("--generate serves its own network: no --scenario / --inventory")
     try:
-        info = manager.up(list(scenarios) or None, inventory)
+        info = manager.up(
+            list(scenarios) or None,
+            inventory,
+            generate=None if generate_n is None else (generate_n, fault_rate, seed),
+        )
     except DiagError as exc:
         _fail(exc)
     _print_status(info)

@@ -43,9 +43,17 @@ def main() -> int:
     ap.add_argument("--state", type=Path, required=True)
     ap.add_argument("--inventory", type=Path)
     ap.add_argument("--scenario", type=Path, action="append")
+    ap.add_argument("--generated", type=Path, help="a folder written by diag.lab.generate")
     args = ap.parse_args()
     try:
-        inv, scenarios, inv_dir = prepare(args.scenario, args.inventory, args.state)
+        if args.generated:
+            from diag.lab.generate import load, raise_fd_limit
+
+            raise_fd_limit()  # one socket per router, NE agent and NMS: thousands at scale
+            inv, scenario = load(args.generated)
+            scenarios, inv_dir = [scenario], args.generated / "inventory"
+        else:
+            inv, scenarios, inv_dir = prepare(args.scenario, args.inventory, args.state)
         asyncio.run(_serve(LabNetwork(inv, scenarios), args.state, inv_dir))
     except DiagError as exc:
         (args.state / "error.txt").write_text(str(exc), encoding="utf-8")

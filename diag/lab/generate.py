@@ -339,6 +339,8 @@ def generate(
     folder.mkdir(parents=True, exist_ok=True)
     inv_dir = folder / "inventory"
     inv_dir.mkdir(exist_ok=True)
+    for stale in inv_dir.glob("*.yaml"):  # the folder may hold an earlier lab's inventory
+        stale.unlink()
     nms_doc, net_doc = _inventory_docs(topo, block)
     head = f"# Written by diag.lab.generate (seed {seed}, {n} circuits).\n"
     for name, doc in (

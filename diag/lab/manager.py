@@ -114,8 +114,14 @@ def status() -> dict[str, Any] | None:
 
 
 def up(
-    scenario_dirs: list[Path] | None, base: Path | None, timeout: float = 60.0
+    scenario_dirs: list[Path] | None,
+    base: Path | None,
+    timeout: float = 60.0,
+    generate: tuple[int, float, int] | None = None,
 ) -> dict[str, Any]:
+    """Start the lab daemon on the shipped (or given) scenarios, or on a generated network:
+    `generate` = (circuits, fault rate, seed), written into the state folder first
+    (diag.lab.generate)."""
     current = status()
     if current and current["running"]:
         raise LabError(f"lab: already running (pid {current['pid']}); `diag lab down` stops it")
@@ -123,8 +129,17 @@ def up(
     state.mkdir(parents=True, exist_ok=True)
     for name in ("lab.json", "error.txt"):
         (state / name).unlink(missing_ok=True)
-    prepare(scenario_dirs, base, state)  # fail fast, in the foreground, on bad input
     cmd = [sys.executable, "-m", "diag.lab.daemon", "--state", str(state)]
+    if generate is not None:
+        from diag.lab.generate import generate as write_generated
+
+        n, rate, seed = generate
+        # a folder of its own: state/inventory may hold a scenario lab's lab.yaml
+        write_generated(n, fault_rate=rate, seed=seed, folder=state / "generated")
+        cmd += ["--generated", str(state / "generated")]
+        timeout = max(timeout, 60.0 + 0.2 * n)  # ~36 s for 1,000 circuits on 2 cores
+    else:
+        prepare(scenario_dirs, base, state)  # fail fast, in the foreground, on bad input
     if base:
         cmd += ["--inventory", str(base)]
     for d in scenario_dirs or []:
