@@ -217,9 +217,10 @@ def _one(
     if resume_id:
         sweep = store.sweep(resume_id)
         if sweep is None:
+            latest = [f"{s.id} ({s.state})" for s in store.sweeps(limit=5)]
             raise UsageError(
-                f"no sweep {resume_id!r} in the history store {store.url}; `diag history "
-                "--sweeps` lists them"
+                f"no sweep {resume_id!r} in the history store {store.url}; its latest: "
+                + (", ".join(latest) or "none")
             )
         if sweep.state == "complete":
             raise UsageError(f"sweep {resume_id} is complete: nothing to resume")

@@ -233,6 +233,12 @@ def test_selection_errors_name_what_exists(
     run = _sweep(tmp_path, "-i", str(inv_dir), "--no-history", "NOPE-*")
     assert run.returncode == 2
     assert "matches no circuit" in run.stderr
+    url = f"sqlite:///{tmp_path / 'h.sqlite'}"
+    run = _sweep(tmp_path, "-i", str(inv_dir), "--history", url, "--resume", "SW-NOPE")
+    assert run.returncode == 2
+    assert "no sweep 'SW-NOPE' in the history store" in run.stderr
+    run = _sweep(tmp_path, "-i", str(inv_dir), "--no-history", "--resume", "SW-NOPE")
+    assert run.returncode == 2 and "drop --no-history" in run.stderr
 
 
 def test_sweep_json_folder_holds_one_document_per_circuit(
