@@ -111,10 +111,10 @@ def host_key_options(
     policy = hostkeys.KeyPolicy(path, settings.ssh_host_keys, note)
     options = {
         "ssh_strict": True,
-        # Only the inventory's file: ~/.ssh/known_hosts belongs to whoever runs diag.
+        # Only the inventory's file (~/.ssh/known_hosts belongs to whoever runs diag), checked by
+        # the policy from its parse cached per version of the file (hostkeys.KeyPolicy)
         "system_host_keys": False,
-        "alt_host_keys": True,
-        "alt_key_file": str(path),
+        "alt_host_keys": False,
     }
     return options, policy, path
 
