@@ -638,3 +638,72 @@ def test_readings_run_concurrently_in_the_callers_pool(
     readings = asyncio.run(all_of())
     assert [access(r)[-1].ok for r in readings] == [True, True, True]
     assert threading.active_count() < 50
+
+
+class _SlowEnable:
+    """An IOS-like router that takes the enable secret and then stays silent past the timeout
+    (a congested router), or says the secret is wrong."""
+
+    def __init__(self, deny: bool) -> None:
+        self.deny = deny
+        self.port = 0
+        self._server: Any = None
+
+    async def start(self) -> None:
+        class AnyLogin(asyncssh.SSHServer):
+            def begin_auth(self, username: str) -> bool:
+                return True
+
+            def password_auth_supported(self) -> bool:
+                return True
+
+            def validate_password(self, username: str, password: str) -> bool:
+                return True
+
+        deny = self.deny
+
+        async def slow(process: asyncssh.SSHServerProcess[str]) -> None:
+            process.stdout.write("slow>")
+            while line := await process.stdin.readline():
+                cmd = line.strip()
+                if cmd == "enable":
+                    process.stdout.write("Password: ")
+                    await process.stdin.readline()
+                    if deny:
+                        process.stdout.write("\n% Access denied\n\nslow>")
+                        continue
+                    await asyncio.sleep(30)  # the privileged prompt comes too late
+                    process.stdout.write("\nslow#")
+                    continue
+                process.stdout.write("\nslow>")
+            process.exit(0)
+
+        self._server = await asyncssh.create_server(
+            AnyLogin, "127.0.0.1", 0, server_host_keys=[host_key()], process_factory=slow
+        )
+        self.port = self._server.sockets[0].getsockname()[1]
+        pin("diag-lab-test-peer", self.port)
+
+    async def stop(self) -> None:
+        self._server.close()
+
+
+@pytest.mark.parametrize("deny", [False, True], ids=["slow", "denied"])
+def test_a_slow_enable_is_a_timeout_and_only_a_denial_blames_the_secret(
+    lab: Lab, deny: bool
+) -> None:
+    peer = _SlowEnable(deny)
+    lab.thread.run(peer.start())
+    try:
+        reading = read_router(
+            device("slow", "cisco_ios", peer.port), "Serial0/0/0", None, FAST_FAIL
+        )
+    finally:
+        lab.thread.run(peer.stop())
+    stage, error = only_failure(reading)
+    if deny:
+        assert stage == "auth" and "enable was refused" in error
+    else:
+        assert stage == "timeout" and "not a wrong secret" in error
+        assert "refused" not in error
+    no_secret_anywhere(reading)

@@ -85,6 +85,9 @@ PROBE_QUIET_S = 0.3
 LIVENESS_TRIES = {"ssh": 2, "console": 5}
 
 _Errors = (OSError, EOFError, serial.SerialException, paramiko.SSHException)
+# What routers print when the enable secret is wrong (IOS "% Access denied" / "% Bad secrets",
+# VRP "Error: Password is wrong" / "authentication failed").
+_DENIED = re.compile(r"access denied|bad secrets?|password is wrong|authentication fail", re.I)
 
 
 @dataclass
@@ -425,12 +428,17 @@ class CliSession:
             asked_again = self.profile.enable is not None and re.search(
                 rf"{self.profile.enable.password_prompt}\s*:?\s*$", said, re.I
             )
+            # A wrong secret is said: the password prompt again, or a denial.  A router too
+            # slow to show its privileged prompt in time makes netmiko fail the same way
+            # (ValueError), and is not a wrong secret.
+            denied = asked_again or _DENIED.search(said)
             self.close()
-            if isinstance(exc, ReadTimeout) and not asked_again:
+            if not denied:
                 raise CollectorTimeout(
-                    f"{self.target}: logged in, but enable got no answer within {t:g} s "
-                    f"(ssh_timeout_s; {elapsed:.1f} s): the router may be congested (check its "
-                    "CPU over the console)"
+                    f"{self.target}: logged in, but enable was not confirmed within {t:g} s "
+                    f"(ssh_timeout_s; {elapsed:.1f} s): no denial and no privileged prompt, so "
+                    "the router answered too slowly (congested? check its CPU over the "
+                    "console), not a wrong secret"
                 ) from exc
             raise CollectorAuthError(
                 f"{self.target}: logged in, but enable was refused ({elapsed:.1f} s): check the "
