@@ -137,8 +137,8 @@ def test_alarm_mib_driver_reads_a_cleared_alarm(arun: Run, client: SnmpClient) -
 def test_imap_driver_reads_a_cleared_alarm_and_queries_wait_for_each_other(
     arun: Run, client: SnmpClient
 ) -> None:
-    """Two circuits on one iMAP NMS diagnosed at once: both queries complete on the one trap
-    port (the second waits), and both see the cleared alarm flagged cleared."""
+    """Two circuits on one iMAP NMS diagnosed at once: one query on the one trap port, its
+    result shared (single flight), and both see the cleared alarm flagged cleared."""
     listen = f"127.0.0.1:{_free_udp_port()}"
     agent = NmsAgent(
         "nms-u2000-test",
@@ -162,8 +162,8 @@ def test_imap_driver_reads_a_cleared_alarm_and_queries_wait_for_each_other(
             )
 
     first, second = arun(both())
-    # two collections of two reads each (query_reads, default 2), none stopped: one at a time
-    assert agent.imap is not None and len(agent.imap.queries) == 4
+    # one collection of two reads (query_reads, default 2) for both, none stopped
+    assert agent.imap is not None and len(agent.imap.queries) == 2
     assert all(q.ended and not q.stopped for q in agent.imap.queries)
     for obs in (first, second):
         by = _alarms_by_severity(obs)

@@ -9,8 +9,10 @@ and the NMS *pushes* the active alarms as traps to the manager's registered trap
     trap 1.3.6.1.4.1.2011.2.15.2.4.3.3.0.3  x N      Query, one per active alarm
     trap 1.3.6.1.4.1.2011.2.15.2.4.3.3.0.4           QueryEnd (no varbinds)
 
-So the driver starts a trap receiver on the inventory's `trap_listen` for the duration of the
-query.  Which traps it reads:
+So the driver listens on the inventory's `trap_listen` for the duration of the query: in one
+process, one receiver per listen address, shared by the queries of every NMS that sends there,
+and one query per NMS at a time, concurrent collects sharing its result
+(diag.collectors.nms.imap_listen).  Which traps it reads:
 - only those from the NMS's `trap_sources` (default: its `address`), with its community, or
   from its v3 user at authPriv (the NMS's snmpEngineID, read first, keys v3 traps; informs need
   none).  Every other notification is refused before it is decoded, counted and said in the
@@ -54,7 +56,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
-import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
@@ -64,6 +65,13 @@ from pysnmp.hlapi.v3arch.asyncio import ObjectIdentity, ObjectType, set_cmd
 from pysnmp.proto.rfc1902 import OctetString
 
 from diag.collectors.alarms.normalize import normalize
+from diag.collectors.nms.imap_listen import (
+    SharedReceiver,
+    Subscription,
+    shared_receiver,
+    single_flight,
+    trap_sources,
+)
 from diag.collectors.snmp.client import (
     Oid,
     SnmpClient,
@@ -72,7 +80,7 @@ from diag.collectors.snmp.client import (
     decode_date_and_time,
     oid_str,
 )
-from diag.collectors.snmp.traps import NOT_FROM_SOURCE, Trap, TrapReceiver, parse_listen
+from diag.collectors.snmp.traps import NOT_FROM_SOURCE, Trap, parse_listen
 from diag.credentials import redact
 from diag.errors import CollectorError, CollectorTimeout
 from diag.model.inventory import Nms, SnmpVersion
@@ -471,11 +479,6 @@ async def _stop_query(client: SnmpClient, target: SnmpTarget) -> None:
         await _set_query(client, target, QUERY_STOP)
 
 
-def trap_sources(nms: Nms) -> list[str]:
-    """Where the NMS's traps may come from: `trap_sources`, by default its own address."""
-    return list(nms.trap_sources) if nms.trap_sources else [nms.address]
-
-
 def _listen_words(listen: str) -> str:
     host, port = parse_listen(listen)
     if host in ("0.0.0.0", "::"):
@@ -484,7 +487,7 @@ def _listen_words(listen: str) -> str:
 
 
 def _silence_message(
-    nms: Nms, target: SnmpTarget, receiver: TrapReceiver, result: ImapQueryResult, v3_id: bool
+    nms: Nms, target: SnmpTarget, receiver: Subscription, result: ImapQueryResult, v3_id: bool
 ) -> str:
     assert nms.trap_listen is not None
     s = nms.snmp
@@ -525,33 +528,20 @@ def _silence_message(
     return " ".join(parts)
 
 
-# One query at a time per trap_listen within an event loop: several circuits on the same NMS
-# diagnosed at once (diagnose_many) would otherwise each bind the one trap port, and the NMS
-# answers one query per requester at a time anyway.
-_QUERY_LOCKS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def _query_lock(listen: str) -> asyncio.Lock:
-    locks = _QUERY_LOCKS.setdefault(asyncio.get_running_loop(), {})
-    return locks.setdefault(listen, asyncio.Lock())
-
-
 async def query_active_alarms(client: SnmpClient, nms: Nms) -> ImapQueryResult:
-    """Run the active-alarm query against the NMS (see module docstring) `query_reads` times;
-    queries for the same trap_listen on one event loop wait for each other."""
-    if not nms.trap_listen:
-        raise CollectorError(
-            f"NMS {nms.name}: driver huawei-imap needs 'trap_listen' (host:port where the NMS "
-            "sends its traps) in the inventory"
-        )
-    async with _query_lock(nms.trap_listen):
-        return await _query_active_alarms(client, nms)
+    """Run the active-alarm query against the NMS (see module docstring) `query_reads` times.
+
+    In one process, queries to one NMS at once are one query (its result shared), and the traps
+    of every NMS sending to one trap_listen are read by one receiver (diag.collectors.nms.
+    imap_listen)."""
+    shared = shared_receiver(nms)  # checks trap_listen
+    return await single_flight(
+        ("huawei-imap", nms.address, nms.port), lambda: _query_active_alarms(client, nms, shared)
+    )
 
 
 async def _read(
-    client: SnmpClient, target: SnmpTarget, nms: Nms, receiver: TrapReceiver, number: int
+    client: SnmpClient, target: SnmpTarget, nms: Nms, receiver: Subscription, number: int
 ) -> _Session:
     """One read: SET "1", then traps until QueryEnd or query_timeout_s."""
     loop = asyncio.get_running_loop()
@@ -576,19 +566,15 @@ async def _read(
     return session
 
 
-async def _query_active_alarms(client: SnmpClient, nms: Nms) -> ImapQueryResult:
-    assert nms.trap_listen is not None
+async def _query_active_alarms(
+    client: SnmpClient, nms: Nms, shared: SharedReceiver
+) -> ImapQueryResult:
     target = SnmpTarget.for_nms(nms)
     loop = asyncio.get_running_loop()
     started = loop.time()
-    receiver = TrapReceiver(
-        nms.trap_listen,
-        [nms.snmp],
-        label=f"NMS {nms.name} trap receiver",
-        sources=trap_sources(nms),
-    )
     reads: list[_Session] = []
-    async with receiver:  # binds first: a busy trap_listen fails before any SNMP traffic
+    # Listening first: a busy trap_listen fails before any SNMP traffic.
+    async with shared.subscribe(nms) as receiver:
         v3_id = False
         if nms.snmp.version is SnmpVersion.v3:
             # A v3 trap is keyed to the sender's engine ID; informs would not need it.

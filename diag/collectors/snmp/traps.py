@@ -302,12 +302,12 @@ class TrapReceiver:
         sock.setblocking(False)
         return sock
 
-    async def _resolve_sources(self) -> list[Network]:
+    async def _resolve_sources(self, specs: Iterable[str] | None = None) -> list[Network]:
         """The allowed source networks; a host name stands for every address it resolves to."""
         assert self.sources is not None
         loop = asyncio.get_running_loop()
         out: list[Network] = []
-        for spec in self.sources:
+        for spec in self.sources if specs is None else specs:
             net = _network(spec)
             if net is not None:
                 out.append(net)
@@ -389,6 +389,42 @@ class TrapReceiver:
         if self._engine is not None:
             for s in self._creds.users:
                 self._add_user(self._engine, s, engine_id)
+
+    async def accept(self, credentials: Iterable[SnmpSettings], sources: Iterable[str]) -> None:
+        """Accept notifications from more senders, also while running (one receiver shared by
+        several NMSs that send to one address): their communities or v3 users, from `sources`.
+        A receiver made with sources=None keeps accepting any source."""
+        for s in credentials:
+            if s.version is SnmpVersion.v2c:
+                assert s.community is not None  # enforced by SnmpSettings
+                community = resolve(s.community).reveal()
+                if community not in self._creds.communities:
+                    self._creds.communities.append(community)
+                    if self._engine is not None:
+                        n = len(self._creds.communities)
+                        config.add_v1_system(self._engine, f"trap-community-{n}", community)
+            elif s not in self._creds.users:
+                self._creds.users.append(s)
+                if self._engine is not None:
+                    for engine_id in (None, *self._engine_ids):
+                        self._add_user(self._engine, s, engine_id)
+        if self.sources is not None:
+            new = [spec for spec in sources if spec not in self.sources]
+            if new:
+                nets = await self._resolve_sources(new) if self._engine is not None else []
+                self.sources += new
+                self._allowed += [n for n in nets if n not in self._allowed]
+
+    def sent_with(self, trap: Trap, settings: SnmpSettings) -> bool:
+        """Whether `trap` came with these credentials (its community, or its v3 user)."""
+        if settings.version is SnmpVersion.v2c:
+            assert settings.community is not None
+            community = resolve(settings.community).reveal()
+            if community not in self._creds.communities:
+                return False
+            n = self._creds.communities.index(community) + 1
+            return trap.version in ("v1", "v2c") and trap.security_name == f"trap-community-{n}"
+        return trap.version == "v3" and trap.security_name == settings.user
 
     async def stop(self) -> None:
         """Stop receiving and release the port (it can be bound again on return)."""
@@ -488,6 +524,10 @@ class TrapReceiver:
         """Addresses whose notifications the source check refused, with how many (the
         engine's own refusals carry no address)."""
         return dict(self._refused_from)
+
+    def refused_from(self) -> dict[str, dict[str, int]]:
+        """The addresses our own checks refused, per reason (notFromTrapSource, v3NotAuthPriv)."""
+        return {NOT_FROM_SOURCE: dict(self._refused_from), V3_NOT_AUTHPRIV: dict(self._weak_from)}
 
     @property
     def rejected_count(self) -> int:
