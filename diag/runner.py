@@ -295,6 +295,8 @@ class Reads:
     #: True: a router's two CRC samples are taken in two sessions, the wait between them outside
     #: any session (a sweep's shared window); False: both in one session, the wait inside it
     crc_window: bool = False
+    #: read once more a router whose reading timed out (a sweep: management under load)
+    retry_timeouts: bool = False
 
     async def nms(self, client: SnmpClient, nms: Nms, nes: set[str]) -> NmsPoll:
         from diag.collectors.nms import poll as poll_nms
@@ -476,6 +478,19 @@ def _router_job(dev: Device, wan: str, far_ip: str | None, settings: CollectorSe
         for via in ways:
             ctx.progress(f"router:{dev.name}: reading over {via}")
             reading, interrupted = await _read_router(ctx, dev, wan, far_ip, settings, via, t0)
+            slow = _timed_out(reading)
+            if slow and ctx.reads.retry_timeouts and not interrupted:
+                # A sweep loads the routers' management (and this host) for minutes: a router
+                # that did not answer in time is read once more, behind the rest of the queue.
+                # The second reading is the one kept; the transcript says why there were two.
+                ctx.progress(f"router:{dev.name}: {slow}; reading it again")
+                reading, interrupted = await _read_router(
+                    ctx, dev, wan, far_ip, settings, via, time.monotonic()
+                )
+                reading.transcript = (
+                    f"[diag] first reading over {via} timed out ({slow}); read again\n"
+                    + reading.transcript
+                )
             observations.extend(reading.observations)
             raw.update({f"{via}: {k}": v for k, v in reading.raw.items()})
             transcript.append(reading.transcript)
@@ -572,6 +587,14 @@ async def _read_router(
     if reader.first is not None:  # cut short in the second CRC sample's session
         return reader.so_far(), True
     return _interrupted_reading(ctx, reader, dev, via, t0), True
+
+
+def _timed_out(reading: Any) -> str | None:
+    """The error of a reading that timed out (the router answered too slowly), else None."""
+    for o in reading.observations:
+        if isinstance(o, DeviceAccessObservation) and not o.ok and o.stage == "timeout":
+            return o.error or "timed out"
+    return None
 
 
 def _interrupted_reading(ctx: Context, reader: Any, dev: Device, via: str, t0: float) -> Any:

@@ -59,6 +59,7 @@ class SweepReads(Reads):
     """Reads shared by a sweep's circuits (one asyncio loop)."""
 
     crc_window = True
+    retry_timeouts = True
 
     def __init__(self, inv: Inventory, circuit_ids: list[str], *, pings: int = 32) -> None:
         self.inventory = inv

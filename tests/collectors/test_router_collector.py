@@ -644,8 +644,10 @@ class _SlowEnable:
     """An IOS-like router that takes the enable secret and then stays silent past the timeout
     (a congested router), or says the secret is wrong."""
 
-    def __init__(self, deny: bool) -> None:
+    def __init__(self, deny: bool, deny_from: int | None = None) -> None:
         self.deny = deny
+        self.deny_from = deny_from  # deny from this connection on (1 = the first)
+        self.connections = 0
         self.port = 0
         self._server: Any = None
 
@@ -660,9 +662,11 @@ class _SlowEnable:
             def validate_password(self, username: str, password: str) -> bool:
                 return True
 
-        deny = self.deny
+        peer = self
 
         async def slow(process: asyncssh.SSHServerProcess[str]) -> None:
+            peer.connections += 1
+            deny = peer.deny or (peer.deny_from is not None and peer.connections >= peer.deny_from)
             process.stdout.write("slow>")
             while line := await process.stdin.readline():
                 cmd = line.strip()
@@ -707,3 +711,38 @@ def test_a_slow_enable_is_a_timeout_and_only_a_denial_blames_the_secret(
         assert stage == "timeout" and "not a wrong secret" in error
         assert "refused" not in error
     no_secret_anywhere(reading)
+
+
+def test_a_sweep_reads_a_router_that_timed_out_once_more_and_keeps_the_second_reading(
+    lab: Lab,
+) -> None:
+    """Reads.retry_timeouts (a sweep): the first reading times out (no privileged prompt in
+    time), the second, behind the queue, is the one kept; the transcript says there were two.
+    Without it (diag circuit), one reading."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from diag.runner import Context, Reads, _router_job
+
+    class Retrying(Reads):
+        retry_timeouts = True
+
+    async def job(reads: Reads) -> Any:
+        with ThreadPoolExecutor(2) as pool:
+            ctx = Context(client=None, pool=pool, reads=reads)  # type: ignore[arg-type]
+            dev = device("slow", "cisco_ios", peer.port)
+            return await _router_job(dev, "Serial0/0/0", None, FAST_FAIL).run(ctx)
+
+    for reads, readings in ((Retrying(), 2), (Reads(), 1)):
+        peer = _SlowEnable(deny=False, deny_from=2)  # slow the first time, denies the second
+        lab.thread.run(peer.start())
+        try:
+            outcome = asyncio.run(job(reads))
+        finally:
+            lab.thread.run(peer.stop())
+        assert peer.connections == readings
+        (failure,) = [o for o in outcome.observations if isinstance(o, DeviceAccessObservation)]
+        if readings == 2:
+            assert failure.stage == "auth" and "enable was refused" in (failure.error or "")
+            assert "first reading over ssh timed out" in (outcome.transcript or "")
+        else:
+            assert failure.stage == "timeout"
