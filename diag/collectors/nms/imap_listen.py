@@ -204,7 +204,7 @@ class SharedReceiver:
             await receiver.stop()
 
     async def _dispatch(self, receiver: TrapReceiver) -> None:
-        """Each trap to the query whose NMS sent it; the others are refusals of every query."""
+        """Each trap to the query whose NMS sent it (its source address, then its credentials)."""
         while True:
             trap = await receiver.get()
             ip = _ip(trap.source[0])
