@@ -671,8 +671,12 @@ class _SlowEnable:
             while line := await process.stdin.readline():
                 cmd = line.strip()
                 if cmd == "enable":
+                    # the secret is not echoed: until the router answers it, what the session
+                    # last saw is this prompt, as with a real router
+                    process.channel.set_echo(False)
                     process.stdout.write("Password: ")
                     await process.stdin.readline()
+                    process.channel.set_echo(True)
                     if deny:
                         process.stdout.write("\n% Access denied\n\nslow>")
                         continue
@@ -683,7 +687,11 @@ class _SlowEnable:
             process.exit(0)
 
         self._server = await asyncssh.create_server(
-            AnyLogin, "127.0.0.1", 0, server_host_keys=[host_key()], process_factory=slow
+            AnyLogin,
+            "127.0.0.1",
+            0,
+            server_host_keys=[host_key()],
+            process_factory=slow,
         )
         self.port = self._server.sockets[0].getsockname()[1]
         pin("diag-lab-test-peer", self.port)

@@ -425,8 +425,11 @@ class CliSession:
         except (ValueError, ReadTimeout) as exc:
             elapsed = time.monotonic() - start
             said = self.transcript.since(mark).rstrip()
-            asked_again = self.profile.enable is not None and re.search(
-                rf"{self.profile.enable.password_prompt}\s*:?\s*$", said, re.I
+            # the password prompt shown again after the secret (the first one is in `said`
+            # too: a router that has not answered the secret yet still shows it last)
+            asked_again = (
+                self.profile.enable is not None
+                and len(re.findall(rf"{self.profile.enable.password_prompt}", said, re.I)) >= 2
             )
             # A wrong secret is said: the password prompt again, or a denial.  A router too
             # slow to show its privileged prompt in time makes netmiko fail the same way
