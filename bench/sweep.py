@@ -68,7 +68,7 @@ def main() -> None:
     ap.add_argument("--concurrency", type=int, default=8)
     ap.add_argument("--fault-rate", type=float, default=0.1)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--sessions", type=int, default=64)
+    ap.add_argument("--sessions", type=int, default=32)
     args = ap.parse_args()
     raise_fd_limit()
     tmp = Path(tempfile.mkdtemp(prefix="diag-bench-sweep-"))

@@ -82,7 +82,7 @@ def _period(_: Any, __: Any, value: str | None) -> float | None:
 @click.option(
     "--sessions",
     type=click.IntRange(1, 512),
-    default=64,
+    default=32,
     show_default=True,
     help="Router sessions at once (one per device at a time).",
 )

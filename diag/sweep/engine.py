@@ -71,7 +71,7 @@ def new_sweep_id(at: datetime | None = None) -> str:
 @dataclass
 class SweepOptions:
     overrides: dict[str, Any] = field(default_factory=dict)
-    sessions: int = 64  # router sessions at once (threads)
+    sessions: int = 32  # router sessions at once (threads)
     pings: int = 32  # circuits whose host pings run at once
     json_dir: Path | None = None
     operator: str | None = None

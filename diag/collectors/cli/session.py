@@ -87,6 +87,7 @@ LIVENESS_TRIES = {"ssh": 2, "console": 5}
 _Errors = (OSError, EOFError, serial.SerialException, paramiko.SSHException)
 # What routers print when the enable secret is wrong (IOS "% Access denied" / "% Bad secrets",
 # VRP "Error: Password is wrong" / "authentication failed").
+SECRET_MASK = "********"  # how netmiko's session log writes a password or secret it sends
 _DENIED = re.compile(r"access denied|bad secrets?|password is wrong|authentication fail", re.I)
 
 
@@ -425,16 +426,18 @@ class CliSession:
         except (ValueError, ReadTimeout) as exc:
             elapsed = time.monotonic() - start
             said = self.transcript.since(mark).rstrip()
-            # the password prompt shown again after the secret (the first one is in `said`
-            # too: a router that has not answered the secret yet still shows it last)
-            asked_again = (
-                self.profile.enable is not None
-                and len(re.findall(rf"{self.profile.enable.password_prompt}", said, re.I)) >= 2
+            # The secret counts as refused only when it was sent (netmiko's session log masks it
+            # as ********) and the router then asked for it again or said no.  Under load
+            # netmiko can take a late prompt for its answer and never send the secret at all.
+            sent = said.find(SECRET_MASK)
+            after = said[sent + len(SECRET_MASK) :] if sent >= 0 else ""
+            asked_again = self.profile.enable is not None and bool(
+                re.search(self.profile.enable.password_prompt, after, re.I)
             )
             # A wrong secret is said: the password prompt again, or a denial.  A router too
             # slow to show its privileged prompt in time makes netmiko fail the same way
             # (ValueError), and is not a wrong secret.
-            denied = asked_again or _DENIED.search(said)
+            denied = asked_again or _DENIED.search(after)
             self.close()
             if not denied:
                 raise CollectorTimeout(
