@@ -652,7 +652,9 @@ class SnmpClient:
 
         walks = await _together([one(r) for r in subtrees])
         merged_map = {oid: value for rows, _ in walks for oid, value in rows}
-        merged = sorted(merged_map.items(), key=lambda item: parse_oid(item[0]))
+        # The keys are oid_str's own text (no leading dot, no spaces): split is enough, and
+        # twice as fast as parse_oid on the thousands of rows of a table.
+        merged = sorted(merged_map.items(), key=lambda item: tuple(map(int, item[0].split("."))))
         cuts = [cut for _, cut in walks if cut is not None]
         if cuts:
             more = (
