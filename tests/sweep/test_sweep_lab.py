@@ -101,9 +101,7 @@ def test_sweep_gives_each_circuit_its_verdict_with_one_snapshot_per_nms(
 
     # one snapshot per NMS, shared: the lab counts the requests each NMS answered
     used = {s.nms: s for s in sweep.snapshots}
-    assert sorted(used) == sorted(
-        {n for n in after if any(n == s.nms for s in sweep.snapshots)}
-    )
+    assert sorted(used) == sorted({n for n in after if any(n == s.nms for s in sweep.snapshots)})
     assert sum(s.circuits for s in sweep.snapshots) >= len(used)
     shared = [s for s in sweep.snapshots if s.ok and s.circuits > 1]
     assert shared, "some NMS serves several circuits in the shipped lab"
@@ -255,11 +253,61 @@ def test_sweep_json_folder_holds_one_document_per_circuit(
         str(out),
         "--set",
         "crc_sample_interval_s=1",
+        "--metrics-file",
+        str(tmp_path / "diag.prom"),
         "LAB-E1-AIS*",
     )
     assert run.returncode == 10, run.stderr
+    # the metrics file, read back by the official client's parser
+    from prometheus_client.parser import text_string_to_metric_families
+
+    families = {
+        f.name: f for f in text_string_to_metric_families((tmp_path / "diag.prom").read_text())
+    }
+    status = {
+        (s.labels["circuit"], s.labels["status"]): s.value
+        for s in families["diag_circuit_status"].samples
+    }
+    assert status[("LAB-E1-AIS1", "fault_localized")] == 1
+    assert status[("LAB-E1-AIS1", "healthy")] == 0
+    assert families["diag_sweep_duration_seconds"].samples[0].value > 0
     sweep = json.loads((out / "sweep.json").read_text())
     names = sorted(p.name for p in out.iterdir())
     assert names == sorted(["sweep.json", *(f"{r['circuit']}.json" for r in sweep["circuits"])])
     assert {r["circuit"] for r in sweep["circuits"]} == {"LAB-E1-AIS1", "LAB-E1-AIS2"}
     assert sweep["selection"]["ids"] == ["LAB-E1-AIS*"]
+
+
+def test_diag_circuit_keeps_each_diagnosis_and_shows_what_was_seen_before(
+    lab: tuple[Path, list[Scenario], Any], tmp_path: Path
+) -> None:
+    inv_dir, _, _ = lab
+    url = f"sqlite:///{tmp_path / 'h.sqlite'}"
+
+    def circuit(cid: str, *extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "diag.cli", "circuit", cid, "-i", str(inv_dir), *extra],
+            capture_output=True,
+            text=True,
+            env={**_env(tmp_path), "DIAG_HISTORY": url},
+            timeout=300,
+        )
+
+    quick = ("--set", "crc_sample_interval_s=1")
+    first = circuit("LAB-E1-AIS1", *quick)
+    assert first.returncode == 10, first.stderr
+    assert "Seen before: nothing recorded" in first.stdout
+    # the same circuit again: its first diagnosis is shown beside the new one
+    second = circuit("LAB-E1-AIS1", *quick)
+    assert "Seen before:" in second.stdout and "this circuit:" in second.stdout
+    assert "fault_localized" in second.stdout.split("Seen before:")[1]
+    # another circuit with the same symptom pattern (E1 AIS first seen at a station)
+    other = circuit("LAB-E1-AIS2", *quick)
+    seen = other.stdout.split("Seen before:")[1]
+    assert "LAB-E1-AIS1" in seen, seen
+    # --no-history: neither kept nor shown
+    none = circuit("LAB-E1-AIS1", *quick, "--no-history")
+    assert "Seen before" not in none.stdout
+    with open_store(url) as store:
+        assert len(store.timeline("LAB-E1-AIS1")) == 2
+        assert len(store.timeline("LAB-E1-AIS2")) == 1
