@@ -311,3 +311,31 @@ def test_diag_circuit_keeps_each_diagnosis_and_shows_what_was_seen_before(
     with open_store(url) as store:
         assert len(store.timeline("LAB-E1-AIS1")) == 2
         assert len(store.timeline("LAB-E1-AIS2")) == 1
+
+
+def test_every_runs_sweeps_on_ticks_and_keeps_each(
+    lab: tuple[Path, list[Scenario], Any], tmp_path: Path
+) -> None:
+    inv_dir, _, _ = lab
+    url = f"sqlite:///{tmp_path / 'h.sqlite'}"
+    run = _sweep(
+        tmp_path,
+        "-i",
+        str(inv_dir),
+        "--history",
+        url,
+        "--every",
+        "2s",
+        "--runs",
+        "2",
+        "--set",
+        "crc_sample_interval_s=1",
+        "LAB-E1-AIS1",
+    )
+    assert run.returncode == 10, run.stderr
+    with open_store(url) as store:
+        sweeps = store.sweeps()
+        assert [s.state for s in sweeps] == ["complete", "complete"]
+        assert len(store.timeline("LAB-E1-AIS1")) == 2
+    first, second = sorted(sweeps, key=lambda s: s.started)
+    assert first.finished is not None and second.started >= first.finished  # never overlapping
