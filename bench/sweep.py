@@ -27,7 +27,6 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
 from diag.lab.generate import generate, load, raise_fd_limit, read_truth
 from diag.lab.network import LabNetwork, LabThread
@@ -138,7 +137,9 @@ def main() -> None:
         before = _requests(lab)
 
         def one(cid: str) -> tuple[int, float, float, int, str]:
-            return _run([*diag, "circuit", cid, "-i", str(gen.inventory_dir), "--set", interval], env)
+            return _run(
+                [*diag, "circuit", cid, "-i", str(gen.inventory_dir), "--set", interval], env
+            )
 
         t1 = time.perf_counter()
         with ThreadPoolExecutor(args.concurrency) as pool:
