@@ -486,6 +486,19 @@ def test_wrong_enable_secret_is_an_auth_failure(lab: Lab, monkeypatch: pytest.Mo
     no_secret_anywhere(reading, WRONG)
 
 
+class _AnyLogin(asyncssh.SSHServer):
+    """The test peers' SSH server: any user, any password."""
+
+    def begin_auth(self, username: str) -> bool:
+        return True
+
+    def password_auth_supported(self) -> bool:
+        return True
+
+    def validate_password(self, username: str, password: str) -> bool:
+        return True
+
+
 class _Silent:
     """Peers that accept and then never answer."""
 
@@ -505,21 +518,11 @@ class _Silent:
         self.tcp_port = tcp.sockets[0].getsockname()[1]
 
         # SSH login accepted, the shell never prints a prompt.
-        class AnyLogin(asyncssh.SSHServer):
-            def begin_auth(self, username: str) -> bool:
-                return True
-
-            def password_auth_supported(self) -> bool:
-                return True
-
-            def validate_password(self, username: str, password: str) -> bool:
-                return True
-
         async def mute(process: asyncssh.SSHServerProcess[str]) -> None:
             await process.stdin.read()
 
         ssh = await asyncssh.create_server(
-            AnyLogin, "127.0.0.1", 0, server_host_keys=[host_key()], process_factory=mute
+            _AnyLogin, "127.0.0.1", 0, server_host_keys=[host_key()], process_factory=mute
         )
         self.ssh_port = ssh.sockets[0].getsockname()[1]
         pin("diag-lab-test-peer", self.ssh_port)
@@ -562,16 +565,6 @@ class _Garbage:
         self._server: Any = None
 
     async def start(self) -> None:
-        class AnyLogin(asyncssh.SSHServer):
-            def begin_auth(self, username: str) -> bool:
-                return True
-
-            def password_auth_supported(self) -> bool:
-                return True
-
-            def validate_password(self, username: str, password: str) -> bool:
-                return True
-
         async def noisy(process: asyncssh.SSHServerProcess[str]) -> None:
             process.stdout.write("NOISE#")
             while line := await process.stdin.readline():
@@ -582,7 +575,7 @@ class _Garbage:
             process.exit(0)
 
         self._server = await asyncssh.create_server(
-            AnyLogin, "127.0.0.1", 0, server_host_keys=[host_key()], process_factory=noisy
+            _AnyLogin, "127.0.0.1", 0, server_host_keys=[host_key()], process_factory=noisy
         )
         self.port = self._server.sockets[0].getsockname()[1]
         pin("diag-lab-test-peer", self.port)
@@ -652,16 +645,6 @@ class _SlowEnable:
         self._server: Any = None
 
     async def start(self) -> None:
-        class AnyLogin(asyncssh.SSHServer):
-            def begin_auth(self, username: str) -> bool:
-                return True
-
-            def password_auth_supported(self) -> bool:
-                return True
-
-            def validate_password(self, username: str, password: str) -> bool:
-                return True
-
         peer = self
 
         async def slow(process: asyncssh.SSHServerProcess[str]) -> None:
@@ -687,7 +670,7 @@ class _SlowEnable:
             process.exit(0)
 
         self._server = await asyncssh.create_server(
-            AnyLogin,
+            _AnyLogin,
             "127.0.0.1",
             0,
             server_host_keys=[host_key()],
