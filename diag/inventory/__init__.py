@@ -57,11 +57,12 @@ __all__ = [
 
 
 def default_inventory_dir() -> Path:
-    """`DIAG_INVENTORY`, else the demo network shipped in the project's `inventory/`."""
+    """`DIAG_INVENTORY`, else the lab network's base inventory shipped in the package
+    (`inventory/` in the repository links there)."""
     env = os.environ.get("DIAG_INVENTORY")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parents[2] / "inventory"
+    return Path(__file__).resolve().parents[1] / "lab" / "shipped" / "inventory"
 
 
 def _load(root: Path) -> Loaded:

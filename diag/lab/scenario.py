@@ -90,7 +90,9 @@ class Scenario(_M):
 
 
 def shipped_scenarios_dir() -> Path:
-    return Path(__file__).resolve().parent.parent.parent / "fixtures" / "scenarios"
+    """The shipped scenarios, inside the package (so that a plain `pip install .` has them);
+    `fixtures/scenarios` in the repository links here."""
+    return Path(__file__).resolve().parent / "shipped" / "scenarios"
 
 
 def shipped_scenarios() -> list[Path]:
