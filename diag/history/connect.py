@@ -5,7 +5,10 @@ Every failure is a HistoryError that says what to do next and never shows a pass
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -55,14 +58,38 @@ def _sqlite_folder(database: str | None, url: str) -> None:
         )
 
 
+#: pg_advisory_xact_lock key: one migration of a PostgreSQL store at a time ("diag" + 1)
+PG_MIGRATION_LOCK = 0x6469616701
+
+
+@contextlib.contextmanager
+def _one_migration_at_a_time(engine: Engine) -> Iterator[None]:
+    """Processes opening a new SQLite store at once (a sweep, `diag circuit`, `diag history`)
+    would each create the tables: the second fails on "table already exists".  An flock on a
+    file beside the database makes them take turns (PostgreSQL: an advisory lock, below)."""
+    database = engine.url.database if engine.url.get_backend_name() == "sqlite" else None
+    if not database or database == ":memory:" or database.startswith("file:"):
+        yield
+        return
+    fd = os.open(f"{database}.migrate-lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
 def migrate(engine: Engine) -> None:
-    """Bring the store's tables to the newest revision (a no-op when they are)."""
+    """Bring the store's tables to the newest revision (a no-op when they are), one process at
+    a time."""
     from alembic import command
     from alembic.config import Config
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS).replace("%", "%%"))
-    with engine.begin() as conn:
+    with _one_migration_at_a_time(engine), engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_MIGRATION_LOCK})
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
 
