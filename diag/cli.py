@@ -1047,13 +1047,13 @@ def inventory_show(circuit_id: str, inventory: Path | None) -> None:
 
 
 @cli.command()
-def schema() -> None:
-    """Print the JSON Schema of the findings document."""
+@click.option("--sweep", "of_sweep", is_flag=True, help="The sweep document's (diag sweep).")
+def schema(of_sweep: bool) -> None:
+    """Print the JSON Schema of the findings document (--sweep: of the sweep document)."""
     from importlib.resources import files
 
-    click.echo(
-        files("diag.schema").joinpath("findings.schema.json").read_text(encoding="utf-8"), nl=False
-    )
+    name = "sweep.schema.json" if of_sweep else "findings.schema.json"
+    click.echo(files("diag.schema").joinpath(name).read_text(encoding="utf-8"), nl=False)
 
 
 # --------------------------------------------------------------------------- known-hosts

@@ -70,3 +70,13 @@ def test_atomic_write_leaves_no_partial_file(tmp_path: Path, monkeypatch) -> Non
         write_atomic(target, '{"b": 2, "partial": true}\n')
     assert target.read_text() == '{"a": 1}\n'
     assert [p.name for p in target.parent.iterdir()] == ["f.json"]
+
+
+def test_committed_sweep_schema_matches_models() -> None:
+    from diag.sweep.model import json_schema as sweep_json_schema
+
+    committed = json.loads(files("diag.schema").joinpath("sweep.schema.json").read_text())
+    assert json.loads(json.dumps(sweep_json_schema())) == committed, (
+        "diag/schema/sweep.schema.json is stale: run `python -m diag.schema` and bump "
+        "SWEEP_SCHEMA_VERSION if a consumer could trip on the change"
+    )

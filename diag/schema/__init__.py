@@ -1,1 +1,2 @@
-"""The committed JSON Schema of the findings document (regenerate: python -m diag.schema)."""
+"""The committed JSON Schemas of the findings and sweep documents (regenerate: python -m
+diag.schema)."""

@@ -116,3 +116,11 @@ class SweepDocument(_M):
         default_factory=list, description="what went wrong outside one circuit (an NMS, a pool)"
     )
     duration_s: float | None = None
+
+
+def json_schema() -> dict[str, object]:
+    """The sweep document's JSON Schema (committed as diag/schema/sweep.schema.json)."""
+    schema = SweepDocument.model_json_schema(by_alias=True, mode="serialization")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = f"https://diag.invalid/schema/sweep-{SWEEP_SCHEMA_VERSION}.json"
+    return schema

@@ -84,6 +84,22 @@ def test_sweep_gives_each_circuit_its_verdict_with_one_snapshot_per_nms(
     after = _nms_requests(thread, scenarios)
     assert run.returncode == 10, run.stderr  # faults localized: the worst circuit's status
     sweep = SweepDocument.model_validate_json((out / "sweep.json").read_text())
+    # the file as written validates against the committed schema (`diag schema --sweep`)
+    import jsonschema
+
+    schema = json.loads(
+        subprocess.run(
+            [sys.executable, "-m", "diag.cli", "schema", "--sweep"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
+    jsonschema.validate(
+        json.loads((out / "sweep.json").read_text()),
+        schema,
+        format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
+    )
     expects = {cid: (s, e) for s in scenarios for cid, e in s.expect.items()}
     assert sweep.state == "complete"
     assert sorted(r.circuit for r in sweep.circuits) == sorted(expects)
