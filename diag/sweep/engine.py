@@ -279,7 +279,9 @@ def _finish(
     if options.json_dir is not None:
         from diag.output.files import write_atomic
 
-        write_atomic(options.json_dir / "sweep.json", doc.model_dump_json(indent=2) + "\n")
+        write_atomic(
+            options.json_dir / "sweep.json", doc.model_dump_json(indent=2, by_alias=True) + "\n"
+        )
     return SweepRun(doc, failing, ne_reads=reads.ne_reads, nms_polls=reads.nms_polls)
 
 
