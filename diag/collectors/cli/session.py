@@ -411,7 +411,7 @@ class CliSession:
         self.conn.read_timeout_override = t
         ref = self.device.login.secret if self.device.login else "?"
         try:
-            self._call(self.conn.enable, t + MARGIN_S, "enable")
+            self._call(functools.partial(self._enable, t), t + MARGIN_S, "enable")
         except DeadlineExceeded as exc:
             self._give_up("enable hung")
             raise deadline_error(self.target, "enable", t, exc.elapsed_s, "ssh_timeout_s") from exc
@@ -450,6 +450,42 @@ class CliSession:
                 f"{self.target}: logged in, but enable was refused ({elapsed:.1f} s): check the "
                 f"enable secret reference {ref} (its value is not shown)"
             ) from exc
+
+    def _enable(self, timeout: float) -> None:
+        """The vendor's enable dialogue, reading what the router says *last*: netmiko's own
+        `enable()` takes any prompt that comes after the command for its answer, so a prompt
+        still on its way from before (the session's preparation) makes it skip the secret, and
+        its check then types an empty line into the password prompt (seen under load, and once
+        on an idle machine).  Raises ValueError when refused, ReadTimeout when no answer."""
+        enable = self.profile.enable
+        if enable is None or self.via == "console":
+            # the console keeps netmiko's (its check leaves a fresh prompt for the probes)
+            self.conn.enable()
+            return
+        conn = self.conn
+        asked = re.compile(rf"{enable.password_prompt}\s*:?\s*$", re.I)
+        privileged = re.compile(r"#\s*$")
+        conn.write_channel(conn.normalize_cmd(enable.command))
+        sent = False
+        buf = ""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            chunk = conn.read_channel()
+            if not chunk:
+                time.sleep(0.02)
+                continue
+            buf += chunk
+            tail = buf.rstrip("\r\n")[-200:]
+            if privileged.search(tail) and (sent or not asked.search(tail)):
+                return
+            if asked.search(tail):
+                if sent:
+                    raise ValueError("the enable secret was asked for again: refused")
+                conn.write_channel(conn.normalize_cmd(conn.secret))
+                sent, buf = True, ""
+            elif sent and _DENIED.search(buf):
+                raise ValueError("the enable secret was refused")
+        raise ReadTimeout(f"no privileged prompt within {timeout:g} s after enable")
 
     def _clean(self, exc: BaseException) -> str:
         text = " ".join(str(exc).split()) or type(exc).__name__
