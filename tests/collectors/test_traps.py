@@ -14,6 +14,7 @@ import shutil
 import socket
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -370,3 +371,25 @@ def test_refusals_are_kept_after_stop(arun: Run, v2c_settings: SnmpSettings) -> 
     assert not rx.running
     assert rx.rejected() == {"snmpInBadCommunityNames": 1, "notFromTrapSource": 1}
     assert rx.rejected_count == 2
+
+
+def test_the_receiver_holds_a_resync_burst(arun: Run, v2c_settings: SnmpSettings) -> None:
+    """An alarm resync arrives as a burst: the receiver asks for a buffer far beyond the
+    default (which held ~90 traps of a 171-trap read: the rest were dropped by the kernel)."""
+    import socket
+
+    from diag.collectors.snmp.traps import TRAP_RCVBUF
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as plain:
+        default = plain.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)
+    rmem_max = int(Path("/proc/sys/net/core/rmem_max").read_text())
+
+    async def scenario() -> int:
+        async with TrapReceiver("127.0.0.1:0", [v2c_settings]) as rx:
+            assert rx._sock is not None
+            return int(rx._sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF))
+
+    got = arun(scenario())
+    # Linux doubles the value asked; without CAP_NET_ADMIN it is capped at rmem_max
+    assert got >= min(2 * TRAP_RCVBUF, 2 * rmem_max)
+    assert got > default or rmem_max * 2 <= default
