@@ -645,6 +645,7 @@ class _SlowEnable:
         self._server: Any = None
 
     async def start(self) -> None:
+        self.released = asyncio.Event()
         peer = self
 
         async def slow(process: asyncssh.SSHServerProcess[str]) -> None:
@@ -663,7 +664,9 @@ class _SlowEnable:
                     if deny:
                         process.stdout.write("\n% Access denied\n\nslow>")
                         continue
-                    await asyncio.sleep(30)  # the privileged prompt comes too late
+                    # the privileged prompt comes too late: after the test, when stop() ends the
+                    # wait (no task is left pending for the garbage collector to report)
+                    await peer.released.wait()
                     process.stdout.write("\nslow#")
                     continue
                 process.stdout.write("\nslow>")
@@ -680,7 +683,9 @@ class _SlowEnable:
         pin("diag-lab-test-peer", self.port)
 
     async def stop(self) -> None:
+        self.released.set()
         self._server.close()
+        await self._server.wait_closed()
 
 
 @pytest.mark.parametrize("deny", [False, True], ids=["slow", "denied"])
