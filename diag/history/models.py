@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from diag.model.findings import Status
-from diag.model.path import Owner
+from diag.model.path import Owner, Segment
 
 
 class _Frozen(BaseModel):
@@ -30,6 +30,8 @@ class HistoryRow(_Frozen):
     owners: list[Owner] = Field(description="the owner of each verdict fault, same order")
     rules: list[str] = Field(description="rule ids of the verdict's faults, sorted, no repeats")
     headline: str = Field(description="verdict.summary")
+    owner: Owner = Field("unknown", description="verdict.owner: the headline fault's owner")
+    segment: Segment | None = Field(None, description="verdict.segment: the headline fault's")
     loss_pct: float | None = Field(None, description="the end-to-end test's loss (worst)")
     rtt_ms: float | None = Field(None, description="its RTT: median, else mean")
     crc_per_min: float | None = Field(None, description="WAN CRC growth per minute, worst end")

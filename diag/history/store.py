@@ -1,7 +1,11 @@
 """The history store: every diagnosis and sweep, in SQLite by default or PostgreSQL.
 
-SQLAlchemy Core only, portable SQL (no dialect-specific statements), migrated to head by Alembic
-on open.  Errors become HistoryError with what to do next and no password.
+SQLAlchemy Core, portable SQL except the insert-once statements (diag/history/once.py: ON
+CONFLICT, which SQLite and PostgreSQL both have), migrated to head by Alembic on open.  Errors
+become HistoryError with what to do next and no password.
+
+Exactly once: a sweep's circuit is recorded once whatever the redeliveries (the unique index on
+diagnoses(sweep_id, circuit)), a sweep started once (its primary key); see docs/history.md.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ import contextlib
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast, overload
 
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
@@ -37,15 +41,19 @@ from diag.history.models import (
     SimilarMatch,
     TicketHistory,
 )
+from diag.history.once import insert_once, upsert
+from diag.history.rows import history_rows
 from diag.history.url import default_url, mask_url
 from diag.model.findings import FindingsDocument
-from diag.sweep.model import SweepDocument
+from diag.sweep.model import CircuitResult, SweepDocument, SweepState
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
 
 FAULTY = ("fault_localized", "fault_suspected")
 _ROW_COLS = [c for c in t.diagnoses.c if c.name != "document"]
+#: the idempotent key of a sweep's diagnosis: the columns of the unique index (migration 0002)
+ONCE_KEY = ("sweep_id", "circuit")
 
 
 class HistoryStore:
@@ -82,55 +90,87 @@ class HistoryStore:
 
     # -- writing ----------------------------------------------------------------------------
 
+    @overload
+    def record(
+        self, doc: FindingsDocument, *, sweep_id: None = None, region: str | None = None
+    ) -> int: ...
+
+    @overload
+    def record(
+        self, doc: FindingsDocument, *, sweep_id: str, region: str | None = None
+    ) -> int | None: ...
+
     def record(
         self, doc: FindingsDocument, *, sweep_id: str | None = None, region: str | None = None
-    ) -> int:
-        """Store one diagnosis (its indexed columns, its faults, the whole document); its id."""
+    ) -> int | None:
+        """Store one diagnosis (its indexed columns, its faults, the whole document); its id.
+
+        Under a sweep, once per (sweep_id, circuit): when that circuit is already recorded under
+        the sweep (a redelivered task, a second worker), nothing is stored and None returned.
+        Safe between processes: the database decides (ON CONFLICT on the unique index), and the
+        faults go in the same transaction, only with the row that was inserted."""
+        values = diagnosis_values(doc, sweep_id, region)
         with self._begin() as conn:
-            key = conn.execute(
-                sa.insert(t.diagnoses).values(**diagnosis_values(doc, sweep_id, region))
-            ).inserted_primary_key
-            assert key is not None
-            did = int(key[0])
-            for f in fault_rows(doc):
-                fkey = conn.execute(
-                    sa.insert(t.faults).values(
-                        diagnosis_id=did,
-                        number=f.number,
-                        seg_from=f.seg_from,
-                        seg_to=f.seg_to,
-                        segment=segment_key(f.seg_from, f.seg_to),
-                        from_kind=f.from_kind,
-                        to_kind=f.to_kind,
-                        owner=f.owner,
-                        impact=f.impact,
-                        confidence=f.confidence,
-                        counted=f.counted,
-                        summary=f.summary,
-                    )
-                ).inserted_primary_key
-                assert fkey is not None
-                if f.rules:
-                    conn.execute(
-                        sa.insert(t.fault_rules),
-                        [{"fault_id": int(fkey[0]), "rule": r} for r in f.rules],
-                    )
+            if sweep_id is None:  # no key: every `diag circuit` run is its own row
+                key = conn.execute(sa.insert(t.diagnoses).values(**values)).inserted_primary_key
+                assert key is not None
+                did = int(key[0])
+            else:
+                new = insert_once(conn, t.diagnoses, values, ONCE_KEY, t.diagnoses.c.id)
+                if new is None:
+                    return None
+                did = int(new)
+            self._insert_faults(conn, did, doc)
         return did
 
-    def record_sweep(self, sweep: SweepDocument) -> None:
-        """Insert or replace the sweep document with this id (start, end, resume)."""
-        values = {
+    @staticmethod
+    def _insert_faults(conn: Connection, did: int, doc: FindingsDocument) -> None:
+        for f in fault_rows(doc):
+            fkey = conn.execute(
+                sa.insert(t.faults).values(
+                    diagnosis_id=did,
+                    number=f.number,
+                    seg_from=f.seg_from,
+                    seg_to=f.seg_to,
+                    segment=segment_key(f.seg_from, f.seg_to),
+                    from_kind=f.from_kind,
+                    to_kind=f.to_kind,
+                    owner=f.owner,
+                    impact=f.impact,
+                    confidence=f.confidence,
+                    counted=f.counted,
+                    summary=f.summary,
+                )
+            ).inserted_primary_key
+            assert fkey is not None
+            if f.rules:
+                conn.execute(
+                    sa.insert(t.fault_rules),
+                    [{"fault_id": int(fkey[0]), "rule": r} for r in f.rules],
+                )
+
+    @staticmethod
+    def _sweep_values(sweep: SweepDocument) -> dict[str, object]:
+        return {
+            "id": sweep.id,
             "state": sweep.state,
             "started": utc_naive(sweep.started),
             "finished": utc_naive(sweep.finished) if sweep.finished else None,
             "document": sweep.model_dump_json(by_alias=True),
         }
+
+    def record_sweep(self, sweep: SweepDocument) -> None:
+        """Insert or replace the sweep document with this id (start, end, resume)."""
         with self._begin() as conn:
-            done = conn.execute(
-                sa.update(t.sweeps).where(t.sweeps.c.id == sweep.id).values(**values)
-            )
-            if done.rowcount == 0:
-                conn.execute(sa.insert(t.sweeps).values(id=sweep.id, **values))
+            upsert(conn, t.sweeps, self._sweep_values(sweep), ["id"])
+
+    def start_sweep(self, sweep: SweepDocument) -> bool:
+        """Insert the sweep document if no sweep has its id (True); else leave the stored one
+        as it is and return False (a duplicate start: a restarted beat, a redelivered task).
+        Safe between processes: exactly one of several concurrent starts gets True."""
+        with self._begin() as conn:
+            new = insert_once(conn, t.sweeps, self._sweep_values(sweep), ["id"], t.sweeps.c.id)
+        return new is not None
 
     # -- sweeps -----------------------------------------------------------------------------
 
@@ -153,6 +193,48 @@ class HistoryStore:
         """The most recent sweeps, newest first."""
         return self._sweeps(sa.true(), limit)
 
+    def sweep_state(self, sweep_id: str) -> SweepState | None:
+        """The sweep's stored state (running, complete, partial), None if it is not stored: one
+        indexed lookup, without reading the document."""
+        with self._begin() as conn:
+            state = conn.execute(
+                sa.select(t.sweeps.c.state).where(t.sweeps.c.id == sweep_id)
+            ).scalar_one_or_none()
+        return cast("SweepState | None", state)
+
+    def sweep_progress(self, sweep_id: str) -> tuple[int, int]:
+        """(circuits recorded under the sweep, of which not healthy): one COUNT on the unique
+        index, cheap enough to poll while a distributed sweep runs."""
+        d = t.diagnoses
+        q = sa.select(sa.func.count(), sa.func.count(sa.case((d.c.status != "healthy", 1)))).where(
+            d.c.sweep_id == sweep_id
+        )
+        with self._begin() as conn:
+            recorded, not_healthy = conn.execute(q).one()
+        return int(recorded), int(not_healthy)
+
+    def sweep_rows(self, sweep_id: str) -> list[HistoryRow]:
+        """One row per circuit recorded under the sweep, by circuit id (no document parsed)."""
+        d = t.diagnoses
+        q = sa.select(*_ROW_COLS).where(d.c.sweep_id == sweep_id).order_by(d.c.circuit)
+        with self._begin() as conn:
+            return history_rows(conn, q)
+
+    def sweep_results(self, sweep_id: str) -> list[CircuitResult]:
+        """The sweep document's circuit results rebuilt from the stored rows (as the engine
+        builds them from the documents; duration: finished - started; no document file)."""
+        return [
+            CircuitResult(
+                circuit=r.circuit,
+                status=r.status,
+                segment=r.segment,
+                owner=r.owner if r.segments else None,
+                summary=r.headline,
+                duration_s=round((r.finished - r.started).total_seconds(), 3),
+            )
+            for r in self.sweep_rows(sweep_id)
+        ]
+
     def sweep_done(self, sweep_id: str) -> set[str]:
         """The circuits already recorded under this sweep (what --resume skips)."""
         d = t.diagnoses
@@ -168,12 +250,16 @@ class HistoryStore:
         sweep_id: str | None = None,
         circuit: str | None = None,
         since: datetime | None = None,
+        not_healthy: bool = False,
     ) -> list[FindingsDocument]:
-        """The stored findings documents, oldest first."""
+        """The stored findings documents, oldest first; `not_healthy`: only those whose status
+        is not healthy (a sweep's failing circuits, without parsing the healthy ones)."""
         d = t.diagnoses
         q = sa.select(d.c.document).order_by(d.c.started, d.c.id)
         if sweep_id is not None:
             q = q.where(d.c.sweep_id == sweep_id)
+        if not_healthy:
+            q = q.where(d.c.status != "healthy")
         if circuit is not None:
             q = q.where(d.c.circuit == circuit)
         if since is not None:
@@ -181,47 +267,6 @@ class HistoryStore:
         with self._begin() as conn:
             texts = list(conn.execute(q).scalars())
         return [FindingsDocument.model_validate_json(x) for x in texts]
-
-    def _rows(self, conn: Connection, q: sa.Select[Any]) -> list[HistoryRow]:
-        base = list(conn.execute(q).mappings())
-        ids = [r["id"] for r in base]
-        faults: dict[int, list[tuple[int, str, str]]] = {i: [] for i in ids}
-        rules: dict[int, set[str]] = {i: set() for i in ids}
-        f, fr = t.faults, t.fault_rules
-        for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
-            fq = sa.select(f.c.diagnosis_id, f.c.number, f.c.segment, f.c.owner, fr.c.rule)
-            fq = fq.select_from(f.outerjoin(fr, fr.c.fault_id == f.c.id))
-            for did, number, seg, owner, rule in conn.execute(
-                fq.where(f.c.diagnosis_id.in_(chunk))
-            ):
-                if (number, seg, owner) not in faults[did]:
-                    faults[did].append((number, seg, owner))
-                if rule is not None:
-                    rules[did].add(rule)
-        out = []
-        for r in base:
-            fs = sorted(faults[r["id"]])
-            out.append(
-                HistoryRow(
-                    id=r["id"],
-                    circuit=r["circuit"],
-                    customer=r["customer"],
-                    region=r["region"],
-                    started=utc_aware(r["started"]),
-                    finished=utc_aware(r["finished"]),
-                    sweep_id=r["sweep_id"],
-                    status=r["status"],
-                    segments=[s for _, s, _ in fs],
-                    owners=[o for _, _, o in fs],
-                    rules=sorted(rules[r["id"]]),
-                    headline=r["headline"],
-                    loss_pct=r["loss_pct"],
-                    rtt_ms=r["rtt_ms"],
-                    crc_per_min=r["crc_per_min"],
-                    ticket=r["ticket"],
-                )
-            )
-        return out
 
     def timeline(
         self, circuit: str, *, since: datetime | None = None, limit: int | None = None
@@ -235,7 +280,7 @@ class HistoryStore:
         if limit is not None:
             q = q.limit(limit)
         with self._begin() as conn:
-            return self._rows(conn, q)[::-1]
+            return history_rows(conn, q)[::-1]
 
     def circuits(self) -> list[str]:
         """Every circuit with at least one diagnosis recorded, sorted."""
@@ -335,7 +380,7 @@ class HistoryStore:
         d = t.diagnoses
         q = sa.select(*_ROW_COLS).where(d.c.ticket == ticket).order_by(d.c.started, d.c.id)
         with self._begin() as conn:
-            rows = self._rows(conn, q)
+            rows = history_rows(conn, q)
             closed = next((r.started for r in rows if r.status == "healthy"), None)
             recurrences: list[Chronic] = []
             if closed is not None:
@@ -371,7 +416,7 @@ class HistoryStore:
         )
         picked: list[tuple[SimilarMatch, str, int]] = []  # (match, pattern, diagnosis id)
         with self._begin() as conn:
-            same = self._rows(conn, own)
+            same = history_rows(conn, own)
             if rules:
                 latest = (
                     sa.select(d.c.circuit, sa.func.max(d.c.started).label("t"))
@@ -410,7 +455,7 @@ class HistoryStore:
                         picked.append(("segment-kind", f"{fk}..{tk}", did))
             by_id = {
                 r.id: r
-                for r in self._rows(
+                for r in history_rows(
                     conn, sa.select(*_ROW_COLS).where(d.c.id.in_([p[2] for p in picked]))
                 )
             }

@@ -20,7 +20,8 @@ diagnoses = sa.Table(
     sa.Column("region", sa.String(200), nullable=True),
     sa.Column("started", sa.DateTime, nullable=False, index=True),
     sa.Column("finished", sa.DateTime, nullable=False),
-    sa.Column("sweep_id", sa.String(100), nullable=True, index=True),
+    # no index of its own: the unique (sweep_id, circuit) index below leads with it
+    sa.Column("sweep_id", sa.String(100), nullable=True),
     sa.Column("status", sa.String(40), nullable=False, index=True),
     sa.Column("owner", sa.String(20), nullable=False),
     sa.Column("headline", sa.Text, nullable=False),
@@ -36,6 +37,9 @@ diagnoses = sa.Table(
     sa.Column("schema_version", sa.String(10), nullable=False),
     sa.Column("document", sa.Text, nullable=False),
     sa.Index("ix_diagnoses_circuit_started", "circuit", "started"),
+    # the idempotent key: one diagnosis per circuit and sweep, however often a distributed
+    # sweep's task is delivered (migration 0002); NULL sweep ids (`diag circuit`) never collide
+    sa.Index("ux_diagnoses_sweep_circuit", "sweep_id", "circuit", unique=True),
 )
 
 faults = sa.Table(
