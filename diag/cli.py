@@ -996,21 +996,14 @@ def inventory_validate(inventory: Path | None) -> None:
 @inventory.command("list")
 @inventory_option
 def inventory_list(inventory: Path | None) -> None:
-    """List the circuits."""
-    from rich.table import Table
+    """List the circuits and their regions, the regions, and the scheduled sweeps."""
+    from diag.inventory.listing import tables
 
-    inv = _load(inventory)
-    t = Table("circuit", "customer", "service", "A end", "B end", "transport NEs", box=None)
-    for c in sorted(inv.circuits.values(), key=lambda c: c.id):
-        t.add_row(
-            c.id,
-            c.customer,
-            f"{c.service.value} {c.bandwidth}",
-            c.a.site,
-            c.b.site,
-            str(len(c.transport)),
-        )
-    _console().print(t)
+    con = _console()
+    for i, table in enumerate(tables(_load(inventory))):
+        if i:
+            con.print()
+        con.print(table)
 
 
 @inventory.command("show")

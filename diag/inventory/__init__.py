@@ -1,8 +1,9 @@
 """Load and cross-check an inventory folder of YAML files.
 
 Every problem is collected with its file, entry and field, so `diag inventory validate` can list
-them all at once.  A file holds any of the top-level keys `nms`, `devices`, `circuits` (lists) and
-`include` (paths or globs, relative to the file, of more inventory files).
+them all at once.  A file holds any of the top-level keys `nms`, `devices`, `circuits` (lists), `settings`,
+`sweeps` (scheduled sweeps by name) and `include` (paths or globs, relative to the file, of more
+inventory files).
 
 Two levels of checking:
 
@@ -87,8 +88,22 @@ def _inventory(acc: Loaded) -> Inventory:
         circuits={k: v[0] for k, v in acc.circuits.items()},
         settings_default=acc.settings_default,
         settings_groups=acc.settings_groups,
+        sweeps={k: v[0] for k, v in acc.sweeps.items()},
         sources=tuple(acc.files),
     )
+
+
+def _empty_sweeps(acc: Loaded, inv: Inventory) -> None:
+    """An enabled sweep must select at least one circuit (its names are known by now)."""
+    from diag.errors import UsageError
+
+    for spec, where in acc.sweeps.values():
+        if not spec.enabled:
+            continue
+        try:
+            spec.selection(inv)
+        except UsageError as exc:
+            acc.problems.append(f"{where}: {exc}")
 
 
 def _root(path: Path | str | None) -> Path:
@@ -99,9 +114,12 @@ def load_inventory(path: Path | str | None = None) -> Inventory:
     """Load every YAML file under `path`; raise InventoryError listing every problem."""
     root = _root(path)
     acc = _load(root)
-    if acc.problems:
+    inv = None if acc.problems else _inventory(acc)
+    if inv is not None:
+        _empty_sweeps(acc, inv)
+    if acc.problems or inv is None:
         raise InventoryError(acc.problems, source=f"inventory {show(root)}")
-    return _inventory(acc)
+    return inv
 
 
 @dataclass
@@ -120,7 +138,10 @@ def validate_inventory(path: Path | str | None = None) -> Validation:
     root = _root(path)
     acc = _load(root)
     env_problems, warnings = check_environment(acc.raw)
+    inv = None if acc.problems else _inventory(acc)
+    if inv is not None:
+        _empty_sweeps(acc, inv)
     problems = acc.problems + env_problems
     warnings += [w for where, raw in acc.raw for w in cleartext_warnings(where, raw)]
-    inv = None if problems else _inventory(acc)
+    inv = None if problems else inv
     return Validation(problems, warnings, inv, f"inventory {show(root)}")

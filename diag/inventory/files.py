@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 import stat
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -15,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 from diag.errors import InventoryError
 from diag.inventory import yamlsafe
 from diag.inventory.loaded import KEY_FIELD, SECTIONS, Loaded, Where, near, safe, show
-from diag.model.inventory import device_rules, nms_rules
+from diag.model.inventory import NAME, SweepSpec, device_rules, nms_rules
 from diag.model.syntax import control_char
 
 ENTRY_RULES: dict[str, Callable[[Callable[[str], Any]], list[str]]] = {
@@ -189,13 +190,15 @@ def read_file(path: Path, acc: Loaded, seen: set[Path], shown: str) -> None:
         acc.unreadable.append(shown)
         return
     for key in doc:
-        if key not in (*SECTIONS, "include", "settings"):
+        if key not in (*SECTIONS, "include", "settings", "sweeps"):
             acc.problems.append(
                 f"{shown}: unknown top-level key {safe(str(key))!r} (expected nms, devices, "
-                "circuits, settings, include)"
+                "circuits, settings, sweeps, include)"
             )
     if "settings" in doc:
         _read_settings(doc["settings"], shown, acc)
+    if "sweeps" in doc:
+        _read_sweeps(doc["sweeps"], shown, acc)
     _read_includes(path, doc.get("include"), shown, acc, seen)
     for section, model in SECTIONS.items():
         entries = doc.get(section)
@@ -323,3 +326,38 @@ def _read_settings(raw: Any, shown: str, acc: Loaded) -> None:
             acc.settings_default.update(layer)
         else:
             acc.settings_groups.setdefault(where.removeprefix("groups."), {}).update(layer)
+
+
+def _read_sweeps(raw: Any, shown: str, acc: Loaded) -> None:
+    """`sweeps: {<name>: {every: 15m, regions: [...], ...}}`, each spec checked field by field."""
+    if raw is None:
+        return
+    if not isinstance(raw, dict):
+        acc.problems.append(
+            f"{shown}: 'sweeps' must map sweep names to specs (north-15m: {{every: 15m, ...}})"
+        )
+        return
+    for key, spec in raw.items():
+        name = safe(str(key))
+        where = f"{shown}: sweeps.{name}"
+        if not isinstance(key, str) or not re.fullmatch(NAME, key):
+            acc.problems.append(
+                f"{where}: a sweep's name is letters, digits and . _ - (starting with a letter "
+                "or digit)"
+            )
+            continue
+        first = acc.sweep_where.get(key)
+        if first is not None:
+            acc.problems.append(f"{where}: duplicate sweep {name!r} (first defined at {first})")
+            continue
+        acc.sweep_where[key] = where
+        if not isinstance(spec, dict):
+            acc.problems.append(f"{where}: must be a mapping with at least 'every' (a period)")
+            continue
+        acc.sweep_raw.append((where, spec))
+        try:
+            acc.sweeps[key] = (SweepSpec.model_validate(spec), where)
+        except ValidationError as exc:
+            acc.problems.extend(
+                f"{where}: field '{_loc(e['loc'])}': {_pretty(e)}" for e in exc.errors()
+            )

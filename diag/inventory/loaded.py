@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from diag.model.inventory import Circuit, Device, Nms
+from diag.model.inventory import Circuit, Device, Nms, SweepSpec
 from diag.model.syntax import control_char
 
 SECTIONS: dict[str, type[BaseModel]] = {"nms": Nms, "devices": Device, "circuits": Circuit}
@@ -43,6 +43,11 @@ class Loaded:
     files: list[str] = field(default_factory=list)
     settings_default: dict[str, Any] = field(default_factory=dict)
     settings_groups: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # `sweeps:` by name: the valid ones; where each name (valid or not) was first read, and
+    # each spec as written (the references of one with errors are still checked).
+    sweeps: dict[str, tuple[SweepSpec, str]] = field(default_factory=dict)
+    sweep_where: dict[str, str] = field(default_factory=dict)
+    sweep_raw: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     # Entries with errors, by section and name: referenced names that exist, not "unknown".
     invalid: dict[str, dict[str, tuple[Where, dict[str, Any]]]] = field(
         default_factory=lambda: {s: {} for s in SECTIONS}

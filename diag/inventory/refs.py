@@ -49,6 +49,7 @@ def check_refs(acc: Loaded) -> None:
                 _check_circuit(_CircuitView.of(acc.circuits[key][0]), where, acc)
             else:
                 _check_circuit(_CircuitView.raw(raw), where, acc)
+    _check_sweeps(acc)
     notes = [f"{n} reference(s) to {s}" for s, n in acc.unjudged.items() if n]
     if notes:
         acc.problems.append(
@@ -201,3 +202,33 @@ def _check_circuit(c: _CircuitView, where: Where, acc: Loaded) -> None:
                 f"{where}: field 'links[{i}].between': {link[0]!r} and {link[1]!r} "
                 "are not neighbours on the circuit's path"
             )
+
+
+def _check_sweeps(acc: Loaded) -> None:
+    """A sweep's groups, regions and NMSs exist (as `diag sweep` requires): a typo would
+    otherwise run an empty sweep on every tick. Names of entries with errors count as known;
+    a sweep with errors of its own still has its readable names checked."""
+    if not acc.sweep_raw:
+        return
+    circuits = [raw for where, raw in acc.raw if where.section == "circuits"]
+    known = {
+        "groups": {g for raw in circuits if isinstance(g := raw.get("group"), str) and g},
+        "regions": {r for raw in circuits if isinstance(r := raw.get("region"), str) and r},
+        "nms": acc.names("nms"),
+    }
+    what = {"groups": "circuit group", "regions": "circuit region", "nms": "NMS"}
+    section = {"groups": "circuits", "regions": "circuits", "nms": "nms"}
+    for where, raw in acc.sweep_raw:
+        for fieldname in ("groups", "regions", "nms"):
+            given = raw.get(fieldname)
+            for name in given if isinstance(given, list) else []:
+                if not isinstance(name, str) or not name or name in known[fieldname]:
+                    continue
+                if acc.unreadable or acc.unnamed[section[fieldname]]:
+                    acc.unjudged[section[fieldname]] += 1
+                    continue
+                have = ", ".join(sorted(known[fieldname])) or "none"
+                acc.problems.append(
+                    f"{where}: field '{fieldname}': no {what[fieldname]} {safe(name)!r} in the "
+                    f"inventory (known: {safe(have, limit=300)})"
+                )

@@ -11,18 +11,22 @@ import ipaddress
 import re
 from collections.abc import Callable
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
     StrictInt,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
 from diag.model import syntax
+
+if TYPE_CHECKING:
+    from diag.sweep.model import Selection
 
 SECRET_REF = re.compile(r"(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|lab:[a-z0-9-]+)")
 NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
@@ -40,24 +44,29 @@ class Strict(_Frozen):
     def _plain(cls, value: Any) -> Any:
         """Every field: no yes/no where YAML was meant to read text or a number (`port: true`
         would otherwise be port 1), and no control characters in any text (diag.model.syntax)."""
-        kind = type(value)
-        if kind is str:  # the common case first: every entry has many text fields
-            if not value.isprintable() or len(value) > syntax.TEXT_MAX:
-                syntax.no_control(value)
-            return value
-        if kind is bool:
-            raise ValueError(
-                f"YAML read this as a yes/no value ({str(value).lower()}); this field takes "
-                "no true/false: write a number, or quote text"
-            )
-        if kind is not list and kind is not tuple:
-            return value
-        for item in value:
-            if isinstance(item, bool):
-                raise ValueError("a yes/no value (true/false) in a list of names or numbers")
-            if isinstance(item, str):
-                syntax.no_control(item)
+        return _plain_value(value)
+
+
+def _plain_value(value: Any) -> Any:
+    """Strict._plain's check of one value (SweepSpec, with a true yes/no field, reuses it)."""
+    kind = type(value)
+    if kind is str:  # the common case first: every entry has many text fields
+        if not value.isprintable() or len(value) > syntax.TEXT_MAX:
+            syntax.no_control(value)
         return value
+    if kind is bool:
+        raise ValueError(
+            f"YAML read this as a yes/no value ({str(value).lower()}); this field takes "
+            "no true/false: write a number, or quote text"
+        )
+    if kind is not list and kind is not tuple:
+        return value
+    for item in value:
+        if isinstance(item, bool):
+            raise ValueError("a yes/no value (true/false) in a list of names or numbers")
+        if isinstance(item, str):
+            syntax.no_control(item)
+    return value
 
 
 def _secret_ref(value: str | None) -> str | None:
@@ -176,6 +185,11 @@ class Nms(Strict):
         "list the same alarms (the northbound announces no count, so a lost Query trap shows "
         "only as a difference between reads). 1: a single read, always reported partial",
     )
+    region: str | None = Field(
+        None,
+        description="the region whose worker reaches this NMS (distributed sweeps); none: any "
+        "region's worker may",
+    )
 
     _addr = field_validator("address")(_address)
 
@@ -275,6 +289,11 @@ class Device(Strict):
     )
     nms: str | None = Field(None, description="the NMS that manages this network element")
     ne_name: str | None = Field(None, description="the NE's name in that NMS")
+    region: str | None = Field(
+        None,
+        description="the NOC region whose worker reaches this device (distributed sweeps); "
+        "none: the region of the circuit that uses it",
+    )
 
     @field_validator("console")
     @classmethod
@@ -424,6 +443,83 @@ class Circuit(Strict):
         return value
 
 
+class SweepSpec(Strict):
+    """A scheduled sweep (`sweeps: {<name>: {...}}`): how often, and which circuits.
+
+    The criteria are those of `diag sweep`, ANDed; none given: every circuit.
+    """
+
+    every: str = Field(description="period: 15m, 30s, 1h, 1h30m, or seconds (900)")
+    circuits: list[str] = Field(default_factory=list, description="circuit ids or globs")
+    groups: list[str] = Field(default_factory=list, description="circuit groups (exact names)")
+    regions: list[str] = Field(
+        default_factory=list, description="the circuits of these regions (exact names)"
+    )
+    nms: list[str] = Field(
+        default_factory=list, description="circuits with an element managed by these NMSs"
+    )
+    customers: list[str] = Field(default_factory=list, description="customer names or globs")
+    enabled: bool = Field(True, description="false: kept in the inventory, never scheduled")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _plain(cls, value: Any, info: ValidationInfo) -> Any:  # type: ignore[override]
+        # Overrides Strict._plain (same name: pydantic then runs this one alone), whose check
+        # refuses every yes/no value; `enabled` is the one true yes/no field. pydantic passes
+        # `info` only to a validator that requires it, hence the narrower signature.
+        field = info.field_name
+        if field == "enabled":
+            if type(value) is not bool:
+                raise ValueError("write true or false")
+            return value
+        if field == "every" and type(value) in (int, float):
+            return str(value)  # `every: 900`: seconds
+        return _plain_value(value)
+
+    @field_validator("every")
+    @classmethod
+    def _period(cls, value: str) -> str:
+        _seconds(value)
+        return value
+
+    @field_validator("circuits", "groups", "regions", "nms", "customers")
+    @classmethod
+    def _names(cls, value: list[str]) -> list[str]:
+        if any(not item.strip() for item in value):
+            raise ValueError("an empty name in the list")
+        return value
+
+    @property
+    def every_s(self) -> float:
+        """The period in seconds."""
+        return _seconds(self.every)
+
+    def selection(self, inv: Inventory) -> Selection:
+        """The circuits this sweep runs now (diag.sweep.select.select; UsageError when a name
+        is unknown or nothing matches)."""
+        from diag.sweep.select import select
+
+        return select(
+            inv,
+            ids=self.circuits,
+            groups=self.groups,
+            regions=self.regions,
+            nms=self.nms,
+            customers=self.customers,
+        )
+
+
+def _seconds(every: str) -> float:
+    from diag.errors import UsageError
+    from diag.sweep.schedule import parse_period
+
+    try:
+        return parse_period(every)
+    except UsageError as exc:
+        # parse_period speaks of the --every flag; here the text is the inventory's field
+        raise ValueError(f"{every!r}: {str(exc).split(': ', 1)[-1]}") from None
+
+
 class Inventory(_Frozen):
     """The whole loaded inventory, cross-checked (see diag.inventory)."""
 
@@ -432,4 +528,5 @@ class Inventory(_Frozen):
     circuits: dict[str, Circuit]
     settings_default: dict[str, Any] = Field(default_factory=dict)
     settings_groups: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    sweeps: dict[str, SweepSpec] = Field(default_factory=dict)
     sources: tuple[str, ...] = ()
