@@ -23,6 +23,10 @@ TRIB_PORTS_USED = 12  # of 16 per OI2 board: ports 13-16 stay free (noise on "an
 NOISE_PQ1 = "2-PQ1"
 NOISE_SPARE_BOARD = "12-SL1"
 CPE_PORT, CPE_LINE = "E1-1", "OPT-1"
+# Every CROSS_EVERY-th circuit, from the CROSS_FIRST-th (GEN-00012, GEN-00037, ...), crosses
+# two regions: its B end's router and PDH belong to the next region (its ring, NEs and NMS stay
+# in the circuit's). Chosen by number, not drawn, so the seeded draws stay as they were.
+CROSS_EVERY, CROSS_FIRST = 25, 12
 
 
 @dataclass
@@ -59,6 +63,7 @@ class End:
     trib: str  # the SDH's tributary port towards this end's PDH
     wan_ip: str
     direct: bool  # the PDH is also polled directly (DS1-MIB agent of its own)
+    region: str  # the region whose worker reaches this end's router and PDH
 
 
 @dataclass
@@ -73,6 +78,11 @@ class GenCircuit:
     a: End
     b: End
     customer: str
+
+    @property
+    def crosses(self) -> bool:
+        """Its ends belong to two regions (see CROSS_EVERY)."""
+        return self.a.region != self.b.region
 
 
 @dataclass
@@ -127,12 +137,17 @@ def build(n: int, rng: random.Random) -> Topology:
             # The first region's CPEs are also polled directly, one circuit in three: each DS1-MIB
             # agent is a pysnmp engine of its own (~0.2 s to start, ~0.5 MiB).
             direct = r == 0 and j % 3 == 0
-            topo.circuits.append(_circuit(k, region, ring, rng, direct=direct))
+            b_region = region
+            if k % CROSS_EVERY == CROSS_FIRST - 1:
+                b_region = topo.regions[(r + 1) % n_regions]
+            topo.circuits.append(_circuit(k, region, ring, rng, direct=direct, b_region=b_region))
             k += 1
     return topo
 
 
-def _circuit(k: int, region: str, ring: Ring, rng: random.Random, *, direct: bool) -> GenCircuit:
+def _circuit(
+    k: int, region: str, ring: Ring, rng: random.Random, *, direct: bool, b_region: str
+) -> GenCircuit:
     size = len(ring.nes)
     i = rng.randrange(size)
     dist = rng.randint(1, size - 1)
@@ -162,6 +177,7 @@ def _circuit(k: int, region: str, ring: Ring, rng: random.Random, *, direct: boo
             first.next_trib(),
             _wan(k, 1),
             direct,
+            region,
         ),
         b=End(
             f"{stem}-rtr-b",
@@ -171,6 +187,7 @@ def _circuit(k: int, region: str, ring: Ring, rng: random.Random, *, direct: boo
             last.next_trib(),
             _wan(k, 2),
             direct,
+            b_region,
         ),
         customer=f"{rng.choice(_CUSTOMERS)}, site {k + 1}",
     )

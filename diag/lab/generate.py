@@ -1,7 +1,8 @@
 """A generated lab at scale: N circuits over SDH rings, several regions and NMSs, seeded faults.
 
 `generate(n, fault_rate=, seed=, folder=)` writes into `folder`:
-    inventory/     nms.yaml, settings.yaml, network.yaml (devices and circuits), known_hosts
+    inventory/     nms.yaml, settings.yaml, network.yaml (devices and circuits), sweeps.yaml,
+                   known_hosts
     lab-state.json the state of every device (a diag.lab.scenario.Scenario, as JSON)
     ground-truth.json   per circuit the expected verdict, per ring cut the circuits it hits
     generated.json      n, seed, fault rate, the address block
@@ -135,6 +136,7 @@ def _inventory_docs(topo: Topology, block: int) -> tuple[dict[str, Any], dict[st
             "name": f"nms-{region}",
             "address": f"127.{block}.0.{r + 1}",
             "port": NMS_PORT,
+            "region": region,
         }
         if r % 2 == 0:
             entry |= {
@@ -176,6 +178,7 @@ def _inventory_docs(topo: Topology, block: int) -> tuple[dict[str, Any], dict[st
             "model": model,
             "nms": f"nms-{region}",
             "ne_name": name.upper(),
+            "region": region,
         }
 
     for ring in topo.rings.values():
@@ -191,10 +194,13 @@ def _inventory_docs(topo: Topology, block: int) -> tuple[dict[str, Any], dict[st
                 "device_type": end.vendor,
                 "mgmt": {"address": _address(block, k), "port": SSH_PORT},
                 "login": {"username": "noc", "password": "lab:router-password"},
+                "region": end.region,
             }
             if end.vendor != "huawei":
                 rtr["login"]["secret"] = "lab:router-secret"
-            pdh = managed(end.pdh, "pdh", c.region, "OptiX Metro 100")
+            # A cross-region B end: its PDH stays managed by the circuit's region's NMS (that
+            # NMS holds its alarms), but the region whose worker reaches it is the end's own.
+            pdh = managed(end.pdh, "pdh", c.region, "OptiX Metro 100") | {"region": end.region}
             if end.direct:
                 pdh["mgmt"] = {"address": _address(block, k + 1)}
                 pdh["snmp"] = {
@@ -241,6 +247,11 @@ def _circuit_doc(c: GenCircuit) -> dict[str, Any]:
         "transport": [{"ne": ne, "a_port": a, "b_port": b} for ne, a, b in hop_ports(c)],
         "links": links,
     }
+
+
+def _sweeps_doc(topo: Topology) -> dict[str, Any]:
+    """sweeps.yaml: one scheduled sweep per region, every 15 minutes (the distributed beat)."""
+    return {"sweeps": {f"{r}-15m": {"every": "15m", "regions": [r]} for r in topo.regions}}
 
 
 _SETTINGS = {
@@ -347,6 +358,7 @@ def generate(
         ("nms.yaml", nms_doc),
         ("network.yaml", net_doc),
         ("settings.yaml", _SETTINGS),
+        ("sweeps.yaml", _sweeps_doc(topo)),
     ):
         (inv_dir / name).write_text(
             head + yaml.safe_dump(doc, sort_keys=False, width=120), encoding="utf-8"

@@ -17,6 +17,7 @@ FILES = (
     "inventory/nms.yaml",
     "inventory/network.yaml",
     "inventory/settings.yaml",
+    "inventory/sweeps.yaml",
     "inventory/known_hosts",
     "lab-state.json",
     "ground-truth.json",
