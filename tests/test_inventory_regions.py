@@ -291,3 +291,27 @@ def test_generated_lab_sweeps(gen60: Path) -> None:
         chosen = spec.selection(inv).circuits
         assert chosen == sorted(c for c, x in inv.circuits.items() if x.region == region)
         assert len(chosen) == 30
+
+
+def test_load_time_match_agrees_with_select(gen60: Path) -> None:
+    """The empty-selection check on load matches circuits as diag.sweep.select does."""
+    from diag.errors import UsageError
+    from diag.inventory import _selects
+
+    inv, _ = load(gen60)
+    specs = [
+        SweepSpec(every="1m"),
+        SweepSpec(every="1m", regions=["west"], customers=["*Bank*"]),
+        SweepSpec(every="1m", circuits=["GEN-0001?", "GEN-00037"], nms=["nms-west"]),
+        SweepSpec(every="1m", groups=["east-gov", "west-bank"], nms=["nms-east"]),
+        SweepSpec(every="1m", circuits=["GEN-00012"], regions=["west"]),  # crosses, but east
+    ]
+    sizes = []
+    for spec in specs:
+        try:
+            chosen = spec.selection(inv).circuits
+        except UsageError:
+            chosen = []
+        assert chosen == sorted(c for c, x in inv.circuits.items() if _selects(spec, inv, x))
+        sizes.append(len(chosen))
+    assert sizes[0] == 60 and sizes[-1] == 0 and all(0 < n < 60 for n in sizes[1:-1]), sizes
