@@ -33,6 +33,8 @@ def explain(exc: BaseException, url: str) -> str:
         hint = "another diag process (a sweep?) is writing it; try again when it ends"
     elif "not a database" in low or "no such table" in low or "no such column" in low:
         hint = "this file or database is not diag's history; name another with --history"
+    elif "unique constraint" in low or "duplicate key" in low:
+        hint = "the row is already stored (another process wrote it at the same time?)"
     elif "unable to open" in low or "permission" in low or "read-only" in low:
         hint = "check that the file's folder exists and is writable, or name another with --history"
     else:

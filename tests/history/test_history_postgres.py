@@ -1,62 +1,13 @@
-"""The same store, migrations and queries against a real PostgreSQL server: a private cluster on
-a free loopback port, started for this module and stopped after it (see TESTING.md)."""
+"""The same store, migrations and queries against a real PostgreSQL server: the private cluster
+of conftest.py's `pg_url` (a free loopback port, started once for the session)."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import tempfile
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
-import pytest
 from history_helpers import NOW, doc_at, with_status
 
 from diag.history import open_store
-
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
-pytestmark = pytest.mark.skipif(
-    not (PG_BIN / "initdb").exists(), reason="PostgreSQL 15 server binaries not installed"
-)
-
-
-def _as_owner(argv: list[str]) -> list[str]:
-    # the server refuses to run as root: run it as the postgres user then
-    return ["runuser", "-u", "postgres", "--", *argv] if os.geteuid() == 0 else argv
-
-
-@pytest.fixture(scope="module")
-def pg_url() -> Iterator[str]:
-    pytest.importorskip("psycopg", reason="psycopg (the test extra) is not installed")
-    folder = Path(tempfile.mkdtemp(prefix="diag-pg-"))
-    if os.geteuid() == 0:
-        shutil.chown(folder, "postgres", "postgres")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    data = folder / "data"
-    subprocess.run(
-        _as_owner(
-            [str(PG_BIN / "initdb"), "-D", str(data), "-A", "trust", "-U", "diag", "--no-sync"]
-        ),
-        check=True,
-        capture_output=True,
-    )
-    ctl = [str(PG_BIN / "pg_ctl"), "-D", str(data)]
-    opts = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
-    subprocess.run(
-        _as_owner([*ctl, "-l", str(folder / "log"), "-w", "-o", opts, "start"]),
-        check=True,
-        capture_output=True,
-    )
-    try:
-        yield f"postgresql+psycopg://diag:not-needed-pw@127.0.0.1:{port}/postgres"
-    finally:
-        subprocess.run(_as_owner([*ctl, "-m", "fast", "stop"]), capture_output=True)
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def test_store_on_postgresql(pg_url: str) -> None:
