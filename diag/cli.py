@@ -1283,11 +1283,14 @@ def demo(json_dir: Path | None, scenarios: tuple[Path, ...]) -> None:
 
 def _register() -> None:
     """Commands defined in their own packages (each imports its heavy libraries when run)."""
+    from diag.distributed.cli import scheduler_cmd, worker_cmd
     from diag.history.cli import history_cmd
     from diag.report.cli import report_cmd
     from diag.sweep.cli import sweep_cmd
 
     cli.add_command(sweep_cmd)
+    cli.add_command(worker_cmd, "worker")
+    cli.add_command(scheduler_cmd, "scheduler")
     cli.add_command(history_cmd, "history")
     cli.add_command(report_cmd, "report")
 

@@ -35,6 +35,11 @@ Exit codes (the worst circuit's):
    6  a circuit could not be diagnosed (a bug: see the log)
    7  another sweep on the same history store is running
  130  interrupted (143 SIGTERM, 129 SIGHUP): finished circuits kept, --resume goes on
+
+\b
+Distributed (docs/noc.md): --distributed queues the circuits on the region workers
+(`diag worker --region R`) and follows them; --detach only queues.
+`diag sweep status SWEEP_ID [--wait]` shows a sweep from the history store.
 """
 
 
@@ -95,6 +100,25 @@ def _period(_: Any, __: Any, value: str | None) -> float | None:
 )
 @set_option
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a tty).")
+@click.option(
+    "--distributed",
+    is_flag=True,
+    help="Queue the circuits on the region workers (`diag worker`) and follow them.",
+)
+@click.option("--detach", is_flag=True, help="With --distributed: queue, print the id, exit.")
+@click.option("--wait", "wait_flag", is_flag=True, help="With status: follow until complete.")
+@click.option(
+    "--broker",
+    metavar="URL",
+    envvar="DIAG_BROKER",
+    help="With --distributed: the workers' Redis (env DIAG_BROKER).",
+)
+@click.option(
+    "--batch",
+    type=click.IntRange(1, 10000),
+    envvar="DIAG_BATCH",
+    help="With --distributed: circuits per task (env DIAG_BATCH; default 50).",
+)
 def sweep_cmd(
     ids: tuple[str, ...],
     inventory: Path | None,
@@ -113,6 +137,11 @@ def sweep_cmd(
     pings: int,
     assignments: tuple[str, ...],
     progress: bool | None,
+    distributed: bool,
+    detach: bool,
+    wait_flag: bool,
+    broker: str | None,
+    batch: int | None,
 ) -> None:
     """Diagnose every selected circuit (all by default) in one process: one alarm snapshot per
     NMS, one read per NE, router sessions from a bounded pool, one shared CRC window.
@@ -123,8 +152,33 @@ def sweep_cmd(
     """
     from diag.runner import Stop
     from diag.sweep.engine import SweepOptions
+    from diag.sweep.remote import Remote
     from diag.sweep.select import select
 
+    remote = Remote(inventory, history_url, broker, batch)
+    if ids and ids[0] == "status":
+        if len(ids) != 2:
+            fail(UsageError("usage: diag sweep status SWEEP_ID [--wait]"))
+        from diag.sweep.remote import status
+
+        status(
+            ids[1],
+            remote,
+            wait=wait_flag,
+            progress=progress,
+            json_dir=json_dir,
+            metrics_file=metrics_file,
+        )
+        return
+    if detach and not distributed:
+        fail(UsageError("--detach queues a distributed sweep: give --distributed too"))
+    if distributed and (resume_id or period or no_history):
+        fail(
+            UsageError(
+                "--distributed: workers resume by themselves, `diag scheduler` repeats sweeps, "
+                "and results live in the history store: drop --resume, --every, --no-history"
+            )
+        )
     if resume_id and (ids or groups or regions or nms or customers or period):
         fail(UsageError("--resume takes the sweep's own selection: give no selection or --every"))
     if resume_id and no_history:
@@ -149,6 +203,20 @@ def sweep_cmd(
         )
     except DiagError as exc:
         fail(exc)
+    if distributed:
+        from diag.sweep.remote import run_distributed
+
+        assert selection is not None  # no --resume here
+        run_distributed(
+            inv,
+            selection,
+            options,
+            remote,
+            detach=detach,
+            progress=progress,
+            metrics_file=metrics_file,
+        )
+        return
     stop = Stop().install()
     click.get_current_context().call_on_close(stop.restore)
     show = sys.stderr.isatty() if progress is None else progress
@@ -327,9 +395,11 @@ class _Progress:
         self._task = self._bar.add_task("sweep", total=total, completed=already, failed=0)
 
     def circuit(self, result: CircuitResult) -> None:
-        self.done += 1
-        if result.status != "healthy":
-            self.failed += 1
+        self.update(self.done + 1, self.failed + (result.status != "healthy"))
+
+    def update(self, done: int, failed: int) -> None:
+        """The counts so far (a distributed sweep's, read from the history store)."""
+        self.done, self.failed = done, failed
         if self._bar is not None:
             self._bar.update(self._task, completed=self.done, failed=self.failed)
             return

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from diag.model.findings import Status
 from diag.model.path import Owner, Segment
 
-SWEEP_SCHEMA_VERSION: Literal["1.0"] = "1.0"
+SWEEP_SCHEMA_VERSION: Literal["1.1"] = "1.1"
 SweepState = Literal["running", "complete", "partial"]
 
 
@@ -94,8 +94,19 @@ class SweepCounts(_M):
     not_run: int = Field(0, description="interrupted before the circuit was diagnosed")
 
 
+class Distribution(_M):
+    """How a distributed sweep (`diag sweep --distributed`, `diag scheduler`) was spread."""
+
+    schedule: str | None = Field(None, description="the inventory's sweep that started it")
+    tick: datetime | None = Field(None, description="the schedule's tick it ran for")
+    regions: dict[str, int] = Field(description="region -> circuits it read part or all of")
+    tasks: int = Field(description="tasks queued (batches of circuits, one region each)")
+    cross_region: int = Field(0, description="circuits read in two or more regions, then joined")
+
+
 class SweepDocument(_M):
-    schema_version: Literal["1.0"] = SWEEP_SCHEMA_VERSION
+    # 1.1 adds `distributed`; 1.0 documents (stored before) still read
+    schema_version: Literal["1.0", "1.1"] = SWEEP_SCHEMA_VERSION
     id: str = Field(description="SW-YYYYMMDDTHHMMSSZ-xxxx")
     state: SweepState
     started: datetime
@@ -116,6 +127,9 @@ class SweepDocument(_M):
         default_factory=list, description="what went wrong outside one circuit (an NMS, a pool)"
     )
     duration_s: float | None = None
+    distributed: Distribution | None = Field(
+        None, description="set when the sweep ran on workers (one queue per region)"
+    )
 
 
 def json_schema() -> dict[str, object]:

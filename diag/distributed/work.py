@@ -1,0 +1,437 @@
+"""What a worker does: read its region's part of a batch of circuits, analyse or join them, store
+each result once; and what the sweep's start and end do (any process with the inventory, the
+broker and the history store).
+
+Exactly once: the history store keeps one row per (sweep id, circuit id), inserted only if absent;
+a task delivered again (its worker was lost) skips the circuits already stored, and the region
+parts already kept, so every circuit ends with exactly one result.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import socket
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from diag.distributed.config import DistributedSettings, region_queue
+from diag.distributed.plan import batches, circuit_jobs, home_region, job_region, regions_of
+from diag.distributed.shared import Part, RegionReads, join, key, snapshot_facts
+from diag.logsetup import describe
+from diag.model.findings import FindingsDocument
+from diag.model.inventory import Inventory
+from diag.model.path import build_path
+from diag.runner import Collected, Context, Stop, _LoopErrors, build_document, collect, nms_targets
+from diag.sweep.model import CircuitResult, Distribution, Selection, SweepDocument
+
+if TYPE_CHECKING:
+    import redis
+
+    from diag.history import HistoryStore
+    from diag.sweep.engine import SweepOptions
+
+log = logging.getLogger("diag.distributed")
+
+
+@dataclass
+class Env:
+    """What a process of a distributed sweep holds: settings, inventory, store, Redis."""
+
+    settings: DistributedSettings
+    inventory: Inventory
+    store: HistoryStore
+    redis: redis.Redis
+    host: str = field(default_factory=socket.gethostname)
+    #: sweep id -> its selected circuits (read once per process)
+    _circuits: dict[str, list[str]] = field(default_factory=dict)
+
+    @classmethod
+    def open(cls, settings: DistributedSettings, inventory: Inventory | None = None) -> Env:
+        import redis
+
+        from diag.history import open_store
+        from diag.inventory import default_inventory_dir, load_inventory
+        from diag.settings import with_inventory_folder
+
+        inv = inventory
+        if inv is None:  # known_hosts beside the inventory, as the CLI loads it
+            where = settings.inventory or default_inventory_dir()
+            inv = with_inventory_folder(load_inventory(where), where)
+        return cls(
+            settings,
+            inv,
+            open_store(settings.history),
+            redis.Redis.from_url(settings.broker, decode_responses=True),
+        )
+
+    def close(self) -> None:
+        self.store.close()
+        self.redis.close()
+
+    def sweep_circuits(self, sweep_id: str) -> list[str]:
+        got = self._circuits.get(sweep_id)
+        if got is None:
+            doc = self.store.sweep(sweep_id)
+            got = self._circuits[sweep_id] = list(doc.selection.circuits) if doc else []
+        return got
+
+    def keep(self, name: str) -> None:
+        self.redis.expire(name, max(1, int(self.settings.keep_s)))
+
+
+# ------------------------------------------------------------------------------ the start
+
+
+def start(
+    env: Env,
+    selection: Selection,
+    options: SweepOptions,
+    *,
+    sweep_id: str | None = None,
+    schedule: str | None = None,
+    tick: datetime | None = None,
+) -> tuple[SweepDocument, bool]:
+    """Record the sweep and queue its tasks, one region queue each.  Returns the sweep and
+    whether this call queued it: a start already made (a beat restarted, a start redelivered)
+    queues nothing, unless the earlier start was lost before it had queued everything."""
+    from diag.distributed.tasks import part
+    from diag.sweep.engine import start_document
+
+    inv = env.inventory
+    plan, parts = batches(inv, selection.circuits, options.overrides, env.settings.batch)
+    regions: dict[str, int] = {}
+    for rs in parts.values():
+        for r in rs:
+            regions[r] = regions.get(r, 0) + 1
+    sweep = start_document(inv, selection, options, sweep_id).model_copy(
+        update={
+            "distributed": Distribution(
+                schedule=schedule,
+                tick=tick,
+                regions=regions,
+                tasks=len(plan),
+                cross_region=sum(1 for rs in parts.values() if len(rs) > 1),
+            )
+        }
+    )
+    queued = key(sweep.id, "queued")
+    if not env.store.start_sweep(sweep):
+        stored = env.store.sweep(sweep.id)
+        assert stored is not None
+        if env.redis.get(queued) or stored.state != "running":
+            return stored, False
+        sweep = stored  # the first start stopped half-way: queue again (done circuits skip)
+    for b in plan:
+        part.apply_async(
+            kwargs={
+                "sweep_id": sweep.id,
+                "region": b.region,
+                "circuits": b.circuits,
+                "overrides": options.overrides,
+                "sessions": options.sessions,
+                "pings": options.pings,
+            },
+            queue=region_queue(b.region),
+        )
+    env.redis.set(queued, "1", ex=max(1, int(env.settings.keep_s)))
+    return sweep, True
+
+
+# ------------------------------------------------------------------------------ a part
+
+
+@dataclass
+class PartReport:
+    region: str
+    circuits: int
+    recorded: int = 0
+    parts_kept: int = 0
+    skipped: int = 0
+    failed: int = 0
+    snapshots: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return self.__dict__.copy()
+
+
+def run_part(
+    env: Env,
+    sweep_id: str,
+    region: str,
+    circuits: list[str],
+    *,
+    overrides: dict[str, Any],
+    sessions: int,
+    pings: int,
+) -> PartReport:
+    """Read `region`'s share of each circuit not yet stored; store each result once."""
+    inv = env.inventory
+    report = PartReport(region, len(circuits))
+    sweep = env.store.sweep(sweep_id)
+    if sweep is None or sweep.state == "complete":
+        report.skipped = len(circuits)
+        return report
+    unknown = [c for c in circuits if c not in inv.circuits]
+    for cid in unknown:
+        _fail(env, sweep_id, cid, "not in this worker's inventory (every worker needs the same)")
+    done = env.store.sweep_done(sweep_id) | set(env.redis.hkeys(key(sweep_id, "failed")))
+    todo: list[str] = []
+    joins: list[str] = []
+    for cid in circuits:
+        if cid in done or cid in unknown:
+            report.skipped += 1
+        elif len(regions_of(inv, cid, overrides)) > 1 and env.redis.hexists(
+            key(sweep_id, "parts", cid), region
+        ):
+            joins.append(cid)  # kept by an earlier delivery of this task: join only
+        else:
+            todo.append(cid)
+
+    def finished(cid: str, started: datetime, got: Collected | None, error: str | None) -> None:
+        if got is None:
+            report.failed += _fail(env, sweep_id, cid, error or "no diagnosis")
+            return
+        regions = regions_of(inv, cid, overrides)
+        if len(regions) == 1:
+            report.recorded += _record(env, sweep, cid, started, got)
+            return
+        name = key(sweep_id, "parts", cid)
+        env.redis.hset(name, region, Part.of(region, started, got).model_dump_json())
+        env.keep(name)
+        report.parts_kept += 1
+        report.recorded += _try_join(env, sweep, cid, regions)
+
+    try:
+        if todo:
+            reads = _collect_part(env, sweep, region, todo, overrides, sessions, pings, finished)
+            report.snapshots = reads
+        for cid in joins:
+            report.recorded += _try_join(env, sweep, cid, regions_of(inv, cid, overrides))
+    except BaseException as exc:
+        # a soft time limit, a bug: the circuits of this batch not stored yet are failed, so the
+        # sweep still ends (a lost worker raises nothing here: its task is delivered again)
+        left = set(todo) - env.store.sweep_done(sweep_id)
+        for cid in sorted(left):
+            _fail(env, sweep_id, cid, f"the {region} task stopped: {describe(exc)}")
+        finalize(env, sweep_id)
+        raise
+    finalize(env, sweep_id)
+    return report
+
+
+def _collect_part(
+    env: Env,
+    sweep: SweepDocument,
+    region: str,
+    todo: list[str],
+    overrides: dict[str, Any],
+    sessions: int,
+    pings: int,
+    finished: Callable[[str, datetime, Collected | None, str | None], None],
+) -> list[str]:
+    import redis.asyncio as aredis
+
+    inv = env.inventory
+    stop = Stop()
+
+    async def main() -> list[str]:
+        from diag.collectors.snmp.client import SnmpClient
+
+        loop = asyncio.get_running_loop()
+        errors = _LoopErrors()
+        errors.install(loop)
+        stop.attach(loop)
+        pool = ThreadPoolExecutor(max_workers=sessions, thread_name_prefix="diag-part")
+        client_r = aredis.Redis.from_url(env.settings.broker, decode_responses=True)
+        reads = RegionReads(
+            inv,
+            todo,
+            env.sweep_circuits(sweep.id),
+            pings=pings,
+            sweep_id=sweep.id,
+            region=region,
+            host=env.host,
+            client=client_r,
+            wait_s=env.settings.snapshot_wait,
+            keep_s=env.settings.keep_s,
+        )
+        try:
+            async with SnmpClient() as client:
+                ctx = Context(client=client, pool=pool, stop=stop, loop_errors=errors, reads=reads)
+
+                async def one(cid: str) -> None:
+                    started = datetime.now(UTC)
+                    c = inv.circuits[cid]
+                    try:
+                        jobs = [
+                            j
+                            for j in circuit_jobs(inv, cid, overrides)
+                            if job_region(inv, c, j.name) == region
+                        ]
+                        got = Collected()
+                        await collect(jobs, ctx, got)
+                    except Exception as exc:  # a bug for this circuit: the batch goes on
+                        log.error("circuit %s: collection failed", cid, exc_info=exc)
+                        finished(cid, started, None, f"diag failed: {describe(exc)}")
+                        return
+                    finished(cid, started, got, None)
+
+                await asyncio.gather(*(one(cid) for cid in todo))
+        finally:
+            stop.detach()
+            pool.shutdown(wait=False, cancel_futures=True)
+            await client_r.aclose()
+        return reads.taken
+
+    return asyncio.run(main())
+
+
+def _document(
+    env: Env, sweep: SweepDocument, cid: str, started: datetime, got: Collected
+) -> FindingsDocument:
+    c = env.inventory.circuits[cid]
+    return build_document(
+        c, build_path(c, env.inventory), got, started=started, ticket=None, operator=sweep.operator
+    )
+
+
+def _record(env: Env, sweep: SweepDocument, cid: str, started: datetime, got: Collected) -> int:
+    try:
+        doc = _document(env, sweep, cid, started, got)
+    except Exception as exc:
+        log.error("circuit %s: analysis failed", cid, exc_info=exc)
+        return _fail(env, sweep.id, cid, f"diag failed: {describe(exc)}")
+    region = home_region(env.inventory.circuits[cid])
+    stored = env.store.record(doc, sweep_id=sweep.id, region=region) is not None
+    env.redis.hdel(key(sweep.id, "failed"), cid)  # a result stands over an earlier failure
+    return int(stored)
+
+
+def _try_join(env: Env, sweep: SweepDocument, cid: str, regions: list[str]) -> int:
+    """Analyse a circuit of several regions once every region's part is kept (whoever keeps
+    the last part; two at once both analyse the same parts, the store keeps one)."""
+    got = env.redis.hgetall(key(sweep.id, "parts", cid))
+    if set(regions) - set(got):
+        return 0
+    started, collected = join([Part.model_validate_json(v) for v in got.values()])
+    return _record(env, sweep, cid, started, collected)
+
+
+def _fail(env: Env, sweep_id: str, cid: str, error: str) -> int:
+    name = key(sweep_id, "failed")
+    added = env.redis.hsetnx(name, cid, error)
+    env.keep(name)
+    return int(bool(added))
+
+
+# ------------------------------------------------------------------------------ the end
+
+
+def progress(env: Env, sweep_id: str) -> tuple[int, int]:
+    """(circuits finished, of which not healthy), for progress bars and `diag sweep status`."""
+    stored, not_healthy = env.store.sweep_progress(sweep_id)
+    failed = env.redis.hkeys(key(sweep_id, "failed"))
+    if not failed:
+        return stored, not_healthy
+    extra = len(set(failed) - env.store.sweep_done(sweep_id))  # a failure later stored
+    return stored + extra, not_healthy + extra
+
+
+def finalize(env: Env, sweep_id: str) -> SweepDocument | None:
+    """Complete the sweep document once every circuit has its result (counts, incidents,
+    snapshots, failures); None while circuits are still running.  Idempotent."""
+    from diag.sweep.engine import _counts
+    from diag.sweep.incidents import group_incidents
+
+    sweep = env.store.sweep(sweep_id)
+    if sweep is None or sweep.state == "complete":
+        return sweep
+    total = len(sweep.selection.circuits)
+    if progress(env, sweep_id)[0] < total:
+        return None
+    lock = key(sweep_id, "final")
+    if not env.redis.set(lock, secrets.token_hex(8), nx=True, ex=300):
+        return None
+    try:
+        inv = env.inventory
+        stored = {r.circuit: r for r in env.store.sweep_results(sweep_id)}
+        failed: dict[str, str] = env.redis.hgetall(key(sweep_id, "failed"))  # type: ignore[assignment]
+        results: list[CircuitResult] = []
+        for cid in sweep.selection.circuits:
+            if cid in stored:
+                results.append(stored[cid])
+            elif cid in failed:
+                results.append(
+                    CircuitResult(
+                        circuit=cid,
+                        status="failed",
+                        summary=f"no diagnosis: {failed[cid]}",
+                        duration_s=0.0,
+                        error=failed[cid],
+                    )
+                )
+        failing = env.store.documents(sweep_id=sweep_id, not_healthy=True)
+        users: dict[str, int] = {}
+        for r in results:
+            for name in nms_targets(inv, build_path(inv.circuits[r.circuit], inv)):
+                users[name] = users.get(name, 0) + 1
+        snapshots = [
+            s.model_copy(update={"circuits": users.get(s.nms, 0)})
+            for s in snapshot_facts(env.redis, sweep_id)
+        ]
+        failures = [
+            f"NMS {s.nms}: the alarm snapshot failed: {s.error}" for s in snapshots if not s.ok
+        ]
+        failures += [f"{r.circuit}: {r.error}" for r in results if r.status == "failed"]
+        now = datetime.now(UTC)
+        doc = sweep.model_copy(
+            update={
+                "state": "complete",
+                "finished": now,
+                "counts": _counts(results, total),
+                "snapshots": snapshots,
+                "incidents": group_incidents(inv, failing, sweep_id=sweep_id),
+                "circuits": results,
+                "failures": failures,
+                "duration_s": round((now - sweep.started).total_seconds(), 3),
+            }
+        )
+        env.store.record_sweep(doc)
+        return doc
+    finally:
+        env.redis.delete(lock)
+
+
+def wait(
+    env: Env,
+    sweep_id: str,
+    *,
+    every: float = 0.5,
+    on_progress: Callable[[int, int], None] | None = None,
+    stop: Callable[[float], bool] | None = None,
+) -> SweepDocument | None:
+    """Follow the sweep until it is complete; None if `stop` said to stop first."""
+    last = (-1, -1)
+    while True:
+        now = progress(env, sweep_id)
+        if now != last and on_progress is not None:
+            on_progress(*now)
+        last = now
+        if env.store.sweep_state(sweep_id) == "complete":
+            return env.store.sweep(sweep_id)
+        total = len(env.sweep_circuits(sweep_id))
+        if total and now[0] >= total:
+            # every circuit is in: finish it here if no worker did (one was lost right then)
+            done = finalize(env, sweep_id)
+            if done is not None and done.state == "complete":
+                return done
+        if stop is None:
+            time.sleep(every)
+        elif stop(every):
+            return None
