@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import logging
+
 from celery import Celery
+from celery.signals import after_setup_logger
 
 from diag.distributed.config import CONTROL_QUEUE, DistributedSettings
 
@@ -50,11 +53,18 @@ def configure(settings: DistributedSettings) -> Celery:
         # what Flower shows
         worker_send_task_events=True,
         task_send_sent_event=True,
-        worker_hijack_root_logger=False,
         beat_sync_every=1,
     )
     app.diag_settings = settings
     return app
+
+
+@after_setup_logger.connect  # type: ignore[untyped-decorator]
+def _quiet_libraries(**_: Any) -> None:
+    """A worker logs to stderr (the journal) at its --loglevel; the SSH and SNMP libraries'
+    per-session INFO lines would drown diag's own, and their troubles are collector errors."""
+    for name in ("asyncssh", "paramiko", "netmiko", "pysnmp", "asyncio"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def settings_of(celery: Celery) -> DistributedSettings:

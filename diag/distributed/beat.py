@@ -33,30 +33,33 @@ class FixedTicks(schedule):  # type: ignore[misc]
     """Every `seconds`, on the epoch's multiples of it (no drift, no burst after a pause)."""
 
     def __init__(self, seconds: float, **kwargs: Any) -> None:
-        self.seconds = float(seconds)
-        super().__init__(run_every=timedelta(seconds=self.seconds), **kwargs)
+        self.period = float(seconds)
+        super().__init__(run_every=timedelta(seconds=self.period), **kwargs)
 
     def tick_of(self, epoch: float) -> float:
-        return math.floor(epoch / self.seconds) * self.seconds
+        return math.floor(epoch / self.period) * self.period
 
     def is_due(self, last_run_at: datetime) -> schedstate:
-        now = time.time()
-        last = last_run_at.timestamp()
-        due = self.tick_of(now) > self.tick_of(last)
-        left = self.tick_of(now) + self.seconds - now
-        return schedstate(is_due=due, next=max(0.05, left))
+        due, left = self.due(last_run_at.timestamp(), time.time())
+        return schedstate(is_due=due, next=left)
+
+    def due(self, last: float, now: float) -> tuple[bool, float]:
+        """(a tick has passed since `last`, seconds until the next tick) at `now` (epoch s)."""
+        return self.tick_of(now) > self.tick_of(last), max(
+            0.05, self.tick_of(now) + self.period - now
+        )
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (self.__class__, (self.seconds,))
+        return (self.__class__, (self.period,))
 
     def __repr__(self) -> str:
-        return f"<every {self.seconds:g} s on fixed ticks>"
+        return f"<every {self.period:g} s on fixed ticks>"
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, FixedTicks) and other.seconds == self.seconds
+        return isinstance(other, FixedTicks) and other.period == self.period
 
     def __hash__(self) -> int:
-        return hash(self.seconds)
+        return hash(self.period)
 
 
 class DiagScheduler(PersistentScheduler):  # type: ignore[misc]
