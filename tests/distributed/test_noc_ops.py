@@ -1,0 +1,593 @@
+"""What docs/noc.md tells a NOC to run, run for real on loopback: redis-server with the guide's
+redis.conf (a password, an ACL user, AOF), `diag worker` against it, Flower, the PostgreSQL roles
+of the guide's SQL, TLS with a CA and client certificates, and the systemd units in docs/systemd."""
+
+from __future__ import annotations
+
+import base64
+import configparser
+import contextlib
+import ipaddress
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from services import REDIS, free_port, postgres_cluster
+
+if TYPE_CHECKING:
+    from diag.model.findings import FindingsDocument
+    from diag.sweep.model import SweepDocument
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCS = ROOT / "docs"
+BIN = Path(sys.executable).parent
+DIAG = str(BIN / "diag")
+CELERY = str(BIN / "celery")
+HOST = socket.gethostname()
+#: the passwords of the test's Redis (the guide's placeholders replaced): never to be printed
+DEFAULT_PW = "Dflt-pw-7Qx2"
+DIAG_PW = "Diag-pw-K9v4"
+
+
+def block(name: str) -> str:
+    """The fenced block after `<!-- name -->` in docs/noc.md (what the guide tells to write)."""
+    text = (DOCS / "noc.md").read_text()
+    m = re.search(rf"<!-- {re.escape(name)} -->\s*```\w*\n(.*?)```", text, re.S)
+    assert m, f"docs/noc.md has no block <!-- {name} -->"
+    return m.group(1)
+
+
+def wait_until(check: object, what: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():  # type: ignore[operator]
+        assert time.monotonic() < deadline, f"timed out: {what}"
+        time.sleep(0.1)
+
+
+@dataclass
+class Redis:
+    port: int
+    folder: Path
+    conf: Path
+    proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        import redis
+
+        self.proc = subprocess.Popen(
+            [REDIS, str(self.conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        client = redis.Redis(port=self.port, password=DEFAULT_PW)
+
+        def up() -> bool:
+            try:
+                return bool(client.ping())
+            except redis.ConnectionError:
+                assert self.proc is not None and self.proc.poll() is None, "redis-server exited"
+                return False
+
+        wait_until(up, "redis-server up")
+        client.close()
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()  # SIGTERM: Redis writes the AOF and exits
+            self.proc.wait(10)
+            self.proc = None
+
+
+def guide_redis(folder: Path, extra: str = "") -> Redis:
+    """redis-server with the guide's redis.conf: its passwords replaced, and bind, port, TLS and
+    dir set for loopback here (the guide's addresses and paths are the production ones)."""
+    ours = ("bind ", "port ", "tls-", "dir ")
+    lines = [
+        ln
+        for ln in block("redis.conf").splitlines()
+        if not ln.startswith(ours) and ln.strip() and not ln.startswith("#")
+    ]
+    text = "\n".join(lines).replace("CHANGE-ME-default", DEFAULT_PW)
+    text = text.replace("CHANGE-ME-redis", DIAG_PW)
+    port = free_port()
+    conf = folder / "redis.conf"
+    conf.write_text(
+        f"{text}\nbind 127.0.0.1\ndir {folder}\n{extra or f'port {port}'}\n".replace(
+            "{port}", str(port)
+        )
+    )
+    return Redis(port, folder, conf)
+
+
+@pytest.fixture(scope="module")
+def redis_guide(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Redis]:
+    r = guide_redis(tmp_path_factory.mktemp("redis"))
+    r.start()
+    try:
+        yield r
+    finally:
+        r.stop()
+
+
+def base_env(tmp: Path, broker: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DIAG_", "FLOWER_"))}
+    return {
+        **env,
+        "DIAG_BROKER": broker,
+        "DIAG_HISTORY": f"sqlite:///{tmp / 'history.sqlite'}",
+        "XDG_DATA_HOME": str(tmp / "data"),
+    }
+
+
+class Proc:
+    """A process of the test's own, in its own session (stopped whole), output in a file."""
+
+    def __init__(self, args: list[str], env: dict[str, str], log: Path) -> None:
+        self.log = log
+        with log.open("wb") as out:
+            self.p = subprocess.Popen(
+                args, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
+
+    def text(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def cmdlines(self) -> str:
+        """The command lines of the process and its children (what `ps` shows everyone)."""
+        out = []
+        for pid in [self.p.pid, *children(self.p.pid)]:
+            with contextlib.suppress(OSError):
+                out.append(Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode())
+        return "\n".join(out)
+
+    def stop(self) -> None:
+        if self.p.poll() is None:
+            os.killpg(self.p.pid, signal.SIGTERM)
+            try:
+                self.p.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.p.pid, signal.SIGKILL)
+                self.p.wait(10)
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for d in Path("/proc").glob("[0-9]*"):
+        try:
+            fields = (d / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(d.name))
+    return found
+
+
+def ping(env: dict[str, str], name: str) -> subprocess.CompletedProcess[str]:
+    """The guide's check that a worker is up."""
+    return subprocess.run(
+        [CELERY, "-A", "diag.distributed.app", "inspect", "ping", "-d", name, "-t", "2"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.fixture(scope="module")
+def worker(redis_guide: Redis, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Proc]:
+    """`diag worker` as the ACL user diag (URL with user and password, from the environment
+    as the unit's EnvironmentFile gives it)."""
+    tmp = tmp_path_factory.mktemp("worker")
+    env = base_env(tmp, f"redis://diag:{DIAG_PW}@127.0.0.1:{redis_guide.port}/0")
+    w = Proc([DIAG, "worker", "--region", "default", "--name", "noc@%h", "-c", "1"], env, tmp / "w")
+    try:
+        wait_until(lambda: "ready." in w.text() or w.p.poll() is not None, "worker ready", 60)
+        assert w.p.poll() is None, w.text()
+        yield w
+    finally:
+        w.stop()
+
+
+def test_a_wrong_or_missing_redis_password_is_refused_in_words_without_the_password(
+    redis_guide: Redis, tmp_path: Path
+) -> None:
+    for url in (
+        f"redis://:Wrong-{DIAG_PW}@127.0.0.1:{redis_guide.port}/0",
+        f"redis://diag:Wrong-{DIAG_PW}@127.0.0.1:{redis_guide.port}/0",
+        f"redis://127.0.0.1:{redis_guide.port}/0",
+    ):
+        env = base_env(tmp_path, url)
+        got = subprocess.run(
+            [DIAG, "worker", "--region", "default"], env=env, capture_output=True, text=True
+        )
+        out = got.stdout + got.stderr
+        assert got.returncode == 2, out
+        assert "the broker redis://" in out and f"127.0.0.1:{redis_guide.port}" in out, out
+        assert re.search(r"invalid username-password pair|authenticat", out, re.I), out
+        assert DIAG_PW not in out and "Wrong-" not in out, out
+        assert "Traceback" not in out, out
+
+
+def test_the_worker_with_the_acl_user_answers_ping_and_never_shows_the_password(
+    redis_guide: Redis, worker: Proc, tmp_path: Path
+) -> None:
+    # pinged through the default user's password (requirepass): both URL forms of the guide
+    env = base_env(tmp_path, f"redis://:{DEFAULT_PW}@127.0.0.1:{redis_guide.port}/0")
+    got = ping(env, f"noc@{HOST}")
+    assert got.returncode == 0 and "pong" in got.stdout, got.stdout + got.stderr
+    assert f"noc@{HOST}" in got.stdout
+    log = worker.text()
+    assert f"redis://diag:**@127.0.0.1:{redis_guide.port}/0" in log, log  # the banner, masked
+    assert "diag.region.default" in log and "diag.control" in log
+    assert DIAG_PW not in log and DIAG_PW not in worker.cmdlines()
+
+
+def _get(url: str, auth: str | None = None) -> tuple[int, bytes]:
+    req = urllib.request.Request(url)
+    if auth:
+        req.add_header("Authorization", "Basic " + base64.b64encode(auth.encode()).decode())
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return resp.status, resp.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def test_flower_as_the_guide_starts_it_lists_the_worker_its_queues_and_metrics(
+    redis_guide: Redis, worker: Proc, tmp_path: Path
+) -> None:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    port = free_port()
+    env = base_env(tmp_path, f"redis://diag:{DIAG_PW}@127.0.0.1:{redis_guide.port}/0")
+    env["FLOWER_BASIC_AUTH"] = "noc:Flower-pw-3"  # the guide: auth from the environment
+    args = [CELERY, "-A", "diag.distributed.app", "flower", "--address=127.0.0.1", f"--port={port}"]
+    flower = Proc(args, env, tmp_path / "flower.log")
+    base = f"http://127.0.0.1:{port}"
+    name = f"noc@{HOST}"
+    try:
+
+        def listed() -> bool:
+            assert flower.p.poll() is None, flower.text()
+            try:
+                status, body = _get(f"{base}/api/workers?refresh=1", "noc:Flower-pw-3")
+            except OSError:
+                return False
+            return status == 200 and name in json.loads(body)
+
+        wait_until(listed, "Flower lists the worker", 40)
+        assert _get(f"{base}/api/workers")[0] == 401  # no password, no API
+        status, body = _get(f"{base}/api/queues/length", "noc:Flower-pw-3")
+        assert status == 200
+        queues = {q["name"]: q["messages"] for q in json.loads(body)["active_queues"]}
+        assert queues == {"diag.region.default": 0, "diag.control": 0}
+
+        def online() -> bool:
+            samples = {
+                (s.name, s.labels.get("worker")): s.value
+                for fam in text_string_to_metric_families(_get(f"{base}/metrics")[1].decode())
+                for s in fam.samples
+            }
+            return samples.get(("flower_worker_online", name)) == 1.0
+
+        wait_until(online, "flower_worker_online for the worker", 30)
+        log = flower.text()
+        assert f"redis://diag:**@127.0.0.1:{redis_guide.port}/0" in log, log
+        assert DIAG_PW not in log and "Flower-pw-3" not in log
+    finally:
+        flower.stop()
+
+
+def test_queued_tasks_survive_a_redis_restart_with_the_guides_aof(tmp_path: Path) -> None:
+    import redis
+
+    r = guide_redis(tmp_path)
+    r.start()
+    env = base_env(tmp_path, f"redis://diag:{DIAG_PW}@127.0.0.1:{r.port}/0")
+    try:
+        # the built-in lab's circuits, queued for workers that are not there
+        got = subprocess.run(
+            [DIAG, "sweep", "--distributed", "--detach", "--batch", "2"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert got.returncode == 0, got.stdout + got.stderr
+        client = redis.Redis(port=r.port, username="diag", password=DIAG_PW)
+        before = client.llen("diag.region.default")
+        assert before > 0
+        client.close()
+        r.stop()
+        r.start()
+        client = redis.Redis(port=r.port, username="diag", password=DIAG_PW)
+        assert client.llen("diag.region.default") == before
+        assert client.config_get("maxmemory-policy") == {"maxmemory-policy": "noeviction"}
+        client.close()
+    finally:
+        r.stop()
+
+
+def _tls_files(folder: Path) -> dict[str, Path]:
+    """A CA, a server certificate for 127.0.0.1 and a client certificate, as PEM files."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    now = datetime.now(UTC)
+
+    def name(cn: str) -> x509.Name:
+        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+
+    def cert(
+        cn: str,
+        key: ec.EllipticCurvePrivateKey,
+        issuer: tuple[x509.Name, ec.EllipticCurvePrivateKey] | None,
+    ) -> x509.Certificate:
+        b = (
+            x509.CertificateBuilder()
+            .subject_name(name(cn))
+            .issuer_name(issuer[0] if issuer else name(cn))
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(minutes=5))
+            .not_valid_after(now + timedelta(days=1))
+        )
+        if issuer is None:
+            b = b.add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            b = b.add_extension(
+                x509.KeyUsage(False, False, False, False, False, True, True, False, False), True
+            )
+        else:
+            b = b.add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            b = b.add_extension(
+                x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                critical=False,
+            )
+            b = b.add_extension(
+                x509.ExtendedKeyUsage(
+                    [ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]
+                ),
+                critical=False,
+            )
+        return b.sign((issuer[1] if issuer else key), hashes.SHA256())
+
+    out: dict[str, Path] = {}
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca = cert("noc-ca", ca_key, None)
+    out["ca"] = folder / "noc-ca.pem"
+    out["ca"].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    for who in ("server", "client"):
+        key = ec.generate_private_key(ec.SECP256R1())
+        c = cert(f"diag-{who}", key, (ca.subject, ca_key))
+        out[who] = folder / f"{who}.crt"
+        out[who].write_bytes(c.public_bytes(serialization.Encoding.PEM))
+        out[f"{who}-key"] = folder / f"{who}.key"
+        out[f"{who}-key"].write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
+        out[f"{who}-key"].chmod(0o600)
+    return out
+
+
+def test_tls_with_the_noc_ca_and_a_client_certificate_in_the_url(tmp_path: Path) -> None:
+    """The guide's rediss:// URL: the query parameters that both kombu (the worker's queues)
+    and redis-py (diag's own connections) read; a worker without the CA is refused."""
+    pem = _tls_files(tmp_path)
+    tls = (
+        "port 0\ntls-port {port}\n"
+        f"tls-cert-file {pem['server']}\ntls-key-file {pem['server-key']}\n"
+        f"tls-ca-cert-file {pem['ca']}\ntls-auth-clients yes\n"
+    )
+    (tmp_path / "r").mkdir()
+    r = guide_redis(tmp_path / "r", extra=tls)
+    import redis
+
+    r.proc = subprocess.Popen(
+        [REDIS, str(r.conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    query = (
+        f"ssl_cert_reqs=required&ssl_ca_certs={pem['ca']}"
+        f"&ssl_certfile={pem['client']}&ssl_keyfile={pem['client-key']}"
+    )
+    url = f"rediss://diag:{DIAG_PW}@127.0.0.1:{r.port}/0?{query}"
+    w: Proc | None = None
+    try:
+        client = redis.Redis.from_url(url)
+
+        def up() -> bool:
+            try:
+                return bool(client.ping())
+            except redis.ConnectionError:
+                assert r.proc is not None and r.proc.poll() is None, "redis-server exited"
+                return False
+
+        wait_until(up, "redis-server with TLS up")
+        client.close()
+        env = base_env(tmp_path, url)
+        w = Proc(
+            [DIAG, "worker", "--region", "default", "--name", "tls@%h", "-c", "1"],
+            env,
+            tmp_path / "w",
+        )
+        wait_until(lambda: "ready." in w.text() or w.p.poll() is not None, "TLS worker ready", 60)
+        assert w.p.poll() is None, w.text()
+        got = ping(env, f"tls@{HOST}")
+        assert got.returncode == 0 and "pong" in got.stdout, got.stdout + got.stderr
+        assert DIAG_PW not in w.text()
+        # without the client certificate: refused by the server, in words
+        bare = f"rediss://diag:{DIAG_PW}@127.0.0.1:{r.port}/0?ssl_cert_reqs=required&ssl_ca_certs={pem['ca']}"
+        no = subprocess.run(
+            [DIAG, "worker", "--region", "default"],
+            env=base_env(tmp_path, bare),
+            capture_output=True,
+            text=True,
+        )
+        assert no.returncode == 2 and "does not answer" in no.stderr, no.stdout + no.stderr
+        assert DIAG_PW not in no.stderr
+    finally:
+        if w is not None:
+            w.stop()
+        r.stop()
+
+
+def test_the_guides_postgresql_roles_migrate_write_and_read_as_described(tmp_path: Path) -> None:
+    import sqlalchemy as sa
+
+    from diag.history import open_store
+    from diag.history.errors import HistoryError
+
+    sql = block("roles.sql")
+    with postgres_cluster() as admin:  # its superuser is called diag
+        engine = sa.create_engine(admin, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            # the guide's script, run as the superuser; \connect is psql's: done here by hand
+            db_part, _, schema_part = sql.partition("\\connect diag")
+            for stmt in filter(str.strip, db_part.split(";")):
+                conn.execute(sa.text(stmt))
+        engine.dispose()
+        host = admin.split("@", 1)[1].rsplit("/", 1)[0]
+        engine = sa.create_engine(
+            f"postgresql+psycopg://diag@{host}/diag", isolation_level="AUTOCOMMIT"
+        )
+        with engine.connect() as conn:
+            for stmt in filter(str.strip, schema_part.split(";")):
+                conn.execute(sa.text(stmt))
+        engine.dispose()
+
+        def url(role: str) -> str:
+            return f"postgresql+psycopg://{role}:CHANGE-ME-{role.split('_')[1]}@{host}/diag"
+
+        # before the owner ran the migrations: a worker cannot create the tables
+        with pytest.raises(HistoryError, match="permission denied") as no:
+            open_store(url("diag_worker"))
+        assert "CHANGE-ME-worker" not in str(no.value)
+        # the owner's first open creates them (what the guide's `diag history` step does)
+        env = base_env(tmp_path, "redis://127.0.0.1:1/0")
+        env["DIAG_HISTORY"] = url("diag_owner")
+        first = subprocess.run(
+            [DIAG, "history", "--chronic"], env=env, capture_output=True, text=True
+        )
+        assert first.returncode == 0, first.stdout + first.stderr
+        # the worker role: opens at head (no DDL) and writes a sweep, its results and faults
+        store = open_store(url("diag_worker"))
+        sweep = _sweep("SW-noc-roles")
+        assert store.start_sweep(sweep) is True
+        doc = _doc()
+        assert store.record(doc, sweep_id=sweep.id) is not None
+        assert store.record(doc, sweep_id=sweep.id) is None  # once
+        store.record_sweep(sweep.model_copy(update={"state": "complete"}))  # an upsert: UPDATE
+        store.close()
+        # the report role reads, and cannot write
+        env["DIAG_HISTORY"] = url("diag_report")
+        read = subprocess.run(
+            [DIAG, "history", doc.circuit.id, "--json", "-"],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert read.returncode == 0, read.stdout + read.stderr
+        assert len(json.loads(read.stdout)) == 1
+        report = open_store(url("diag_report"))
+        with pytest.raises(HistoryError, match="permission denied"):
+            report.start_sweep(_sweep("SW-noc-report"))
+        report.close()
+
+
+def _doc() -> FindingsDocument:
+    """The analyzer's document of a shipped capture (a two-fault circuit)."""
+    from diag.capture import load_capture
+    from diag.model.inventory import Inventory
+    from diag.model.path import build_path
+    from diag.runner import Collected, build_document
+
+    cap = load_capture(ROOT / "fixtures" / "captures" / "LAB-MULTI-CPECPU")
+    inv = Inventory(nms=cap.nms, devices=cap.devices, circuits={cap.circuit.id: cap.circuit})
+    now = datetime.now(UTC).replace(microsecond=0)
+    return build_document(
+        cap.circuit,
+        build_path(cap.circuit, inv),
+        Collected(observations=list(cap.observations), collectors=list(cap.collectors)),
+        started=now,
+        finished=now + timedelta(seconds=40),
+        ticket=None,
+        operator="noc",
+        mode="replay",
+    )
+
+
+def _sweep(sid: str) -> SweepDocument:
+    from diag.sweep.model import Selection, SweepCounts, SweepDocument
+
+    return SweepDocument(
+        id=sid,
+        state="running",
+        started=datetime.now(UTC).replace(microsecond=0),
+        host="noc-1",
+        operator="noc",
+        tool_version="test",
+        inventory=["inventory/"],
+        selection=Selection(circuits=["LAB-MULTI-CPECPU"]),
+        counts=SweepCounts(total=1),
+        snapshots=[],
+        circuits=[],
+    )
+
+
+def _unit(name: str) -> configparser.ConfigParser:
+    cp = configparser.ConfigParser(strict=False, interpolation=None, delimiters=("=",))
+    cp.optionxform = str  # type: ignore[assignment,method-assign]
+    cp.read(DOCS / "systemd" / name)
+    return cp
+
+
+def test_the_systemd_units_run_the_documented_commands() -> None:
+    w = _unit("diag-worker@.service")["Service"]
+    assert w["ExecStart"].split()[1:4] == ["worker", "--region", "%i"]
+    assert w["ExecStart"].split()[0].endswith("/bin/diag")
+    assert (w["Restart"], w["KillSignal"], w["KillMode"], w["User"]) == (
+        "always",
+        "SIGTERM",
+        "mixed",
+        "diag",
+    )
+    assert w["EnvironmentFile"] == "/etc/diag/diag.env"
+    env = dict(
+        ln.split("=", 1)
+        for ln in (DOCS / "systemd" / "diag.env").read_text().splitlines()
+        if ln and not ln.startswith("#")
+    )
+    # the warm shutdown waits for tasks: their hard limit is below the visibility timeout
+    assert int(w["TimeoutStopSec"]) >= float(env["DIAG_VISIBILITY_TIMEOUT"])
+    assert {"DIAG_BROKER", "DIAG_HISTORY", "DIAG_INVENTORY"} <= set(env)
+    s = _unit("diag-scheduler.service")["Service"]
+    assert s["ExecStart"].split()[1] == "scheduler" and s["Restart"] == "always"
+    assert s["EnvironmentFile"] == "/etc/diag/diag.env"
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze not installed")
+def test_systemd_analyze_verifies_the_units(tmp_path: Path) -> None:
+    # the units' /opt/diag/venv/bin/diag pointed at this venv's (verify checks it exists)
+    for f in (DOCS / "systemd").glob("*.service"):
+        text = f.read_text().replace("/opt/diag/venv/bin/diag", DIAG)
+        (tmp_path / f.name.replace("@.", "@north.")).write_text(text)
+    units = sorted(str(p) for p in tmp_path.glob("*.service"))
+    got = subprocess.run(["systemd-analyze", "verify", *units], capture_output=True, text=True)
+    assert got.returncode == 0 and not got.stderr.strip(), got.stdout + got.stderr
