@@ -9,9 +9,8 @@ one result (docs/noc.md).
 
 from __future__ import annotations
 
-from typing import Any
-
 import logging
+from typing import Any
 
 from celery import Celery
 from celery.signals import after_setup_logger

@@ -64,13 +64,28 @@ def check_broker(url: str) -> None:
         client = redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=5)
         client.ping()
         client.close()
+    except redis.AuthenticationError as exc:
+        fail(UsageError(f"the broker {mask(url)} refused the user or password: {_why(exc)}"))
+    except redis.ResponseError as exc:
+        if any(w in str(exc) for w in ("NOAUTH", "WRONGPASS", "HELLO", "NOPERM")):
+            fail(
+                UsageError(
+                    f"the broker {mask(url)} refused the user or password: {_why(exc)} (give "
+                    "them in the URL: redis://USER:PASSWORD@HOST:PORT/DB, docs/noc.md)"
+                )
+            )
+        fail(UsageError(f"the broker {mask(url)} answered an error: {_why(exc)}"))
     except (redis.RedisError, OSError, ValueError) as exc:
         fail(
             UsageError(
-                f"the broker {mask(url)} does not answer: {exc}; start redis-server or set "
+                f"the broker {mask(url)} does not answer: {_why(exc)}; start redis-server or set "
                 "--broker / DIAG_BROKER"
             )
         )
+
+
+def _why(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:300]
 
 
 def open_history(url: str | None) -> None:

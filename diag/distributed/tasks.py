@@ -28,26 +28,41 @@ def env() -> Env:
     return _env
 
 
-@app.task(name="diag.part", acks_late=True, reject_on_worker_lost=True)  # type: ignore[untyped-decorator]
+#: a task that met the store or Redis away is tried again: 2, 4, 8 ... 60 s apart, 12 times
+#: (about ten minutes); after that its circuits wait for the next sweep
+RETRIES, BACKOFF_CAP = 12, 60.0
+
+
+@app.task(name="diag.part", bind=True, acks_late=True, reject_on_worker_lost=True)  # type: ignore[untyped-decorator]
 def part(
+    self: Any,
     sweep_id: str,
     region: str,
     circuits: list[str],
     overrides: dict[str, Any],
     sessions: int = 32,
     pings: int = 32,
+    inventory: str | None = None,
 ) -> dict[str, Any]:
-    from diag.distributed.work import run_part
+    from diag.distributed.work import run_part, transient
 
-    report = run_part(
-        env(),
-        sweep_id,
-        region,
-        circuits,
-        overrides=overrides,
-        sessions=sessions,
-        pings=pings,
-    )
+    try:
+        report = run_part(
+            env(),
+            sweep_id,
+            region,
+            circuits,
+            overrides=overrides,
+            sessions=sessions,
+            pings=pings,
+            inventory=inventory,
+        )
+    except Exception as exc:
+        if not transient(exc):
+            raise
+        wait = min(BACKOFF_CAP, 2.0 ** (self.request.retries + 1))
+        log.warning("sweep %s region %s: %s; trying again in %.0f s", sweep_id, region, exc, wait)
+        raise self.retry(exc=exc, countdown=wait, max_retries=RETRIES) from None
     log.info(
         "sweep %s region %s: %d circuit(s): %d stored, %d part(s) kept, %d skipped, %d failed",
         sweep_id,

@@ -50,6 +50,15 @@ class Env:
     host: str = field(default_factory=socket.gethostname)
     #: sweep id -> its selected circuits (read once per process)
     _circuits: dict[str, list[str]] = field(default_factory=dict)
+    _fingerprint: str | None = None
+
+    @property
+    def fingerprint(self) -> str:
+        """A digest of the inventory's files (as loaded): a worker with another inventory would
+        diagnose other paths, so its parts are refused."""
+        if self._fingerprint is None:
+            self._fingerprint = inventory_fingerprint(self.inventory)
+        return self._fingerprint
 
     @classmethod
     def open(cls, settings: DistributedSettings, inventory: Inventory | None = None) -> Env:
@@ -83,6 +92,20 @@ class Env:
 
     def keep(self, name: str) -> None:
         self.redis.expire(name, max(1, int(self.settings.keep_s)))
+
+
+def inventory_fingerprint(inv: Inventory) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    for src in sorted(inv.sources):
+        h.update(src.rsplit("/", 1)[-1].encode())
+        try:
+            with open(src, "rb") as f:
+                h.update(hashlib.sha256(f.read()).digest())
+        except OSError:
+            h.update(b"?")
+    return h.hexdigest()[:16]
 
 
 # ------------------------------------------------------------------------------ the start
@@ -136,6 +159,7 @@ def start(
                 "overrides": options.overrides,
                 "sessions": options.sessions,
                 "pings": options.pings,
+                "inventory": env.fingerprint,
             },
             queue=region_queue(b.region),
         )
@@ -169,6 +193,7 @@ def run_part(
     overrides: dict[str, Any],
     sessions: int,
     pings: int,
+    inventory: str | None = None,
 ) -> PartReport:
     """Read `region`'s share of each circuit not yet stored; store each result once."""
     inv = env.inventory
@@ -177,10 +202,20 @@ def run_part(
     if sweep is None or sweep.state == "complete":
         report.skipped = len(circuits)
         return report
+    if inventory is not None and inventory != env.fingerprint:
+        why = (
+            f"the {region} worker on {env.host} has another inventory (files {env.fingerprint}, "
+            f"the sweep's {inventory}): deploy the same inventory to every worker and restart it"
+        )
+        log.error("sweep %s: %s", sweep_id, why)
+        done = env.store.sweep_done(sweep_id)
+        report.failed = sum(_fail(env, sweep_id, c, why) for c in circuits if c not in done)
+        finalize(env, sweep_id)
+        return report
     unknown = [c for c in circuits if c not in inv.circuits]
     for cid in unknown:
         _fail(env, sweep_id, cid, "not in this worker's inventory (every worker needs the same)")
-    done = env.store.sweep_done(sweep_id) | set(env.redis.hkeys(key(sweep_id, "failed")))
+    done = env.store.sweep_done(sweep_id) | _failed_ids(env, sweep_id)
     todo: list[str] = []
     joins: list[str] = []
     for cid in circuits:
@@ -214,6 +249,8 @@ def run_part(
         for cid in joins:
             report.recorded += _try_join(env, sweep, cid, regions_of(inv, cid, overrides))
     except BaseException as exc:
+        if transient(exc):
+            raise  # the broker or the store is away: the task is retried (diag.distributed.tasks)
         # a soft time limit, a bug: the circuits of this batch not stored yet are failed, so the
         # sweep still ends (a lost worker raises nothing here: its task is delivered again)
         left = set(todo) - env.store.sweep_done(sweep_id)
@@ -292,6 +329,25 @@ def _collect_part(
     return asyncio.run(main())
 
 
+def transient(exc: BaseException) -> bool:
+    """The history store or Redis could not be reached (not a bug, not a bad answer): worth
+    trying the task again later.  The store words its errors (HistoryError); the driver's error
+    is kept as the context."""
+    import redis
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    seen: BaseException | None = exc
+    for _ in range(5):
+        if seen is None:
+            return False
+        if isinstance(
+            seen, OperationalError | InterfaceError | redis.ConnectionError | redis.TimeoutError
+        ):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 def _document(
     env: Env, sweep: SweepDocument, cid: str, started: datetime, got: Collected
 ) -> FindingsDocument:
@@ -323,6 +379,10 @@ def _try_join(env: Env, sweep: SweepDocument, cid: str, regions: list[str]) -> i
     return _record(env, sweep, cid, started, collected)
 
 
+def _failed_ids(env: Env, sweep_id: str) -> set[str]:
+    return {str(c) for c in env.redis.hkeys(key(sweep_id, "failed"))}
+
+
 def _fail(env: Env, sweep_id: str, cid: str, error: str) -> int:
     name = key(sweep_id, "failed")
     added = env.redis.hsetnx(name, cid, error)
@@ -336,10 +396,10 @@ def _fail(env: Env, sweep_id: str, cid: str, error: str) -> int:
 def progress(env: Env, sweep_id: str) -> tuple[int, int]:
     """(circuits finished, of which not healthy), for progress bars and `diag sweep status`."""
     stored, not_healthy = env.store.sweep_progress(sweep_id)
-    failed = env.redis.hkeys(key(sweep_id, "failed"))
+    failed = _failed_ids(env, sweep_id)
     if not failed:
         return stored, not_healthy
-    extra = len(set(failed) - env.store.sweep_done(sweep_id))  # a failure later stored
+    extra = len(failed - env.store.sweep_done(sweep_id))  # a failure later stored
     return stored + extra, not_healthy + extra
 
 

@@ -35,6 +35,12 @@ def explain(exc: BaseException, url: str) -> str:
         hint = "this file or database is not diag's history; name another with --history"
     elif "unique constraint" in low or "duplicate key" in low:
         hint = "the row is already stored (another process wrote it at the same time?)"
+    elif "permission denied for" in low or "must be owner of" in low:
+        # PostgreSQL: the role may read and write rows but not change the schema
+        hint = (
+            "this role lacks the rights; open the store once with its owner role (e.g. "
+            "`diag history --chronic --history OWNER_URL`) so the schema is at head, see docs/noc.md"
+        )
     elif "unable to open" in low or "permission" in low or "read-only" in low:
         hint = "check that the file's folder exists and is writable, or name another with --history"
     else:

@@ -123,6 +123,9 @@ def _follow(
     metrics_file: Path | None,
 ) -> None:
     """Show the progress until every circuit has its result, then what a local sweep shows."""
+    import redis
+    from sqlalchemy.exc import SQLAlchemyError
+
     from diag.distributed.work import wait
     from diag.runner import Stop
     from diag.sweep.cli import SWEEP_EXIT, _print, _Progress
@@ -135,6 +138,14 @@ def _follow(
         with _Progress(con, show) as bar:
             bar.begin(len(sweep.selection.circuits), 0)
             doc = wait(env, sweep.id, on_progress=bar.update, stop=stop.event.wait)
+    except (redis.RedisError, SQLAlchemyError, DiagError, OSError) as exc:
+        fail(
+            DiagError(
+                f"lost the broker or the history store while following sweep {sweep.id}: "
+                f"{' '.join(str(exc).split())[:300]}; the workers go on without it: "
+                f"`diag sweep status {sweep.id} --wait` follows it again"
+            )
+        )
     finally:
         stop.restore()
     if doc is None:

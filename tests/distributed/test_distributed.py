@@ -5,6 +5,7 @@ of regions, as a NOC would run them."""
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -45,7 +46,19 @@ def test_two_region_workers_give_each_circuit_one_result_equal_to_the_local_swee
     w.start("east", "east")
     w.start("west", "west")
     before = _nms_requests(site.net)
-    dist = run(env, "sweep", "--distributed", "--batch", "3", "--json", str(tmp_path / "d"), *FAST)
+    prom = tmp_path / "diag.prom"
+    dist = run(
+        env,
+        "sweep",
+        "--distributed",
+        "--batch",
+        "3",
+        "--json",
+        str(tmp_path / "d"),
+        "--metrics-file",
+        str(prom),
+        *FAST,
+    )
     assert dist.returncode == 10, dist.stdout + dist.stderr + w.log()  # faults localized
     after = _nms_requests(site.net)
     sweep = json.loads((tmp_path / "d" / "sweep.json").read_text())
@@ -70,6 +83,40 @@ def test_two_region_workers_give_each_circuit_one_result_equal_to_the_local_swee
     assert not _against_truth(site, tmp_path / "d")
     # the terminal shows what a local sweep shows
     assert "INCIDENT" in dist.stdout and "one snapshot" in dist.stdout
+    # one textfile of every region's circuits, gathered from the store
+    from prometheus_client.parser import text_string_to_metric_families
+
+    families = {f.name: f for f in text_string_to_metric_families(prom.read_text())}
+    status = [x for x in families["diag_circuit_status"].samples if x.value == 1.0]
+    assert sorted(x.labels["circuit"] for x in status) == circuits
+    assert {x.labels["region"] for x in status} == {"east", "west"}
+
+
+def test_a_worker_with_another_inventory_fails_its_circuits_in_words(
+    site: Site, workers: tuple[Workers, dict[str, str], str], tmp_path: Path
+) -> None:
+    w, env, db = workers
+    other = tmp_path / "inventory"
+    shutil.copytree(site.inventory, other)
+    with (other / "settings.yaml").open("a") as f:
+        f.write("# edited on this worker only\n")
+    w.start("east", "east")
+    w.env = {**env, "DIAG_INVENTORY": str(other)}
+    w.start("west", "west")
+    dist = run(env, "sweep", "--distributed", "--json", str(tmp_path / "d"), *FAST)
+    # east's faults are still found (10: a fault localized outranks 6: circuits not diagnosed)
+    assert dist.returncode == 10, dist.stdout + dist.stderr
+    sweep = json.loads((tmp_path / "d" / "sweep.json").read_text())
+    failed = {r["circuit"]: r["error"] for r in sweep["circuits"] if r["status"] == "failed"}
+    west = {c for c, t in site.gen.truth.circuits.items() if t.region == "west"}
+    assert west and set(failed) >= west  # and GEN-00012, read in both
+    assert all(
+        "has another inventory" in e and "deploy the same inventory" in e for e in failed.values()
+    )
+    stored = rows(db, sweep["id"])
+    assert not set(stored) & set(failed) and len(stored) + len(failed) == len(
+        site.gen.truth.circuits
+    )
 
 
 def _nms_requests(net: LabNetwork) -> dict[str, int]:
