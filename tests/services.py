@@ -70,35 +70,71 @@ def _as_owner(argv: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *argv] if os.geteuid() == 0 else argv
 
 
+class PgServer:
+    """A private PostgreSQL 15 cluster (trust auth) that a test may stop and start again."""
+
+    def __init__(self) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="diag-pg-"))
+        if os.geteuid() == 0:
+            shutil.chown(self.folder, "postgres", "postgres")
+        self.port = free_port()
+        self.data = self.folder / "data"
+        subprocess.run(
+            _as_owner(
+                [
+                    str(PG_BIN / "initdb"),
+                    "-D",
+                    str(self.data),
+                    "-A",
+                    "trust",
+                    "-U",
+                    "diag",
+                    "--no-sync",
+                ]
+            ),
+            check=True,
+            capture_output=True,
+        )
+        self.url = f"postgresql+psycopg://diag:not-needed-pw@127.0.0.1:{self.port}/postgres"
+
+    def _ctl(self, *args: str) -> None:
+        subprocess.run(
+            _as_owner([str(PG_BIN / "pg_ctl"), "-D", str(self.data), *args]),
+            check=True,
+            capture_output=True,
+        )
+
+    def start(self) -> None:
+        opts = (
+            f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c max_connections=200"
+        )
+        self._ctl("-l", str(self.folder / "log"), "-w", "-o", opts, "start")
+
+    def stop(self) -> None:
+        self._ctl("-m", "fast", "-w", "stop")
+
+    def remove(self) -> None:
+        with contextlib.suppress(subprocess.CalledProcessError):
+            self.stop()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def postgres_server() -> Iterator[PgServer]:
+    server = PgServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.remove()
+
+
 @contextlib.contextmanager
 def postgres_cluster() -> Iterator[str]:
     """postgresql+psycopg://diag@127.0.0.1:PORT/postgres (trust auth); stopped after."""
-    folder = Path(tempfile.mkdtemp(prefix="diag-pg-"))
-    if os.geteuid() == 0:
-        shutil.chown(folder, "postgres", "postgres")
-    port = free_port()
-    data = folder / "data"
-    subprocess.run(
-        _as_owner(
-            [str(PG_BIN / "initdb"), "-D", str(data), "-A", "trust", "-U", "diag", "--no-sync"]
-        ),
-        check=True,
-        capture_output=True,
-    )
-    ctl = [str(PG_BIN / "pg_ctl"), "-D", str(data)]
-    opts = (
-        f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
-    )
-    subprocess.run(
-        _as_owner([*ctl, "-l", str(folder / "log"), "-w", "-o", opts, "start"]),
-        check=True,
-        capture_output=True,
-    )
-    try:
-        yield f"postgresql+psycopg://diag:not-needed-pw@127.0.0.1:{port}/postgres"
-    finally:
-        subprocess.run(_as_owner([*ctl, "-m", "fast", "stop"]), capture_output=True)
-        shutil.rmtree(folder, ignore_errors=True)
+    with postgres_server() as server:
+        yield server.url
 
 
 def new_database(url: str, name: str) -> str:

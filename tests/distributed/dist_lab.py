@@ -62,8 +62,10 @@ class Workers:
                 os.killpg(p.pid, signal.SIGKILL)
         self.procs.clear()
 
-    def log(self) -> str:
-        return "\n".join(f.read_text(errors="replace")[-3000:] for f in self.logs.glob("*.log"))
+    def log(self, tail: int | None = 3000) -> str:
+        """The workers' logs (each file's last `tail` characters; None: whole)."""
+        texts = (f.read_text(errors="replace") for f in self.logs.glob("*.log"))
+        return "\n".join(t[-tail:] if tail else t for t in texts)
 
 
 def dist_env(site: Site, db: str, redis_db: int, **extra: str) -> dict[str, str]:
