@@ -18,9 +18,9 @@ from pydantic import BaseModel, ConfigDict
 from diag.errors import CollectorError
 from diag.model.inventory import Inventory, Nms
 from diag.model.observations import AlarmObservation, CollectorRun, Observation
-from diag.runner import Collected, Reads
+from diag.runner import Collected
 from diag.sweep.model import SnapshotFacts
-from diag.sweep.shared import SweepReads
+from diag.sweep.shared import SweepReads, _Snapshot
 
 if TYPE_CHECKING:
     import redis
@@ -112,26 +112,11 @@ class RegionReads(SweepReads):
         self.keep_s = keep_s
         self.taken: list[str] = []  # the NMSs whose snapshot this task took
 
-    async def nms(self, client: SnmpClient, nms: Nms, nes: set[str]) -> NmsPoll:
+    async def _fetch(self, client: SnmpClient, snap: _Snapshot) -> NmsPoll:
+        """The sweep's snapshot of this NMS: kept in Redis by the first task that takes it."""
         from diag.collectors.nms import NmsPoll
 
-        snap = self._snapshots.get(nms.name)
-        if snap is None:
-            return await Reads.nms(self, client, nms, nes)
-        if snap.task is None:
-            snap.task = asyncio.ensure_future(self._shared(client, nms))
-        polled = await asyncio.shield(snap.task)
-        return NmsPoll(
-            [a for a in polled.alarms if a.ne in nes],
-            polled.partial,
-            polled.note,
-            polled.rejected_traps,
-            polled.completeness,
-        )
-
-    async def _shared(self, client: SnmpClient, nms: Nms) -> NmsPoll:
-        from diag.collectors.nms import NmsPoll
-
+        nms = snap.nms
         where = key(self.sweep_id, "nms", nms.name)
         lock = where + ":lock"
         ttl = max(1, int(self.wait_s))

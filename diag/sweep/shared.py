@@ -86,7 +86,7 @@ class SweepReads(Reads):
         if snap is None:  # not planned (a circuit outside the selection): read alone
             return await super().nms(client, nms, nes)
         if snap.task is None:
-            snap.task = asyncio.ensure_future(self._take(client, snap))
+            snap.task = asyncio.ensure_future(self._fetch(client, snap))
         polled = await asyncio.shield(snap.task)
         return NmsPoll(
             [a for a in polled.alarms if a.ne in nes],
@@ -95,6 +95,10 @@ class SweepReads(Reads):
             polled.rejected_traps,
             polled.completeness,
         )
+
+    async def _fetch(self, client: SnmpClient, snap: _Snapshot) -> NmsPoll:
+        """The snapshot the circuits share (a distributed sweep: through Redis)."""
+        return await self._take(client, snap)
 
     async def _take(self, client: SnmpClient, snap: _Snapshot) -> NmsPoll:
         from diag.collectors.nms import poll

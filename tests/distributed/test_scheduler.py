@@ -71,14 +71,22 @@ def _wait_sweeps(db: str, n: int, w: Workers, timeout: float = 90) -> dict[str, 
         time.sleep(0.2)
 
 
-def test_a_restarted_scheduler_neither_doubles_nor_skips_a_sweep(
+@pytest.fixture
+def ticking(
     site: Site, workers: tuple[Workers, dict[str, str], str], tmp_path: Path
-) -> None:
+) -> tuple[Workers, dict[str, str], str]:
+    """One worker for both regions, on the inventory with the quick scheduled sweep."""
     w, env, db = workers
-    inv = _inventory(site, tmp_path)
-    env["DIAG_INVENTORY"] = str(inv)
+    env["DIAG_INVENTORY"] = str(_inventory(site, tmp_path))
     w.env = env
     w.start("all", "east", "west")
+    return w, env, db
+
+
+def test_a_restarted_scheduler_neither_doubles_nor_skips_a_sweep(
+    ticking: tuple[Workers, dict[str, str], str], tmp_path: Path
+) -> None:
+    w, env, db = ticking
     beat_file = tmp_path / "beat-schedule"
 
     def scheduler() -> subprocess.Popen[bytes]:
@@ -128,16 +136,12 @@ def test_a_restarted_scheduler_neither_doubles_nor_skips_a_sweep(
 
 
 def test_a_start_sent_twice_for_one_tick_starts_one_sweep(
-    site: Site, workers: tuple[Workers, dict[str, str], str], tmp_path: Path
+    ticking: tuple[Workers, dict[str, str], str],
 ) -> None:
     from diag.distributed.app import app, configure
     from diag.distributed.config import CONTROL_QUEUE, DistributedSettings
 
-    w, env, db = workers
-    inv = _inventory(site, tmp_path)
-    env["DIAG_INVENTORY"] = str(inv)
-    w.env = env
-    w.start("all", "east", "west")
+    w, env, db = ticking
     configure(DistributedSettings(broker=env["DIAG_BROKER"]))
     tick = (time.time() // PERIOD) * PERIOD - 10 * PERIOD
     for _ in range(2):  # what a scheduler restarted before it wrote its state sends
