@@ -41,6 +41,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -471,18 +472,20 @@ def _stall(timeline: list[tuple[float, int]], t_kill: float) -> str:
 
 
 def _redelivered(logs: Path) -> str:
-    """Tasks that found circuits already stored: a redelivery of a task the kill interrupted."""
-    lines = []
+    """Tasks received twice (the kill lost them unacknowledged) and how late the second time."""
+    seen: dict[str, list[datetime]] = {}
     for f in sorted(logs.glob("*.log")):
         for m in re.finditer(
-            r"region (\S+): (\d+) circuit\(s\): (\d+) stored, (\d+) part\(s\) kept, (\d+) "
-            r"skipped",
+            r"\[(\S+ \S+),\d+: INFO/MainProcess\] Task diag\.part\[(\S+)\] received",
             f.read_text(errors="replace"),
         ):
-            if int(m[5]):
-                lines.append(f"{m[1]} {m[2]} circuits: {m[3]} stored, {m[5]} skipped")
-    return f"redelivered tasks (skipping stored circuits): {len(lines)}" + (
-        f" ({'; '.join(lines[:6])})" if lines else ""
+            seen.setdefault(m[2], []).append(datetime.fromisoformat(m[1]))
+    late = [(t[1] - t[0]).total_seconds() for t in seen.values() if len(t) > 1]
+    if not late:
+        return "no task was delivered twice"
+    return (
+        f"{len(late)} task(s) the kill left unacknowledged delivered again "
+        f"{min(late):.0f}-{max(late):.0f} s after their first delivery"
     )
 
 
