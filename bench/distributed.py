@@ -46,13 +46,16 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from services import new_database, postgres_cluster, redis_server
+from services import new_database, postgres_cluster, redis_server, result_rows
 
 from diag.lab.generate import GroundTruth, generate, load, raise_fd_limit, read_truth
 from diag.lab.network import LabNetwork, LabThread
 from diag.lab.scenario import Expect, mismatches
 from diag.model.findings import FindingsDocument
 from diag.sweep.model import SweepDocument
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from sweep import _requests  # the NMS requests the lab's agents answered (bench/sweep.py)
 
 DIAG = [sys.executable, "-m", "diag.cli"]
 OK_EXIT = (0, 10, 11, 12)
@@ -206,31 +209,9 @@ class Workers:
 # ------------------------------------------------------------------------------ results
 
 
-def _requests(lab: LabThread) -> dict[str, int]:
-    return {
-        s.name: lab.network.service("nms", s.name).requests
-        for s in lab.network.served
-        if s.kind == "nms"
-    }
-
-
 def _lab_cpu() -> float:
     t = os.times()
     return t.user + t.system
-
-
-def _rows(db: str, sweep_id: str) -> dict[str, int]:
-    import sqlalchemy as sa
-
-    engine = sa.create_engine(db)
-    with engine.connect() as conn:
-        got = conn.execute(
-            sa.text("SELECT circuit, count(*) FROM diagnoses WHERE sweep_id = :s GROUP BY circuit"),
-            {"s": sweep_id},
-        )
-        out = {c: int(n) for c, n in got}
-    engine.dispose()
-    return out
 
 
 def _stored(engine: Any, sweep_id: str) -> int:
@@ -448,7 +429,7 @@ def _distributed(
         out,
         sweep,
         db=db,
-        rows=_rows(db, sweep.id),
+        rows=result_rows(db, sweep.id),
         workers=ws.all,
         notes=notes,
     )

@@ -147,3 +147,18 @@ def new_database(url: str, name: str) -> str:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     engine.dispose()
     return url.rsplit("/", 1)[0] + f"/{name}"
+
+
+def result_rows(db: str, sweep_id: str) -> dict[str, int]:
+    """circuit -> result rows stored under the sweep, counted with SQL (not through diag)."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(db)
+    with engine.connect() as conn:
+        got = conn.execute(
+            sa.text("SELECT circuit, count(*) FROM diagnoses WHERE sweep_id = :s GROUP BY circuit"),
+            {"s": sweep_id},
+        )
+        out = {c: int(n) for c, n in got}
+    engine.dispose()
+    return out

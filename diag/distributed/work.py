@@ -27,7 +27,16 @@ from diag.logsetup import describe
 from diag.model.findings import FindingsDocument
 from diag.model.inventory import Inventory
 from diag.model.path import build_path
-from diag.runner import Collected, Context, Stop, _LoopErrors, build_document, collect, nms_targets
+from diag.runner import (
+    Collected,
+    Context,
+    Job,
+    Stop,
+    _LoopErrors,
+    build_document,
+    collect,
+    nms_targets,
+)
 from diag.sweep.model import CircuitResult, Distribution, Selection, SweepDocument
 
 if TYPE_CHECKING:
@@ -301,18 +310,29 @@ def _collect_part(
         try:
             async with SnmpClient() as client:
                 ctx = Context(client=client, pool=pool, stop=stop, loop_errors=errors, reads=reads)
+                jobs: dict[str, list[Job]] = {}
+                for cid in todo:
+                    c = inv.circuits[cid]
+                    jobs[cid] = [
+                        j
+                        for j in circuit_jobs(inv, cid, overrides)
+                        if job_region(inv, c, j.name) == region
+                    ]
+                # the NMS snapshots first, before this task's router sessions load the
+                # management network and this process (a trap-based resync is read as it
+                # comes); a failed one is each circuit's collector failure, as on one machine
+                names = sorted(
+                    {j.name[4:] for js in jobs.values() for j in js if j.name[:4] == "nms:"}
+                )
+                await asyncio.gather(
+                    *(reads.nms(client, inv.nms[n], set()) for n in names), return_exceptions=True
+                )
 
                 async def one(cid: str) -> None:
                     started = datetime.now(UTC)
-                    c = inv.circuits[cid]
                     try:
-                        jobs = [
-                            j
-                            for j in circuit_jobs(inv, cid, overrides)
-                            if job_region(inv, c, j.name) == region
-                        ]
                         got = Collected()
-                        await collect(jobs, ctx, got)
+                        await collect(jobs[cid], ctx, got)
                     except Exception as exc:  # a bug for this circuit: the batch goes on
                         log.error("circuit %s: collection failed", cid, exc_info=exc)
                         finished(cid, started, None, f"diag failed: {describe(exc)}")

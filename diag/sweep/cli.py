@@ -32,7 +32,7 @@ Exit codes (the worst circuit's):
    0  every circuit healthy          10  a fault localized
    2  usage error (selection)        11  a fault suspected (none localized)
    3  inventory error                12  inconclusive (no fault)
-   6  a circuit could not be diagnosed (a bug: see the log)
+   6  a circuit could not be diagnosed (the failures listed say why)
    7  another sweep on the same history store is running
  130  interrupted (143 SIGTERM, 129 SIGHUP): finished circuits kept, --resume goes on
 

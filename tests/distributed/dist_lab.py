@@ -10,7 +10,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import sqlalchemy as sa
+from services import result_rows
 
 from diag.lab.generate import Generated
 from diag.lab.network import LabNetwork
@@ -86,14 +86,4 @@ def run(env: dict[str, str], *args: str, timeout: float = 300) -> subprocess.Com
     return subprocess.run([DIAG, *args], env=env, capture_output=True, text=True, timeout=timeout)
 
 
-def rows(db: str, sweep_id: str) -> dict[str, int]:
-    """circuit -> result rows stored under the sweep (read with SQL, not through diag)."""
-    engine = sa.create_engine(db)
-    with engine.connect() as conn:
-        got = conn.execute(
-            sa.text("SELECT circuit, count(*) FROM diagnoses WHERE sweep_id = :s GROUP BY circuit"),
-            {"s": sweep_id},
-        )
-        out = {c: int(n) for c, n in got}
-    engine.dispose()
-    return out
+rows = result_rows  # circuit -> result rows stored under the sweep, counted with SQL
