@@ -24,8 +24,8 @@ stopped with SIGTERM, os.wait4 on its main process too (its own plus its reaped 
 Memory: the largest sum of the group's RSS seen (shared pages counted in each process) and of
 its PSS (shared pages divided among their users).
 
-    .venv/bin/python bench/distributed.py [--n 1000] [--interval 30] [--concurrency 4]
-        [--batch 20] [--visibility-timeout 120] [--skip-local] [--skip-kill]
+    .venv/bin/python bench/distributed.py [--n 1000] [--interval 30] [--concurrency 3]
+        [--batch 200] [--sessions 10] [--visibility-timeout 300] [--skip-local] [--skip-kill]
 """
 
 from __future__ import annotations
@@ -337,7 +337,8 @@ def _distributed(
     ws = Workers(env, logs, args.concurrency)
     notes: list[str] = []
     out = tmp / name
-    sweep_args = ["--batch", str(args.batch), "--set", _interval(args), "--no-progress"]
+    sweep_args = ["--batch", str(args.batch), "--sessions", str(args.sessions)]
+    sweep_args += ["--set", _interval(args), "--no-progress"]
     from celery import Celery
 
     control = Celery("bench", broker=broker).control
@@ -583,17 +584,29 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=1000)
     ap.add_argument("--interval", type=float, default=30.0, help="crc_sample_interval_s")
-    ap.add_argument("--concurrency", type=int, default=4, help="processes per worker")
+    ap.add_argument("--concurrency", type=int, default=3, help="processes per worker")
     ap.add_argument(
         "--batch",
         type=int,
-        default=20,
-        help="circuits per task (50 at concurrency 4 on 2 cores: tasks of ~100 s, past the "
-        "soft time limit a 120-s visibility timeout gives)",
+        default=200,
+        help="circuits per task: one task per region (~170 circuits) at N=1000, each sharing "
+        "one CRC window (20 gave 54 tasks and 1.8x the local wall on 2 cores)",
+    )
+    ap.add_argument(
+        "--sessions",
+        type=int,
+        default=10,
+        help="router sessions per task: 6 tasks x 10 on one machine against the local "
+        "sweep's 32 (6 x 32 starved the lab's huawei-imap resyncs)",
     )
     ap.add_argument("--fault-rate", type=float, default=0.1)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--visibility-timeout", type=float, default=120.0)
+    ap.add_argument(
+        "--visibility-timeout",
+        type=float,
+        default=300.0,
+        help="longer than a task (~190 s here); a killed worker's tasks come back after it",
+    )
     ap.add_argument("--kill-at", type=float, default=0.3, help="share of results stored")
     ap.add_argument("--skip-local", action="store_true")
     ap.add_argument("--skip-kill", action="store_true")
@@ -630,7 +643,7 @@ def _main(
             f"lab: {args.n} circuits in {len(regions)} regions ({', '.join(regions)}), "
             f"{len(lab.network.served)} services; with redis-server and PostgreSQL up in "
             f"{time.perf_counter() - t0:.1f} s; CRC interval {args.interval:g} s, concurrency "
-            f"{args.concurrency} per worker, batch {args.batch}"
+            f"{args.concurrency} per worker, batch {args.batch}, {args.sessions} sessions per task"
         )
         runs: list[Run] = []
         if not args.skip_local:
