@@ -195,5 +195,6 @@ class FindingsDocument(_M):
 def json_schema() -> dict[str, object]:
     schema = FindingsDocument.model_json_schema(by_alias=True, mode="serialization")
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["$id"] = f"https://diag.invalid/schema/findings-{SCHEMA_VERSION}.json"
+    # a URN: the schema is identified by name and version, not fetched from anywhere
+    schema["$id"] = f"urn:diag:schema:findings:{SCHEMA_VERSION}"
     return schema

@@ -136,5 +136,6 @@ def json_schema() -> dict[str, object]:
     """The sweep document's JSON Schema (committed as diag/schema/sweep.schema.json)."""
     schema = SweepDocument.model_json_schema(by_alias=True, mode="serialization")
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["$id"] = f"https://diag.invalid/schema/sweep-{SWEEP_SCHEMA_VERSION}.json"
+    # a URN: the schema is identified by name and version, not fetched from anywhere
+    schema["$id"] = f"urn:diag:schema:sweep:{SWEEP_SCHEMA_VERSION}"
     return schema
