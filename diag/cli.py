@@ -995,10 +995,19 @@ def inventory_validate(inventory: Path | None) -> None:
 
 @inventory.command("list")
 @inventory_option
-def inventory_list(inventory: Path | None) -> None:
+@json_option
+def inventory_list(inventory: Path | None, json_dest: str | None) -> None:
     """List the circuits and their regions, the regions, and the scheduled sweeps."""
-    from diag.inventory.listing import tables
+    from diag.inventory.listing import listing, tables
 
+    if json_dest:
+        import json
+
+        from diag.output.files import write_output
+
+        text = json.dumps(listing(_load(inventory)), indent=2, ensure_ascii=False) + "\n"
+        write_output(json_dest, text)
+        return
     con = _console()
     for i, table in enumerate(tables(_load(inventory))):
         if i:

@@ -21,6 +21,45 @@ def criteria(spec: SweepSpec) -> str:
     return " ".join(parts) or "every circuit"
 
 
+def listing(inv: Inventory) -> dict[str, Any]:
+    """What the tables show, as data (`diag inventory list --json`): every id whole."""
+    return {
+        "circuits": [
+            {
+                "id": c.id,
+                "customer": c.customer,
+                "service": c.service.value,
+                "bandwidth": c.bandwidth,
+                "group": c.group,
+                "region": c.region,
+                "regions": circuit_regions(inv, c),
+                "a_site": c.a.site,
+                "b_site": c.b.site,
+                "transport_nes": [h.ne for h in c.transport],
+            }
+            for c in sorted(inv.circuits.values(), key=lambda c: c.id)
+        ],
+        "devices": [
+            {"name": d.name, "role": d.role.value, "vendor": d.vendor, "region": d.region}
+            for d in sorted(inv.devices.values(), key=lambda d: d.name)
+        ],
+        "nms": [
+            {"name": n.name, "driver": n.driver, "region": n.region}
+            for n in sorted(inv.nms.values(), key=lambda n: n.name)
+        ],
+        "sweeps": [
+            {
+                "name": name,
+                "every": spec.every,
+                "every_s": spec.every_s,
+                "selection": criteria(spec),
+                "enabled": spec.enabled,
+            }
+            for name, spec in sorted(inv.sweeps.items())
+        ],
+    }
+
+
 def tables(inv: Inventory) -> list[Any]:
     """Rich tables: circuits; regions (when any is set); sweeps (when any)."""
     from rich.table import Table
@@ -29,6 +68,10 @@ def tables(inv: Inventory) -> list[Any]:
     t = Table(
         "circuit", "customer", "service", "region", "A end", "B end", "transport NEs", box=None
     )
+    # an id is copied into the next command: never cut or folded, however narrow the output
+    t.columns[0].no_wrap = True
+    t.columns[0].overflow = "ignore"
+    t.columns[0].min_width = max((len(c) for c in inv.circuits), default=7)
     for c in sorted(inv.circuits.values(), key=lambda c: c.id):
         # a circuit whose devices a worker of another region reaches: "east (+west)"
         others = [r for r in circuit_regions(inv, c) if r != c.region]
