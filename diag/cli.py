@@ -13,7 +13,7 @@ import click
 from diag import __version__
 from diag.clikit import console as _console
 from diag.clikit import fail as _fail
-from diag.clikit import inventory_option, json_option, set_option
+from diag.clikit import inventory_option, json_option, set_option, unknown_circuit
 from diag.clikit import load as _load
 from diag.clikit import overrides as _overrides
 from diag.errors import DiagError
@@ -198,10 +198,8 @@ def circuit(
     The diagnosis is kept in the history store (not --replay's), and past findings of this
     circuit and of the same symptom pattern on other circuits are shown beside it (`diag
     history` shows a circuit's timeline)."""
-    import difflib
 
     from diag.analyzers import answers as ans
-    from diag.errors import UnknownCircuitError
     from diag.ticket import parse_ticket
 
     try:
@@ -239,11 +237,7 @@ def circuit(
     overrides = _overrides(assignments)
     inv = _load(inventory)
     if circuit_id not in inv.circuits:
-        close = difflib.get_close_matches(circuit_id, list(inv.circuits), n=3, cutoff=0.5)
-        hint = (
-            f"; did you mean {', '.join(close)}?" if close else "; `diag inventory list` shows them"
-        )
-        _fail(UnknownCircuitError(f"no circuit {circuit_id!r} in the inventory{hint}"))
+        _fail(unknown_circuit(inv, circuit_id))
     from diag.inventory import cleartext_snmp
 
     for line in cleartext_snmp(inv, circuit=circuit_id):  # stderr only, not in the document
@@ -593,11 +587,7 @@ def questions_cmd(circuit_id: str | None, inventory: Path | None) -> None:
     if circuit_id:
         inv = _load(inventory)
         if circuit_id not in inv.circuits:
-            from diag.errors import UnknownCircuitError
-
-            _fail(
-                UnknownCircuitError(f"no circuit {circuit_id!r}; `diag inventory list` shows them")
-            )
+            _fail(unknown_circuit(inv, circuit_id))
         for key, text, q in questions_for(build_path(inv.circuits[circuit_id], inv)):
             vals = "/".join(q.values) if q.values else (q.unit or "number")
             con.print(f"{key:34} [{vals}] ({q.who}) {text}", markup=False)
@@ -676,7 +666,7 @@ def alarms(
     nes: dict[str, str] | None = None
     if circuit_id:
         if circuit_id not in inv.circuits:
-            _fail(UnknownCircuitError(f"no circuit {circuit_id!r}"))
+            _fail(unknown_circuit(inv, circuit_id))
         managing = nms_targets(inv, build_path(inv.circuits[circuit_id], inv))
         if nms_name not in managing:  # asking it would answer "no alarm" about nothing
             where = "; ".join(
@@ -932,12 +922,16 @@ def parse(device_type: str, command: str, file: Any, json_dest: str | None) -> N
     """Parse output captured elsewhere (FILE, or stdin) into observations, e.g.
 
     diag parse cisco_ios "show interfaces Serial0/0/0:0" pasted.txt
+
+    diag parse ping laptop.txt   (iputils, fping, macOS/BSD, busybox or Windows ping output)
     """
     from datetime import UTC, datetime
 
     from diag.collectors.cli.parsers import parse_command
     from diag.errors import DiagError
 
+    if device_type == "ping":  # `diag parse ping FILE`: the second argument is the file
+        _parse_ping(command, json_dest)
     text = file.read()
     try:
         found = parse_command(device_type, command, text, device="pasted", at=datetime.now(UTC))
@@ -950,6 +944,32 @@ def parse(device_type: str, command: str, file: Any, json_dest: str | None) -> N
         json_dest or "-",
         [] if not json_dest else [_summary_line(o) for o in found],
     )
+
+
+def _parse_ping(path: str, json_dest: str | None) -> NoReturn:
+    """Pasted ping output (iputils, fping, macOS/BSD, busybox, Windows) into one observation
+    and the `--observe` answers it gives; what is not a ping run is refused (exit 6)."""
+    from datetime import UTC, datetime
+
+    from diag.collectors.ping.pasted import parse_pasted_ping
+    from diag.errors import DiagError
+
+    try:
+        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+        got = parse_pasted_ping(text)
+    except (OSError, UnicodeDecodeError) as exc:
+        click.echo(f"diag: cannot read {path}: {exc}", err=True)
+        sys.exit(EXIT_COLLECTOR_FAILED)
+    except DiagError as exc:
+        click.echo(f"diag: {exc}", err=True)
+        sys.exit(EXIT_COLLECTOR_FAILED)
+    rtt = f", rtt avg {got.rtt_avg_ms:g} ms" if got.rtt_avg_ms is not None else ""
+    lines = [
+        f"{got.format}: {got.target or '?'}: {got.sent} sent, {got.received} received, "
+        f"{got.loss_pct:g}% loss{rtt}",
+        " ".join(f"--observe {k}={v}" for k, v in got.answers().items()),
+    ]
+    _finish_collector([got.observation(datetime.now(UTC))], True, json_dest, lines)
 
 
 # --------------------------------------------------------------------------- inventory
@@ -1020,12 +1040,11 @@ def inventory_list(inventory: Path | None, json_dest: str | None) -> None:
 @inventory_option
 def inventory_show(circuit_id: str, inventory: Path | None) -> None:
     """Show one circuit's path, element by element."""
-    from diag.errors import UnknownCircuitError
     from diag.model.path import build_path
 
     inv = _load(inventory)
     if circuit_id not in inv.circuits:
-        _fail(UnknownCircuitError(f"no circuit {circuit_id!r}; `diag inventory list` shows them"))
+        _fail(unknown_circuit(inv, circuit_id))
     c = inv.circuits[circuit_id]
     path = build_path(c, inv)
     con = _console()

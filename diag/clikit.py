@@ -74,3 +74,25 @@ def overrides(assignments: tuple[str, ...]) -> dict[str, Any]:
     except DiagError as exc:
         fail(exc)
     return dict(values)
+
+
+def unknown_circuit(inv: Inventory, circuit_id: str) -> Exception:
+    """The error for an id the inventory lacks, with the ids it may have meant: the same id in
+    another case first (ids are case-sensitive), else the closest ones."""
+    import difflib
+
+    from diag.errors import UnknownCircuitError
+
+    ids = list(inv.circuits)
+    same = [c for c in ids if c.casefold() == circuit_id.casefold()]
+    if same:
+        hint = f"; did you mean {', '.join(same)}? (circuit ids are case-sensitive)"
+    else:
+        folded = {c.casefold(): c for c in ids}
+        close = difflib.get_close_matches(circuit_id.casefold(), list(folded), n=3, cutoff=0.5)
+        hint = (
+            f"; did you mean {', '.join(folded[c] for c in close)}?"
+            if close
+            else "; `diag inventory list` shows them"
+        )
+    return UnknownCircuitError(f"no circuit {circuit_id!r} in the inventory{hint}")
