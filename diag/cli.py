@@ -969,7 +969,8 @@ def _parse_ping(path: str, json_dest: str | None) -> NoReturn:
         f"{got.loss_pct:g}% loss{rtt}",
         " ".join(f"--observe {k}={v}" for k, v in got.answers().items()),
     ]
-    _finish_collector([got.observation(datetime.now(UTC))], True, json_dest, lines)
+    # as for vendor output: the observation as JSON on stdout, the summary on stderr
+    _finish_collector([got.observation(datetime.now(UTC))], True, json_dest or "-", lines)
 
 
 # --------------------------------------------------------------------------- inventory
