@@ -213,6 +213,10 @@ _ECHO = re.compile(
 _PROMPT = re.compile(r"^\s*(?:[\w.:/()-]+[#>]|<[^<>\s]+>)\s*$")
 # The CLI refused the command: IOS "% Invalid input ...", VRP "Error: Unrecognized command ...".
 _CLI_ERROR = re.compile(r"^\s*(?:%\s+\S|Error:\s)")
+# The marker a CLI prints under the echo, pointing at the word it refused.
+_CARET = re.compile(r"^\s*\^\s*$")
+# Lines (blank ones aside) a refusal may sit in: at most two lines of echo, the marker, the error.
+_REFUSAL_LINES = 4
 
 
 def clean_output(text: str) -> str:
@@ -234,7 +238,19 @@ def first_line(text: str) -> str:
 
 
 def cli_error_line(text: str) -> str | None:
-    return next((ln for ln in text.splitlines() if _CLI_ERROR.match(ln)), None)
+    """The router's refusal in a cleaned output (`clean_output`), else None.
+
+    Only at the command's own position: the first line after the echo (the `^` marker may come
+    first), or the line under the marker when an echo the cleaner did not know (a wrapped or
+    system-view one) is left above it.  The same shape deeper in the output is output, e.g. a
+    VRP counter `Error: 0`."""
+    head = [line for line in text.splitlines() if line.strip()][:_REFUSAL_LINES]
+    for i, line in enumerate(head):
+        if _CLI_ERROR.match(line) and (
+            all(_CARET.match(above) for above in head[:i]) or _CARET.match(head[i - 1])
+        ):
+            return line
+    return None
 
 
 @cache
