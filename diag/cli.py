@@ -1266,6 +1266,7 @@ def demo(json_dir: Path | None, scenarios: tuple[Path, ...]) -> None:
 
     con = _console()
     mismatches = []
+    summary: list[tuple[str, Any, bool]] = []  # circuit, document, as expected
     stop = _interruptible()  # the documents are kept whole; exit 128 + the signal's number
     with tempfile.TemporaryDirectory(prefix="diag-demo-") as tmp:
         try:
@@ -1294,7 +1295,9 @@ def demo(json_dir: Path | None, scenarios: tuple[Path, ...]) -> None:
                 con.rule(f"{scn.name}: {scn.description}")
                 render(doc, con)
                 # status, headline segment/owner, cited rules, verdict.faults, context alarms
-                mismatches.extend(expectation_mismatches(cid, expect, doc))
+                wrong = expectation_mismatches(cid, expect, doc)
+                mismatches.extend(wrong)
+                summary.append((cid, doc, not wrong))
                 con.print()
         finally:
             lab_thread.stop()
@@ -1302,12 +1305,45 @@ def demo(json_dir: Path | None, scenarios: tuple[Path, ...]) -> None:
         kept = f"; the {len(expects)} documents are in {json_dir}" if json_dir else ""
         con.print(f"interrupted ({stop.reason}){kept}", style="bold yellow")
         sys.exit(stop.exit_code)
+    _demo_table(con, summary)
     if mismatches:
         for m in mismatches:
             click.echo(f"diag demo: {m}", err=True)
         sys.exit(EXIT_DEMO_MISMATCH)
     n = sum(len(s.expect) for s in scns)
     con.print(f"[bold green]demo: {n} circuits diagnosed, every verdict as its scenario expects[/]")
+
+
+def _demo_table(con: Any, rows: list[tuple[str, Any, bool]]) -> None:
+    """Every circuit's verdict in one table at the end (the pages above scroll away)."""
+    from rich.table import Table
+
+    style = {
+        "healthy": "green",
+        "fault_localized": "bold red",
+        "fault_suspected": "red",
+        "inconclusive": "yellow",
+    }
+    t = Table(title="verdicts", title_justify="left", box=None)
+    for col in ("circuit", "status", "segment", "owner", "as expected"):
+        # ids and statuses whole (they are read and copied); a long segment folds
+        t.add_column(
+            col, no_wrap=col != "segment", overflow="fold" if col == "segment" else "ignore"
+        )
+    for cid, doc, ok in rows:
+        v = doc.verdict
+        seg = v.segment
+        where = (
+            "" if seg is None else seg.from_ if seg.from_ == seg.to else f"{seg.from_} … {seg.to}"
+        )
+        t.add_row(
+            cid,
+            f"[{style.get(v.status, '')}]{v.status}[/]",
+            where,
+            v.owner if v.faults else "",
+            "yes" if ok else "[bold red]NO[/]",
+        )
+    con.print(t)
 
 
 def _register() -> None:

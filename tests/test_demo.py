@@ -26,6 +26,11 @@ def test_demo_writes_one_valid_document_per_circuit(tmp_path: Path, findings_sch
         assert doc["verdict"]["status"] == exp.status
     assert "every verdict as its scenario expects" in r.output
     assert r.output.count("Verdict: ") == len(expected)
+    # and one table of every verdict at the end, each as expected
+    table = r.output.rsplit("verdicts", 1)[1].splitlines()
+    for cid, exp in expected.items():
+        row = next(line for line in table if line.split()[:1] == [cid])
+        assert exp.status in row and row.split()[-1] == "yes", row
 
 
 def test_demo_flags_a_scenario_whose_expectation_is_wrong(tmp_path: Path) -> None:
@@ -50,6 +55,10 @@ def test_demo_flags_a_scenario_whose_expectation_is_wrong(tmp_path: Path) -> Non
     r = CliRunner().invoke(cli, ["demo", "--scenario", str(dst)])
     assert r.exit_code == 5, r.output
     assert "WR-1: expected fault_localized" in r.output and "got fault_localized" in r.output
+    row = next(
+        x for x in r.output.rsplit("verdicts", 1)[1].splitlines() if x.split()[:1] == ["WR-1"]
+    )
+    assert row.split()[-1] == "NO"
 
 
 def test_demo_checks_every_fault_and_the_context_alarms(tmp_path: Path) -> None:
