@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import fcntl
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +11,7 @@ import click
 from diag.clikit import fail, inventory_option, load
 from diag.errors import DiagError, UsageError
 from diag.history.cli import history_option
+from diag.history.url import mask_url
 
 if TYPE_CHECKING:
     from diag.distributed.config import DistributedSettings
@@ -33,20 +33,6 @@ visibility_option = click.option(
 )
 
 
-def mask(url: str) -> str:
-    """The URL without its password (for messages and logs)."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    user = f"{parts.username}:***@" if parts.username else ":***@"
-    return urlunsplit(parts._replace(netloc=user + host))
-
-
 def settings(**changes: Any) -> DistributedSettings:
     from diag.distributed.config import DistributedSettings
 
@@ -65,20 +51,20 @@ def check_broker(url: str) -> None:
         client.ping()
         client.close()
     except redis.AuthenticationError as exc:
-        fail(UsageError(f"the broker {mask(url)} refused the user or password: {_why(exc)}"))
+        fail(UsageError(f"the broker {mask_url(url)} refused the user or password: {_why(exc)}"))
     except redis.ResponseError as exc:
         if any(w in str(exc) for w in ("NOAUTH", "WRONGPASS", "HELLO", "NOPERM")):
             fail(
                 UsageError(
-                    f"the broker {mask(url)} refused the user or password: {_why(exc)} (give "
+                    f"the broker {mask_url(url)} refused the user or password: {_why(exc)} (give "
                     "them in the URL: redis://USER:PASSWORD@HOST:PORT/DB, docs/noc.md)"
                 )
             )
-        fail(UsageError(f"the broker {mask(url)} answered an error: {_why(exc)}"))
+        fail(UsageError(f"the broker {mask_url(url)} answered an error: {_why(exc)}"))
     except (redis.RedisError, OSError, ValueError) as exc:
         fail(
             UsageError(
-                f"the broker {mask(url)} does not answer: {_why(exc)}; start redis-server or set "
+                f"the broker {mask_url(url)} does not answer: {_why(exc)}; start redis-server or set "
                 "--broker / DIAG_BROKER"
             )
         )
@@ -198,8 +184,9 @@ def worker_cmd(
 
 
 def default_schedule_file() -> Path:
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "diag" / "beat-schedule"
+    from diag.sweep.schedule import data_dir
+
+    return data_dir() / "beat-schedule"
 
 
 @click.command("scheduler")

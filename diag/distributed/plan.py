@@ -40,11 +40,18 @@ def circuit_jobs(inv: Inventory, cid: str, overrides: dict[str, object]) -> list
     return plan(inv, c, build_path(c, inv), settings_for(inv, c, overrides))
 
 
+def split(inv: Inventory, cid: str, overrides: dict[str, object]) -> dict[str, list[Job]]:
+    """The circuit's collector jobs by the region that runs them (one region for most)."""
+    c = inv.circuits[cid]
+    out: dict[str, list[Job]] = {}
+    for j in circuit_jobs(inv, cid, overrides):
+        out.setdefault(job_region(inv, c, j.name), []).append(j)
+    return out or {home_region(c): []}
+
+
 def regions_of(inv: Inventory, cid: str, overrides: dict[str, object]) -> list[str]:
     """The regions that read part of this circuit (sorted; one for most circuits)."""
-    c = inv.circuits[cid]
-    found = {job_region(inv, c, j.name) for j in circuit_jobs(inv, cid, overrides)}
-    return sorted(found or {home_region(c)})
+    return sorted(split(inv, cid, overrides))
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from diag.distributed.config import DistributedSettings, region_queue
-from diag.distributed.plan import batches, circuit_jobs, home_region, job_region, regions_of
+from diag.distributed.plan import batches, home_region, split
 from diag.distributed.shared import Part, RegionReads, join, key, snapshot_facts
 from diag.logsetup import describe
 from diag.model.findings import FindingsDocument
@@ -35,7 +35,6 @@ from diag.runner import (
     _LoopErrors,
     build_document,
     collect,
-    nms_targets,
 )
 from diag.sweep.model import CircuitResult, Distribution, Selection, SweepDocument
 
@@ -225,14 +224,14 @@ def run_part(
     for cid in unknown:
         _fail(env, sweep_id, cid, "not in this worker's inventory (every worker needs the same)")
     done = env.store.sweep_done(sweep_id) | _failed_ids(env, sweep_id)
+    # each circuit planned once: the regions it is read in, and this region's jobs
+    parts = {cid: split(inv, cid, overrides) for cid in circuits if cid not in unknown}
     todo: list[str] = []
     joins: list[str] = []
     for cid in circuits:
         if cid in done or cid in unknown:
             report.skipped += 1
-        elif len(regions_of(inv, cid, overrides)) > 1 and env.redis.hexists(
-            key(sweep_id, "parts", cid), region
-        ):
+        elif len(parts[cid]) > 1 and env.redis.hexists(key(sweep_id, "parts", cid), region):
             joins.append(cid)  # kept by an earlier delivery of this task: join only
         else:
             todo.append(cid)
@@ -241,7 +240,7 @@ def run_part(
         if got is None:
             report.failed += _fail(env, sweep_id, cid, error or "no diagnosis")
             return
-        regions = regions_of(inv, cid, overrides)
+        regions = sorted(parts[cid])
         if len(regions) == 1:
             report.recorded += _record(env, sweep, cid, started, got)
             return
@@ -253,10 +252,11 @@ def run_part(
 
     try:
         if todo:
-            reads = _collect_part(env, sweep, region, todo, overrides, sessions, pings, finished)
+            jobs = {cid: parts[cid].get(region, []) for cid in todo}
+            reads = _collect_part(env, sweep, region, jobs, sessions, pings, finished)
             report.snapshots = reads
         for cid in joins:
-            report.recorded += _try_join(env, sweep, cid, regions_of(inv, cid, overrides))
+            report.recorded += _try_join(env, sweep, cid, sorted(parts[cid]))
     except BaseException as exc:
         if transient(exc):
             raise  # the broker or the store is away: the task is retried (diag.distributed.tasks)
@@ -275,15 +275,16 @@ def _collect_part(
     env: Env,
     sweep: SweepDocument,
     region: str,
-    todo: list[str],
-    overrides: dict[str, Any],
+    jobs: dict[str, list[Job]],
     sessions: int,
     pings: int,
     finished: Callable[[str, datetime, Collected | None, str | None], None],
 ) -> list[str]:
+    """Run this region's jobs of each circuit (`jobs`: circuit -> jobs) in one asyncio loop."""
     import redis.asyncio as aredis
 
     inv = env.inventory
+    todo = list(jobs)
     stop = Stop()
 
     async def main() -> list[str]:
@@ -310,14 +311,6 @@ def _collect_part(
         try:
             async with SnmpClient() as client:
                 ctx = Context(client=client, pool=pool, stop=stop, loop_errors=errors, reads=reads)
-                jobs: dict[str, list[Job]] = {}
-                for cid in todo:
-                    c = inv.circuits[cid]
-                    jobs[cid] = [
-                        j
-                        for j in circuit_jobs(inv, cid, overrides)
-                        if job_region(inv, c, j.name) == region
-                    ]
                 # the NMS snapshots first, before this task's router sessions load the
                 # management network and this process (a trap-based resync is read as it
                 # comes); a failed one is each circuit's collector failure, as on one machine
@@ -426,7 +419,7 @@ def progress(env: Env, sweep_id: str) -> tuple[int, int]:
 def finalize(env: Env, sweep_id: str) -> SweepDocument | None:
     """Complete the sweep document once every circuit has its result (counts, incidents,
     snapshots, failures); None while circuits are still running.  Idempotent."""
-    from diag.sweep.engine import _counts
+    from diag.sweep.engine import _counts, nms_users
     from diag.sweep.incidents import group_incidents
 
     sweep = env.store.sweep(sweep_id)
@@ -457,10 +450,7 @@ def finalize(env: Env, sweep_id: str) -> SweepDocument | None:
                     )
                 )
         failing = env.store.documents(sweep_id=sweep_id, not_healthy=True)
-        users: dict[str, int] = {}
-        for r in results:
-            for name in nms_targets(inv, build_path(inv.circuits[r.circuit], inv)):
-                users[name] = users.get(name, 0) + 1
+        users = nms_users(inv, [r.circuit for r in results])
         snapshots = [
             s.model_copy(update={"circuits": users.get(s.nms, 0)})
             for s in snapshot_facts(env.redis, sweep_id)

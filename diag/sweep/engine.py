@@ -229,6 +229,15 @@ def run_sweep(
     return run
 
 
+def nms_users(inv: Inventory, circuit_ids: Sequence[str]) -> dict[str, int]:
+    """NMS -> how many of these circuits used its snapshot (the sweep document's facts)."""
+    users: dict[str, int] = {}
+    for cid in circuit_ids:
+        for name in nms_targets(inv, build_path(inv.circuits[cid], inv)):
+            users[name] = users.get(name, 0) + 1
+    return users
+
+
 def _finish(
     inv: Inventory,
     sweep: SweepDocument,
@@ -248,11 +257,9 @@ def _finish(
     results.sort(key=lambda r: order.get(r.circuit, len(order)))
     total = len(sweep.selection.circuits)
     interrupted = stop.signum is not None
-    users: dict[str, int] = {}
-    for r in mine:
-        for name in nms_targets(inv, build_path(inv.circuits[r.circuit], inv)):
-            users[name] = users.get(name, 0) + 1
-    fresh = reads.snapshot_facts(users) if reads.nms_polls else []
+    fresh = (
+        reads.snapshot_facts(nms_users(inv, [r.circuit for r in mine])) if reads.nms_polls else []
+    )
     snapshots = [*sweep.snapshots, *fresh]  # a resumed sweep took its own snapshots
     failures = list(sweep.failures)
     failures += [f"NMS {s.nms}: the alarm snapshot failed: {s.error}" for s in fresh if not s.ok]
