@@ -88,7 +88,13 @@ def _observations_json(observations: list[Observation], **extra: Any) -> str:
 
 @click.group(epilog=EXIT_CODES_HELP, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="diag")
-def cli() -> None:
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "zh"], case_sensitive=False),
+    help="Language of the diagnosis text: en or zh (default: $DIAG_LANG, else the locale).",
+)
+@click.pass_context
+def cli(ctx: click.Context, lang: str | None) -> None:
     """Find which segment of an E1 / V.35 / Ethernet leased line is broken, who owns it, what
     proves it, and what to do next.
 
@@ -97,6 +103,14 @@ def cli() -> None:
     CPE … transport … CPE … router … B LAN) following the documented troubleshooting procedure.
     Try `diag demo` against the built-in lab network.
     """
+    from diag import i18n
+
+    try:
+        chosen = i18n.lang_choice(lang)
+    except ValueError as exc:  # a DIAG_LANG of no known language
+        raise click.UsageError(str(exc)) from None
+    # reset when the command ends, so an in-process caller keeps its own language
+    ctx.with_resource(i18n.using(chosen))
 
 
 @cli.command(epilog=EXIT_CODES_HELP)

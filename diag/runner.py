@@ -39,7 +39,7 @@ from datetime import UTC, datetime
 from types import FrameType
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from diag import __version__
+from diag import __version__, i18n
 from diag.analyzers.engine import analyze_full
 from diag.analyzers.thresholds import Thresholds
 from diag.errors import CollectorError, DiagError
@@ -863,6 +863,7 @@ def build_document(
             }
         )
     return FindingsDocument(
+        lang=i18n.lang(),
         circuit=circuit_out(c, path),
         ticket=ticket,
         run=RunOut(

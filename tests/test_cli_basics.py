@@ -33,7 +33,7 @@ def test_version() -> None:
 def test_schema_command_prints_committed_schema() -> None:
     r = CliRunner().invoke(cli, ["schema"])
     assert r.exit_code == 0
-    assert json.loads(r.output)["properties"]["schema_version"]["const"] == "1.2"
+    assert json.loads(r.output)["properties"]["schema_version"]["const"] == "1.3"
 
 
 def test_inventory_validate_and_show() -> None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import fcntl
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
+from diag import i18n
 from diag.clikit import fail, inventory_option, load
 from diag.errors import DiagError, UsageError
 from diag.history.cli import history_option
@@ -162,6 +164,7 @@ def worker_cmd(
     check_broker(s.broker)
     open_history(s.history)
     s.export()
+    os.environ[i18n.ENV] = i18n.lang()  # the pool's processes render in the worker's language
     configure(s)
     queues = [region_queue(r) for r in regions] + ([CONTROL_QUEUE] if control else [])
     app.worker_main(

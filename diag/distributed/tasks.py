@@ -44,19 +44,22 @@ def part(
     pings: int = 32,
     inventory: str | None = None,
 ) -> dict[str, Any]:
+    from diag import i18n
     from diag.distributed.work import run_part, transient
 
     try:
-        report = run_part(
-            env(),
-            sweep_id,
-            region,
-            circuits,
-            overrides=overrides,
-            sessions=sessions,
-            pings=pings,
-            inventory=inventory,
-        )
+        # the worker's language: DIAG_LANG of its environment (`diag --lang zh worker` sets it)
+        with i18n.using(i18n.default_lang()):
+            report = run_part(
+                env(),
+                sweep_id,
+                region,
+                circuits,
+                overrides=overrides,
+                sessions=sessions,
+                pings=pings,
+                inventory=inventory,
+            )
     except Exception as exc:
         if not transient(exc):
             raise

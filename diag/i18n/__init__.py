@@ -24,8 +24,6 @@ from functools import cache
 from importlib import resources
 from typing import Literal, get_args
 
-import yaml
-
 Lang = Literal["en", "zh"]
 LANGS: tuple[Lang, ...] = get_args(Lang)
 ENV = "DIAG_LANG"
@@ -62,7 +60,10 @@ def default_lang(environ: Mapping[str, str] | None = None) -> Lang:
     env = os.environ if environ is None else environ
     explicit = env.get(ENV, "").strip().lower()
     if explicit:
-        return parse_lang(explicit)
+        try:
+            return parse_lang(explicit)
+        except ValueError as exc:
+            raise ValueError(f"{ENV}: {exc}") from None
     for key in ("LC_ALL", "LC_MESSAGES", "LANG"):
         value = env.get(key, "")
         if value:
@@ -121,6 +122,8 @@ def placeholders(template: str) -> frozenset[str]:
 @cache
 def catalog(language: Lang) -> Mapping[str, str]:
     """Every `<language>.*.yaml` of this folder merged; a message in two files must agree."""
+    import yaml  # only when a translation is first needed: `diag --help` stays fast
+
     merged: dict[str, str] = {}
     origin: dict[str, str] = {}
     folder = resources.files(__name__)

@@ -9,13 +9,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from diag.i18n import Lang
 from diag.model.inventory import LinkKind, Service
 from diag.model.observations import CollectorRun, Observation
 from diag.model.path import ElementKind, Owner, Segment
 
-SCHEMA_VERSION: Literal["1.2"] = "1.2"
+SCHEMA_VERSION: Literal["1.3"] = "1.3"
 
 Status = Literal["healthy", "fault_localized", "fault_suspected", "inconclusive"]
 
@@ -173,7 +174,8 @@ class Comparison(_M):
 
 
 class FindingsDocument(_M):
-    schema_version: Literal["1.2"] = SCHEMA_VERSION
+    schema_version: Literal["1.3"] = SCHEMA_VERSION
+    lang: Lang = Field("en", description="the language of the text fields: en or zh")
     circuit: CircuitOut
     ticket: TicketOut | None
     run: RunOut
@@ -187,6 +189,12 @@ class FindingsDocument(_M):
     inventory_notes: list[InventoryNote] = Field(default_factory=list)
     customer_summary: CustomerSummary | None = None
     comparison: Comparison | None = None
+
+    @field_validator("schema_version", mode="before")
+    @classmethod
+    def _older(cls, v: object) -> object:
+        # 1.2 and 1.3 only added fields, each with a default (1.3: lang, "en" before it)
+        return SCHEMA_VERSION if v in ("1.1", "1.2") else v
 
     def to_json(self) -> str:
         return self.model_dump_json(by_alias=True, indent=2) + "\n"
