@@ -18,6 +18,7 @@ from diag.clikit import load as _load
 from diag.clikit import overrides as _overrides
 from diag.errors import DiagError
 from diag.history.cli import history_option
+from diag.report.ticket_cli import html_option
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -117,6 +118,7 @@ def cli(ctx: click.Context, lang: str | None) -> None:
 @click.argument("circuit_id")
 @inventory_option
 @json_option
+@html_option
 @click.option("--ticket", help="Fault ticket number, e.g. TS2611007 (TS + [YY]MM + serial).")
 @click.option(
     "--operator", help="Who runs the diagnosis (default: DIAG_OPERATOR or the login name)."
@@ -192,6 +194,7 @@ def circuit(
     circuit_id: str,
     inventory: Path | None,
     json_dest: str | None,
+    html_dest: str | None,
     ticket: str | None,
     operator: str | None,
     assignments: tuple[str, ...],
@@ -243,7 +246,7 @@ def circuit(
                 doc, stopped = _replay_with_answers(replay_dir, given, ask, thresholds, err)
             finally:
                 stop.raise_now = False
-        _finish(doc, out, verbose, json_dest, previous)
+        _finish(doc, out, verbose, json_dest, previous, html_dest)
         if stop.exit_code is not None:
             sys.exit(stop.exit_code)
         sys.exit(EXIT_INTERRUPTED if stopped else STATUS_EXIT[doc.verdict.status])
@@ -302,7 +305,7 @@ def circuit(
             )
         finally:
             stop.raise_now = False
-    doc = _finish(doc, out, verbose, json_dest, previous)
+    doc = _finish(doc, out, verbose, json_dest, previous, html_dest)
     if not no_history:
         _keep_in_history(doc, history_url, inv.circuits[circuit_id].region, out, err)
     if record_dir is not None:
@@ -552,6 +555,7 @@ def _finish(
     verbose: bool,
     json_dest: str | None,
     previous: FindingsDocument | None,
+    html_dest: str | None = None,
 ) -> FindingsDocument:
     from diag.output.terminal import render
 
@@ -561,6 +565,10 @@ def _finish(
         doc = doc.model_copy(update={"comparison": compare(doc, previous)})
     if json_dest and json_dest != "-":
         _write_json(doc, json_dest)  # first: a terminal gone with SIGHUP cannot cost the file
+    if html_dest:
+        from diag.report.ticket_page import render_ticket_page
+
+        _write_text(html_dest, render_ticket_page(doc))  # the ticket page, beside the JSON
     with contextlib.suppress(OSError):  # a terminal gone (SIGHUP): the document is what counts
         render(doc, out, verbose=verbose)
     if json_dest == "-":
@@ -1365,6 +1373,7 @@ def _register() -> None:
     from diag.distributed.cli import scheduler_cmd, worker_cmd
     from diag.history.cli import history_cmd
     from diag.report.cli import report_cmd
+    from diag.report.ticket_cli import render_cmd
     from diag.sweep.cli import sweep_cmd
 
     cli.add_command(sweep_cmd)
@@ -1372,6 +1381,7 @@ def _register() -> None:
     cli.add_command(scheduler_cmd, "scheduler")
     cli.add_command(history_cmd, "history")
     cli.add_command(report_cmd, "report")
+    cli.add_command(render_cmd, "render")
 
 
 _register()
