@@ -11,6 +11,7 @@ from typing import Literal
 from diag.analyzers.correlation import Consequence, Event, Flow, Root
 from diag.analyzers.correlation.placement import CONF_BOARD, LINE_LAYERS
 from diag.analyzers.registry import finding
+from diag.i18n import tr
 from diag.model.findings import Evidence, Finding
 from diag.model.path import CircuitPath, PathLink
 
@@ -65,7 +66,20 @@ CONF_CONSEQUENCE_LATE = 0.7
 
 
 def _arrow(flow: Flow | None) -> str:
-    return {"a-to-b": "A→B", "b-to-a": "B→A", None: "both directions"}[flow]
+    if flow == "a-to-b":
+        return "A→B"
+    if flow == "b-to-a":
+        return "B→A"
+    return tr("both directions")
+
+
+def _at(element: str, port: str | None) -> str:
+    """An element, with its port when the alarm names one."""
+    return tr("{element} port {port}", element=element, port=port) if port else element
+
+
+def _where(e: Event) -> str:
+    return _at(e.element.id, e.port)
 
 
 def _seconds_apart(a: Event, b: Event) -> float | None:
@@ -94,11 +108,9 @@ def _follow(root: Root) -> str:
     n = sum(1 for c in root.consequences if c.why != "masked")
     if not n:
         return ""
-    many = n > 1
-    return (
-        f"; {n} other alarm{'s' if many else ''} on the path follow{'' if many else 's'} from it "
-        "(consequences)"
-    )
+    if n > 1:
+        return tr("; {n} other alarms on the path follow from it (consequences)", n=n)
+    return tr("; 1 other alarm on the path follows from it (consequences)")
 
 
 def _span_nature(root: Root) -> Literal["optical", "electrical", "customer"]:
@@ -124,32 +136,78 @@ def _budget(link: PathLink | None) -> float | None:
 
 def _span_steps(root: Root, link: PathLink | None) -> list[str]:
     x, w = root.element.id, root.upstream.id if root.upstream else "?"
-    port = f" port {root.lead.port}" if root.lead.port else ""
+    port = root.lead.port
+    at = _at(x, port)
     nature = _span_nature(root)
     if nature == "customer":
         return [
-            f"The signal from the customer side ({w}) does not reach {x}{port}: ask the customer "
-            f"whether {w} is powered and its cable to {x} is seated, and what its lamps show "
-            "(step 3.2, R-LED-4).",
-            f"On site, check the signal {w} sends at {x}'s port with a BER tester, and swap the "
-            "cable between them.",
+            tr(
+                "The signal from the customer side ({w}) does not reach {at}: ask the customer "
+                "whether {w} is powered and its cable to {x} is seated, and what its lamps show "
+                "(step 3.2, R-LED-4).",
+                w=w,
+                at=at,
+                x=x,
+            ),
+            tr(
+                "On site, check the signal {w} sends at {x}'s port with a BER tester, and swap the "
+                "cable between them.",
+                w=w,
+                x=x,
+            ),
         ]
     if nature == "optical":
         rx = _budget(link)
-        expect = f" (the link budget says about {rx:g} dBm)" if rx is not None else ""
         return [
-            f"Read {w}'s line port (alarms, launch power) in the NMS; at {x}{port} measure the "
-            f"received power with an optical power meter{expect}.",
-            f"If {w} launches but no light reaches {x}: OTDR from {x} towards {w} for the distance "
-            "to the break, check the ODF jumpers and connectors at both stations, and ask about "
-            "construction or rearranged cables along the route (R-OPT-1).",
-            f"If {w} launches nothing, its optical board is faulty: bring a spare line board.",
+            tr(
+                "Read {w}'s line port (alarms, launch power) in the NMS; at {at} measure the "
+                "received power with an optical power meter (the link budget says about "
+                "{rx:g} dBm).",
+                w=w,
+                at=at,
+                rx=rx,
+            )
+            if rx is not None
+            else tr(
+                "Read {w}'s line port (alarms, launch power) in the NMS; at {at} measure the "
+                "received power with an optical power meter.",
+                w=w,
+                at=at,
+            ),
+            tr(
+                "If {w} launches but no light reaches {x}: OTDR from {x} towards {w} for the "
+                "distance to the break, check the ODF jumpers and connectors at both stations, "
+                "and ask about construction or rearranged cables along the route (R-OPT-1).",
+                w=w,
+                x=x,
+            ),
+            tr(
+                "If {w} launches nothing, its optical board is faulty: bring a spare line board.",
+                w=w,
+            ),
         ]
     return [
-        f"At the DDF between {w} and {x}, bridge a BER tester in high impedance (online test, no "
-        f"interruption) on the E1 going into {x}: no signal there means {w}'s output or the "
-        f"cable from it; a good signal means the jumper into {x} or its port{port}.",
-        f"Bring spare E1 cables, DDF jumpers and a spare tributary board for {w} / {x}.",
+        tr(
+            "At the DDF between {w} and {x}, bridge a BER tester in high impedance (online test, "
+            "no interruption) on the E1 going into {x}: no signal there means {w}'s output or "
+            "the cable from it; a good signal means the jumper into {x} or its port port {port}.",
+            w=w,
+            x=x,
+            port=port,
+        )
+        if port
+        else tr(
+            "At the DDF between {w} and {x}, bridge a BER tester in high impedance (online test, "
+            "no interruption) on the E1 going into {x}: no signal there means {w}'s output or "
+            "the cable from it; a good signal means the jumper into {x} or its port.",
+            w=w,
+            x=x,
+        ),
+        tr(
+            "Bring spare E1 cables, DDF jumpers and a spare tributary board for {w} / {x}.",
+            w=w,
+            x=x,
+        ),
     ]
 
 
@@ -170,16 +228,20 @@ def _loss_fault(path: CircuitPath, root: Root, window_s: float, margin_db: float
     link = root.link
     over = f" ({link.label})" if link is not None else ""
     lead = root.lead
-    port = f" port {lead.port}" if lead.port else ""
     if lead.type == "LOS":
-        what = f"the signal {w} sends to it does not arrive"
-        causes = f"{w}'s transmitter, the link between them{over}, or {x}'s receiver"
+        what = tr("the signal {w} sends to it does not arrive", w=w)
+        causes = tr(
+            "{w}'s transmitter, the link between them{over}, or {x}'s receiver", w=w, over=over, x=x
+        )
         conf = CONF_LOS
     else:
-        what = f"the signal from {w} arrives but cannot be framed"
-        causes = (
-            f"{w}'s output, the link{over}, {x}'s receiver, or a framing mismatch "
-            "(CRC-4 / no CRC-4) between them"
+        what = tr("the signal from {w} arrives but cannot be framed", w=w)
+        causes = tr(
+            "{w}'s output, the link{over}, {x}'s receiver, or a framing mismatch "
+            "(CRC-4 / no CRC-4) between them",
+            w=w,
+            over=over,
+            x=x,
         )
         conf = CONF_LOF
     if _corroborated(root, window_s):
@@ -187,14 +249,28 @@ def _loss_fault(path: CircuitPath, root: Root, window_s: float, margin_db: float
     return finding(
         rule=root.rule,
         procedure="3.1",
-        title=f"{root.names()} at {x}: the span from {w} is broken ({arrow})",
+        title=tr(
+            "{alarms} at {x}: the span from {w} is broken ({arrow})",
+            alarms=root.names(),
+            x=x,
+            w=w,
+            arrow=arrow,
+        ),
         direction=root.flow,
         segment=root.segment,
         owner=path.owner_of(root.segment),
         confidence=conf,
-        cause=(
-            f"{x}{port} reports {root.names()} on its receive side ({arrow}): {what}, so the "
-            f"fault is in the span {w} → {x}: {causes}{_follow(root)}"
+        cause=tr(
+            "{at} reports {alarms} on its receive side ({arrow}): {what}, so the fault is in the "
+            "span {w} → {x}: {causes}{follow}",
+            at=_at(x, lead.port),
+            alarms=root.names(),
+            arrow=arrow,
+            what=what,
+            w=w,
+            x=x,
+            causes=causes,
+            follow=_follow(root),
         ),
         evidence=_evidence(root.head),
         next_steps=_span_steps(root, link),
@@ -205,47 +281,59 @@ def _optical_fault(path: CircuitPath, root: Root, window_s: float, margin_db: fl
     x, w, arrow = root.element.id, root.upstream.id if root.upstream else "?", _arrow(root.flow)
     link = root.link
     lead = root.lead
-    port = f" port {lead.port}" if lead.port else ""
+    at = _at(x, lead.port)
     rx = _budget(link)
     conf = CONF_OPTICAL
-    label = link.label if link is not None else f"the fiber from {w}"
+    label = link.label if link is not None else tr("the fiber from {w}", w=w)
+    budget = ""
     if lead.type == "OPTICAL_POWER_HIGH":
-        what = (
-            f"the light {x} receives from {w} is above its receiver's overload point, which "
-            "gives bit errors without any other alarm (R-OPT-2)"
+        what = tr(
+            "the light {x} receives from {w} is above its receiver's overload point, which "
+            "gives bit errors without any other alarm (R-OPT-2)",
+            x=x,
+            w=w,
         )
-        budget = ""
-        if link is not None and rx is not None and link.overload_dbm is not None:
-            budget = (
-                f"; the inventory's budget agrees: launch {link.launch_power_dbm:g} dBm − "
-                f"{link.attenuation_db:g} dB = {rx:g} dBm, above the {link.overload_dbm:g} "
-                "dBm overload point"
-            )
-            if rx > link.overload_dbm:
-                conf = CONF_OPTICAL_BUDGET
-            else:
-                budget = ""
-        pad = (
-            f"{rx - link.overload_dbm + margin_db:g} dB"
-            if link is not None
+        over_budget = (
+            link is not None
             and rx is not None
             and link.overload_dbm is not None
             and rx > link.overload_dbm
-            else f"enough to stay {margin_db:g} dB below overload"
         )
+        if over_budget:
+            assert link is not None and rx is not None and link.overload_dbm is not None
+            budget = tr(
+                "; the inventory's budget agrees: launch {launch:g} dBm − {attenuation:g} dB = "
+                "{rx:g} dBm, above the {overload:g} dBm overload point",
+                launch=link.launch_power_dbm,
+                attenuation=link.attenuation_db,
+                rx=rx,
+                overload=link.overload_dbm,
+            )
+            conf = CONF_OPTICAL_BUDGET
+            pad = f"{rx - link.overload_dbm + margin_db:g} dB"
+        else:
+            pad = tr("enough to stay {margin:g} dB below overload", margin=margin_db)
         steps = [
-            f"Measure the received power at {x}{port} with an optical power meter and compare it "
-            "with the receiver's overload point.",
-            f"Insert a fixed optical attenuator at {x}'s receive side ({pad}); then run an E1 BER "
-            "test to confirm the errors stop (R-OPT-2).",
+            tr(
+                "Measure the received power at {at} with an optical power meter and compare it "
+                "with the receiver's overload point.",
+                at=at,
+            ),
+            tr(
+                "Insert a fixed optical attenuator at {x}'s receive side ({pad}); then run an E1 "
+                "BER test to confirm the errors stop (R-OPT-2).",
+                x=x,
+                pad=pad,
+            ),
         ]
-        title = f"{lead.name} at {x}: optical overload on {label}"
+        title = tr("{alarm} at {x}: optical overload on {link}", alarm=lead.name, x=x, link=label)
     else:
-        what = (
-            f"the light {x} receives from {w} is too weak: fiber attenuation, a dirty or "
-            f"damaged connector, or a failing transmitter at {w}"
+        what = tr(
+            "the light {x} receives from {w} is too weak: fiber attenuation, a dirty or "
+            "damaged connector, or a failing transmitter at {w}",
+            x=x,
+            w=w,
         )
-        budget = ""
         if (
             link is not None
             and rx is not None
@@ -253,23 +341,34 @@ def _optical_fault(path: CircuitPath, root: Root, window_s: float, margin_db: fl
             and rx < link.sensitivity_dbm + margin_db
         ):
             conf = CONF_OPTICAL_BUDGET
-            budget = (
-                f"; the inventory's budget is already marginal: {rx:g} dBm against "
-                f"{link.sensitivity_dbm:g} dBm sensitivity"
+            budget = tr(
+                "; the inventory's budget is already marginal: {rx:g} dBm against "
+                "{sensitivity:g} dBm sensitivity",
+                rx=rx,
+                sensitivity=link.sensitivity_dbm,
             )
         steps = [
-            f"Measure {w}'s launch power and the power received at {x}{port} with an optical "
-            "power meter: the difference is the span loss"
-            + (
-                f" (the inventory expects {link.attenuation_db:g} dB)"
-                if link is not None and link.attenuation_db is not None
-                else ""
+            tr(
+                "Measure {w}'s launch power and the power received at {at} with an optical "
+                "power meter: the difference is the span loss (the inventory expects "
+                "{attenuation:g} dB).",
+                w=w,
+                at=at,
+                attenuation=link.attenuation_db,
             )
-            + ".",
-            "Clean or replace the connectors and jumpers at both ODFs; OTDR the fiber for "
-            "bends, bad splices or a partial break (R-OPT-1).",
+            if link is not None and link.attenuation_db is not None
+            else tr(
+                "Measure {w}'s launch power and the power received at {at} with an optical "
+                "power meter: the difference is the span loss.",
+                w=w,
+                at=at,
+            ),
+            tr(
+                "Clean or replace the connectors and jumpers at both ODFs; OTDR the fiber for "
+                "bends, bad splices or a partial break (R-OPT-1)."
+            ),
         ]
-        title = f"{lead.name} at {x}: weak light on {label}"
+        title = tr("{alarm} at {x}: weak light on {link}", alarm=lead.name, x=x, link=label)
     if _corroborated(root, window_s):
         conf = min(conf + CONF_CORROBORATED, 0.95)
     return finding(
@@ -280,7 +379,15 @@ def _optical_fault(path: CircuitPath, root: Root, window_s: float, margin_db: fl
         segment=root.segment,
         owner=path.owner_of(root.segment),
         confidence=conf,
-        cause=f"{x}{port} reports {root.names()} ({arrow}): {what}{budget}{_follow(root)}",
+        cause=tr(
+            "{at} reports {alarms} ({arrow}): {what}{budget}{follow}",
+            at=at,
+            alarms=root.names(),
+            arrow=arrow,
+            what=what,
+            budget=budget,
+            follow=_follow(root),
+        ),
         evidence=_evidence(root.head),
         next_steps=steps,
     )
@@ -291,37 +398,54 @@ def _equipment_fault(path: CircuitPath, root: Root, window_s: float, margin_db: 
     lead = root.lead
     if lead.type == "POWER_FAIL":
         conf = CONF_POWER
-        what = "has lost power"
+        what = tr("has lost power")
         steps = [
-            f"Dispatch to {x.label} first: check its mains / DC feed, rectifier, fuses "
-            "and power board; bring a spare power board and a multimeter.",
+            tr(
+                "Dispatch to {element} first: check its mains / DC feed, rectifier, fuses "
+                "and power board; bring a spare power board and a multimeter.",
+                element=x.label,
+            ),
         ]
     else:
         conf = root.board_confidence
-        board = lead.port or "the alarmed board"
-        what = f"has a board fault ({lead.name} on {board})"
+        board = lead.port or tr("the alarmed board")
         if conf < CONF_BOARD:
-            what += ", on a board the inventory does not tie to this circuit's ports"
+            what = tr(
+                "has a board fault ({alarm} on {board}), on a board the inventory does not tie "
+                "to this circuit's ports",
+                alarm=lead.name,
+                board=board,
+            )
+        else:
+            what = tr("has a board fault ({alarm} on {board})", alarm=lead.name, board=board)
         steps = [
-            f"In the NMS check board {board} of {x.id} (in position, running); on site reseat "
-            "it, or swap it for a spare board of the same type (substitution, 3.4).",
+            tr(
+                "In the NMS check board {board} of {x} (in position, running); on site reseat "
+                "it, or swap it for a spare board of the same type (substitution, 3.4).",
+                board=board,
+                x=x.id,
+            ),
         ]
     steps.append(
-        "Once it is back, re-read the NMS: the LOS/AIS/RDI reported as consequences must clear; "
-        "one that stays is a second fault."
+        tr(
+            "Once it is back, re-read the NMS: the LOS/AIS/RDI reported as consequences must "
+            "clear; one that stays is a second fault."
+        )
     )
     if _corroborated(root, window_s):
         conf = min(conf + CONF_CORROBORATED, 0.95)
     return finding(
         rule=root.rule,
         procedure="3.1",
-        title=f"{root.names()} at {x.id}",
+        title=tr("{alarms} at {x}", alarms=root.names(), x=x.id),
         segment=root.segment,
         owner=path.owner_of(root.segment),
         confidence=conf,
-        cause=(
-            f"{x.id} {what}: both directions of the circuit are interrupted at this "
-            f"element{_follow(root)}"
+        cause=tr(
+            "{x} {what}: both directions of the circuit are interrupted at this element{follow}",
+            x=x.id,
+            what=what,
+            follow=_follow(root),
         ),
         evidence=_evidence(root.head),
         next_steps=steps,
@@ -333,50 +457,87 @@ def _ais_fault(path: CircuitPath, root: Root, window_s: float, margin_db: float)
     _, span_links = path.span(root.segment)
     carried = "; ".join(lk.label for lk in span_links)
     name = root.lead.name
+    stations = ", ".join(e.id for e in root.between)
     if root.bounded_by:
         bound = root.bounded_by[0]
-        cause = (
-            f"{x} reports {name} ({arrow}) and {start} reports {bound.name} for the signal it "
-            f"sends that way: the signal leaves {start} and is broken before {x}"
-            + (
-                f", stations {', '.join(e.id for e in root.between)} included"
-                if root.between
-                else ""
+        if root.between:
+            cause = tr(
+                "{x} reports {alarm} ({arrow}) and {start} reports {bound} for the signal it "
+                "sends that way: the signal leaves {start} and is broken before {x}, stations "
+                "{stations} included ({carried})",
+                x=x,
+                alarm=name,
+                arrow=arrow,
+                start=start,
+                bound=bound.name,
+                stations=stations,
+                carried=carried,
             )
-            + f" ({carried})"
-        )
+        else:
+            cause = tr(
+                "{x} reports {alarm} ({arrow}) and {start} reports {bound} for the signal it "
+                "sends that way: the signal leaves {start} and is broken before {x} ({carried})",
+                x=x,
+                alarm=name,
+                arrow=arrow,
+                start=start,
+                bound=bound.name,
+                carried=carried,
+            )
         conf = CONF_AIS_BRACKETED if not root.between else CONF_AIS_FURTHER
     elif root.first_station:
-        cause = (
-            f"{x} reports {name}: the E1 that {start} sends to it ({arrow}) is interrupted, "
-            f"the link between them included ({carried})"
+        cause = tr(
+            "{x} reports {alarm}: the E1 that {start} sends to it ({arrow}) is interrupted, "
+            "the link between them included ({carried})",
+            x=x,
+            alarm=name,
+            start=start,
+            arrow=arrow,
+            carried=carried,
         )
         conf = CONF_AIS_FIRST
     else:
-        cause = (
-            f"{x} reports {name} and no station before it does: the E1 ({arrow}) is broken "
-            f"somewhere from {start} to {x}, stations "
-            f"{', '.join(e.id for e in root.between)} and the links between them included "
-            f"({carried})"
+        cause = tr(
+            "{x} reports {alarm} and no station before it does: the E1 ({arrow}) is broken "
+            "somewhere from {start} to {x}, stations {stations} and the links between them "
+            "included ({carried})",
+            x=x,
+            alarm=name,
+            arrow=arrow,
+            start=start,
+            stations=stations,
+            carried=carried,
         )
         conf = CONF_AIS_FURTHER
     seg = root.segment
     steps = [
-        f"Read {start}'s tributary port and alarms in the NMS, then loop the E1 back at the "
-        f"DDF nearest {x} to split the span.",
-        "Bring a BER tester, spare E1 cables and DDF jumpers; test each E1 cable and jumper of "
-        f"the span {seg.from_} … {seg.to} in the {arrow} direction.",
+        tr(
+            "Read {start}'s tributary port and alarms in the NMS, then loop the E1 back at the "
+            "DDF nearest {x} to split the span.",
+            start=start,
+            x=x,
+        ),
+        tr(
+            "Bring a BER tester, spare E1 cables and DDF jumpers; test each E1 cable and jumper "
+            "of the span {a} … {b} in the {arrow} direction.",
+            a=seg.from_,
+            b=seg.to,
+            arrow=arrow,
+        ),
     ]
     if root.between:
         steps.insert(
             0,
-            f"Check the NMS for {root.between[0].id}: it should see the same E1; if its "
-            "port shows no alarm, the break is after it.",
+            tr(
+                "Check the NMS for {ne}: it should see the same E1; if its port shows no alarm, "
+                "the break is after it.",
+                ne=root.between[0].id,
+            ),
         )
     return finding(
         rule=root.rule,
         procedure="R-AIS-1" if root.first_station else "R-AIS-2",
-        title=f"E1 AIS first seen at {x} ({root.flow})",
+        title=tr("E1 AIS first seen at {x} ({flow})", x=x, flow=root.flow),
         direction=root.flow,
         segment=seg,
         owner=path.owner_of(seg),
@@ -387,39 +548,76 @@ def _ais_fault(path: CircuitPath, root: Root, window_s: float, margin_db: float)
     )
 
 
+def _layer_name(layer: str) -> str:
+    if layer == "MS":
+        return tr("multiplex section")
+    if layer == "VC4":
+        return tr("VC-4 (AU-4) path")
+    if layer == "VC12":
+        return tr("VC-12 (TU-12) path")
+    return tr("{layer} layer", layer=layer)
+
+
 def _path_ais_fault(path: CircuitPath, root: Root, window_s: float, margin_db: float) -> Finding:
     x, start, arrow = root.element.id, root.upstream.id if root.upstream else "?", _arrow(root.flow)
     lead = root.lead
     one_span = not root.between
-    layer = {"MS": "multiplex section", "VC4": "VC-4 (AU-4) path", "VC12": "VC-12 (TU-12) path"}
-    what = layer.get(lead.layer, f"{lead.layer} layer")
+    what = _layer_name(lead.layer)
     bound = (
-        f"; {root.bounded_by[0].where()} reports {root.bounded_by[0].name}, so the signal "
-        f"left {start} intact"
+        tr(
+            "; {where} reports {alarm}, so the signal left {start} intact",
+            where=_where(root.bounded_by[0]),
+            alarm=root.bounded_by[0].name,
+            start=start,
+        )
         if root.bounded_by
         else ""
     )
+    if root.between:
+        cause = tr(
+            "{x} receives {alarm} on the {what} ({arrow}) and nothing upstream reports a "
+            "defect: the signal is broken between {start} and {x}, {stations} included",
+            x=x,
+            alarm=lead.name,
+            what=what,
+            arrow=arrow,
+            start=start,
+            stations=", ".join(e.id for e in root.between),
+        )
+    else:
+        cause = tr(
+            "{x} receives {alarm} on the {what} ({arrow}) and nothing upstream reports a "
+            "defect: the signal is broken between {start} and {x}",
+            x=x,
+            alarm=lead.name,
+            what=what,
+            arrow=arrow,
+            start=start,
+        )
     return finding(
         rule=root.rule,
         procedure="3.1",
-        title=f"{root.names()} first seen at {x} ({root.flow})",
+        title=tr("{alarms} first seen at {x} ({flow})", alarms=root.names(), x=x, flow=root.flow),
         direction=root.flow,
         segment=root.segment,
         owner=path.owner_of(root.segment),
         confidence=CONF_PATH_AIS_SPAN if one_span else CONF_PATH_AIS_WIDE,
-        cause=(
-            f"{x} receives {lead.name} on the {what} ({arrow}) and nothing upstream reports a "
-            f"defect: the signal is broken between {start} and {x}"
-            + (f", {', '.join(e.id for e in root.between)} included" if root.between else "")
-            + bound
-            + _follow(root)
-        ),
+        cause=cause + bound + _follow(root),
         evidence=_evidence([*root.head, *root.bounded_by]),
         next_steps=[
-            f"In the NMS, trace the {what} cross-connections from {start} to {x} and read each "
-            "station's alarm history (one may be unmanaged or switched to protection).",
-            f"Bridge a BER tester at the DDF nearest {x} on the {arrow} E1 (AIS / errors) and "
-            "move towards the source until the signal is good.",
+            tr(
+                "In the NMS, trace the {what} cross-connections from {start} to {x} and read "
+                "each station's alarm history (one may be unmanaged or switched to protection).",
+                what=what,
+                start=start,
+                x=x,
+            ),
+            tr(
+                "Bridge a BER tester at the DDF nearest {x} on the {arrow} E1 (AIS / errors) and "
+                "move towards the source until the signal is good.",
+                x=x,
+                arrow=arrow,
+            ),
         ],
     )
 
@@ -431,32 +629,64 @@ def _remote_fault(path: CircuitPath, root: Root, window_s: float, margin_db: flo
     nxt = root.between[0].id if root.between else reach
     sink = root.reach
     steps = [
-        f"In the NMS, read the alarm history of {nxt}: it is the first equipment after {x} in the "
-        f"{arrow} direction and should show when it lost the signal (it may be unmanaged, or "
-        "report to another NMS).",
-        f"Measure what {x} sends at {nxt}'s receive side: optical power meter on a fiber span, "
-        "a BER tester bridged at the DDF on an E1.",
+        tr(
+            "In the NMS, read the alarm history of {next}: it is the first equipment after {x} "
+            "in the {arrow} direction and should show when it lost the signal (it may be "
+            "unmanaged, or report to another NMS).",
+            next=nxt,
+            x=x,
+            arrow=arrow,
+        ),
+        tr(
+            "Measure what {x} sends at {next}'s receive side: optical power meter on a fiber "
+            "span, a BER tester bridged at the DDF on an E1.",
+            x=x,
+            next=nxt,
+        ),
     ]
     if sink is not None and sink.owner == "customer":
         steps.append(
-            f"Ask the customer to read {sink.id}'s E1 controller (LOS / AIS / RAI) and check its "
-            "cable (step 3.2)."
+            tr(
+                "Ask the customer to read {sink}'s E1 controller (LOS / AIS / RAI) and check its "
+                "cable (step 3.2).",
+                sink=sink.id,
+            )
+        )
+    if root.between:
+        cause = tr(
+            "{x} reports {alarms} with no alarm that explains it: the equipment downstream in "
+            "{arrow} does not receive what {x} sends, so the fault is between {x}'s output and "
+            "{reach} ({stations} included)",
+            x=x,
+            alarms=root.names(),
+            arrow=arrow,
+            reach=reach,
+            stations=", ".join(e.id for e in root.between),
+        )
+    else:
+        cause = tr(
+            "{x} reports {alarms} with no alarm that explains it: the equipment downstream in "
+            "{arrow} does not receive what {x} sends, so the fault is between {x}'s output and "
+            "{reach}",
+            x=x,
+            alarms=root.names(),
+            arrow=arrow,
+            reach=reach,
         )
     return finding(
         rule=root.rule,
         procedure="3.1",
-        title=f"{root.names()} at {x}: its {arrow} output is not received",
+        title=tr(
+            "{alarms} at {x}: its {arrow} output is not received",
+            alarms=root.names(),
+            x=x,
+            arrow=arrow,
+        ),
         direction=root.flow,
         segment=root.segment,
         owner=path.owner_of(root.segment),
         confidence=CONF_RDI_SPAN if one_span else CONF_RDI_WIDE,
-        cause=(
-            f"{x} reports {root.names()} with no alarm that explains it: the equipment "
-            f"downstream in {arrow} does not receive what {x} sends, so the fault is between "
-            f"{x}'s output and {reach}"
-            + (f" ({', '.join(e.id for e in root.between)} included)" if root.between else "")
-            + _follow(root)
-        ),
+        cause=cause + _follow(root),
         evidence=_evidence(root.head),
         next_steps=steps,
     )
@@ -467,20 +697,36 @@ def _errors_fault(path: CircuitPath, root: Root, window_s: float, margin_db: flo
     return finding(
         rule=root.rule,
         procedure="3.1",
-        title=f"{root.names()} at {x}: errors arriving from {w} ({arrow})",
+        title=tr(
+            "{alarms} at {x}: errors arriving from {w} ({arrow})",
+            alarms=root.names(),
+            x=x,
+            w=w,
+            arrow=arrow,
+        ),
         direction=root.flow,
         segment=root.segment,
         owner=path.owner_of(root.segment),
         confidence=CONF_ERRORS,
-        cause=(
-            f"{x} reports {root.names()} on its receive side ({arrow}): bit errors on the "
-            f"signal from {w}; suspected in the span {w} → {x}, though errors on a framed path "
-            f"may come from further upstream{_follow(root)}"
+        cause=tr(
+            "{x} reports {alarms} on its receive side ({arrow}): bit errors on the signal from "
+            "{w}; suspected in the span {w} → {x}, though errors on a framed path may come from "
+            "further upstream{follow}",
+            x=x,
+            alarms=root.names(),
+            arrow=arrow,
+            w=w,
+            follow=_follow(root),
         ),
         evidence=_evidence(root.head),
         next_steps=[
-            f"Run an online E1 BER test (high-impedance bridging at the DDF) on the {arrow} E1 at "
-            f"{x} for at least 15 minutes, then at {w}: where the errors start is the span.",
+            tr(
+                "Run an online E1 BER test (high-impedance bridging at the DDF) on the {arrow} E1 "
+                "at {x} for at least 15 minutes, then at {w}: where the errors start is the span.",
+                arrow=arrow,
+                x=x,
+                w=w,
+            ),
             *_span_steps(root, root.link)[:1],
         ],
     )
