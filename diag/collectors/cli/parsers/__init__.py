@@ -514,7 +514,51 @@ def parse_command(
     observations = form.parse(ctx)
     if not observations:
         raise ctx.error(first_line(ctx.text))
-    return observations
+    return _own_blocks(observations, text)
+
+
+def _own_blocks(observations: list[Observation], text: str) -> list[Observation]:
+    """Each interface or controller keeps only its own block of a multi-block output as `raw`
+    (not the whole output once per observation).  A block starts at the outermost line that
+    names it; when any block cannot be found, every observation keeps the whole text."""
+    names = [getattr(o, "interface", None) or getattr(o, "controller", None) for o in observations]
+    if len(observations) < 2 or any(not n for n in names) or len(set(names)) < len(names):
+        return observations
+    lines = text.splitlines(keepends=True)
+    # the outermost indentation (pasted text may be indented as a whole)
+    margin = min((len(ln) - len(ln.lstrip(" ")) for ln in lines if ln.strip()), default=0)
+    starts: list[int] = []
+    for name in names:
+        at = next(
+            (
+                i
+                for i, line in enumerate(lines)
+                if line[margin : margin + 1].strip() and _names_block(line[margin:], str(name))
+            ),
+            None,
+        )
+        if at is None:
+            return observations
+        starts.append(at)
+    order = sorted(range(len(starts)), key=lambda k: starts[k])
+    if len({starts[k] for k in order}) < len(order):
+        return observations
+    out = list(observations)
+    for pos, k in enumerate(order):
+        begin = 0 if pos == 0 else starts[k]  # the echo and any header go with the first block
+        end = starts[order[pos + 1]] if pos + 1 < len(order) else len(lines)
+        obs = observations[k]
+        if getattr(obs, "raw", None) == text:
+            out[k] = obs.model_copy(update={"raw": "".join(lines[begin:end])})
+    return out
+
+
+def _names_block(line: str, name: str) -> bool:
+    """`Serial0/0/0:0 is up, ...`, `E1 0/0/0 is up.`, `Serial1/0/0:0 current state : UP`."""
+    if not line.startswith(name):
+        return False
+    rest = line[len(name) :]
+    return not rest or not (rest[0].isalnum() or rest[0] in "/:.")
 
 
 def mergeable(device_type: str, command: str) -> bool:
