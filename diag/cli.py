@@ -11,9 +11,17 @@ from typing import TYPE_CHECKING, Any, Literal, NoReturn
 import click
 
 from diag import __version__
+from diag.clikit import (
+    complete_circuit,
+    complete_device,
+    complete_nms,
+    inventory_option,
+    json_option,
+    set_option,
+    unknown_circuit,
+)
 from diag.clikit import console as _console
 from diag.clikit import fail as _fail
-from diag.clikit import inventory_option, json_option, set_option, unknown_circuit
 from diag.clikit import load as _load
 from diag.clikit import overrides as _overrides
 from diag.errors import DiagError
@@ -115,7 +123,7 @@ def cli(ctx: click.Context, lang: str | None) -> None:
 
 
 @cli.command(epilog=EXIT_CODES_HELP)
-@click.argument("circuit_id")
+@click.argument("circuit_id", shell_complete=complete_circuit)
 @inventory_option
 @json_option
 @html_option
@@ -577,11 +585,17 @@ def _finish(
 
 
 @cli.command("rules")
-def rules_cmd() -> None:
+@json_option
+def rules_cmd(json_dest: str | None) -> None:
     """List the procedure's steps and rules: id, DOMAIN.md rule, what each needs; and thresholds."""
     from diag.analyzers import playbook
     from diag.analyzers.thresholds import defaults
 
+    if json_dest:
+        from diag.listings import rules_listing
+
+        _write_text(json_dest, rules_listing().to_json())
+        return
     con = _console()
     for step in playbook.load():
         con.print(f"[bold]step {step.id}[/bold]  {step.title}")
@@ -597,9 +611,10 @@ def rules_cmd() -> None:
 
 
 @cli.command("questions")
-@click.argument("circuit_id", required=False)
+@click.argument("circuit_id", required=False, shell_complete=complete_circuit)
 @inventory_option
-def questions_cmd(circuit_id: str | None, inventory: Path | None) -> None:
+@json_option
+def questions_cmd(circuit_id: str | None, inventory: Path | None, json_dest: str | None) -> None:
     """The observation keys for --observe/--observations/--ask, with their questions (for one
     circuit: filled in with its sites and devices)."""
     from diag.analyzers.answers import questions_for, vocabulary
@@ -610,9 +625,21 @@ def questions_cmd(circuit_id: str | None, inventory: Path | None) -> None:
         inv = _load(inventory)
         if circuit_id not in inv.circuits:
             _fail(unknown_circuit(inv, circuit_id))
-        for key, text, q in questions_for(build_path(inv.circuits[circuit_id], inv)):
+        found = questions_for(build_path(inv.circuits[circuit_id], inv))
+        if json_dest:
+            from diag.listings import questions_listing
+
+            _write_text(json_dest, questions_listing(list(found), circuit_id).to_json())
+            return
+        for key, text, q in found:
             vals = "/".join(q.values) if q.values else (q.unit or "number")
             con.print(f"{key:34} [{vals}] ({q.who}) {text}", markup=False)
+        return
+    if json_dest:
+        from diag.listings import questions_listing
+
+        items = [(q.key, None, q) for q in vocabulary().values()]
+        _write_text(json_dest, questions_listing(items, None).to_json())
         return
     for q in vocabulary().values():
         vals = "/".join(q.values) if q.values else (q.unit or "number")
@@ -620,10 +647,16 @@ def questions_cmd(circuit_id: str | None, inventory: Path | None) -> None:
 
 
 @cli.command("settings")
-def settings_cmd() -> None:
+@json_option
+def settings_cmd(json_dest: str | None) -> None:
     """List the collector settings with their defaults (override with --set or the inventory)."""
     from diag.settings import settings_help
 
+    if json_dest:
+        from diag.listings import settings_listing
+
+        _write_text(json_dest, settings_listing().to_json())
+        return
     click.echo(settings_help())
 
 
@@ -660,10 +693,11 @@ def _interrupted_collector(
 
 
 @cli.command(epilog=EXIT_CODES_HELP)
-@click.argument("nms_name")
+@click.argument("nms_name", shell_complete=complete_nms)
 @click.option(
     "--circuit",
     "circuit_id",
+    shell_complete=complete_circuit,
     help="Only the NEs on this circuit's path (refused when this NMS manages none of them).",
 )
 @inventory_option
@@ -752,7 +786,7 @@ def alarms(
 
 
 @cli.command(epilog=EXIT_CODES_HELP)
-@click.argument("device_name")
+@click.argument("device_name", shell_complete=complete_device)
 @click.option("--console", "use_console", is_flag=True, help="Read over the serial console.")
 @click.option(
     "--interface",
@@ -1059,7 +1093,7 @@ def inventory_list(inventory: Path | None, json_dest: str | None) -> None:
 
 
 @inventory.command("show")
-@click.argument("circuit_id")
+@click.argument("circuit_id", shell_complete=complete_circuit)
 @inventory_option
 def inventory_show(circuit_id: str, inventory: Path | None) -> None:
     """Show one circuit's path, element by element."""
@@ -1109,7 +1143,7 @@ def known_hosts() -> None:
 
 
 @known_hosts.command("accept")
-@click.argument("device_name")
+@click.argument("device_name", shell_complete=complete_device)
 @click.option(
     "--fingerprint",
     metavar="SHA256:...",
@@ -1241,11 +1275,19 @@ def lab_down() -> None:
 
 
 @lab.command("status")
-def lab_status() -> None:
-    """Say whether the lab runs, what it serves, and which inventory to use with it."""
+@json_option
+def lab_status(json_dest: str | None) -> None:
+    """Say whether the lab runs, what it serves, and which inventory to use with it (exit 1 when
+    it does not run; --json says so too: running false)."""
     from diag.lab import manager
 
     info = manager.status()
+    if json_dest:
+        from diag.listings import lab_status_listing
+
+        listing = lab_status_listing(info)
+        _write_text(json_dest, listing.to_json())
+        sys.exit(0 if listing.running else 1)
     if info is None or not info["running"]:
         click.echo("lab: not running (`diag lab up` starts it)")
         sys.exit(1)
@@ -1370,6 +1412,7 @@ def _demo_table(con: Any, rows: list[tuple[str, Any, bool]]) -> None:
 
 def _register() -> None:
     """Commands defined in their own packages (each imports its heavy libraries when run)."""
+    from diag.check import check_cmd
     from diag.distributed.cli import scheduler_cmd, worker_cmd
     from diag.history.cli import history_cmd
     from diag.report.cli import report_cmd
@@ -1381,6 +1424,7 @@ def _register() -> None:
     cli.add_command(scheduler_cmd, "scheduler")
     cli.add_command(history_cmd, "history")
     cli.add_command(report_cmd, "report")
+    cli.add_command(check_cmd, "check")
     cli.add_command(render_cmd, "render")
 
 

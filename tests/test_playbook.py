@@ -81,6 +81,7 @@ def test_rule_needs_are_known() -> None:
         "console",
         "ne_e1_line",
         "answer",
+        "lan_capture",
     }
     vocab = set(vocabulary())
     for r in RULES.values():

@@ -329,6 +329,71 @@ class AnswerObservation(Obs):
     )
 
 
+class LanTalker(BaseModel):
+    """One source on the captured LAN: its MAC, the IP it used most, and its share."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    mac: str
+    ip: str | None = None
+    packets: int
+    bytes: int
+    pps: float
+    share_pct: float = Field(description="of the packets captured")
+    arp: int = Field(0, description="ARP packets it sent")
+    broadcast: int = Field(0, description="broadcast frames it sent")
+
+
+class LanScan(BaseModel):
+    """One source probing many hosts (host scan) or many ports of one host (port scan)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    pattern: Literal["host_scan", "port_scan"]
+    source_mac: str
+    source_ip: str | None = None
+    target_ip: str | None = Field(None, description="the host whose ports were probed")
+    distinct: int = Field(description="distinct hosts (host scan) or ports (port scan) probed")
+    probes: int
+    window_s: float = Field(description="first to last probe")
+
+
+class LanCaptureObservation(Obs):
+    """Traffic sniffed on the customer's LAN where the engineer's laptop plugs in (case 4.2,
+    R-LED-5): rates, top talkers, scans, and the share aimed at the router's LAN address."""
+
+    kind: Literal["lan_capture"] = "lan_capture"
+    interface: str
+    source: Literal["live", "pcap"] = "live"
+    pcap: str | None = Field(None, description="the file read (--read) or written (--pcap)")
+    end: Literal["a", "b"] | None = Field(None, description="which end's LAN, when told")
+    router_lan: str | None = Field(None, description="the router's LAN address, when told")
+    ok: bool = True
+    error: str | None = None
+    seconds: float = Field(0.0, description="the capture window the rates are per")
+    packets: int = 0
+    bytes: int = 0
+    pps: float = 0.0
+    broadcast: int = 0
+    broadcast_pps: float = 0.0
+    multicast: int = 0
+    multicast_pps: float = 0.0
+    arp_requests: int = 0
+    arp_replies: int = 0
+    arp_gratuitous: int = 0
+    arp_pps: float = 0.0
+    top_talkers: list[LanTalker] = Field(default_factory=list)
+    scans: list[LanScan] = Field(default_factory=list)
+    to_router_packets: int | None = None
+    to_router_bytes: int | None = None
+    to_router_pps: float | None = None
+    to_router_share_pct: float | None = Field(None, description="of the packets")
+    to_router_bytes_share_pct: float | None = Field(None, description="of the bytes")
+    to_router_top_source: str | None = Field(None, description="MAC sending most to the router")
+    kernel_drops: int | None = Field(None, description="frames the kernel dropped (not counted)")
+    unmeasured: list[str] = Field(default_factory=list, description="what could not be measured")
+
+
 Observation = Annotated[
     AlarmObservation
     | NmsPollObservation
@@ -341,7 +406,8 @@ Observation = Annotated[
     | PingObservation
     | ConsoleObservation
     | NeE1LineObservation
-    | AnswerObservation,
+    | AnswerObservation
+    | LanCaptureObservation,
     Field(discriminator="kind"),
 ]
 
