@@ -78,10 +78,6 @@ def _at(element: str, port: str | None) -> str:
     return tr("{element} port {port}", element=element, port=port) if port else element
 
 
-def _where(e: Event) -> str:
-    return _at(e.element.id, e.port)
-
-
 def _seconds_apart(a: Event, b: Event) -> float | None:
     if a.raised is None or b.raised is None:
         return None
@@ -566,7 +562,7 @@ def _path_ais_fault(path: CircuitPath, root: Root, window_s: float, margin_db: f
     bound = (
         tr(
             "; {where} reports {alarm}, so the signal left {start} intact",
-            where=_where(root.bounded_by[0]),
+            where=root.bounded_by[0].where(),
             alarm=root.bounded_by[0].name,
             start=start,
         )

@@ -21,6 +21,7 @@ from diag.analyzers.rules.alarm_faults import (
     _fault,
     _seconds_apart,
 )
+from diag.i18n import mark, tr
 from diag.model.findings import Evidence, Finding
 from diag.model.observations import NmsPollObservation
 from diag.model.path import CircuitPath, Segment
@@ -29,7 +30,12 @@ from diag.model.path import CircuitPath, Segment
 def _root_where(root: Root) -> str:
     seg = root.segment
     span = seg.from_ if seg.from_ == seg.to else f"{seg.from_} … {seg.to}"
-    return f"{root.lead.where()} ({root.names()}, fault in {span})"
+    return tr(
+        "{where} ({alarms}, fault in {span})",
+        where=root.lead.where(),
+        alarms=root.names(),
+        span=span,
+    )
 
 
 def consequence_rule(c: Consequence) -> str:
@@ -43,62 +49,98 @@ def consequence_rule(c: Consequence) -> str:
     return "alarm-consequence"
 
 
+def _consequence_cause(root: Root, c: Consequence) -> str:
+    e = c.event
+    x, alarm, arrow = e.element.id, e.name, _arrow(e.flow)
+    if c.why == "masked":
+        return tr(
+            "{alarm} at {where} is masked by the higher-ranking {by} at the same point (alarm "
+            "precedence LOS > LOF > MS-AIS > AU-AIS > TU-AIS, DOMAIN §2.4)",
+            alarm=alarm,
+            where=e.where(),
+            by=c.by.name,
+        )
+    if c.why == "same-element":
+        return tr(
+            "{alarm} at {where} follows from {by} at the same element; not a separate fault",
+            alarm=alarm,
+            where=e.where(),
+            by=c.by.name,
+        )
+    if c.why == "dead-neighbour":
+        return tr(
+            "{x} reports {alarm} ({arrow}) because its neighbour {ne} has failed ({alarms}) "
+            "and sends nothing; not a separate fault",
+            x=x,
+            alarm=alarm,
+            arrow=arrow,
+            ne=root.element.id,
+            alarms=root.names(),
+        )
+    where = _root_where(root)
+    if c.why == "downstream" and root.kind == "errors":
+        return tr(
+            "{x} reports {alarm} ({arrow}): the errors start upstream at {where}; not a "
+            "separate fault",
+            x=x,
+            alarm=alarm,
+            arrow=arrow,
+            where=where,
+        )
+    if c.why == "downstream":
+        return tr(
+            "{x} reports {alarm} ({arrow}) because the signal is already broken upstream at "
+            "{where}: AIS is inserted downstream as a consequent action; not a separate fault",
+            x=x,
+            alarm=alarm,
+            arrow=arrow,
+            where=where,
+        )
+    if c.why == "upstream":
+        return tr(
+            "{x} reports {alarm}: the equipment downstream of it in {arrow} returns a remote "
+            "defect indication for the signal lost at {where}; not a separate fault",
+            x=x,
+            alarm=alarm,
+            arrow=arrow,
+            where=where,
+        )
+    return tr(  # forwarded
+        "{x} reports {alarm}: it forwards, {arrow}, the AIS caused upstream at {where}, and "
+        "the far end answers with a remote defect indication; not a separate fault",
+        x=x,
+        alarm=alarm,
+        arrow=arrow,
+        where=where,
+    )
+
+
 def _consequence(path: CircuitPath, root: Root, c: Consequence, window_s: float) -> Finding:
     e = c.event
     x = e.element.id
-    arrow = _arrow(e.flow)
-    where = _root_where(root)
     rid = consequence_rule(c)
-    if c.why == "masked":
-        cause = (
-            f"{e.name} at {e.where()} is masked by the higher-ranking {c.by.name} at the "
-            "same point (alarm precedence LOS > LOF > MS-AIS > AU-AIS > TU-AIS, DOMAIN §2.4)"
-        )
-    elif c.why == "same-element":
-        cause = (
-            f"{e.name} at {e.where()} follows from {c.by.name} at the same element; "
-            "not a separate fault"
-        )
-    elif c.why == "dead-neighbour":
-        cause = (
-            f"{x} reports {e.name} ({arrow}) because its neighbour {root.element.id} has "
-            f"failed ({root.names()}) and sends nothing; not a separate fault"
-        )
-    elif c.why == "downstream":
-        if root.kind == "errors":
-            cause = (
-                f"{x} reports {e.name} ({arrow}): the errors start upstream at {where}; "
-                "not a separate fault"
-            )
-        else:
-            cause = (
-                f"{x} reports {e.name} ({arrow}) because the signal is already broken "
-                f"upstream at {where}: AIS is inserted downstream as a consequent action; "
-                "not a separate fault"
-            )
-    elif c.why == "upstream":
-        cause = (
-            f"{x} reports {e.name}: the equipment downstream of it in {arrow} returns a "
-            f"remote defect indication for the signal lost at {where}; not a separate fault"
-        )
-    else:  # forwarded
-        cause = (
-            f"{x} reports {e.name}: it forwards, {arrow}, the AIS caused upstream at {where}, "
-            "and the far end answers with a remote defect indication; not a separate fault"
-        )
+    cause = _consequence_cause(root, c)
     conf = CONF_CONSEQUENCE
     apart = _seconds_apart(e, c.by)
     if c.why != "masked" and apart is not None and apart > window_s:
         conf = CONF_CONSEQUENCE_LATE
-        cause += (
-            f" (raised {apart:.0f} s apart from {c.by.name}, more than the {window_s:g} s "
-            "correlation window: check the alarm history for an earlier, separate event)"
+        cause += tr(
+            " (raised {apart:.0f} s apart from {by}, more than the {window:g} s correlation "
+            "window: check the alarm history for an earlier, separate event)",
+            apart=apart,
+            by=c.by.name,
+            window=window_s,
         )
     return finding(
         rule=rid,
         procedure="R-AIS-2" if e.is_e1_ais else "3.1",
         kind="consequence",
-        title=f"{e.name} at {x} follows from the fault at {root.element.id}",
+        title=tr(
+            "{alarm} at {x} follows from the fault at {root}",
+            alarm=e.name,
+            x=x,
+            root=root.element.id,
+        ),
         direction=e.flow,
         segment=None,
         owner=path.owner_of(root.segment),
@@ -135,24 +177,38 @@ def other_alarm_findings(path: CircuitPath, corr: Correlation) -> list[Finding]:
         el = ev.element
         seg = Segment(from_=el.id, to=el.id)
         if ev.type == "UNKNOWN":
-            why = f"an alarm diag does not recognise, {ev.name!r} ({ev.layer} layer), on this circuit's port"
+            why = tr(
+                "an alarm diag does not recognise, {alarm!r} ({layer} layer), on this circuit's "
+                "port",
+                alarm=ev.name,
+                layer=ev.layer,
+            )
             conf = CONF_OTHER_ALARM
         else:
-            why = f"{ev.name} on port {ev.port or '?'}, whose direction on this circuit is unknown"
+            why = tr(
+                "{alarm} on port {port}, whose direction on this circuit is unknown",
+                alarm=ev.name,
+                port=ev.port or "?",
+            )
             conf = CONF_UNPLACED
         out.append(
             finding(
                 rule="alarm-on-path",
                 procedure="3.1",
-                title=f"{ev.name} active at {el.id}",
+                title=tr("{alarm} active at {x}", alarm=ev.name, x=el.id),
                 segment=seg,
                 owner=path.owner_of(seg),
                 confidence=conf,
-                cause=f"{el.id} has {why}; suspected only",
+                cause=tr("{x} has {why}; suspected only", x=el.id, why=why),
                 evidence=[ev.evidence],
                 next_steps=[
-                    f"Look up {ev.name!r} in {el.id}'s vendor alarm reference and its alarm "
-                    "history in the NMS; if it is a known alarm, add it to diag's alarm table."
+                    tr(
+                        "Look up {alarm!r} in {x}'s vendor alarm reference and its alarm "
+                        "history in the NMS; if it is a known alarm, add it to diag's alarm "
+                        "table.",
+                        alarm=ev.name,
+                        x=el.id,
+                    )
                 ],
             )
         )
@@ -166,16 +222,23 @@ def unreadable_findings(polls: list[NmsPollObservation]) -> list[Finding]:
             rule="nms-unreadable",
             procedure="3.1",
             kind="unreachable",
-            title=f"NMS {poll.nms} could not be read",
+            title=tr("NMS {nms} could not be read", nms=poll.nms),
             segment=None,
             owner="unknown",
             confidence=1.0,
-            cause=f"the alarms of {', '.join(poll.nes)} are unknown: {poll.error}",
+            cause=tr(
+                "the alarms of {nes} are unknown: {error}",
+                nes=", ".join(poll.nes),
+                error=poll.error,
+            ),
             evidence=[Evidence(observation=poll.id, text=f"{poll.nms}: {poll.error}")],
             next_steps=[
-                f"Check that NMS {poll.nms} answers SNMP from this host (address, port, "
-                "credentials, firewall), or read its alarms on its own console.",
-                "Meanwhile go on with the customer-side questions (step 3.2).",
+                tr(
+                    "Check that NMS {nms} answers SNMP from this host (address, port, "
+                    "credentials, firewall), or read its alarms on its own console.",
+                    nms=poll.nms,
+                ),
+                tr("Meanwhile go on with the customer-side questions (step 3.2)."),
             ],
         )
         for poll in polls
@@ -192,14 +255,22 @@ def unmanaged_findings(path: CircuitPath) -> list[Finding]:
             rule="ne-unmanaged",
             procedure="3.1",
             kind="info",
-            title="network elements without an NMS",
+            title=tr("network elements without an NMS"),
             segment=None,
             owner="unknown",
             confidence=1.0,
             cause=(
-                f"{', '.join(unmanaged)} {'are' if len(unmanaged) > 1 else 'is'} not managed by "
-                "any NMS in the inventory; step 3.1 cannot see "
-                f"{'their' if len(unmanaged) > 1 else 'its'} alarms"
+                tr(
+                    "{nes} are not managed by any NMS in the inventory; step 3.1 cannot see "
+                    "their alarms",
+                    nes=", ".join(unmanaged),
+                )
+                if len(unmanaged) > 1
+                else tr(
+                    "{ne} is not managed by any NMS in the inventory; step 3.1 cannot see its "
+                    "alarms",
+                    ne=unmanaged[0],
+                )
             ),
         )
     ]
@@ -244,7 +315,7 @@ def _consequences(ctx: Context, rule_id: str) -> list[Finding]:
     "ais-upstream-localize",
     ("R-AIS-1", "R-AIS-2"),
     "3.1",
-    "E1_AIS: the most upstream reporting station bounds the fault, per direction",
+    mark("E1_AIS: the most upstream reporting station bounds the fault, per direction"),
     SOURCES,
 )
 def _ais(ctx: Context) -> list[Finding]:
@@ -255,7 +326,9 @@ def _ais(ctx: Context) -> list[Finding]:
     "signal-loss-localize",
     ("3.1", "R-OPT-1"),
     "3.1",
-    "LOS/LOF at a receiver: the span feeding it, per direction (AIS down, RDI up: consequences)",
+    mark(
+        "LOS/LOF at a receiver: the span feeding it, per direction (AIS down, RDI up: consequences)"
+    ),
     SOURCES,
     applies=_has_source,
 )
@@ -267,7 +340,7 @@ def _loss(ctx: Context) -> list[Finding]:
     "equipment-fault-localize",
     ("3.1",),
     "3.1",
-    "power failure or board fault at an NE: that NE, both directions",
+    mark("power failure or board fault at an NE: that NE, both directions"),
     SOURCES,
     applies=_has_source,
 )
@@ -279,7 +352,7 @@ def _equipment(ctx: Context) -> list[Finding]:
     "optical-power-alarm",
     ("3.1", "R-OPT-1", "R-OPT-2"),
     "3.1",
-    "received optical power too high (overload) or too low: the fiber feeding the receiver",
+    mark("received optical power too high (overload) or too low: the fiber feeding the receiver"),
     SOURCES,
     applies=_has_source,
 )
@@ -291,7 +364,7 @@ def _optical(ctx: Context) -> list[Finding]:
     "path-ais-localize",
     ("3.1",),
     "3.1",
-    "MS/AU/TU AIS or LOP with nothing upstream: the span back to the source, per direction",
+    mark("MS/AU/TU AIS or LOP with nothing upstream: the span back to the source, per direction"),
     SOURCES,
     applies=_has_source,
 )
@@ -303,7 +376,7 @@ def _path_ais(ctx: Context) -> list[Finding]:
     "remote-defect-localize",
     ("3.1",),
     "3.1",
-    "RDI/RAI no other alarm explains: the reporter's transmit direction is broken downstream",
+    mark("RDI/RAI no other alarm explains: the reporter's transmit direction is broken downstream"),
     SOURCES,
     applies=_has_source,
 )
@@ -315,7 +388,7 @@ def _remote(ctx: Context) -> list[Finding]:
     "alarm-on-path",
     ("3.1",),
     "3.1",
-    "errors, and alarms of unknown type on the circuit's own ports: suspected at their place",
+    mark("errors, and alarms of unknown type on the circuit's own ports: suspected at their place"),
     SOURCES,
     applies=_has_source,
 )
@@ -330,7 +403,7 @@ def _on_path(ctx: Context) -> list[Finding]:
     "ais-downstream-consequence",
     ("R-AIS-2", "3.1"),
     "3.1",
-    "AIS downstream of a root: the consequent action of the sink that lost the signal",
+    mark("AIS downstream of a root: the consequent action of the sink that lost the signal"),
     SOURCES,
     applies=_has_source,
 )
@@ -342,7 +415,7 @@ def _ais_down(ctx: Context) -> list[Finding]:
     "rdi-upstream-consequence",
     ("3.1",),
     "3.1",
-    "RDI/RAI upstream of a root, or answering a forwarded AIS: not a separate fault",
+    mark("RDI/RAI upstream of a root, or answering a forwarded AIS: not a separate fault"),
     SOURCES,
     applies=_has_source,
 )
@@ -354,7 +427,7 @@ def _rdi_up(ctx: Context) -> list[Finding]:
     "alarm-consequence",
     ("3.1",),
     "3.1",
-    "LOF, errors and LOS caused by a root upstream or a dead neighbour: not a separate fault",
+    mark("LOF, errors and LOS caused by a root upstream or a dead neighbour: not a separate fault"),
     SOURCES,
     applies=_has_source,
 )
@@ -366,7 +439,7 @@ def _other_down(ctx: Context) -> list[Finding]:
     "alarm-masked",
     ("3.1",),
     "3.1",
-    "lower-ranking alarms at the same point or element (precedence, DOMAIN §2.4)",
+    mark("lower-ranking alarms at the same point or element (precedence, DOMAIN §2.4)"),
     SOURCES,
     applies=_has_source,
 )
@@ -374,12 +447,12 @@ def _masked(ctx: Context) -> list[Finding]:
     return _consequences(ctx, "alarm-masked")
 
 
-@rule("nms-unreadable", ("3.1",), "3.1", "which NMS could not be read, and whose alarms", ())
+@rule("nms-unreadable", ("3.1",), "3.1", mark("which NMS could not be read, and whose alarms"), ())
 def _unreadable(ctx: Context) -> list[Finding]:
     return unreadable_findings(ctx.of(NmsPollObservation))
 
 
-@rule("ne-unmanaged", ("3.1",), "3.1", "which NEs no NMS in the inventory manages", ())
+@rule("ne-unmanaged", ("3.1",), "3.1", mark("which NEs no NMS in the inventory manages"), ())
 def _unmanaged(ctx: Context) -> list[Finding]:
     # the path's only: built once per circuit shape (findings are frozen)
     return ctx.shaped("alarms.unmanaged", lambda: unmanaged_findings(ctx.path))
