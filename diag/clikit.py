@@ -7,6 +7,7 @@ diag.history.cli, diag.report.cli) use the same options and messages without imp
 from __future__ import annotations
 
 import sys
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -58,10 +59,38 @@ def load(inventory: Path | None) -> Inventory:
         fail(exc)
 
 
+# Piped output is laid out this wide: a line is as long as its content, never folded or cut
+# (a consumer greps an id or a sentence, or reflows it itself); rules stay RULE_WIDTH wide.
+PIPE_WIDTH = 100_000
+RULE_WIDTH = 80
+
+
 def console(**kw: Any) -> Any:
+    """The console for this output: rich's on a terminal (its width); in a pipe or a file, one
+    that prints every line whole, whatever COLUMNS says (no fold, no ellipsis, no hard wrap)."""
     from rich.console import Console
 
-    return Console(highlight=False, **kw)
+    con = Console(highlight=False, **kw)
+    if con.is_terminal or "width" in kw:
+        return con
+    return _pipe_console_class()(highlight=False, width=PIPE_WIDTH, **kw)
+
+
+@cache
+def _pipe_console_class() -> type[Any]:
+    from rich.console import Console
+    from rich.rule import Rule
+
+    class PipeConsole(Console):
+        """Rich's console for a pipe: wide enough for any line, a rule of RULE_WIDTH."""
+
+        def rule(self, title: Any = "", **kw: Any) -> None:
+            # a title longer than the rule would be cut with an ellipsis: the rule grows
+            text = self.render_str(title) if isinstance(title, str) else title
+            width = max(RULE_WIDTH, getattr(text, "cell_len", 0) + 6)
+            self.print(Rule(text, **kw), width=width)
+
+    return PipeConsole
 
 
 def overrides(assignments: tuple[str, ...]) -> dict[str, Any]:
@@ -96,3 +125,48 @@ def unknown_circuit(inv: Inventory, circuit_id: str) -> Exception:
             else "; `diag inventory list` shows them"
         )
     return UnknownCircuitError(f"no circuit {circuit_id!r} in the inventory{hint}")
+
+
+# ------------------------------------------------------------------ shell completion
+# click calls these while the shell completes a word (docs/completion.md); they must answer
+# fast and never fail: an inventory that does not load offers nothing.
+
+
+def _completion_names(ctx: click.Context, kind: str) -> list[str]:
+    path: Path | None = None
+    c: click.Context | None = ctx
+    while c is not None and path is None:  # --inventory given to this command or a parent
+        value = c.params.get("inventory")
+        path = Path(value) if value else None
+        c = c.parent
+    try:
+        import warnings
+
+        from diag.inventory import load_inventory
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # nothing may reach the shell's screen
+            inv = load_inventory(path)
+    except Exception:  # a broken or missing inventory: no candidates, no traceback
+        return []
+    if kind == "circuit":
+        return sorted(inv.circuits)
+    return sorted(inv.devices if kind == "device" else inv.nms)
+
+
+def _complete(kind: str) -> Any:
+    def complete(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+        from click.shell_completion import CompletionItem
+
+        names = _completion_names(ctx, kind)
+        hits = [n for n in names if n.startswith(incomplete)]
+        if not hits:  # ids are case-sensitive; a wrong case still finds them
+            hits = [n for n in names if n.casefold().startswith(incomplete.casefold())]
+        return [CompletionItem(n) for n in hits]
+
+    return complete
+
+
+complete_circuit = _complete("circuit")
+complete_device = _complete("device")
+complete_nms = _complete("nms")

@@ -5,7 +5,6 @@ Registered in diag.cli; imports nothing heavy until it runs (SQLAlchemy comes wi
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -43,12 +42,8 @@ _STYLE = {
 
 
 def _console() -> Any:
-    """Rich's console; piped output (no terminal, no COLUMNS) gets 160 columns, not 80, so the
-    table stays readable in a file or a pager."""
-    con = console()
-    if not con.is_terminal and "COLUMNS" not in os.environ:
-        con = console(width=160)
-    return con
+    """Rich's console (clikit.console: piped output printed whole, never folded)."""
+    return console()
 
 
 def parse_since(text: str, now: datetime) -> datetime:
