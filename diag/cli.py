@@ -1415,6 +1415,7 @@ def _register() -> None:
     from diag.check import check_cmd
     from diag.distributed.cli import scheduler_cmd, worker_cmd
     from diag.history.cli import history_cmd
+    from diag.inventory_import_cli import export_cmd, import_cmd
     from diag.report.cli import report_cmd
     from diag.report.ticket_cli import render_cmd
     from diag.sweep.cli import sweep_cmd
@@ -1426,6 +1427,8 @@ def _register() -> None:
     cli.add_command(report_cmd, "report")
     cli.add_command(check_cmd, "check")
     cli.add_command(render_cmd, "render")
+    inventory.add_command(import_cmd, "import")
+    inventory.add_command(export_cmd, "export")
 
 
 _register()
