@@ -9,7 +9,6 @@ from typing import Literal
 from diag.analyzers.context import Context
 from diag.analyzers.registry import by_path, finding, rule
 from diag.analyzers.rules.tests import (
-    BER_PATTERN,
     CONF_BER_ERRORS,
     CONF_DDF,
     CONF_DDF_CONFLICT,
@@ -17,6 +16,7 @@ from diag.analyzers.rules.tests import (
     E1_INTERFACES,
     V35_INTERFACES,
     _span_text,
+    ber_pattern,
     channel_edge,
     ddf_test_step,
     flow_from,
@@ -24,6 +24,7 @@ from diag.analyzers.rules.tests import (
     ping_test_step,
     wan_element,
 )
+from diag.i18n import mark, tr
 from diag.model.findings import Finding
 from diag.model.inventory import Interface
 
@@ -45,51 +46,77 @@ def _ber_rule(
                 rule=rid,
                 procedure="3.3",
                 kind="info",
-                title=f"{kind} channel test clean: the carrier channel is excluded",
+                title=tr("{kind} channel test clean: the carrier channel is excluded", kind=kind),
                 segment=None,
                 owner="unknown",
                 confidence=0.9,
-                cause=(
-                    f"{kind} channel BER {ber:g} is below {t.source('ber_errors')}: the channel "
-                    f"{seg.from_} … {seg.to} is excluded; customers rarely accept a BER result, "
-                    "so confirm with a ping test (3.3(3))"
+                cause=tr(
+                    "{kind} channel BER {ber:g} is below {threshold}: the channel {a} … {b} is "
+                    "excluded; customers rarely accept a BER result, so confirm with a ping test "
+                    "(3.3(3))",
+                    kind=kind,
+                    ber=ber,
+                    threshold=t.source("ber_errors"),
+                    a=seg.from_,
+                    b=seg.to,
                 ),
                 evidence=[ctx.cite(key)],
                 next_steps=[ping_test_step(ctx)],
             )
         ]
     severe = ber >= t["ber_exc"]
-    level = (
-        f"excessive (signal fail, {t.source('ber_exc')})"
+    span = _span_text(ctx, seg)
+    cause = (
+        tr(
+            "The {kind} channel BER {ber:g} is excessive (signal fail, {threshold}): the fault "
+            "is in the carrier channel {span}",
+            kind=kind,
+            ber=ber,
+            threshold=t.source("ber_exc"),
+            span=span,
+        )
         if severe
-        else f"at or above {t.source('ber_errors')}"
+        else tr(
+            "The {kind} channel BER {ber:g} is at or above {threshold}: the fault is in the "
+            "carrier channel {span}",
+            kind=kind,
+            ber=ber,
+            threshold=t.source("ber_errors"),
+            span=span,
+        )
     )
     stations = [e.id for e in ctx.path.span(seg)[0] if e.end == "transport"]
     split = (
-        f"Split the channel: loop back at the DDF of {stations[len(stations) // 2]} and test "
-        f"each half from its end ({int(t['ber_test_min'])} min each, {BER_PATTERN[kind]})."
+        tr(
+            "Split the channel: loop back at the DDF of {station} and test each half from its "
+            "end ({minutes} min each, {pattern}).",
+            station=stations[len(stations) // 2],
+            minutes=int(t["ber_test_min"]),
+            pattern=ber_pattern(kind),
+        )
         if stations
-        else f"Test each E1 cable between {x} and {y} on its own."
+        else tr("Test each E1 cable between {x} and {y} on its own.", x=x, y=y)
     )
     return [
         finding(
             rule=rid,
             procedure="3.3",
-            title=f"{kind} channel test shows bit errors (BER {ber:g})",
+            title=tr("{kind} channel test shows bit errors (BER {ber:g})", kind=kind, ber=ber),
             segment=seg,
             owner=ctx.owner(seg),
             confidence=CONF_BER_ERRORS,
-            cause=(
-                f"The {kind} channel BER {ber:g} is {level}: the fault is in the carrier "
-                f"channel {_span_text(ctx, seg)}"
-            ),
+            cause=cause,
             evidence=[ctx.cite(key)],
             next_steps=[
-                *ddf_test_step(ctx, " It tells which end to dispatch to first (R-TEST-4)."),
+                *ddf_test_step(ctx, tr(" It tells which end to dispatch to first (R-TEST-4).")),
                 split,
-                f"Measure the received optical power at {ctx.path.end('a').cpe} and "
-                f"{ctx.path.end('b').cpe}: power above the overload point gives bit errors with "
-                "no other alarm (R-OPT-2); add an attenuator if so.",
+                tr(
+                    "Measure the received optical power at {a} and {b}: power above the overload "
+                    "point gives bit errors with no other alarm (R-OPT-2); add an attenuator if "
+                    "so.",
+                    a=ctx.path.end("a").cpe,
+                    b=ctx.path.end("b").cpe,
+                ),
             ],
         )
     ]
@@ -99,7 +126,7 @@ def _ber_rule(
     "e1-channel-ber",
     ("3.3",),
     "3.3",
-    "E1 channel BER test: errors localise to the carrier channel, clean excludes it",
+    mark("E1 channel BER test: errors localise to the carrier channel, clean excludes it"),
     ("test.e1.ber",),
 )
 def e1_channel_ber(ctx: Context) -> list[Finding]:
@@ -110,7 +137,7 @@ def e1_channel_ber(ctx: Context) -> list[Finding]:
     "v35-channel-ber",
     ("3.3",),
     "3.3",
-    "V.35 channel BER test: errors localise to the channel between the V.35 ports",
+    mark("V.35 channel BER test: errors localise to the channel between the V.35 ports"),
     ("test.v35.ber",),
     applies=by_path(
         lambda ctx: any(ctx.path.end(s).interface in V35_INTERFACES for s in ("a", "b"))
@@ -121,6 +148,13 @@ def v35_channel_ber(ctx: Context) -> list[Finding]:
 
 
 # --------------------------------------------------------------------------- 3.3(4) R-TEST-4
+
+
+def _seen_words(seen: list[str]) -> str:
+    """What the online test saw from one end: AIS, bit errors, or both."""
+    if len(seen) > 1:
+        return tr("AIS and bit errors")
+    return "AIS" if seen == ["AIS"] else tr("bit errors")
 
 
 def ddf_station(ctx: Context) -> str | None:
@@ -138,13 +172,13 @@ def ddf_station(ctx: Context) -> str | None:
     "ddf-online-direction",
     ("R-TEST-4",),
     "3.3",
-    "online DDF test: AIS / errors from one end -> dispatch to that end first",
+    mark("online DDF test: AIS / errors from one end -> dispatch to that end first"),
     ("test.ddf.ais_from", "test.ddf.errors_from"),
 )
 def ddf_online_direction(ctx: Context) -> list[Finding]:
     seen = {
         what: v
-        for what, key in (("AIS", "test.ddf.ais_from"), ("bit errors", "test.ddf.errors_from"))
+        for what, key in (("AIS", "test.ddf.ais_from"), ("errors", "test.ddf.errors_from"))
         if (v := ctx.answer(key)) in ("a", "b")
     }
     keys = [
@@ -158,25 +192,28 @@ def ddf_online_direction(ctx: Context) -> list[Finding]:
                 rule="ddf-online-direction",
                 procedure="R-TEST-4",
                 kind="info",
-                title="Online DDF test: no AIS and no errors from either end",
+                title=tr("Online DDF test: no AIS and no errors from either end"),
                 segment=None,
                 owner="unknown",
                 confidence=0.8,
-                cause=(
-                    f"The bridged test at {station or 'the DDF'} saw neither AIS nor bit errors "
-                    "coming from either end while it ran"
+                cause=tr(
+                    "The bridged test at {ddf} saw neither AIS nor bit errors coming from either "
+                    "end while it ran",
+                    ddf=station or tr("the DDF"),
                 ),
                 evidence=evidence,
                 next_steps=[
-                    "For an intermittent fault leave the bridged tester on for 24 h (M.2100 "
-                    "in-service test) and report again."
+                    tr(
+                        "For an intermittent fault leave the bridged tester on for 24 h (M.2100 "
+                        "in-service test) and report again."
+                    )
                 ],
             )
         ]
     conflict = len(set(seen.values())) > 1
     out = []
     for side in sorted(set(seen.values())):
-        what = " and ".join(w for w, v in seen.items() if v == side)
+        what = _seen_words([w for w, v in seen.items() if v == side])
         end, far = ctx.path.end(side), ctx.path.end(other(side))
         if station is not None:
             seg, conf = ctx.seg(end.cpe, station), CONF_DDF
@@ -189,35 +226,63 @@ def ddf_online_direction(ctx: Context) -> list[Finding]:
             conf = CONF_DDF_CONFLICT
         flow = flow_from(side)
         arrow = "A→B" if flow == "a-to-b" else "B→A"
-        ddf = station or "the DDF"
-        cause = (
-            f"The online test at {ddf} sees {what} coming from the {side.upper()} end "
-            f"({end.site}, {arrow}): the fault lies between {end.cpe} and the DDF, "
-            f"{_span_text(ctx, seg)}. AIS is inserted by carrier equipment that lost its input; "
-            f"had the customer's E1 into {end.cpe} failed, its tributary port would show LOS "
-            "in the NMS (step 3.1)"
+        ddf = station or tr("the DDF")
+        cause = tr(
+            "The online test at {ddf} sees {what} coming from the {end} end ({site}, {arrow}): "
+            "the fault lies between {cpe} and the DDF, {span}. AIS is inserted by carrier "
+            "equipment that lost its input; had the customer's E1 into {cpe} failed, its "
+            "tributary port would show LOS in the NMS (step 3.1)",
+            ddf=ddf,
+            what=what,
+            end=side.upper(),
+            site=end.site,
+            arrow=arrow,
+            cpe=end.cpe,
+            span=_span_text(ctx, seg),
         )
         if conflict:
-            cause += "; the other end shows the other symptom: two problems, or a misread test"
+            cause += tr("; the other end shows the other symptom: two problems, or a misread test")
         steps = [
-            f"Dispatch to {end.site} first ({end.cpe}) with a BER tester and spare E1 cables / "
-            f"DDF jumpers: loop {end.cpe}'s E1 line side back towards the network and test from "
-            f"the DDF at {ddf} ({int(ctx.thresholds['ber_test_min'])} min, {BER_PATTERN['E1']}); "
-            f"errors or AIS on the loop put the fault between the DDF and {end.cpe}, a clean "
-            "loop puts it in the DDF's own jumpers and the station port.",
-            f"Before leaving, read {end.cpe}'s tributary and line alarms in the NMS: LOS on its "
-            f"tributary puts the fault in the customer's E1 into it ({wan_element(ctx, side)}).",
+            tr(
+                "Dispatch to {site} first ({cpe}) with a BER tester and spare E1 cables / DDF "
+                "jumpers: loop {cpe}'s E1 line side back towards the network and test from the "
+                "DDF at {ddf} ({minutes} min, {pattern}); errors or AIS on the loop put the fault "
+                "between the DDF and {cpe}, a clean loop puts it in the DDF's own jumpers and the "
+                "station port.",
+                site=end.site,
+                cpe=end.cpe,
+                ddf=ddf,
+                minutes=int(ctx.thresholds["ber_test_min"]),
+                pattern=ber_pattern("E1"),
+            ),
+            tr(
+                "Before leaving, read {cpe}'s tributary and line alarms in the NMS: LOS on its "
+                "tributary puts the fault in the customer's E1 into it ({router}).",
+                cpe=end.cpe,
+                router=wan_element(ctx, side),
+            ),
         ]
         if station is None:
             told = ctx.answer("test.ddf.at")
-            unknown = f" ({told!r} is not on this circuit's path)" if told else ""
-            steps.append(f"Report at which station the test was bridged (test.ddf.at){unknown}.")
+            steps.append(
+                tr(
+                    "Report at which station the test was bridged (test.ddf.at) ({told!r} is "
+                    "not on this circuit's path).",
+                    told=told,
+                )
+                if told
+                else tr("Report at which station the test was bridged (test.ddf.at).")
+            )
         out.append(
             finding(
                 rule="ddf-online-direction",
                 procedure="R-TEST-4",
-                title=f"Online DDF test: {what} from the {side.upper()} end; dispatch to "
-                f"{end.site} first",
+                title=tr(
+                    "Online DDF test: {what} from the {end} end; dispatch to {site} first",
+                    what=what,
+                    end=side.upper(),
+                    site=end.site,
+                ),
                 direction=flow,
                 segment=seg,
                 owner=ctx.owner(seg),

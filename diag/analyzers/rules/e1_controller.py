@@ -23,6 +23,7 @@ from diag.analyzers.rules.tests import (
     other,
     wan_element,
 )
+from diag.i18n import mark, tr
 from diag.model.findings import Finding
 
 # --------------------------------------------------------------------------- router E1 controllers
@@ -36,7 +37,7 @@ def _applies_e1(ctx: Context) -> bool:
     "e1-controller-los",
     ("3.3",),
     "3.3",
-    "LOS at a router's E1 controller: the span from its CPE to the router is silent",
+    mark("LOS at a router's E1 controller: the span from its CPE to the router is silent"),
     ("e1_controller",),
     applies=by_path(_applies_e1),
 )
@@ -55,23 +56,40 @@ def e1_controller_los(ctx: Context) -> list[Finding]:
             finding(
                 rule="e1-controller-los",
                 procedure="3.3",
-                title=f"LOS at {c.device} {c.controller}: no signal from {end.cpe}",
+                title=tr(
+                    "LOS at {device} {controller}: no signal from {cpe}",
+                    device=c.device,
+                    controller=c.controller,
+                    cpe=end.cpe,
+                ),
                 direction="b-to-a" if side == "a" else "a-to-b",
                 segment=seg,
                 owner=ctx.owner(seg),
                 confidence=CONF_LOS,
-                cause=(
-                    f"{c.device}'s E1 receiver sees no signal at all (LOS); upstream failures "
-                    f"arrive as AIS, not silence, so the break is in {_span_text(ctx, seg)}"
+                cause=tr(
+                    "{device}'s E1 receiver sees no signal at all (LOS); upstream failures arrive "
+                    "as AIS, not silence, so the break is in {span}",
+                    device=c.device,
+                    span=_span_text(ctx, seg),
                 ),
                 evidence=[cited(ctx, controller_evidence, c)],
                 next_steps=[
-                    f"At {end.site}: check {end.cpe}'s power and E1 tributary lamps; in the NMS, "
-                    f"its tributary port alarms (step 3.1).",
-                    f"Plug a hard loop on {c.device}'s E1 port ({end.wan_interface}): if the "
-                    "controller stays in LOS the router port is faulty; otherwise replace the "
-                    f"E1 cable and DDF jumper between {end.cpe} and {c.device} (same impedance "
-                    f"as configured, {end.interface.value}).",
+                    tr(
+                        "At {site}: check {cpe}'s power and E1 tributary lamps; in the NMS, its "
+                        "tributary port alarms (step 3.1).",
+                        site=end.site,
+                        cpe=end.cpe,
+                    ),
+                    tr(
+                        "Plug a hard loop on {device}'s E1 port ({port}): if the controller stays "
+                        "in LOS the router port is faulty; otherwise replace the E1 cable and DDF "
+                        "jumper between {cpe} and {device} (same impedance as configured, "
+                        "{interface}).",
+                        device=c.device,
+                        port=end.wan_interface,
+                        cpe=end.cpe,
+                        interface=end.interface.value,
+                    ),
                 ],
             )
         )
@@ -82,7 +100,7 @@ def e1_controller_los(ctx: Context) -> list[Finding]:
     "e1-controller-ais",
     ("3.3",),
     "3.3",
-    "AIS at a router's E1 controller: the fault is upstream of its CPE",
+    mark("AIS at a router's E1 controller: the fault is upstream of its CPE"),
     ("e1_controller",),
     applies=by_path(_applies_e1),
 )
@@ -102,22 +120,40 @@ def e1_controller_ais(ctx: Context) -> list[Finding]:
             finding(
                 rule="e1-controller-ais",
                 procedure="3.3",
-                title=f"AIS at {c.device} {c.controller}: broken upstream of {end.cpe}",
+                title=tr(
+                    "AIS at {device} {controller}: broken upstream of {cpe}",
+                    device=c.device,
+                    controller=c.controller,
+                    cpe=end.cpe,
+                ),
                 direction=flow_from(far),
                 segment=seg,
                 owner=ctx.owner(seg),
                 confidence=CONF_AIS,
-                cause=(
-                    f"{c.device} receives AIS: equipment upstream lost its input and inserted "
-                    f"it, so the E1 towards {end.site} is broken between "
-                    f"{wan_element(ctx, far)} and {end.cpe} (consistent with step 3.1's E1_AIS)"
+                cause=tr(
+                    "{device} receives AIS: equipment upstream lost its input and inserted it, so "
+                    "the E1 towards {site} is broken between {far} and {cpe} (consistent with "
+                    "step 3.1's E1_AIS)",
+                    device=c.device,
+                    site=end.site,
+                    far=wan_element(ctx, far),
+                    cpe=end.cpe,
                 ),
                 evidence=[cited(ctx, controller_evidence, c)],
                 next_steps=[
-                    f"In the NMS, find the first station from {ctx.path.end(far).cpe} towards "
-                    f"{end.cpe} that reports UP/DOWN E1_AIS (step 3.1, R-AIS-1/2).",
-                    f"At {ctx.path.end(far).site}: read {wan_element(ctx, far)}'s E1 controller "
-                    f"and {ctx.path.end(far).cpe}'s tributary: LOS there is the source.",
+                    tr(
+                        "In the NMS, find the first station from {far_cpe} towards {cpe} that "
+                        "reports UP/DOWN E1_AIS (step 3.1, R-AIS-1/2).",
+                        far_cpe=ctx.path.end(far).cpe,
+                        cpe=end.cpe,
+                    ),
+                    tr(
+                        "At {far_site}: read {far}'s E1 controller and {far_cpe}'s tributary: LOS "
+                        "there is the source.",
+                        far_site=ctx.path.end(far).site,
+                        far=wan_element(ctx, far),
+                        far_cpe=ctx.path.end(far).cpe,
+                    ),
                     *ddf_test_step(ctx),
                 ],
             )
@@ -129,7 +165,7 @@ def e1_controller_ais(ctx: Context) -> list[Finding]:
     "e1-controller-rai",
     ("3.3",),
     "3.3",
-    "RAI at a router's E1 controller: the far end does not receive us",
+    mark("RAI at a router's E1 controller: the far end does not receive us"),
     ("e1_controller",),
     applies=by_path(_applies_e1),
 )
@@ -152,16 +188,21 @@ def e1_controller_rai(ctx: Context) -> list[Finding]:
                     rule="e1-controller-rai",
                     procedure="3.3",
                     kind="consequence",
-                    title=f"RAI at {c.device} follows from the far end's "
-                    f"{'/'.join(sorted(far_alarms))}",
+                    title=tr(
+                        "RAI at {device} follows from the far end's {alarms}",
+                        device=c.device,
+                        alarms="/".join(sorted(far_alarms)),
+                    ),
                     direction=flow_from(side),
                     segment=None,
                     owner=ctx.owner(seg),
                     confidence=0.9,
-                    cause=(
-                        f"{wan_element(ctx, far)} does not receive {c.device} "
-                        f"({'/'.join(sorted(far_alarms))}) and says so with RAI; not a "
-                        "separate fault"
+                    cause=tr(
+                        "{far} does not receive {device} ({alarms}) and says so with RAI; not a "
+                        "separate fault",
+                        far=wan_element(ctx, far),
+                        device=c.device,
+                        alarms="/".join(sorted(far_alarms)),
                     ),
                     evidence=[cited(ctx, controller_evidence, c)],
                 )
@@ -171,20 +212,30 @@ def e1_controller_rai(ctx: Context) -> list[Finding]:
             finding(
                 rule="e1-controller-rai",
                 procedure="3.3",
-                title=f"RAI at {c.device} {c.controller}: the far end does not receive us",
+                title=tr(
+                    "RAI at {device} {controller}: the far end does not receive us",
+                    device=c.device,
+                    controller=c.controller,
+                ),
                 direction=flow_from(side),
                 segment=seg,
                 owner=ctx.owner(seg),
                 confidence=CONF_RAI,
-                cause=(
-                    f"{c.device} receives the far end's remote alarm (RAI): the E1 it sends "
-                    f"towards {ctx.path.end(far).site} does not arrive, somewhere in "
-                    f"{seg.from_} … {seg.to}"
+                cause=tr(
+                    "{device} receives the far end's remote alarm (RAI): the E1 it sends towards "
+                    "{site} does not arrive, somewhere in {a} … {b}",
+                    device=c.device,
+                    site=ctx.path.end(far).site,
+                    a=seg.from_,
+                    b=seg.to,
                 ),
                 evidence=[cited(ctx, controller_evidence, c)],
                 next_steps=[
-                    f"Read {wan_element(ctx, far)}'s E1 controller (LOS/AIS/LOF) and the NMS "
-                    "alarms along the path in this direction (step 3.1).",
+                    tr(
+                        "Read {far}'s E1 controller (LOS/AIS/LOF) and the NMS alarms along the "
+                        "path in this direction (step 3.1).",
+                        far=wan_element(ctx, far),
+                    ),
                     *ddf_test_step(ctx),
                 ],
             )
@@ -196,7 +247,7 @@ def e1_controller_rai(ctx: Context) -> list[Finding]:
     "e1-controller-errors",
     ("3.3",),
     "3.3",
-    "G.826 errored / severely errored seconds at a router's E1 controller",
+    mark("G.826 errored / severely errored seconds at a router's E1 controller"),
     ("e1_controller",),
     applies=by_path(_applies_e1),
 )
@@ -216,24 +267,39 @@ def e1_controller_errors(ctx: Context) -> list[Finding]:
             finding(
                 rule="e1-controller-errors",
                 procedure="3.3",
-                title=f"Errored seconds at {c.device} {c.controller}",
+                title=tr(
+                    "Errored seconds at {device} {controller}",
+                    device=c.device,
+                    controller=c.controller,
+                ),
                 direction=flow_from(far),
                 segment=seg,
                 owner=ctx.owner(seg),
                 confidence=CONF_ERRORS,
-                cause=(
-                    f"{c.device} counts {c.errored_secs or 0} ES / {c.severely_err_secs or 0} "
-                    f"SES (thresholds {t.source('es_per_interval')}; "
-                    f"{t.source('ses_per_interval')}): the E1 arriving at {end.site} carries "
-                    f"errors, somewhere in {seg.from_} … {seg.to}"
+                cause=tr(
+                    "{device} counts {es} ES / {ses} SES (thresholds {es_limit}; {ses_limit}): "
+                    "the E1 arriving at {site} carries errors, somewhere in {a} … {b}",
+                    device=c.device,
+                    es=c.errored_secs or 0,
+                    ses=c.severely_err_secs or 0,
+                    es_limit=t.source("es_per_interval"),
+                    ses_limit=t.source("ses_per_interval"),
+                    site=end.site,
+                    a=seg.from_,
+                    b=seg.to,
                 ),
                 evidence=[cited(ctx, controller_evidence, c)],
                 next_steps=[
                     ber_test_step(ctx, ctx.path.end("a").cpe, ctx.path.end("b").cpe),
-                    *ddf_test_step(ctx, " It tells which end the errors come from."),
-                    f"Compare framing, line code and clock on both routers' controllers "
-                    f"({c.framing or '?'}/{c.linecode or '?'}, clock {c.clock_source or '?'}): "
-                    "slips point at clocking rather than the line.",
+                    *ddf_test_step(ctx, tr(" It tells which end the errors come from.")),
+                    tr(
+                        "Compare framing, line code and clock on both routers' controllers "
+                        "({framing}/{linecode}, clock {clock}): slips point at clocking rather "
+                        "than the line.",
+                        framing=c.framing or "?",
+                        linecode=c.linecode or "?",
+                        clock=c.clock_source or "?",
+                    ),
                 ],
             )
         )
