@@ -598,7 +598,7 @@ def rules_cmd(json_dest: str | None) -> None:
         return
     con = _console()
     for step in playbook.load():
-        con.print(f"[bold]step {step.id}[/bold]  {step.title}")
+        con.print(f"[bold]step {step.id}[/bold]  {step.shown_title}")
         for r in step.rules:
             needs = ", ".join(r.needs) or "-"
             con.print(

@@ -12,6 +12,7 @@ import os
 import re
 
 from diag.errors import TicketError
+from diag.i18n import tr
 from diag.model.findings import TicketOut
 
 DEFAULT_PATTERN = r"(?P<kind>TS|JY|ZX)(?P<year>\d{2})?(?P<month>0[1-9]|1[0-2])(?P<serial>\d{3})"
@@ -23,9 +24,12 @@ def parse_ticket(number: str, pattern: str | None = None) -> TicketOut:
     m = re.fullmatch(pat, number.strip().upper())
     if not m:
         raise TicketError(
-            f"ticket {number!r} does not follow the complaint numbering: expected TS + month (MM) "
-            "+ 3-digit serial, e.g. TS05123, or TS + YYMM + serial, e.g. TS2605123 "
-            "(JY/ZX for suggestions/enquiries; set DIAG_TICKET_PATTERN for another numbering)"
+            tr(
+                "ticket {number} does not follow the complaint numbering: expected TS + month "
+                "(MM) + 3-digit serial, e.g. TS05123, or TS + YYMM + serial, e.g. TS2605123 "
+                "(JY/ZX for suggestions/enquiries; set DIAG_TICKET_PATTERN for another numbering)",
+                number=repr(number),
+            )
         )
     groups = m.groupdict()
     kind = KINDS.get(groups.get("kind") or "TS", "complaint")

@@ -16,9 +16,11 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from diag import i18n
 from diag.errors import DiagError
+from diag.i18n import mark, tr, tr_marked
 from diag.model.inventory import LinkKind
 from diag.model.observations import AnswerObservation
 from diag.model.path import CircuitPath
@@ -63,6 +65,7 @@ class Question(BaseModel):
 
     key: str
     ask: str = Field(description="the question; {site}, {cpe}, {converter}, {router} are filled in")
+    zh: str | None = Field(None, description="the question in Chinese, the same placeholders")
     who: Literal["customer", "engineer", "instrument", "noc"]
     values: list[str] | None = None
     type: Literal["choice", "number"] = "choice"
@@ -126,9 +129,26 @@ class Question(BaseModel):
                 raise ValueError(f"unknown trait(s) {unknown}; known: {sorted(TRAITS)}")
         return v
 
+    @field_validator("zh")
+    @classmethod
+    def _same_placeholders(cls, v: str | None, info: ValidationInfo) -> str | None:
+        ask = info.data.get("ask")
+        if (
+            v is not None
+            and isinstance(ask, str)
+            and i18n.placeholders(v) != i18n.placeholders(ask)
+        ):
+            raise ValueError(f"zh: placeholders differ from the English question's: {ask!r}")
+        return v
+
     @property
     def cost(self) -> int:
         return WHO_COST[self.who]
+
+    def text(self, site: str = "", cpe: str = "", converter: str = "", router: str = "") -> str:
+        """The question in the reader's language, its placeholders filled in."""
+        template = i18n.localized(self.ask, {"zh": self.zh})
+        return template.format(site=site, cpe=cpe, converter=converter, router=router)
 
     def choices(self, path: CircuitPath | None = None) -> list[str]:
         """The values a hypothetical answer can take: the allowed values, else the probes, else
@@ -203,11 +223,23 @@ def parse_answer(key: str, value: str) -> str:
             float(v)
         except ValueError:
             raise AnswerError(
-                f"{key}: {value!r} is not a number ({q.unit or 'a number'} expected)"
+                tr(
+                    "{key}: {value} is not a number ({unit} expected)",
+                    key=key,
+                    value=repr(value),
+                    unit=q.unit or tr("a number"),
+                )
             ) from None
         return v
     if q.values and v not in q.values:
-        raise AnswerError(f"{key}: {value!r} is not one of: {', '.join(q.values)}")
+        raise AnswerError(
+            tr(
+                "{key}: {value} is not one of: {values}",
+                key=key,
+                value=repr(value),
+                values=", ".join(q.values),
+            )
+        )
     return v
 
 
@@ -216,13 +248,26 @@ def question_for(need: str) -> str | None:
     q = vocabulary().get(need)
     if q is None:
         return None
-    text = q.ask.format(
-        site="each",
-        cpe="the transmission equipment",
-        converter="the converter",
-        router="the router",
+    text = q.text(
+        site=tr("each"),
+        cpe=tr("the transmission equipment"),
+        converter=tr("the converter"),
+        router=tr("the router"),
     )
-    return f"Ask ({q.who}): {text} [{need.replace('{s}', 'a|b')}]"
+    return ask_line(q, text, need.replace("{s}", "a|b"))
+
+
+WHO = {
+    "customer": mark("customer"),
+    "engineer": mark("engineer"),
+    "instrument": mark("instrument"),
+    "noc": mark("noc"),
+}
+
+
+def ask_line(q: Question, text: str, key: str) -> str:
+    """A question as a next step: `Ask (who): text [key]`."""
+    return tr("Ask ({who}): {text} [{key}]", who=tr_marked(WHO[q.who]), text=text, key=key)
 
 
 def end_traits(path: CircuitPath, side: str) -> set[str]:
@@ -262,12 +307,12 @@ def questions_for(path: CircuitPath) -> list[tuple[str, str, Question]]:
         for side in sides:
             if side is None:
                 if applies(q, both):
-                    out.append((q.key, q.ask.format(site="", cpe="", converter="", router=""), q))
+                    out.append((q.key, q.text(), q))
                 continue
             end = path.end(side)
             if not applies(q, end_traits(path, side)):
                 continue
-            text = q.ask.format(
+            text = q.text(
                 site=end.site, cpe=end.cpe, converter=end.converter or "", router=end.router or ""
             )
             out.append((q.key.format(s=side), text, q))

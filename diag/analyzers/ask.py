@@ -33,6 +33,7 @@ from datetime import UTC, datetime
 
 from diag.analyzers.answers import (
     ANY,
+    WHO,
     AnswerError,
     Question,
     lookup,
@@ -42,6 +43,8 @@ from diag.analyzers.answers import (
 )
 from diag.analyzers.engine import analyze
 from diag.analyzers.thresholds import Thresholds
+from diag.analyzers.verdict import OWNER_WORDS
+from diag.i18n import mark, tr, tr_marked
 from diag.model.findings import Finding, Verdict
 from diag.model.observations import (
     AlarmObservation,
@@ -635,6 +638,30 @@ class Ask:
 Prompt = Callable[[Ask], str | None]
 
 
+#: a verdict's status in the conversation's words
+STATUS_WORDS = {
+    "healthy": mark("healthy"),
+    "fault_localized": mark("fault localized"),
+    "fault_suspected": mark("fault suspected"),
+    "inconclusive": mark("inconclusive"),
+}
+
+
+def _status(v: Verdict) -> str:
+    return tr_marked(STATUS_WORDS[v.status])
+
+
+def _where(v: Verdict) -> str:
+    if v.segment is None:
+        return ""
+    return tr(
+        " {start} … {end} ({owner})",
+        start=v.segment.from_,
+        end=v.segment.to,
+        owner=tr_marked(OWNER_WORDS[v.owner]),
+    )
+
+
 def _shown(text: str, q: Question) -> str:
     if q.type == "number" and q.unit and q.unit not in text:
         return f"{text} [{q.unit}]"
@@ -649,24 +676,34 @@ def explain(choice: Choice) -> str:
     q = choice.question
     tmpl = "{s}" + choice.key[1:] if _side(choice.key) else choice.key
     users = [r for r in RULES.values() if tmpl in r.needs or set(r.refs) & set(q.rules)]
-    lines = [f"{choice.key} ({q.who}): {', '.join(q.rules) or 'no rule'}"]
+    who = tr_marked(WHO[q.who])
+    lines = [f"{choice.key} ({who}): {', '.join(q.rules) or tr('no rule')}"]
     for r in users:
-        lines.append(f"  {r.id} [{', '.join(r.refs)}]: {r.title}")
+        lines.append(f"  {r.id} [{', '.join(r.refs)}]: {tr_marked(r.title)}")
     if q.values:
-        lines.append(f"  answer one of: {', '.join(q.values)}")
+        lines.append(tr("  answer one of: {values}", values=", ".join(q.values)))
+    elif q.unit:
+        lines.append(tr("  answer a number in {unit}", unit=q.unit))
     else:
-        lines.append(f"  answer a number{f' in {q.unit}' if q.unit else ''}")
+        lines.append(tr("  answer a number"))
     for o in choice.outcomes:
         v = o.verdict
-        where = f" {v.segment.from_} … {v.segment.to} ({v.owner})" if v.segment else ""
-        lines.append(f"  if {'/'.join(o.values)}: {v.status.replace('_', ' ')}{where}")
-    lines.append("  s (or Enter) skips, q finishes with what is known, Ctrl-C / Ctrl-D too")
+        lines.append(
+            tr(
+                "  if {values}: {status}{where}",
+                values="/".join(o.values),
+                status=_status(v),
+                where=_where(v),
+            )
+        )
+    lines.append(tr("  s (or Enter) skips, q finishes with what is known, Ctrl-C / Ctrl-D too"))
     return "\n".join(lines)
 
 
 def _describe(v: Verdict) -> str:
-    where = f" to {v.segment.from_} … {v.segment.to} ({v.owner})" if v.segment else ""
-    return f"verdict {v.status.replace('_', ' ')}{where}"
+    if v.segment is None:
+        return tr("verdict {status}", status=_status(v))
+    return tr("verdict {status} to{where}", status=_status(v), where=_where(v))
 
 
 def run(session: Session, prompt: Prompt, say: Say = lambda _: None) -> Session:
@@ -688,7 +725,9 @@ def run(session: Session, prompt: Prompt, say: Say = lambda _: None) -> Session:
                 at = at or [(v.segment, v.owner)]
                 if at != offered:
                     offered = at
-                    reply = prompt(Ask(f"{_describe(v)}: finish now? [y/N]", ["y", "n"]))
+                    reply = prompt(
+                        Ask(tr("{verdict}: finish now? [y/N]", verdict=_describe(v)), ["y", "n"])
+                    )
                     if (reply or "").strip().lower() in ("y", "yes", *QUIT_KEYS):
                         return session
             choice = session.next()
@@ -719,7 +758,9 @@ def _ask_one(session: Session, choice: Choice, prompt: Prompt, say: Say) -> bool
         try:
             value = parse_answer(choice.key, word)
         except AnswerError as exc:
-            shown = f"{exc} (? explains). {_shown(choice.text, q)}"
+            shown = tr(
+                "{error} (? explains). {question}", error=exc, question=_shown(choice.text, q)
+            )
             continue
         before = session.verdict
         session.answer(choice.key, value)

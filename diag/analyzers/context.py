@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 from functools import cache, cached_property
 from typing import Any, TypeVar, cast
 
+from diag import i18n
 from diag.analyzers.correlation import AlarmPicture, picture
 from diag.analyzers.thresholds import Thresholds
+from diag.i18n import tr
 from diag.model.findings import Evidence
 from diag.model.observations import (
     AlarmObservation,
@@ -68,7 +70,8 @@ _SHAPES_MAX = 1024
 
 
 def _shape_cache(path: CircuitPath, thresholds: Thresholds) -> dict[object, Any]:
-    ids = tuple([e.id for e in path.elements])
+    # the language too: the values hold text (not-evaluated findings, questions)
+    ids = (i18n.lang(), *[e.id for e in path.elements])
     fields = shape_fields(path)
     entries = _SHAPES.get(ids)
     if entries is None:
@@ -174,7 +177,7 @@ class Context:
         return list(self.shaped(("asks", need, side), lambda: self._asks(need, side)))
 
     def _asks(self, need: str, side: str | None) -> list[str]:
-        from diag.analyzers.answers import applies, end_traits, vocabulary
+        from diag.analyzers.answers import applies, ask_line, end_traits, vocabulary
 
         q = vocabulary().get(need)
         if q is None:
@@ -185,8 +188,7 @@ class Context:
             )
             if not applies(q, both):
                 return []
-            text = q.ask.format(site="", cpe="", converter="", router="")
-            return [f"Ask ({q.who}): {text} [{q.key}]"]
+            return [ask_line(q, q.text(), q.key)]
         out = []
         for s in (side,) if side else SIDES:
 
@@ -197,10 +199,10 @@ class Context:
             if not applies(q, traits):
                 continue
             end = self.path.end(s)
-            text = q.ask.format(
+            text = q.text(
                 site=end.site, cpe=end.cpe, converter=end.converter or "", router=end.router or ""
             )
-            out.append(f"Ask ({q.who}): {text} [{q.key.format(s=s)}]")
+            out.append(ask_line(q, text, q.key.format(s=s)))
         return out
 
     def answer(self, key: str) -> str | None:
@@ -216,7 +218,12 @@ class Context:
 
     def cite(self, key: str) -> Evidence:
         a = self.answers[key]
-        return Evidence(observation=a.id, text=f"{key} = {a.value} (reported, {a.source})")
+        return Evidence(
+            observation=a.id,
+            text=tr(
+                "{key} = {value} (reported, {source})", key=key, value=a.value, source=a.source
+            ),
+        )
 
     def element(self, element_id: str) -> PathElement:
         return self.path.element(element_id)

@@ -11,6 +11,7 @@ from diag.analyzers.context import Context, need_plan
 from diag.analyzers.registry import INPUTS_ONLY, PATH_ONLY, Rule, always, finding, updated
 from diag.analyzers.thresholds import Thresholds, defaults
 from diag.analyzers.verdict import decide
+from diag.i18n import tr, tr_marked
 from diag.model.findings import ContextAlarm, Finding, InventoryNote, Verdict
 from diag.model.observations import Observation, Quality
 from diag.model.path import CircuitPath
@@ -175,14 +176,14 @@ def _weigh_reading_quality(ctx: Context, f: Finding) -> Finding:
     if not readings:
         return f
     factor = quality.weakest(readings)
-    notes = "; ".join(
+    notes = tr("; ").join(
         f"{getattr(o, 'device', '?')} {quality.what_was_read(o)}: {quality.label(o)}"
         for o in readings
     )
     return updated(
         f,
         confidence=round(f.confidence * factor, 2),
-        cause=f"{f.cause} (rests on readings not read whole: {notes})",
+        cause=tr("{cause} (rests on readings not read whole: {notes})", cause=f.cause, notes=notes),
         next_steps=[*quality.reread_steps(readings), *f.next_steps],
     )
 
@@ -190,7 +191,7 @@ def _weigh_reading_quality(ctx: Context, f: Finding) -> Finding:
 def _need_words(need: str) -> str:
     """An answer key or observation kind, `{s}` filled with both ends."""
     if "{s}" in need:
-        return " or ".join(need.format(s=s) for s in ("a", "b"))
+        return tr(" or ").join(need.format(s=s) for s in ("a", "b"))
     return need
 
 
@@ -213,16 +214,17 @@ def _build_not_evaluated(
     needs: tuple[str, ...],
     any_: bool,
 ) -> Finding:
-    want = (" or " if any_ else " and ").join(_need_words(n) for n in needs)
+    want = (tr(" or ") if any_ else tr(" and ")).join(_need_words(n) for n in needs)
     asks = [q for n in needs for q in ctx.asks(n)]
     return finding(
         rule=rid,
         procedure=",".join(refs),
         kind="not_evaluated",
-        title=f"step {step}: {title} — not evaluated",
+        # the rule's title is a mark()ed message of its decorator
+        title=tr("step {step}: {title} — not evaluated", step=step, title=tr_marked(title)),
         segment=None,
         owner="unknown",
         confidence=0.0,
-        cause=f"needs {want}, which nobody has reported yet",
+        cause=tr("needs {want}, which nobody has reported yet", want=want),
         next_steps=asks[:2],
     )

@@ -8,6 +8,7 @@ from importlib.resources import files
 
 import yaml
 
+from diag import i18n
 from diag.analyzers import rules as _rules  # noqa: F401  (registers every rule)
 from diag.analyzers.registry import RULES, Rule
 
@@ -17,6 +18,12 @@ class Step:
     id: str
     title: str
     rules: tuple[Rule, ...]
+    zh: str | None = None  # the title in Chinese (procedure.yaml's `zh`)
+
+    @property
+    def shown_title(self) -> str:
+        """The title in the reader's language."""
+        return i18n.localized(self.title, {"zh": self.zh})
 
 
 class PlaybookError(Exception):
@@ -41,7 +48,7 @@ def load() -> tuple[Step, ...]:
                 raise PlaybookError(f"{entry['file']}: rule {rid!r} is listed twice")
             seen.add(rid)
             found.append(RULES[rid])
-        steps.append(Step(str(entry["id"]), entry["title"], tuple(found)))
+        steps.append(Step(str(entry["id"]), entry["title"], tuple(found), entry.get("zh")))
     missing = sorted(set(RULES) - seen)
     if missing:
         raise PlaybookError(f"registered rules not in the playbook: {', '.join(missing)}")

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from diag.i18n import tr
 from diag.model.observations import CpuObservation, Observation, Quality
 
 # The numbers: no standard gives them.  A degraded reading is right in every value it gives but
@@ -79,21 +80,24 @@ def what_was_read(obs: Observation) -> str:
     if isinstance(source, str) and source.startswith("cli:"):
         return source.removeprefix("cli:")
     if obs.kind == "ping":
-        return "the ping"
-    return f"the {obs.kind.replace('_', ' ')} reading"
+        return tr("the ping")
+    return tr("the {kind} reading", kind=obs.kind.replace("_", " "))
 
 
 def reread_step(obs: Observation) -> str | None:
     """The next step asking for a clean read of `obs` (None when it was read whole)."""
     if not isinstance(obs, Quality) or obs.quality == "ok":
         return None
-    device = getattr(obs, "device", None) or getattr(obs, "origin", None) or "the router"
-    word = "partly lost" if obs.quality == "partial" else "read over a lossy console"
+    device = getattr(obs, "device", None) or getattr(obs, "origin", None) or tr("the router")
+    word = tr("partly lost") if obs.quality == "partial" else tr("read over a lossy console")
     why = f" ({obs.quality_note})" if obs.quality_note else ""
-    return (
-        f"Read {what_was_read(obs)} on {device} again over SSH, or over the console once the "
-        f"line is clean (cable, speed console_baudrate, another console port): the reading was "
-        f"{word}{why}."
+    return tr(
+        "Read {what} on {device} again over SSH, or over the console once the line is clean "
+        "(cable, speed console_baudrate, another console port): the reading was {word}{why}.",
+        what=what_was_read(obs),
+        device=device,
+        word=word,
+        why=why,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from diag.i18n import mark, tr, tr_marked
 from diag.model.findings import Comparison, CustomerSummary, Finding, FindingsDocument, Verdict
 from diag.model.observations import (
     AlarmObservation,
@@ -26,7 +27,12 @@ def _line_test(
         return (
             worst.loss_pct,
             worst.rtt_mean_ms,
-            (f"ping from router {worst.origin} WAN to {worst.target}, {worst.sent} probes"),
+            tr(
+                "ping from router {origin} WAN to {target}, {sent} probes",
+                origin=worst.origin,
+                target=worst.target,
+                sent=worst.sent,
+            ),
         )
     answers = {o.key: o.value for o in observations if isinstance(o, AnswerObservation)}
     if "test.laptop_ping.loss_pct" in answers:
@@ -34,19 +40,23 @@ def _line_test(
         return (
             float(answers["test.laptop_ping.loss_pct"]),
             float(rtt) if rtt else None,
-            ("ping between laptops at both ends, bypassing the LANs"),
+            tr("ping between laptops at both ends, bypassing the LANs"),
         )
     host = [o for o in observations if isinstance(o, PingObservation)]
     if host:
         worst = max(host, key=lambda o: o.loss_pct)
-        return worst.loss_pct, worst.rtt_mean_ms, f"ping from {worst.origin} to {worst.target}"
+        return (
+            worst.loss_pct,
+            worst.rtt_mean_ms,
+            tr("ping from {origin} to {target}", origin=worst.origin, target=worst.target),
+        )
     return None, None, None
 
 
 _SIDE = {
-    "carrier": "in the operator's network",
-    "customer": "in your own equipment or LAN",
-    "unknown": "on the line",
+    "carrier": mark("in the operator's network"),
+    "customer": mark("in your own equipment or LAN"),
+    "unknown": mark("on the line"),
 }
 
 
@@ -56,29 +66,40 @@ def _verdict_words(verdict: Verdict) -> list[str]:
     to be repairing only a localized carrier fault."""
     faults = verdict.faults
     if verdict.status == "healthy":
-        return ["No fault was found on the line."]
+        return [tr("No fault was found on the line.")]
     if verdict.status == "inconclusive" or not faults:
         return [
-            "The checks are not finished: we could not yet read everything needed to say "
-            "where the trouble is."
+            tr(
+                "The checks are not finished: we could not yet read everything needed to say "
+                "where the trouble is."
+            )
         ]
     head = faults[0]
     seg = head.segment
-    where = f"{_SIDE[head.owner]} ({seg.from_} to {seg.to})"
+    where = tr(
+        "{side} ({start} to {end})", side=tr_marked(_SIDE[head.owner]), start=seg.from_, end=seg.to
+    )
     out = []
     if verdict.status == "fault_localized":
-        out.append(f"The fault has been located {where}.")
+        out.append(tr("The fault has been located {where}.", where=where))
         if head.owner == "carrier":
-            out.append("The operator is repairing it.")
+            out.append(tr("The operator is repairing it."))
         elif head.owner == "customer":
-            out.append("We will help you check your equipment.")
+            out.append(tr("We will help you check your equipment."))
     else:
-        out.append(f"The fault is probably {where}; we are still checking.")
+        out.append(tr("The fault is probably {where}; we are still checking.", where=where))
     for f in faults[1:]:
         if f.owner != head.owner and f.owner in ("customer", "carrier"):
-            whose = "your own equipment" if f.owner == "customer" else "the operator's network"
+            whose = (
+                tr("your own equipment") if f.owner == "customer" else tr("the operator's network")
+            )
             out.append(
-                f"A second problem was found in {whose} ({f.segment.from_} to {f.segment.to})."
+                tr(
+                    "A second problem was found in {whose} ({start} to {end}).",
+                    whose=whose,
+                    start=f.segment.from_,
+                    end=f.segment.to,
+                )
             )
             break
     return out
@@ -90,10 +111,17 @@ def customer_summary(
     loss, rtt, how = _line_test(observations)
     parts = []
     if loss is not None:
-        lat = f", average latency {rtt:.0f} ms" if rtt is not None else ""
-        parts.append(f"Line test ({how}): {loss:.1f}% packet loss{lat}.")
+        lat = tr(", average latency {rtt} ms", rtt=f"{rtt:.0f}") if rtt is not None else ""
+        parts.append(
+            tr(
+                "Line test ({how}): {loss}% packet loss{latency}.",
+                how=how,
+                loss=f"{loss:.1f}",
+                latency=lat,
+            )
+        )
     parts.extend(_verdict_words(verdict))
-    return CustomerSummary(text=" ".join(parts), loss_pct=loss, latency_ms=rtt, measured_by=how)
+    return CustomerSummary(text=tr(" ").join(parts), loss_pct=loss, latency_ms=rtt, measured_by=how)
 
 
 def _keys(doc: FindingsDocument) -> dict[str, str]:
@@ -126,16 +154,20 @@ def compare(current: FindingsDocument, previous: FindingsDocument) -> Comparison
     persisting = sorted(set(before) & set(now))
     new = sorted(set(now) - set(before))
     if not persisting and not new and current.verdict.status == "healthy":
-        summary = (
-            f"Fixed: {len(cleared)} fault/alarm item(s) cleared since "
-            f"{previous.run.started:%Y-%m-%d %H:%M}, nothing new."
+        summary = tr(
+            "Fixed: {cleared} fault/alarm item(s) cleared since {when}, nothing new.",
+            cleared=len(cleared),
+            when=f"{previous.run.started:%Y-%m-%d %H:%M}",
         )
     elif persisting:
-        summary = (
-            f"Not fixed: {len(persisting)} item(s) persist, {len(cleared)} cleared, {len(new)} new."
+        summary = tr(
+            "Not fixed: {persisting} item(s) persist, {cleared} cleared, {new} new.",
+            persisting=len(persisting),
+            cleared=len(cleared),
+            new=len(new),
         )
     else:
-        summary = f"Changed: {len(cleared)} cleared, {len(new)} new."
+        summary = tr("Changed: {cleared} cleared, {new} new.", cleared=len(cleared), new=len(new))
     return Comparison(
         previous_started=previous.run.started,
         previous_status=previous.verdict.status,

@@ -38,6 +38,7 @@ from typing import Literal
 from diag.analyzers.context import Context
 from diag.analyzers.registry import updated
 from diag.analyzers.rules.tests import ping_bad, relevant_pings
+from diag.i18n import mark, tr, tr_marked
 from diag.model.findings import Fault, Finding, Verdict
 from diag.model.observations import (
     AlarmObservation,
@@ -46,6 +47,7 @@ from diag.model.observations import (
 )
 from diag.model.path import CircuitPath, Segment
 
+OWNER_WORDS = {"carrier": mark("carrier"), "customer": mark("customer"), "unknown": mark("unknown")}
 LOCALIZED_AT = 0.7  # a fault finding at or above this confidence localises the fault
 CONF_CONTRADICTED = 0.45  # a break the clean service contradicts: suspected at most
 
@@ -104,16 +106,23 @@ def end_to_end(ctx: Context) -> EndToEnd:
     for p, _ in relevant_pings(ctx):
         if p.origin_kind != "router":
             continue
-        words = f"{p.origin} → {p.target}: {p.loss_pct:g} % loss"
+        words = tr(
+            "{origin} → {target}: {loss} % loss",
+            origin=p.origin,
+            target=p.target,
+            loss=f"{p.loss_pct:g}",
+        )
         (out.bad if ping_bad(ctx, p) else out.clean).append(words)
     for key, what in (
-        ("test.laptop_ping.loss_pct", "laptop-to-laptop ping"),
-        ("test.wan_only_ping.loss_pct", "WAN-only ping"),
+        ("test.laptop_ping.loss_pct", mark("laptop-to-laptop ping")),
+        ("test.wan_only_ping.loss_pct", mark("WAN-only ping")),
     ):
         v = ctx.answer_float(key)
         if v is None:
             continue
-        (out.bad if v > t["loss_pct"] else out.clean).append(f"{what}: {v:g} % loss (reported)")
+        (out.bad if v > t["loss_pct"] else out.clean).append(
+            tr("{what}: {loss} % loss (reported)", what=tr_marked(what), loss=f"{v:g}")
+        )
     return out
 
 
@@ -134,19 +143,27 @@ def unread_sources(ctx: Context) -> list[str]:
     failed = False  # an NMS not read, or read in part: its NEs' state is unknown, not unpolled
     for p in polls:
         if not p.ok:
-            out.append(f"NMS {p.nms}: {p.error or 'no answer'}")
+            out.append(tr("NMS {nms}: {error}", nms=p.nms, error=p.error or tr("no answer")))
             failed = True
         elif p.partial:
-            out.append(f"NMS {p.nms}: alarm list incomplete ({p.error or 'partial resync'})")
+            out.append(
+                tr(
+                    "NMS {nms}: alarm list incomplete ({error})",
+                    nms=p.nms,
+                    error=p.error or tr("partial resync"),
+                )
+            )
             failed = True
         else:
             read_nes.update(p.nes)
     managed, routers = ctx.shaped("verdict.sources", lambda: _sources(ctx.path))
     for el_id, ne in managed:
         if ne is None:
-            out.append(f"{el_id}: no NMS in the inventory manages it, its alarms are unknown")
+            out.append(
+                tr("{ne}: no NMS in the inventory manages it, its alarms are unknown", ne=el_id)
+            )
         elif ne not in read_nes and not failed:
-            out.append(f"{el_id}: its NMS was not polled")
+            out.append(tr("{ne}: its NMS was not polled", ne=el_id))
     if not routers:
         return out
     access: dict[str, list[DeviceAccessObservation]] = {}
@@ -157,7 +174,13 @@ def unread_sources(ctx: Context) -> list[str]:
             continue
         if not any(o.ok for o in access[r]):
             why = "; ".join(f"{o.via}: {o.error}" for o in access[r] if o.error)
-            out.append(f"router {r}: could not be read ({why or 'no answer'})")
+            out.append(
+                tr(
+                    "router {router}: could not be read ({why})",
+                    router=r,
+                    why=why or tr("no answer"),
+                )
+            )
     return out
 
 
@@ -206,13 +229,17 @@ def _contradict(ctx: Context, findings: list[Finding], e2e: EndToEnd) -> list[Fi
                 f,
                 confidence=CONF_CONTRADICTED,
                 cause=f.cause
-                + "; but the service crosses this span cleanly ("
-                + "; ".join(e2e.clean)
-                + "), which a break cannot explain: a stale alarm, a protection switch or "
-                "a wrong port in the inventory",
+                + tr(
+                    "; but the service crosses this span cleanly ({tests}), which a break "
+                    "cannot explain: a stale alarm, a protection switch or a wrong port in the "
+                    "inventory",
+                    tests=tr("; ").join(e2e.clean),
+                ),
                 next_steps=[
-                    "Check in the NMS whether the circuit runs on a protection path and "
-                    "whether this alarm is current; correct the inventory's ports if not.",
+                    tr(
+                        "Check in the NMS whether the circuit runs on a protection path and "
+                        "whether this alarm is current; correct the inventory's ports if not."
+                    ),
                     *f.next_steps,
                 ],
             )
@@ -247,8 +274,13 @@ def _demote(path: CircuitPath, findings: list[Finding]) -> list[Finding]:
             out[i] = updated(
                 f,
                 kind="info",
-                title=f"{f.title} (explained by {by.rule})",
-                cause=f"{f.cause}; explained more specifically by {by.rule}: {by.title}",
+                title=tr("{title} (explained by {rule})", title=f.title, rule=by.rule),
+                cause=tr(
+                    "{cause}; explained more specifically by {rule}: {title}",
+                    cause=f.cause,
+                    rule=by.rule,
+                    title=by.title,
+                ),
             )
     return out
 
@@ -356,7 +388,7 @@ def _fault(ctx: Context, n: int, g: _Group) -> Fault:
             "procedure": refs,
             "direction": direction,
             "impact": g.impact,
-            "summary": f"{lead.title}: {lead.cause}",
+            "summary": tr("{title}: {cause}", title=lead.title, cause=lead.cause),
         }
     )
 
@@ -369,7 +401,7 @@ def _verdict(**fields: object) -> Verdict:
 def _where(f: Fault) -> str:
     s = f.segment
     span = s.from_ if s.from_ == s.to else f"{s.from_} … {s.to}"
-    return f"{span} ({f.owner})"
+    return tr("{span} ({owner})", span=span, owner=tr_marked(OWNER_WORDS[f.owner]))
 
 
 # --------------------------------------------------------------------------- the decision
@@ -398,31 +430,47 @@ def decide(ctx: Context, findings: list[Finding]) -> tuple[list[Finding], Verdic
                 )
             )
             status: Literal["fault_localized", "fault_suspected"] = "fault_localized"
-            row = "fault_localized: a fault at confidence >= 0.7"
+            row = tr("fault_localized: a fault at confidence >= 0.7")
         else:
             groups.sort(key=lambda g: (g.width, -g.confidence))
             status = "fault_suspected"
-            row = "fault_suspected: faults found, none at confidence >= 0.7"
+            row = tr("fault_suspected: faults found, none at confidence >= 0.7")
         out = [_fault(ctx, n, g) for n, g in enumerate(groups, 1)]
         head = out[0]
         lead = groups[0].lead
         if status == "fault_localized":
-            many = f"{len(out)} faults" if len(out) > 1 else "Fault"
             rest = "".join(
-                f"; ({f.number}) {_where(f)} [{', '.join(f.procedure)}]" for f in out[1:]
+                tr(
+                    "; ({number}) {where} [{refs}]",
+                    number=f.number,
+                    where=_where(f),
+                    refs=", ".join(f.procedure),
+                )
+                for f in out[1:]
             )
-            summary = (
-                f"{many} localized: ({head.number}) {_where(head)}: {lead.cause} "
-                f"[{', '.join(head.procedure)}]{rest}."
+            summary = tr(
+                "{many} localized: ({number}) {where}: {cause} [{refs}]{rest}.",
+                many=tr("{n} faults", n=len(out)) if len(out) > 1 else tr("Fault"),
+                number=head.number,
+                where=_where(head),
+                cause=lead.cause,
+                refs=", ".join(head.procedure),
+                rest=rest,
             )
         else:
-            rest = "".join(f"; ({f.number}) {_where(f)}" for f in out[1:])
-            summary = (
-                f"Fault suspected{', candidates most specific first' if len(out) > 1 else ''}: "
-                f"({head.number}) {_where(head)}: {lead.cause} [{', '.join(head.procedure)}]"
-                f"{rest}."
+            rest = "".join(
+                tr("; ({number}) {where}", number=f.number, where=_where(f)) for f in out[1:]
             )
-        basis = [row, *(f"end-to-end: {x}" for x in e2e.clean + e2e.bad)]
+            summary = tr(
+                "Fault suspected{candidates}: ({number}) {where}: {cause} [{refs}]{rest}.",
+                candidates=tr(", candidates most specific first") if len(out) > 1 else "",
+                number=head.number,
+                where=_where(head),
+                cause=lead.cause,
+                refs=", ".join(head.procedure),
+                rest=rest,
+            )
+        basis = [row, *(tr("end-to-end: {test}", test=x) for x in e2e.clean + e2e.bad)]
         return findings, _verdict(
             status=status,
             segment=head.segment,
@@ -433,36 +481,45 @@ def decide(ctx: Context, findings: list[Finding]) -> tuple[list[Finding], Verdic
             unread=unread,
         )
 
-    passed = [f"end-to-end test clean: {x}" for x in e2e.clean]
+    passed = [tr("end-to-end test clean: {test}", test=x) for x in e2e.clean]
     polls = [p for p in ctx.of(NmsPollObservation) if p.ok and not p.partial]
     nes = sum(len(p.nes) for p in polls)
     if nes:
         passed.append(
-            f"no alarm counts against the circuit on the {nes} NE{'s' if nes != 1 else ''} "
-            "read from the NMS"
+            tr("no alarm counts against the circuit on the {n} NEs read from the NMS", n=nes)
+            if nes != 1
+            else tr("no alarm counts against the circuit on the 1 NE read from the NMS")
         )
     if not unread and e2e.state == "clean":
         pending = sum(1 for f in findings if f.kind == "not_evaluated")
-        tail = f"; {pending} check(s) still need answers from site" if pending else ""
+        tail = tr("; {n} check(s) still need answers from site", n=pending) if pending else ""
         return findings, _verdict(
             status="healthy",
             segment=None,
             owner="unknown",
-            summary=f"No fault found: {'; '.join(passed)}{tail}.",
-            basis=["healthy: every required source read, nothing counted, end-to-end clean"],
+            summary=tr("No fault found: {passed}{tail}.", passed=tr("; ").join(passed), tail=tail),
+            basis=[tr("healthy: every required source read, nothing counted, end-to-end clean")],
             unread=[],
         )
     missing = [u.rstrip(". ") for u in unread]
     if e2e.state == "none":
         missing.append(
-            "no end-to-end test: no router ping across the line and no on-site ping answer"
+            tr("no end-to-end test: no router ping across the line and no on-site ping answer")
         )
-    said = f" Read and passed: {'; '.join(passed)}." if passed else " Nothing could be read."
+    said = (
+        tr(" Read and passed: {passed}.", passed=tr("; ").join(passed))
+        if passed
+        else tr(" Nothing could be read.")
+    )
     return findings, _verdict(
         status="inconclusive",
         segment=None,
         owner="unknown",
-        summary=f"Inconclusive: no fault found, but {'; '.join(missing)}.{said}",
-        basis=["inconclusive: a source the decision needs could not be read"],
+        summary=tr(
+            "Inconclusive: no fault found, but {missing}.{said}",
+            missing=tr("; ").join(missing),
+            said=said,
+        ),
+        basis=[tr("inconclusive: a source the decision needs could not be read")],
         unread=missing,
     )

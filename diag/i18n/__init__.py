@@ -81,8 +81,13 @@ def parse_lang(value: str) -> Lang:
 
 
 def mark(msgid: str) -> str:
-    """Tag a literal as a message for the catalog check; translate it where shown with tr()."""
+    """Tag a literal as a message for the catalog check; translate it where shown (tr_marked)."""
     return msgid
+
+
+def tr_marked(msgid: str, /, **params: object) -> str:
+    """tr() for a message tagged with mark() where it was written (a table's value)."""
+    return tr(msgid, **params)
 
 
 def tr(msgid: str, /, **params: object) -> str:
@@ -99,6 +104,19 @@ def translation(msgid: str, language: Lang) -> str:
     if text is None:
         _missed.add((language, msgid))
         return msgid
+    return text
+
+
+def localized(english: str, translations: Mapping[Lang, str | None]) -> str:
+    """Text whose translations live beside it (a playbook's `zh:` field), not in a catalog:
+    the current language's, else the English (recorded as missed, like a catalog's gap)."""
+    language = _current.get()
+    if language == "en":
+        return english
+    text = translations.get(language)
+    if text is None:
+        _missed.add((language, english))
+        return english
     return text
 
 

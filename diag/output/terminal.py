@@ -6,6 +6,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.text import Text
 
+from diag.i18n import mark, tr, tr_marked
 from diag.model.findings import FindingsDocument
 from diag.model.observations import (
     AlarmObservation,
@@ -22,12 +23,65 @@ from diag.model.observations import (
 )
 
 STATUS_STYLE = {
-    "healthy": ("HEALTHY", "bold green"),
-    "fault_localized": ("FAULT LOCALIZED", "bold red"),
-    "fault_suspected": ("FAULT SUSPECTED", "bold yellow"),
-    "inconclusive": ("INCONCLUSIVE", "bold magenta"),
+    "healthy": (mark("HEALTHY"), "bold green"),
+    "fault_localized": (mark("FAULT LOCALIZED"), "bold red"),
+    "fault_suspected": (mark("FAULT SUSPECTED"), "bold yellow"),
+    "inconclusive": (mark("INCONCLUSIVE"), "bold magenta"),
 }
 END_TAG = {"a": "A", "b": "B", "transport": "T"}
+#: the words of the JSON's enumerations, as the reader sees them (the JSON keeps the values)
+WORDS = {
+    "carrier": mark("carrier"),
+    "customer": mark("customer"),
+    "unknown": mark("unknown"),
+    "outage": mark("outage"),
+    "degraded": mark("degraded"),
+    "fault": mark("fault"),
+    "consequence": mark("consequence"),
+    "info": mark("info"),
+    "unreachable": mark("unreachable"),
+    "not_evaluated": mark("not_evaluated"),
+    "healthy": mark("healthy"),
+    "fault_localized": mark("fault_localized"),
+    "fault_suspected": mark("fault_suspected"),
+    "inconclusive": mark("inconclusive"),
+}
+#: device roles and link kinds named in the path drawing
+PARTS = {
+    "router": mark("router"),
+    "switch": mark("switch"),
+    "v35-converter": mark("v35-converter"),
+    "ethernet-converter": mark("ethernet-converter"),
+    "pdh": mark("pdh"),
+    "sdh": mark("sdh"),
+    "msap": mark("msap"),
+    "fiber": mark("fiber"),
+    "e1-cable": mark("e1-cable"),
+    "ddf-jumper": mark("ddf-jumper"),
+    "v35-cable": mark("v35-cable"),
+    "ethernet": mark("ethernet"),
+    "lan": mark("lan"),
+    "sdh-line": mark("sdh-line"),
+}
+
+
+def word(value: str) -> str:
+    """An enumeration value (owner, impact, kind, status) in the reader's language."""
+    return tr_marked(WORDS[value]) if value in WORDS else value
+
+
+def _part(value: str) -> str:
+    return tr_marked(PARTS[value]) if value in PARTS else value
+
+
+def _element_label(label: str, kind: str) -> str:
+    """The drawing's label with its role word translated (`name (role, vendor model)`);
+    LAN labels are `LAN site`."""
+    if kind == "lan" and label.startswith("LAN "):
+        return tr("LAN {site}", site=label[4:])
+    if f" ({kind}, " in label:
+        return label.replace(f" ({kind}, ", f" ({_part(kind)}, ", 1)
+    return label
 
 
 def render(doc: FindingsDocument, console: Console, *, verbose: bool = False) -> None:
@@ -36,7 +90,7 @@ def render(doc: FindingsDocument, console: Console, *, verbose: bool = False) ->
     head.append(c.id, style="bold")
     head.append(f"  {c.customer}  {c.a_site} ⇄ {c.b_site}  {c.service.value} {c.bandwidth}")
     if doc.ticket:
-        head.append(f"  ticket {doc.ticket.number}", style="cyan")
+        head.append(tr("  ticket {number}", number=doc.ticket.number), style="cyan")
     console.print(head)
 
     ids = [e.id for e in c.path]
@@ -59,20 +113,21 @@ def render(doc: FindingsDocument, console: Console, *, verbose: bool = False) ->
                 context_at[o.device] = context_at.get(o.device, 0) + 1
             else:
                 counted.setdefault(o.device, []).append(o)
-    width = max(len(e.label) for e in c.path) + 2
+    labels = [_element_label(e.label, e.kind) for e in c.path]
+    width = max(len(x) for x in labels) + 2
     tag_w = len(_tags([n for n, *_ in spans])) + 2
     for i, el in enumerate(c.path):
         here = [n for n, lo, hi in spans if lo <= i <= hi]
         inside = bool(here)
         mark = Text(_tags(here).rjust(tag_w - 2) + ("▶ " if inside else "  "), style="bold red")
         line = Text.assemble(mark, (f"{END_TAG[el.end]} ", "dim"), ("● ", "red" if inside else ""))
-        line.append(el.label.ljust(width), style="bold red" if inside else "")
-        line.append(el.owner, style="dim")
+        line.append(labels[i].ljust(width), style="bold red" if inside else "")
+        line.append(word(el.owner), style="dim")
         for al in counted.get(el.id, []):
             port = f" {al.port}" if al.port else ""
             line.append(f"  [{al.vendor_name}{port}]", style="yellow")
         if context_at.get(el.id):
-            line.append(f"  (+{context_at[el.id]} not counted)", style="dim")
+            line.append(tr("  (+{n} not counted)", n=context_at[el.id]), style="dim")
         console.print(line)
         if i < len(c.links):
             link = c.links[i]
@@ -80,15 +135,23 @@ def render(doc: FindingsDocument, console: Console, *, verbose: bool = False) ->
             in_link = bool(on)
             lk = Text(_tags(on).rjust(tag_w - 2) + ("▶ " if in_link else "  "), style="bold red")
             lk.append("  │ ", style="red" if in_link else "dim")
-            lk.append(link.label, style="red" if in_link else "dim")
+            link_label = _part(link.label) if link.label == link.kind else link.label
+            lk.append(link_label, style="red" if in_link else "dim")
             console.print(lk)
 
     label, style = STATUS_STYLE[doc.verdict.status]
-    v = Text("\nVerdict: ")
-    v.append(label, style=style)
+    v = Text(tr("\nVerdict: "))
+    v.append(tr_marked(label), style=style)
     seg = doc.verdict.segment
     if seg is not None:
-        v.append(f"  {seg.from_} … {seg.to}  owner: {doc.verdict.owner}")
+        v.append(
+            tr(
+                "  {start} … {end}  owner: {owner}",
+                start=seg.from_,
+                end=seg.to,
+                owner=word(doc.verdict.owner),
+            )
+        )
     console.print(v)
     console.print(f"  {doc.verdict.summary}", highlight=False, markup=False)
     for f in faults:
@@ -98,18 +161,28 @@ def render(doc: FindingsDocument, console: Console, *, verbose: bool = False) ->
             else (f"{f.segment.from_} … {f.segment.to}")
         )
         console.print(
-            f"  ({f.number}) {span}  owner {f.owner}, {f.impact}, {f.confidence:.0%}  "
-            f"[{', '.join(f.procedure)}] {', '.join(f.rules)}",
+            tr(
+                "  ({number}) {span}  owner {owner}, {impact}, {confidence}  [{refs}] {rules}",
+                number=f.number,
+                span=span,
+                owner=word(f.owner),
+                impact=word(f.impact),
+                confidence=f"{f.confidence:.0%}",
+                refs=", ".join(f.procedure),
+                rules=", ".join(f.rules),
+            ),
             highlight=False,
             markup=False,
             style="red" if f.confidence >= 0.7 else "yellow",
         )
     for u in doc.verdict.unread:
-        console.print(f"  not read: {u}", highlight=False, markup=False, style="magenta")
+        console.print(
+            tr("  not read: {what}", what=u), highlight=False, markup=False, style="magenta"
+        )
 
     if doc.customer_summary is not None:
         console.print(
-            f"  For the customer: {doc.customer_summary.text}",
+            tr("  For the customer: {text}", text=doc.customer_summary.text),
             highlight=False,
             markup=False,
             style="cyan",
@@ -117,15 +190,19 @@ def render(doc: FindingsDocument, console: Console, *, verbose: bool = False) ->
     if doc.comparison is not None:
         cmp = doc.comparison
         console.print(
-            f"\nCompared with {cmp.previous_started:%Y-%m-%d %H:%M} "
-            f"({cmp.previous_status}): {cmp.summary}",
+            tr(
+                "\nCompared with {when} ({status}): {summary}",
+                when=f"{cmp.previous_started:%Y-%m-%d %H:%M}",
+                status=word(cmp.previous_status),
+                summary=cmp.summary,
+            ),
             style="bold",
             markup=False,
         )
         for label, items in (
-            ("cleared", cmp.cleared),
-            ("persisting", cmp.persisting),
-            ("new", cmp.new),
+            (tr("cleared"), cmp.cleared),
+            (tr("persisting"), cmp.persisting),
+            (tr("new"), cmp.new),
         ):
             for item in items:
                 console.print(f"  {label:10} {item}", markup=False)
@@ -141,33 +218,38 @@ def render(doc: FindingsDocument, console: Console, *, verbose: bool = False) ->
     if verbose:
         shown = doc.findings
     if shown:
-        console.print("\nEvidence", style="bold")
+        console.print(tr("\nEvidence"), style="bold")
         for fd in shown:
             conf = f" {fd.confidence:.0%}" if fd.kind == "fault" else ""
-            console.print(f"  [{fd.procedure}] {fd.title} ({fd.kind}{conf})", highlight=False)
+            console.print(f"  [{fd.procedure}] {fd.title} ({word(fd.kind)}{conf})", highlight=False)
             for ev in fd.evidence:
                 console.print(f"    - {ev.text}", highlight=False, markup=False)
         steps = [s for fd in [*shown, *demoted] for s in fd.next_steps]
         if steps:
-            console.print("\nNext steps", style="bold")
+            console.print(tr("\nNext steps"), style="bold")
             for n, s in enumerate(dict.fromkeys(steps), 1):
                 console.print(f"  {n}. {s}", highlight=False, markup=False)
     if pending and not verbose:
         console.print(
-            f"\nNot evaluated yet: {len(pending)} rule(s) wait for answers from site "
-            "(`--ask`, `--observe KEY=VALUE`; `diag questions ID` lists them)",
+            tr(
+                "\nNot evaluated yet: {n} rule(s) wait for answers from site "
+                "(`--ask`, `--observe KEY=VALUE`; `diag questions ID` lists them)",
+                n=len(pending),
+            ),
             style="dim",
             markup=False,
         )
     if doc.inventory_notes:
-        console.print("\nInventory notes (alarms diag cannot place)", style="bold")
+        console.print(tr("\nInventory notes (alarms diag cannot place)"), style="bold")
         for note in doc.inventory_notes:
             console.print(f"  - {note.text}", highlight=False, markup=False)
             console.print(f"    → {note.next_step}", highlight=False, markup=False, style="cyan")
     if doc.context:
         console.print(
-            f"\nNot counted: {len(doc.context)} alarm(s) on the path's NEs that are not this "
-            "circuit's",
+            tr(
+                "\nNot counted: {n} alarm(s) on the path's NEs that are not this circuit's",
+                n=len(doc.context),
+            ),
             style="bold",
         )
         shown_ctx = doc.context if verbose else doc.context[:8]
@@ -175,22 +257,23 @@ def render(doc: FindingsDocument, console: Console, *, verbose: bool = False) ->
             console.print(f"  - {x.text}", highlight=False, markup=False, style="dim")
         if len(shown_ctx) < len(doc.context):
             console.print(
-                f"  … {len(doc.context) - len(shown_ctx)} more (-v lists them)", style="dim"
+                tr("  … {n} more (-v lists them)", n=len(doc.context) - len(shown_ctx)),
+                style="dim",
             )
     readings = [rd for o in doc.observations if (rd := reading(o))]
     if readings:
-        console.print("\nReadings", style="bold")
+        console.print(tr("\nReadings"), style="bold")
         for rd in readings:
             console.print(f"  {rd}", highlight=False, markup=False)
     polls = [o for o in doc.observations if isinstance(o, NmsPollObservation)]
-    console.print("\nCollectors", style="bold")
+    console.print(tr("\nCollectors"), style="bold")
     for r in doc.collectors:
         state = (
-            Text("ok", style="green")
+            Text(tr("ok"), style="green")
             if r.ok
-            else Text("INTERRUPTED", style="bold yellow")
+            else Text(tr("INTERRUPTED"), style="bold yellow")
             if (r.error or "").startswith("interrupted")
-            else Text("FAILED", style="bold red")
+            else Text(tr("FAILED"), style="bold red")
         )
         line = Text(f"  {r.name}  {r.target}  ")
         line.append_text(state)
@@ -199,11 +282,13 @@ def render(doc: FindingsDocument, console: Console, *, verbose: bool = False) ->
             line.append(f"  {r.error}", style="red")
         console.print(line)
     if not doc.collectors and not polls:
-        console.print("  none: no NMS manages the network elements of this path")
+        console.print(tr("  none: no NMS manages the network elements of this path"))
     if doc.run.interrupted:
         console.print(
-            "\nInterrupted: the findings hold what was collected and answered before the "
-            "interruption (Ctrl-C, SIGTERM or the end of the questions' input).",
+            tr(
+                "\nInterrupted: the findings hold what was collected and answered before the "
+                "interruption (Ctrl-C, SIGTERM or the end of the questions' input)."
+            ),
             style="bold yellow",
         )
 
@@ -229,29 +314,50 @@ def reading(o: Observation) -> str | None:
 def _reading(o: Observation) -> str | None:
     if isinstance(o, InterfaceObservation):
         state = "/".join(
-            "up" if x else "down" if x is not None else "?" for x in (o.line_up, o.protocol_up)
+            tr("up") if x else tr("down") if x is not None else "?"
+            for x in (o.line_up, o.protocol_up)
         )
         leads = ""
         if o.v35_leads:
             down = [k.upper() for k, up in o.v35_leads.items() if not up]
-            leads = f", V.35 leads down: {' '.join(down)}" if down else ", V.35 leads all up"
-        return (
-            f"{o.device} {o.interface}: {state}{' (looped)' if o.looped else ''}, "
-            f"CRC {o.crc if o.crc is not None else '-'}, input errors "
-            f"{o.input_errors if o.input_errors is not None else '-'}, carrier transitions "
-            f"{o.carrier_transitions if o.carrier_transitions is not None else '-'}{leads}"
-            f" [{o.source}]"
+            leads = (
+                tr(", V.35 leads down: {leads}", leads=" ".join(down))
+                if down
+                else tr(", V.35 leads all up")
+            )
+        return tr(
+            "{device} {interface}: {state}{looped}, CRC {crc}, input errors {errors}, "
+            "carrier transitions {transitions}{leads} [{source}]",
+            device=o.device,
+            interface=o.interface,
+            state=state,
+            looped=tr(" (looped)") if o.looped else "",
+            crc=o.crc if o.crc is not None else "-",
+            errors=o.input_errors if o.input_errors is not None else "-",
+            transitions=o.carrier_transitions if o.carrier_transitions is not None else "-",
+            leads=leads,
+            source=o.source,
         )
     if isinstance(o, CrcGrowthObservation):
         if o.reset:
-            return f"{o.device} {o.interface}: CRC counter reset between samples ({o.note})"
-        rate = f"{o.per_min:.1f}/min" if o.per_min is not None else "-"
-        return (
-            f"{o.device} {o.interface}: CRC +{o.delta} in {o.interval_s:.0f} s = {rate}"
-            f"{' (counter wrapped)' if o.wrapped else ''}"
+            return tr(
+                "{device} {interface}: CRC counter reset between samples ({note})",
+                device=o.device,
+                interface=o.interface,
+                note=o.note,
+            )
+        rate = tr("{rate}/min", rate=f"{o.per_min:.1f}") if o.per_min is not None else "-"
+        return tr(
+            "{device} {interface}: CRC +{delta} in {seconds} s = {rate}{wrapped}",
+            device=o.device,
+            interface=o.interface,
+            delta=o.delta,
+            seconds=f"{o.interval_s:.0f}",
+            rate=rate,
+            wrapped=tr(" (counter wrapped)") if o.wrapped else "",
         )
     if isinstance(o, E1ControllerObservation):
-        alarms = ", ".join(o.alarms) or "no alarms"
+        alarms = ", ".join(o.alarms) or tr("no alarms")
         return (
             f"{o.device} {o.controller}: {o.status or '?'}, {alarms}, PCV "
             f"{o.path_code_violations if o.path_code_violations is not None else '-'}, ES "
@@ -261,26 +367,51 @@ def _reading(o: Observation) -> str | None:
     if isinstance(o, NeE1LineObservation):
         return f"{o.device} {o.port or o.if_index}: {', '.join(o.line_status)} (DS1-MIB)"
     if isinstance(o, CpuObservation):
-        peak = f", 72 h peak {o.peak_72h:.0f}%" if o.peak_72h is not None else ""
+        peak = tr(", 72 h peak {pct}%", pct=f"{o.peak_72h:.0f}") if o.peak_72h is not None else ""
         if o.peak_72h is None and o.peak_72h_min is not None:
-            peak = f", 72 h peak at least {o.peak_72h_min:.0f}% (graph read in part)"
-        return (
-            f"{o.device} CPU: {_pct(o.five_sec)} 5 s, {_pct(o.one_min)} 1 min, "
-            f"{_pct(o.five_min)} 5 min{peak}"
+            peak = tr(
+                ", 72 h peak at least {pct}% (graph read in part)", pct=f"{o.peak_72h_min:.0f}"
+            )
+        return tr(
+            "{device} CPU: {five_sec} 5 s, {one_min} 1 min, {five_min} 5 min{peak}",
+            device=o.device,
+            five_sec=_pct(o.five_sec),
+            one_min=_pct(o.one_min),
+            five_min=_pct(o.five_min),
+            peak=peak,
         )
     if isinstance(o, PingObservation):
-        return (
-            f"ping {o.origin} → {o.target}: {o.sent} sent, {o.loss_pct:.1f}% loss, rtt "
-            f"min/mean/max {_ms(o.rtt_min_ms)}/{_ms(o.rtt_mean_ms)}/{_ms(o.rtt_max_ms)} ms"
+        return tr(
+            "ping {origin} → {target}: {sent} sent, {loss}% loss, rtt min/mean/max "
+            "{rtt_min}/{rtt_mean}/{rtt_max} ms",
+            origin=o.origin,
+            target=o.target,
+            sent=o.sent,
+            loss=f"{o.loss_pct:.1f}",
+            rtt_min=_ms(o.rtt_min_ms),
+            rtt_mean=_ms(o.rtt_mean_ms),
+            rtt_max=_ms(o.rtt_max_ms),
         )
     if isinstance(o, ConsoleObservation):
-        return (
-            f"{o.device} console {o.port}: login {'ok' if o.login_ok else 'FAILED'}, "
-            f"{o.answered}/{o.probes} probes answered, median rtt {_ms(o.rtt_median_ms)} ms"
-            f"{', ' + str(o.dropped_sessions) + ' dropped' if o.dropped_sessions else ''}"
+        return tr(
+            "{device} console {port}: login {login}, {answered}/{probes} probes answered, "
+            "median rtt {rtt} ms{dropped}",
+            device=o.device,
+            port=o.port,
+            login=tr("ok") if o.login_ok else tr("FAILED"),
+            answered=o.answered,
+            probes=o.probes,
+            rtt=_ms(o.rtt_median_ms),
+            dropped=tr(", {n} dropped", n=o.dropped_sessions) if o.dropped_sessions else "",
         )
     if isinstance(o, DeviceAccessObservation) and not o.ok:
-        return f"{o.device} over {o.via}: FAILED at {o.stage}: {o.error}"
+        return tr(
+            "{device} over {via}: FAILED at {stage}: {error}",
+            device=o.device,
+            via=o.via,
+            stage=o.stage,
+            error=o.error,
+        )
     return None
 
 
