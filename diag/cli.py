@@ -198,6 +198,18 @@ def cli(ctx: click.Context, lang: str | None) -> None:
     is_flag=True,
     help="Neither keep this diagnosis in the history store nor show past ones.",
 )
+@click.option(
+    "--quick",
+    is_flag=True,
+    help="Skip the CRC growth reading (no second CRC sample, no wait): the verdict in seconds; "
+    "the document and the summary say CRC growth was not measured.",
+)
+@click.option(
+    "--provisional/--no-provisional",
+    default=None,
+    help="Show a provisional verdict as soon as all but the CRC window is read, then the final "
+    "one (default: on a terminal; --provisional off one: a line on stderr).",
+)
 def circuit(
     circuit_id: str,
     inventory: Path | None,
@@ -217,6 +229,8 @@ def circuit(
     compare_file: Path | None,
     history_url: str | None,
     no_history: bool,
+    quick: bool,
+    provisional: bool | None,
 ) -> None:
     """Diagnose one circuit: collect, analyze, print the path with the fault marked.
 
@@ -272,6 +286,7 @@ def circuit(
         if verbose:
             err.print(f"[dim]… {msg}[/dim]")
 
+    from diag.output.provisional import sink as first_verdict
     from diag.runner import diagnose_many
 
     # SIGINT / SIGTERM / SIGHUP from here on: collection stops and keeps what it read; later,
@@ -290,6 +305,8 @@ def circuit(
             given={circuit_id: list(given)},
             thresholds=thresholds,
             stop=stop,
+            quick=quick,
+            on_provisional=None if quick else first_verdict(provisional, out, err),
         )
     except DiagError as exc:
         _fail(exc)

@@ -9,7 +9,14 @@ what was read.  Every collector still running is cancelled and recorded as inter
 real elapsed time; a router session running in a thread gets GRACE_S to end its command and log
 out (its wait between the two CRC samples ends at once), otherwise what it had read so far is
 kept.  A second signal skips that grace; a third exits at once.  The documents are then built
-from everything collected, with run.interrupted set.
+from everything collected, with run.interrupted set; interrupted while a router waited between
+its two CRC samples, the document is the provisional one (run.provisional).
+
+First verdict (docs/first-verdict.md): given `on_provisional`, the routers' CRC windows are
+the sweep's (no session held during the wait, the router ping read before it), and as soon as
+every job of a circuit has finished or is waiting in its CRC window, the same pure analysis runs
+on what was read so far, CRC growth marked as not measured yet, and `on_provisional` gets that
+document.  `quick`: no CRC growth is read (no second sample, no wait), and the document says so.
 
 Failures never escape as tracebacks: a collector that raises anything becomes a failed
 collector record (the traceback goes to the log, see diag.logsetup), and the loop's exception
@@ -32,7 +39,7 @@ import sys
 import threading
 import time
 import weakref
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -43,6 +50,7 @@ from diag import __version__, i18n
 from diag.analyzers.engine import analyze_full
 from diag.analyzers.thresholds import Thresholds
 from diag.errors import CollectorError, DiagError
+from diag.i18n import tr
 from diag.logsetup import JOB, describe
 from diag.model.findings import (
     CircuitOut,
@@ -50,7 +58,9 @@ from diag.model.findings import (
     PathElementOut,
     PathLinkOut,
     RunOut,
+    SkippedReading,
     TicketOut,
+    Verdict,
 )
 from diag.model.inventory import Circuit, CircuitEnd, Device, Inventory, LinkKind, Nms, Role
 from diag.model.observations import (
@@ -262,6 +272,15 @@ def _quiet(_: str) -> None:
 
 
 @dataclass
+class Window:
+    """A router reading waiting between its two CRC samples: what it has read until then."""
+
+    observations: list[Observation]
+    closes_at: float  # time.monotonic() when the second sample is due
+    closed: bool = False  # the wait is over (the second sample taken or not)
+
+
+@dataclass
 class Collected:
     """Everything a circuit's collectors produced, filled in as each one finishes."""
 
@@ -270,6 +289,53 @@ class Collected:
     pending: dict[str, tuple[str, list[str]]] = field(default_factory=dict)  # job -> target, NEs
     raw: dict[str, dict[str, str]] = field(default_factory=dict)  # job -> command -> output
     transcripts: dict[str, str] = field(default_factory=dict)  # job -> redacted session text
+    windows: dict[str, Window] = field(default_factory=dict)  # job -> its CRC window
+    crc_routers: list[str] = field(default_factory=list)  # routers whose reading has CRC growth
+    #: called (on the loop) when a job ends or opens its CRC window
+    watch: Callable[[], None] | None = None
+
+    def in_window(self) -> bool:
+        """Every job still running waits in its CRC window (and one at least does)."""
+        waiting = {job for job, w in self.windows.items() if not w.closed}
+        return bool(waiting) and set(self.pending) <= waiting
+
+    def so_far(self) -> list[Observation]:
+        """The finished jobs' observations and what the jobs in their CRC window have read."""
+        out = list(self.observations)
+        for job, w in self.windows.items():
+            if job in self.pending and not w.closed:
+                out.extend(w.observations)
+        return out
+
+    def window_cut(self) -> bool:
+        """A job was stopped while it waited in its CRC window (an interruption)."""
+        return any(not w.closed for w in self.windows.values())
+
+
+# The job this task runs and the circuit's Collected it fills (set by _run_job): a router
+# reading opens its CRC window there.
+_WINDOW_OF: contextvars.ContextVar[tuple[Collected, str] | None] = contextvars.ContextVar(
+    "diag_window_of", default=None
+)
+
+
+def _open_window(
+    here: tuple[Collected, str] | None, observations: list[Observation], closes_at: float
+) -> Window | None:
+    """Record (on the loop) that a job's router reading waits for its second CRC sample."""
+    if here is None:
+        return None
+    out, job = here
+    w = out.windows[job] = Window(list(observations), closes_at)
+    if out.watch is not None:
+        out.watch()
+    return w
+
+
+def _close_window(here: tuple[Collected, str]) -> None:
+    out, job = here
+    if job in out.windows:
+        out.windows[job].closed = True
 
 
 @dataclass
@@ -319,6 +385,13 @@ class Reads:
     async def window(self, first_at: float, interval_s: float) -> None:
         """Wait until the second CRC sample is due (`crc_window` only)."""
         await asyncio.sleep(max(0.0, first_at + interval_s - time.monotonic()))
+
+
+class WindowReads(Reads):
+    """A circuit of its own, read for a first verdict: the CRC wait outside the router session
+    (as a sweep's), so that the router ping, read after the first sample, is in before it."""
+
+    crc_window = True
 
 
 @dataclass
@@ -553,10 +626,20 @@ async def _read_router(
     from diag.collectors.router import router_reader
 
     window = ctx.reads.crc_window
-    reader = router_reader(
-        dev, wan, far_ip, settings, via=via, sleep=ctx.stop.sleep, defer_second=window
-    )
     loop = asyncio.get_running_loop()
+    here = _WINDOW_OF.get()
+
+    def sleep(seconds: float) -> None:
+        # one session (no shared window): the wait runs in the session's thread; the window is
+        # recorded so that an interruption during it is known as one
+        if here is not None:
+            so_far = reader.so_far().observations
+            loop.call_soon_threadsafe(_open_window, here, so_far, time.monotonic() + seconds)
+        ctx.stop.sleep(seconds)  # raises when interrupted: the window stays open
+        if here is not None:
+            loop.call_soon_threadsafe(_close_window, here)
+
+    reader = router_reader(dev, wan, far_ip, settings, via=via, sleep=sleep, defer_second=window)
     fut: asyncio.Future[Any] | None = None
     try:
         async with ctx.reads.device_lock(dev.name):
@@ -567,7 +650,11 @@ async def _read_router(
             return reading, False
         fut = None
         # the shared CRC window: no session is held during the wait
+        closes_at = reader.first[1] + settings.crc_sample_interval_s
+        opened = _open_window(here, reading.observations, closes_at)
         await ctx.reads.window(reader.first[1], settings.crc_sample_interval_s)
+        if opened is not None:
+            opened.closed = True
         async with ctx.reads.device_lock(dev.name):
             fut = loop.run_in_executor(ctx.pool, contextvars.copy_context().run, reader.second)
             missed = await asyncio.shield(fut)
@@ -639,6 +726,7 @@ async def _run_job(job: Job, ctx: Context, out: Collected) -> None:
     started = now()
     t0 = time.monotonic()
     JOB.set(job.name)  # this task's own context: log records and tasks created here name the job
+    _WINDOW_OF.set((out, job.name))
     ctx.progress(f"{job.name}: started ({job.target})")
     try:
         outcome = await job.run(ctx)
@@ -715,6 +803,8 @@ async def _run_job(job: Job, ctx: Context, out: Collected) -> None:
     out.pending.pop(job.name, None)
     state = "ok" if outcome.ok else f"FAILED: {outcome.error}"
     ctx.progress(f"{job.name}: {state}, {len(obs)} observation(s), {duration:.2f} s")
+    if out.watch is not None:
+        out.watch()
 
 
 async def collect(jobs: list[Job], ctx: Context, out: Collected) -> None:
@@ -848,7 +938,13 @@ def build_document(
     finished: datetime | None = None,
     thresholds: Thresholds | None = None,
     interrupted_by: str | None = None,
+    provisional: bool = False,
+    quick: bool = False,
+    skipped: Sequence[SkippedReading] = (),
 ) -> FindingsDocument:
+    """The findings document of what was collected.  `provisional`: CRC growth not measured
+    yet (the first verdict, or interrupted in the CRC window); `skipped`: readings not taken on
+    purpose (`quick`: the CRC growth)."""
     from diag.analyzers.summary import customer_summary
 
     observations = renumber(collected.observations)
@@ -862,6 +958,7 @@ def build_document(
                 "before every collector answered.",
             }
         )
+    verdict = crc_unmeasured(verdict, provisional=provisional, skipped=skipped)
     return FindingsDocument(
         lang=i18n.lang(),
         circuit=circuit_out(c, path),
@@ -874,6 +971,9 @@ def build_document(
             operator=operator,
             mode=mode,
             interrupted=interrupted,
+            quick=quick,
+            provisional=provisional,
+            skipped=list(skipped),
         ),
         collectors=sorted(collected.collectors, key=lambda r: r.name),
         observations=observations,
@@ -885,11 +985,100 @@ def build_document(
     )
 
 
+def crc_unmeasured(
+    verdict: Verdict, *, provisional: bool, skipped: Sequence[SkippedReading]
+) -> Verdict:
+    """The verdict, saying that CRC growth was not measured.  No rule reads a missing CRC
+    growth as no growth (the rules that use it find nothing to cite), but errors too few to
+    cost a ping show only there: a verdict without it, healthy above all, says so."""
+    if not provisional and not skipped:
+        return verdict
+    summary, unread, basis = verdict.summary, list(verdict.unread), list(verdict.basis)
+    if skipped:
+        reason = ", ".join(sorted({s.reason for s in skipped}))
+        unread.append(tr("CRC growth not measured ({reason})", reason=reason))
+        basis.append(f"crc_growth not measured: {reason}")
+        if verdict.status == "healthy":
+            summary += " " + tr(
+                "CRC growth not measured ({reason}): line errors too few to cost a ping would "
+                "not show.",
+                reason=reason,
+            )
+    if provisional:
+        summary = tr("Provisional, CRC growth not measured yet: {summary}", summary=summary)
+        unread.append(tr("CRC growth: the CRC window had not closed"))
+        basis.append("provisional: made before the CRC window closed")
+    return verdict.model_copy(update={"summary": summary, "unread": unread, "basis": basis})
+
+
+def skipped_crc(
+    collected: Collected, settings: CollectorSettings, quick: bool
+) -> list[SkippedReading]:
+    """The routers whose CRC growth is not read: --quick, or an interval of 0."""
+    if settings.crc_sample_interval_s > 0:
+        return []
+    reason = "--quick" if quick else "crc_sample_interval_s = 0"
+    return [
+        SkippedReading(reading="crc_growth", device=r, reason=reason) for r in collected.crc_routers
+    ]
+
+
 @dataclass
 class Diagnosis:
     document: FindingsDocument
     collected: Collected
     settings: CollectorSettings
+
+
+@dataclass
+class Provisional:
+    """A circuit's first verdict: every job has finished or waits in its CRC window."""
+
+    document: FindingsDocument  # run.provisional set, CRC growth not measured yet
+    closes_in_s: float  # until the last CRC window closes
+
+
+FirstVerdict = Callable[[Provisional], None]
+
+
+def _first_verdict(
+    c: Circuit,
+    path: CircuitPath,
+    collected: Collected,
+    *,
+    started: datetime,
+    ticket: TicketOut | None,
+    operator: str,
+    thresholds: Thresholds | None,
+    stop: Stop,
+    emit: FirstVerdict,
+) -> Callable[[], None]:
+    """The `Collected.watch` that gives the circuit's first verdict, once, when it is due."""
+    shown = False
+
+    def watch() -> None:
+        nonlocal shown
+        if shown or stop.signum is not None or not collected.in_window():
+            return
+        shown = True
+        closes = max(w.closes_at for w in collected.windows.values() if not w.closed)
+        so_far = Collected(observations=collected.so_far(), collectors=list(collected.collectors))
+        try:
+            doc = build_document(
+                c,
+                path,
+                so_far,
+                started=started,
+                ticket=ticket,
+                operator=operator,
+                thresholds=thresholds,
+                provisional=True,
+            )
+            emit(Provisional(doc, max(0.0, closes - time.monotonic())))
+        except Exception as exc:  # the first verdict is a courtesy: never costs the final one
+            log.error("the provisional verdict of %s failed", c.id, exc_info=exc)
+
+    return watch
 
 
 async def _diagnose_async(
@@ -903,6 +1092,8 @@ async def _diagnose_async(
     sink: dict[str, tuple[Collected, datetime, CollectorSettings]],
     given: dict[str, list[Observation]],
     stop: Stop,
+    thresholds: Thresholds | None = None,
+    on_provisional: FirstVerdict | None = None,
 ) -> None:
     from diag.collectors.snmp.client import SnmpClient
 
@@ -915,15 +1106,35 @@ async def _diagnose_async(
     try:
         async with SnmpClient() as client:
             ctx = Context(
-                client=client, pool=pool, progress=progress, stop=stop, loop_errors=loop_errors
+                client=client,
+                pool=pool,
+                progress=progress,
+                stop=stop,
+                loop_errors=loop_errors,
+                reads=Reads() if on_provisional is None else WindowReads(),
             )
             runs = []
             for cid in ids:
                 c = inv.circuits[cid]
                 settings = settings_for(inv, c, overrides)
                 collected = Collected(observations=list(given.get(cid, [])))
-                sink[cid] = (collected, now(), settings)
-                jobs = plan(inv, c, build_path(c, inv), settings)
+                started = now()
+                sink[cid] = (collected, started, settings)
+                path = build_path(c, inv)
+                jobs = plan(inv, c, path, settings)
+                collected.crc_routers = [j.name[7:] for j in jobs if j.name.startswith("router:")]
+                if on_provisional is not None:
+                    collected.watch = _first_verdict(
+                        c,
+                        path,
+                        collected,
+                        started=started,
+                        ticket=ticket,
+                        operator=operator,
+                        thresholds=thresholds,
+                        stop=stop,
+                        emit=on_provisional,
+                    )
                 runs.append(collect(jobs, ctx, collected))
             await asyncio.gather(*runs)
     finally:
@@ -944,16 +1155,23 @@ def diagnose_many(
     given: dict[str, list[Observation]] | None = None,
     thresholds: Thresholds | None = None,
     stop: Stop | None = None,
+    quick: bool = False,
+    on_provisional: FirstVerdict | None = None,
 ) -> list[Diagnosis]:
     """Diagnose several circuits concurrently on one loop (one SNMP engine, one thread pool).
 
     `given`: per circuit, observations people supplied (answers from site, test results).
     `stop`: the caller's interruption (the CLI installs it for the whole command); without
     one, SIGINT / SIGTERM / SIGHUP are handled during the collection only.
+    `quick`: no CRC growth read (no second sample, no wait); the documents say so.
+    `on_provisional`: called on the loop with each circuit's first verdict, made as soon as
+    every job has finished or waits in its CRC window (not called when there is no window).
 
     Interrupted, the documents are still built from what was collected, with run.interrupted
-    set; `stop.reason` says by what.
+    set; `stop.reason` says by what; interrupted in a CRC window, run.provisional too.
     """
+    if quick:
+        overrides = {**(overrides or {}), "crc_sample_interval_s": 0}
     sink: dict[str, tuple[Collected, datetime, CollectorSettings]] = {}
     op = operator_name(operator)
     own = stop is None
@@ -972,6 +1190,8 @@ def diagnose_many(
                 sink=sink,
                 given=given or {},
                 stop=stop,
+                thresholds=thresholds,
+                on_provisional=on_provisional,
             )
         )
     except KeyboardInterrupt:  # the default handler (not the main thread), or raise_now
@@ -1004,6 +1224,9 @@ def diagnose_many(
             interrupted=interrupted,
             thresholds=thresholds,
             interrupted_by=stop.reason,
+            provisional=interrupted and collected.window_cut(),
+            quick=quick,
+            skipped=skipped_crc(collected, settings, quick),
         )
         out.append(Diagnosis(doc, collected, settings))
     return out
@@ -1034,6 +1257,7 @@ def diagnose(
 __all__ = [
     "Collected",
     "Diagnosis",
+    "Provisional",
     "Stop",
     "build_document",
     "diagnose",

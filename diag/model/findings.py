@@ -60,6 +60,14 @@ class TicketOut(_M):
     serial: int
 
 
+class SkippedReading(_M):
+    """A reading diag did not take on purpose, and why (1.3)."""
+
+    reading: Literal["crc_growth"] = Field(description="crc_growth: the second CRC sample")
+    device: str
+    reason: str = Field(description="--quick, or crc_sample_interval_s = 0")
+
+
 class RunOut(_M):
     started: datetime
     finished: datetime
@@ -68,6 +76,15 @@ class RunOut(_M):
     operator: str
     mode: Literal["live", "replay"] = "live"
     interrupted: bool = Field(False, description="Ctrl-C: the document holds what was collected")
+    quick: bool = Field(False, description="--quick: no CRC growth read (no second sample, no wait)")
+    provisional: bool = Field(
+        False,
+        description="the verdict was made before the CRC window closed (interrupted during it): "
+        "CRC growth not measured, not the final verdict",
+    )
+    skipped: list[SkippedReading] = Field(
+        default_factory=list, description="readings not taken on purpose (--quick), and why"
+    )
 
 
 class Evidence(_M):
@@ -193,7 +210,8 @@ class FindingsDocument(_M):
     @field_validator("schema_version", mode="before")
     @classmethod
     def _older(cls, v: object) -> object:
-        # 1.2 and 1.3 only added fields, each with a default (1.3: lang, "en" before it)
+        # 1.2 and 1.3 only added fields, each with a default (1.3: lang, "en" before it;
+        # run.quick, run.provisional, run.skipped)
         return SCHEMA_VERSION if v in ("1.1", "1.2") else v
 
     def to_json(self) -> str:
