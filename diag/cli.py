@@ -1259,12 +1259,16 @@ scenario_option = click.option(
     help="With --generate: share of the circuits given a fault (ring cuts first).",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="With --generate.")
+@click.option(
+    "--debug", is_flag=True, help="Write library logs and warnings to the lab's lab.log too."
+)
 def lab_up(
     scenarios: tuple[Path, ...],
     inventory: Path | None,
     generate_n: int | None,
     fault_rate: float,
     seed: int,
+    debug: bool,
 ) -> None:
     """Start the lab in the background."""
     from diag.errors import DiagError
@@ -1277,6 +1281,7 @@ def lab_up(
             list(scenarios) or None,
             inventory,
             generate=None if generate_n is None else (generate_n, fault_rate, seed),
+            debug=debug,
         )
     except DiagError as exc:
         _fail(exc)
@@ -1328,7 +1333,17 @@ def _print_status(info: dict[str, Any]) -> None:
     help="Folder that receives one findings document per lab circuit.",
 )
 @scenario_option
-def demo(json_dir: Path | None, scenarios: tuple[Path, ...]) -> None:
+@click.option(
+    "--debug",
+    "debug_dir",
+    is_flag=False,
+    flag_value="diag-debug",
+    default=None,
+    metavar="[DIR]",
+    help="Keep the library log (logs and warnings, e.g. asyncssh's) in DIR/demo-diag.log "
+    "(default ./diag-debug).",
+)
+def demo(json_dir: Path | None, scenarios: tuple[Path, ...], debug_dir: str | None) -> None:
     """Start the lab in-process, diagnose all its circuits at once, show each, stop it.
 
     Each document is checked against its scenario's `expect`: status, headline segment and
@@ -1346,6 +1361,8 @@ def demo(json_dir: Path | None, scenarios: tuple[Path, ...]) -> None:
     from diag.runner import diagnose_many
 
     con = _console()
+    if debug_dir is not None:
+        _debug_logging()
     mismatches = []
     summary: list[tuple[str, Any, bool]] = []  # circuit, document, as expected
     stop = _interruptible()  # the documents are kept whole; exit 128 + the signal's number
@@ -1382,6 +1399,8 @@ def demo(json_dir: Path | None, scenarios: tuple[Path, ...]) -> None:
                 con.print()
         finally:
             lab_thread.stop()
+            if debug_dir is not None:
+                _write_demo_log(debug_dir)
     if stop.exit_code is not None:
         kept = f"; the {len(expects)} documents are in {json_dir}" if json_dir else ""
         con.print(f"interrupted ({stop.reason}){kept}", style="bold yellow")
@@ -1393,6 +1412,21 @@ def demo(json_dir: Path | None, scenarios: tuple[Path, ...]) -> None:
         sys.exit(EXIT_DEMO_MISMATCH)
     n = sum(len(s.expect) for s in scns)
     con.print(f"[bold green]demo: {n} circuits diagnosed, every verdict as its scenario expects[/]")
+
+
+def _write_demo_log(debug_dir: str) -> None:
+    """demo --debug: the library log (warnings included) in DIR/demo-diag.log."""
+    from diag import logsetup
+    from diag.i18n import tr
+
+    path = Path(debug_dir) / "demo-diag.log"
+    try:
+        if logsetup.write(path):
+            click.echo(tr("the library log is in {path}", path=path), err=True)
+    except (OSError, DiagError) as exc:
+        click.echo(
+            tr("diag: --debug {path}: cannot write: {error}", path=path, error=exc), err=True
+        )
 
 
 def _demo_table(con: Any, rows: list[tuple[str, Any, bool]]) -> None:

@@ -37,7 +37,7 @@ from typing import Any
 JOB: contextvars.ContextVar[str | None] = contextvars.ContextVar("diag_job", default=None)
 
 CAPACITY = 5000  # records kept; a peer that makes a library log in a loop cannot fill memory
-_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ class Capture(logging.Handler):
         super().__init__(logging.NOTSET)
         self.entries: deque[Entry] = deque(maxlen=capacity)
         self.dropped = 0
-        self.setFormatter(logging.Formatter(_FORMAT))
+        self.setFormatter(logging.Formatter(FORMAT))
 
     def emit(self, record: logging.LogRecord) -> None:
         try:

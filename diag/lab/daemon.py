@@ -38,13 +38,30 @@ async def _serve(net: LabNetwork, state: Path, inv_dir: Path) -> None:
         await net.stop()
 
 
+def _log_setup(debug: bool) -> None:
+    """Library warnings (asyncssh's DSA deprecation when the SSH servers start) and logs: in
+    lab.log with --debug only, else kept in memory (diag.logsetup) out of the lab log's way."""
+    import logging
+    import sys
+
+    from diag import logsetup
+
+    if debug:
+        logging.basicConfig(level=logging.INFO, stream=sys.stderr, format=logsetup.FORMAT)
+        logging.captureWarnings(True)
+    else:
+        logsetup.install()
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(prog="python -m diag.lab.daemon")
     ap.add_argument("--state", type=Path, required=True)
     ap.add_argument("--inventory", type=Path)
     ap.add_argument("--scenario", type=Path, action="append")
     ap.add_argument("--generated", type=Path, help="a folder written by diag.lab.generate")
+    ap.add_argument("--debug", action="store_true", help="library logs and warnings in lab.log")
     args = ap.parse_args()
+    _log_setup(args.debug)  # before the SSH servers import asyncssh
     try:
         if args.generated:
             from diag.lab.generate import load, raise_fd_limit

@@ -118,6 +118,7 @@ def up(
     base: Path | None,
     timeout: float = 60.0,
     generate: tuple[int, float, int] | None = None,
+    debug: bool = False,
 ) -> dict[str, Any]:
     """Start the lab daemon on the shipped (or given) scenarios, or on a generated network:
     `generate` = (circuits, fault rate, seed), written into the state folder first
@@ -130,6 +131,8 @@ def up(
     for name in ("lab.json", "error.txt"):
         (state / name).unlink(missing_ok=True)
     cmd = [sys.executable, "-m", "diag.lab.daemon", "--state", str(state)]
+    if debug:  # library logs and warnings in lab.log
+        cmd.append("--debug")
     if generate is not None:
         from diag.lab.generate import generate as write_generated
 
