@@ -128,7 +128,7 @@ def path_svg(doc: FindingsDocument) -> str:
     height = int(y + _TOP)
 
     parts: list[str] = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" id="path-svg" role="img" '
+        f'<svg id="path-svg" role="img" '
         f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
         f'style="max-width:100%;height:auto" aria-label="{esc(tr("The circuit path"))}">',
         f"<title>{esc(tr('The circuit path, A end to B end'))}</title>",
