@@ -14,6 +14,7 @@ from typing import Literal
 
 from diag.analyzers.context import SIDES, Context
 from diag.analyzers.registry import by_path, finding, rule
+from diag.i18n import mark, tr
 from diag.model.findings import Evidence, Finding
 from diag.model.inventory import Interface
 from diag.model.observations import (
@@ -65,10 +66,14 @@ def name(link: PathLink) -> str:
     """The link as a person calls it: its inventory label, else its kind and ends."""
     if link.label != link.kind.value:
         return link.label
-    kind = {"fiber": "fibre", "e1-cable": "E1 cable", "v35-cable": "V.35 cable"}.get(
-        link.kind.value, link.kind.value
-    )
-    return f"the {kind} {link.from_} - {link.to}"
+    a, b, kind = link.from_, link.to, link.kind.value
+    if kind == "fiber":
+        return tr("the fibre {a} - {b}", a=a, b=b)
+    if kind == "e1-cable":
+        return tr("the E1 cable {a} - {b}", a=a, b=b)
+    if kind == "v35-cable":
+        return tr("the V.35 cable {a} - {b}", a=a, b=b)
+    return tr("the {kind} {a} - {b}", kind=kind, a=a, b=b)
 
 
 def _ends(ctx: Context, pred: Callable[[EndInfo], bool]) -> list[str]:
@@ -133,6 +138,14 @@ def _wan_reading(ctx: Context, side: str) -> InterfaceObservation | None:
 # --------------------------------------------------------------------------- R-LED-1
 
 
+def _lamp_seen(key: str, state: str | None) -> str:
+    """A dark or abnormal lamp as the customer reported it: `power lamp off`."""
+    lamp = key.split(".")[-1]
+    if lamp == "power":
+        return tr("power lamp off") if state == "off" else tr("power lamp flashing-abnormal")
+    return tr("run lamp off") if state == "off" else tr("run lamp flashing-abnormal")
+
+
 def _dead_lamps(ctx: Context, side: str, box: str, device: str, rid: str) -> list[Finding]:
     keys = [f"{side}.{box}.lamp.power", f"{side}.{box}.lamp.run"]
     bad = [k for k in keys if ctx.answer(k) in BAD_LAMP]
@@ -144,23 +157,35 @@ def _dead_lamps(ctx: Context, side: str, box: str, device: str, rid: str) -> lis
     # the phone (a normally blinking run lamp is easily called abnormal): 0.8.
     conf = 0.9 if power_off else 0.8
     el = ctx.element(device)
-    seen = ", ".join(f"{k.split('.')[-1]} lamp {ctx.answer(k)}" for k in bad)
+    seen = tr(", ").join(_lamp_seen(k, ctx.answer(k)) for k in bad)
+    site = ctx.path.end(side).site
     steps = [
-        f"Have the customer check that {device} is plugged in and the socket/UPS at "
-        f"{ctx.path.end(side).site} has power (a dead site supply is not a device fault).",
-        f"Dispatch with a spare {el.label}; replace it and check that the lamps come up.",
+        tr(
+            "Have the customer check that {device} is plugged in and the socket/UPS at {site} "
+            "has power (a dead site supply is not a device fault).",
+            device=device,
+            site=site,
+        ),
+        tr(
+            "Dispatch with a spare {element}; replace it and check that the lamps come up.",
+            element=el.label,
+        ),
     ]
     if not power_off:
-        steps.insert(0, "Ask the customer to power-cycle it once and report the lamps again.")
+        steps.insert(0, tr("Ask the customer to power-cycle it once and report the lamps again."))
     return [
         _finding(
             ctx,
             rid,
             "R-LED-1",
-            f"{device} at {ctx.path.end(side).site}: {seen}",
+            tr("{device} at {site}: {seen}", device=device, site=site, seen=seen),
             ctx.seg(device),
             conf,
-            f"the customer reports {seen} on {el.label}: the device itself is faulty",
+            tr(
+                "the customer reports {seen} on {element}: the device itself is faulty",
+                seen=seen,
+                element=el.label,
+            ),
             _cites(ctx, *keys),
             steps,
         )
@@ -171,7 +196,7 @@ def _dead_lamps(ctx: Context, side: str, box: str, device: str, rid: str) -> lis
     "cpe-lamp-dead",
     ("R-LED-1",),
     "3.2",
-    "CPE transmission box's power or run lamp off or flashing abnormally: the box is faulty",
+    mark("CPE transmission box's power or run lamp off or flashing abnormally: the box is faulty"),
     ("{s}.cpe.lamp.power", "{s}.cpe.lamp.run"),
 )
 def _cpe_lamps(ctx: Context) -> list[Finding]:
@@ -185,7 +210,9 @@ def _cpe_lamps(ctx: Context) -> list[Finding]:
     "converter-lamp-dead",
     ("R-LED-1",),
     "3.2",
-    "protocol converter's power or run lamp off or flashing abnormally: the converter is faulty",
+    mark(
+        "protocol converter's power or run lamp off or flashing abnormally: the converter is faulty"
+    ),
     ("{s}.converter.lamp.power", "{s}.converter.lamp.run"),
     applies=by_path(lambda ctx: bool(_ends(ctx, lambda e: e.converter is not None))),
 )
@@ -204,19 +231,62 @@ def _converter_lamps(ctx: Context) -> list[Finding]:
 # unambiguous (0.85); its loss of E1 signal is reported by the box itself but could come from the
 # E1 feeding it at the CO (0.75); far-end loss of light equally implicates the fibre from this CPE
 # to it (0.7); an unnamed lamp ("etc.") only says that the far end alarms (0.6).
-_FAR_END = {
-    "power-failure": (0.85, "has lost power"),
-    "e1-loss": (0.75, "has lost its E1 signal"),
-    "loss-of-light": (0.7, "receives no light from the customer-end CPE"),
-    "other": (0.6, "raises an alarm"),
-}
+_FAR_END = {"power-failure": 0.85, "e1-loss": 0.75, "loss-of-light": 0.7, "other": 0.6}
+
+
+def _far_end_texts(value: str, cpe: str, site: str, opp: PathElement) -> tuple[str, str]:
+    """The title and cause of a far-end lamp, one whole message per lamp."""
+    o, label = opp.id, opp.label
+    if value == "power-failure":
+        return (
+            tr("far-end power-failure lamp on {cpe}: {opp} faulty", cpe=cpe, opp=o),
+            tr(
+                "the far-end alarm button on {cpe} ({site}) lights power-failure: the CO-side "
+                "device opposite it, {element}, has lost power",
+                cpe=cpe,
+                site=site,
+                element=label,
+            ),
+        )
+    if value == "e1-loss":
+        return (
+            tr("far-end e1-loss lamp on {cpe}: {opp} faulty", cpe=cpe, opp=o),
+            tr(
+                "the far-end alarm button on {cpe} ({site}) lights e1-loss: the CO-side device "
+                "opposite it, {element}, has lost its E1 signal",
+                cpe=cpe,
+                site=site,
+                element=label,
+            ),
+        )
+    if value == "loss-of-light":
+        return (
+            tr("far-end loss-of-light lamp on {cpe}: {opp} faulty", cpe=cpe, opp=o),
+            tr(
+                "the far-end alarm button on {cpe} ({site}) lights loss-of-light: the CO-side "
+                "device opposite it, {element}, receives no light from the customer-end CPE",
+                cpe=cpe,
+                site=site,
+                element=label,
+            ),
+        )
+    return (
+        tr("far-end other lamp on {cpe}: {opp} faulty", cpe=cpe, opp=o),
+        tr(
+            "the far-end alarm button on {cpe} ({site}) lights other: the CO-side device "
+            "opposite it, {element}, raises an alarm",
+            cpe=cpe,
+            site=site,
+            element=label,
+        ),
+    )
 
 
 @rule(
     "far-end-alarm-co-device",
     ("R-LED-3",),
     "3.2",
-    "far-end alarm lamp on the CPE: the CO-side device opposite it is faulty",
+    mark("far-end alarm lamp on the CPE: the CO-side device opposite it is faulty"),
     ("{s}.cpe.far_end_alarm",),
 )
 def _far_end(ctx: Context) -> list[Finding]:
@@ -226,36 +296,56 @@ def _far_end(ctx: Context) -> list[Finding]:
         value = ctx.answer(key)
         if value is None or value not in _FAR_END:
             continue
-        conf, what = _FAR_END[value]
+        conf = _FAR_END[value]
         end = ctx.path.end(s)
         opp = co_side(ctx.path, s)
-        steps = {
-            "power-failure": [
-                f"Have the CO check the power supply and power board of {opp.id}; it is "
-                "the carrier's device, no visit to the customer is needed."
-            ],
-            "e1-loss": [
-                f"Check {opp.id}'s E1 ports and the E1 cable / DDF jumper feeding it at the CO; "
-                "loop back at the DDF to split device from cable."
-            ],
-            "loss-of-light": [
-                f"Check {opp.id}'s optical receiver and, if it is fine, the fibre from "
-                f"{end.cpe}'s transmit to it ({name(cpe_uplink(ctx.path, s))}).",
-            ],
-            "other": [f"Read {opp.id}'s alarms in the NMS, or send the CO staff to look at it."],
-        }[value]
+        if value == "power-failure":
+            steps = [
+                tr(
+                    "Have the CO check the power supply and power board of {opp}; it is the "
+                    "carrier's device, no visit to the customer is needed.",
+                    opp=opp.id,
+                )
+            ]
+        elif value == "e1-loss":
+            steps = [
+                tr(
+                    "Check {opp}'s E1 ports and the E1 cable / DDF jumper feeding it at the CO; "
+                    "loop back at the DDF to split device from cable.",
+                    opp=opp.id,
+                )
+            ]
+        elif value == "loss-of-light":
+            steps = [
+                tr(
+                    "Check {opp}'s optical receiver and, if it is fine, the fibre from {cpe}'s "
+                    "transmit to it ({link}).",
+                    opp=opp.id,
+                    cpe=end.cpe,
+                    link=name(cpe_uplink(ctx.path, s)),
+                ),
+            ]
+        else:
+            steps = [
+                tr(
+                    "Read {opp}'s alarms in the NMS, or send the CO staff to look at it.",
+                    opp=opp.id,
+                )
+            ]
         if opp.ne_name:
-            steps.append(f"Its NMS name is {opp.ne_name}: compare with the step 3.1 alarm list.")
+            steps.append(
+                tr("Its NMS name is {ne}: compare with the step 3.1 alarm list.", ne=opp.ne_name)
+            )
+        title, cause = _far_end_texts(value, end.cpe, end.site, opp)
         out.append(
             _finding(
                 ctx,
                 "far-end-alarm-co-device",
                 "R-LED-3",
-                f"far-end {value} lamp on {end.cpe}: {opp.id} faulty",
+                title,
                 ctx.seg(opp.id),
                 conf,
-                f"the far-end alarm button on {end.cpe} ({end.site}) lights {value}: the "
-                f"CO-side device opposite it, {opp.label}, {what}",
+                cause,
                 [ctx.cite(key)],
                 steps,
                 direction=_from_end(s) if value == "loss-of-light" else None,
@@ -275,7 +365,7 @@ def _converter_ends(ctx: Context) -> list[str]:
     "e1-los-converter-cable",
     ("R-LED-4a",),
     "3.2",
-    "E1 LOS on the CPE with no converter alarm: the E1 cable from the converter to the CPE",
+    mark("E1 LOS on the CPE with no converter alarm: the E1 cable from the converter to the CPE"),
     ("{s}.cpe.lamp.e1_alarm",),
     applies=by_path(lambda ctx: bool(_converter_ends(ctx))),
 )
@@ -299,11 +389,15 @@ def _los_converter(ctx: Context) -> list[Finding]:
                     ctx,
                     "e1-los-converter-cable",
                     "R-LED-4a",
-                    f"E1 LOS on {end.cpe}: converter alarm not yet known",
+                    tr("E1 LOS on {cpe}: converter alarm not yet known", cpe=end.cpe),
                     None,
                     0.0,
-                    f"{end.cpe} shows E1 LOS; whether {conv} alarms decides between the cable "
-                    "and the converter",
+                    tr(
+                        "{cpe} shows E1 LOS; whether {conv} alarms decides between the cable and "
+                        "the converter",
+                        cpe=end.cpe,
+                        conv=conv,
+                    ),
                     [ctx.cite(key)],
                     _ask(ctx, "{s}.converter.lamp.alarm", s),
                     kind="not_evaluated",
@@ -316,34 +410,48 @@ def _los_converter(ctx: Context) -> list[Finding]:
             # hands its E1 to the CPE over the same kind of cable, so the rule carries over by
             # analogy (0.7).
             conf = 0.8 if ethernet else 0.7
-            cause = (
-                f"{end.cpe} shows E1 LOS on its customer-side E1 port while {conv} shows no "
-                f"alarm: the cable from {conv}'s E1 transmit to {end.cpe}'s receive "
-                f"({name(link)}) is faulty"
+            cause = tr(
+                "{cpe} shows E1 LOS on its customer-side E1 port while {conv} shows no alarm: the "
+                "cable from {conv}'s E1 transmit to {cpe}'s receive ({link}) is faulty",
+                cpe=end.cpe,
+                conv=conv,
+                link=name(link),
             )
             steps = [
-                f"Have the customer check that the E1 cable between {conv} and {end.cpe} is "
-                "firmly plugged at both ends (and into the right ports).",
-                "On site: swap the E1 cable, or loop it at the CPE end and check the converter's "
-                "loop lamp, to confirm before replacing anything.",
+                tr(
+                    "Have the customer check that the E1 cable between {conv} and {cpe} is firmly "
+                    "plugged at both ends (and into the right ports).",
+                    conv=conv,
+                    cpe=end.cpe,
+                ),
+                tr(
+                    "On site: swap the E1 cable, or loop it at the CPE end and check the "
+                    "converter's loop lamp, to confirm before replacing anything."
+                ),
             ]
         else:
             # Outside the article's condition: the converter alarms too, which points at the
             # converter's E1 side as much as at the cable (0.5: suspected, not localised).
             conf = 0.5
-            cause = (
-                f"{end.cpe} shows E1 LOS and {conv} alarms as well: the converter's E1 side or "
-                f"the cable to {end.cpe} ({name(link)})"
+            cause = tr(
+                "{cpe} shows E1 LOS and {conv} alarms as well: the converter's E1 side or the "
+                "cable to {cpe} ({link})",
+                cpe=end.cpe,
+                conv=conv,
+                link=name(link),
             )
             steps = [
-                f"Ask which alarm lamp {conv} shows; swap the cable, then the converter.",
+                tr(
+                    "Ask which alarm lamp {conv} shows; swap the cable, then the converter.",
+                    conv=conv,
+                ),
             ]
         out.append(
             _finding(
                 ctx,
                 "e1-los-converter-cable",
                 "R-LED-4a",
-                f"E1 LOS on {end.cpe} at {end.site}",
+                tr("E1 LOS on {cpe} at {site}", cpe=end.cpe, site=end.site),
                 seg,
                 conf,
                 cause,
@@ -363,7 +471,7 @@ def _e1_direct_ends(ctx: Context) -> list[str]:
     "e1-los-customer-e1-cable",
     ("R-LED-4a",),
     "3.2",
-    "E1-direct end: E1 LOS on the CPE: the customer's E1 cable or E1 port feeding it",
+    mark("E1-direct end: E1 LOS on the CPE: the customer's E1 cable or E1 port feeding it"),
     ("{s}.cpe.lamp.e1_alarm",),
     applies=by_path(lambda ctx: bool(_e1_direct_ends(ctx))),
 )
@@ -388,27 +496,43 @@ def _los_direct(ctx: Context) -> list[Finding]:
             ev.append(
                 Evidence(
                     observation=reached.id,
-                    text=f"{end.router} answered over {reached.via}: it runs, so its E1 port or "
-                    "the cable is the suspect, not the whole router",
+                    text=tr(
+                        "{router} answered over {via}: it runs, so its E1 port or the cable is "
+                        "the suspect, not the whole router",
+                        router=end.router,
+                        via=reached.via,
+                    ),
                 )
             )
-        who = end.router or "the customer's E1 device (router, voice switch)"
+        who = end.router or tr("the customer's E1 device (router, voice switch)")
         out.append(
             _finding(
                 ctx,
                 "e1-los-customer-e1-cable",
                 "R-LED-4a",
-                f"E1 LOS on {end.cpe} at {end.site}",
+                tr("E1 LOS on {cpe} at {site}", cpe=end.cpe, site=end.site),
                 seg,
                 conf,
-                f"{end.cpe} shows E1 LOS on its customer-side E1 port: no E1 arrives from {who}; "
-                f"the E1 cable ({name(link)}) or the E1 port's transmit is faulty",
+                tr(
+                    "{cpe} shows E1 LOS on its customer-side E1 port: no E1 arrives from {who}; "
+                    "the E1 cable ({link}) or the E1 port's transmit is faulty",
+                    cpe=end.cpe,
+                    who=who,
+                    link=name(link),
+                ),
                 ev,
                 [
-                    f"Have the customer check that the E1 cable from {who} to {end.cpe} is plugged "
-                    "in at both ends, and whether the 75/120 ohm sides match (balun fitted).",
-                    f"On site: loop the E1 at {end.cpe}'s port towards the customer device; if "
-                    f"the router's controller then comes up, swap the cable, else the E1 port.",
+                    tr(
+                        "Have the customer check that the E1 cable from {who} to {cpe} is plugged "
+                        "in at both ends, and whether the 75/120 ohm sides match (balun fitted).",
+                        who=who,
+                        cpe=end.cpe,
+                    ),
+                    tr(
+                        "On site: loop the E1 at {cpe}'s port towards the customer device; if the "
+                        "router's controller then comes up, swap the cable, else the E1 port.",
+                        cpe=end.cpe,
+                    ),
                 ],
                 direction=_from_end(s),
             )

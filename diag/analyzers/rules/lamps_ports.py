@@ -19,6 +19,7 @@ from diag.analyzers.rules.customer import (
     _wan_reading,
     customer_side,
 )
+from diag.i18n import mark, tr
 from diag.model.findings import Evidence, Finding
 from diag.model.inventory import Interface
 
@@ -33,7 +34,9 @@ def _ethernet_ends(ctx: Context) -> list[str]:
     "ethernet-port-lamp-off",
     ("R-LED-4b",),
     "3.2",
-    "Ethernet converter's Ethernet lamp off: the converter, or the customer's cable or switch",
+    mark(
+        "Ethernet converter's Ethernet lamp off: the converter, or the customer's cable or switch"
+    ),
     ("{s}.converter.lamp.ethernet",),
     applies=by_path(lambda ctx: bool(_ethernet_ends(ctx))),
 )
@@ -58,8 +61,12 @@ def _ethernet_lamp(ctx: Context) -> list[Finding]:
             ev.append(
                 Evidence(
                     observation=wan.id,
-                    text=f"{end.router} {wan.interface} reads line up, which contradicts a dark "
-                    "converter port lamp",
+                    text=tr(
+                        "{router} {interface} reads line up, which contradicts a dark converter "
+                        "port lamp",
+                        router=end.router,
+                        interface=wan.interface,
+                    ),
                 )
             )
         out.append(
@@ -67,18 +74,28 @@ def _ethernet_lamp(ctx: Context) -> list[Finding]:
                 ctx,
                 "ethernet-port-lamp-off",
                 "R-LED-4b",
-                f"{conv} at {end.site}: Ethernet port lamp off",
+                tr("{conv} at {site}: Ethernet port lamp off", conv=conv, site=end.site),
                 ctx.seg(conv, lan),
                 conf,
-                f"the Ethernet lamp of {conv} is off: either {conv} itself is faulty or the "
-                f"customer's network cable or switch/router connected to it",
+                tr(
+                    "the Ethernet lamp of {conv} is off: either {conv} itself is faulty or the "
+                    "customer's network cable or switch/router connected to it",
+                    conv=conv,
+                ),
                 ev,
                 [
-                    f"Guide the customer to self-check: is the switch/router port facing {conv} "
-                    "lit? Re-seat, then swap, the network cable between them.",
-                    f"Have them plug a laptop straight into {conv}'s Ethernet port: if its lamp "
-                    "lights, the fault is in their cable or switch; if not, replace the converter.",
-                    "Check the port speed/duplex setting if the customer changed it recently.",
+                    tr(
+                        "Guide the customer to self-check: is the switch/router port facing "
+                        "{conv} lit? Re-seat, then swap, the network cable between them.",
+                        conv=conv,
+                    ),
+                    tr(
+                        "Have them plug a laptop straight into {conv}'s Ethernet port: if its "
+                        "lamp lights, the fault is in their cable or switch; if not, replace the "
+                        "converter.",
+                        conv=conv,
+                    ),
+                    tr("Check the port speed/duplex setting if the customer changed it recently."),
                 ],
             )
         )
@@ -96,7 +113,7 @@ def _v35_ends(ctx: Context) -> list[str]:
     "v35-tx-lamp-off",
     ("R-LED-4c",),
     "3.2",
-    "V.35 converter's TX lamp off: the router port connected to it, or the converter",
+    mark("V.35 converter's TX lamp off: the router port connected to it, or the converter"),
     ("{s}.converter.lamp.tx",),
     applies=by_path(lambda ctx: bool(_v35_ends(ctx))),
 )
@@ -126,32 +143,62 @@ def _v35_tx(ctx: Context) -> list[Finding]:
                 ev.append(
                     Evidence(
                         observation=wan.id,
-                        text=f"{end.router} {wan.interface}: "
-                        + (f"{'/'.join(down)} down" if down else "line down"),
+                        text=tr(
+                            "{router} {interface}: {leads} down",
+                            router=end.router,
+                            interface=wan.interface,
+                            leads="/".join(down),
+                        )
+                        if down
+                        else tr(
+                            "{router} {interface}: line down",
+                            router=end.router,
+                            interface=wan.interface,
+                        ),
                     )
                 )
         rx = ctx.answer(f"{s}.converter.lamp.rx")
         rx_note = (
-            f"; RX is {rx}, so data still arrives from the line" if rx in ("on", "flashing") else ""
+            (
+                tr("; RX is on, so data still arrives from the line")
+                if rx == "on"
+                else tr("; RX is flashing, so data still arrives from the line")
+            )
+            if rx in ("on", "flashing")
+            else ""
         )
         out.append(
             _finding(
                 ctx,
                 "v35-tx-lamp-off",
                 "R-LED-4c",
-                f"{conv} at {end.site}: V.35 TX lamp off",
+                tr("{conv} at {site}: V.35 TX lamp off", conv=conv, site=end.site),
                 ctx.seg(router, conv),
                 conf,
-                f"the TX lamp of the V.35 converter {conv} is off: no data comes from the router "
-                f"port connected to it, so generally that port ({end.wan_interface or '?'} on "
-                f"{router}) or {conv} itself is faulty{rx_note}",
+                tr(
+                    "the TX lamp of the V.35 converter {conv} is off: no data comes from the "
+                    "router port connected to it, so generally that port ({port} on {router}) or "
+                    "{conv} itself is faulty{rx_note}",
+                    conv=conv,
+                    port=end.wan_interface or "?",
+                    router=router,
+                    rx_note=rx_note,
+                ),
                 ev,
                 [
-                    f"Check that the V.35 cable (male DTE on {router}, female DCE on {conv}) is "
-                    "screwed in; read the router's serial controller (cable type, DTR/RTS, "
-                    "clock).",
-                    f"Move the cable to a spare serial port of {router} (or a spare router); if "
-                    f"TX lights, the port was faulty, else replace {conv}.",
+                    tr(
+                        "Check that the V.35 cable (male DTE on {router}, female DCE on {conv}) "
+                        "is screwed in; read the router's serial controller (cable type, "
+                        "DTR/RTS, clock).",
+                        router=router,
+                        conv=conv,
+                    ),
+                    tr(
+                        "Move the cable to a spare serial port of {router} (or a spare router); "
+                        "if TX lights, the port was faulty, else replace {conv}.",
+                        router=router,
+                        conv=conv,
+                    ),
                 ],
                 direction=_from_end(s),
             )
@@ -166,7 +213,9 @@ def _v35_tx(ctx: Context) -> list[Finding]:
     "customer-router-or-lan",
     ("R-LED-5",),
     "3.2",
-    "router run lamp off/abnormal, or all switch port lamps blinking in unison: customer side",
+    mark(
+        "router run lamp off/abnormal, or all switch port lamps blinking in unison: customer side"
+    ),
     ("{s}.router.lamp.run", "{s}.switch.ports_blink_in_unison"),
 )
 def _router_lan(ctx: Context) -> list[Finding]:
@@ -193,10 +242,14 @@ def _router_lan(ctx: Context) -> list[Finding]:
             conf = 0.75
             ev.append(ctx.cite(ukey))
             steps += [
-                "With the customer's consent disconnect the LAN from the router (keep the WAN "
-                "only) and check the router's CPU and console (case 4.2).",
-                "Reconnect the LAN hosts one by one while watching the switch lamps and the "
-                "router CPU to find the source; check for a cabling loop.",
+                tr(
+                    "With the customer's consent disconnect the LAN from the router (keep the WAN "
+                    "only) and check the router's CPU and console (case 4.2)."
+                ),
+                tr(
+                    "Reconnect the LAN hosts one by one while watching the switch lamps and the "
+                    "router CPU to find the source; check for a cabling loop."
+                ),
             ]
         if router_bad:
             assert end.router is not None
@@ -210,40 +263,81 @@ def _router_lan(ctx: Context) -> list[Finding]:
                 ev.append(
                     Evidence(
                         observation=reached.id,
-                        text=f"{end.router} answered over {reached.via} during this run",
+                        text=tr(
+                            "{router} answered over {via} during this run",
+                            router=end.router,
+                            via=reached.via,
+                        ),
                     )
                 )
             conf = max(conf, rconf)
             steps += [
-                f"Tell the customer the router {end.router} is at fault; ask them to power-cycle "
-                "it and call their router vendor or integrator.",
-                "Once it runs, read its log and CPU history (a LAN attack can hang it, case 4.2).",
+                tr(
+                    "Tell the customer the router {router} is at fault; ask them to power-cycle "
+                    "it and call their router vendor or integrator.",
+                    router=end.router,
+                ),
+                tr(
+                    "Once it runs, read its log and CPU history (a LAN attack can hang it, "
+                    "case 4.2)."
+                ),
             ]
         lan = ctx.lan(s)
         if router_bad and lan_bad:
             assert end.router is not None
             seg = ctx.seg(lan, end.router)
-            title = (
-                f"{end.router} and the LAN at {end.site}: run lamp {run}, switch port lamps "
-                "blink in unison"
-            )
-            cause = (
-                f"the run lamp of the customer router {end.router} is {run} and all the LAN "
-                "switch's port lamps blink in unison: a virus attack, loop or broadcast storm "
-                "inside the customer's LAN, dragging the router down (customer-owned)"
-            )
+            if run == "off":
+                title = tr(
+                    "{router} and the LAN at {site}: run lamp off, switch port lamps blink in "
+                    "unison",
+                    router=end.router,
+                    site=end.site,
+                )
+                cause = tr(
+                    "the run lamp of the customer router {router} is off and all the LAN "
+                    "switch's port lamps blink in unison: a virus attack, loop or broadcast "
+                    "storm inside the customer's LAN, dragging the router down (customer-owned)",
+                    router=end.router,
+                )
+            else:
+                title = tr(
+                    "{router} and the LAN at {site}: run lamp flashing-abnormal, switch port "
+                    "lamps blink in unison",
+                    router=end.router,
+                    site=end.site,
+                )
+                cause = tr(
+                    "the run lamp of the customer router {router} is flashing-abnormal and all "
+                    "the LAN switch's port lamps blink in unison: a virus attack, loop or "
+                    "broadcast storm inside the customer's LAN, dragging the router down "
+                    "(customer-owned)",
+                    router=end.router,
+                )
         elif router_bad:
             assert end.router is not None
             seg = ctx.seg(end.router)
-            title = f"{end.router} at {end.site}: run lamp {run}"
-            cause = (
-                f"the run lamp of the customer router {end.router} is {run}: the router is "
-                "faulty (customer-owned equipment)"
-            )
+            if run == "off":
+                title = tr("{router} at {site}: run lamp off", router=end.router, site=end.site)
+                cause = tr(
+                    "the run lamp of the customer router {router} is off: the router is faulty "
+                    "(customer-owned equipment)",
+                    router=end.router,
+                )
+            else:
+                title = tr(
+                    "{router} at {site}: run lamp flashing-abnormal",
+                    router=end.router,
+                    site=end.site,
+                )
+                cause = tr(
+                    "the run lamp of the customer router {router} is flashing-abnormal: the "
+                    "router is faulty (customer-owned equipment)",
+                    router=end.router,
+                )
         else:
             seg = ctx.seg(lan)
-            title = f"LAN at {end.site}: all switch port lamps blink in unison"
-            cause = (
+            title = tr("LAN at {site}: all switch port lamps blink in unison", site=end.site)
+            cause = tr(
                 "all the LAN switch's port lamps blink in unison: a virus attack, loop or "
                 "broadcast storm inside the customer's LAN"
             )
