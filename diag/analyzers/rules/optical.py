@@ -24,6 +24,7 @@ from diag.analyzers.rules.customer import (
     cpe_uplink,
     name,
 )
+from diag.i18n import mark, tr
 from diag.model.findings import Evidence, Finding
 from diag.model.inventory import LinkKind
 from diag.model.path import CircuitPath, PathLink
@@ -39,7 +40,7 @@ def _has_fibre_uplink(ctx: Context) -> bool:
     "optical-loss-of-light",
     ("R-OPT-1",),
     "3.2",
-    "local loss-of-light alarm on the CPE: generally the fibre cable",
+    mark("local loss-of-light alarm on the CPE: generally the fibre cable"),
     ("{s}.cpe.lamp.optical_alarm",),
     applies=by_path(_has_fibre_uplink),
 )
@@ -68,40 +69,78 @@ def _loss_of_light(ctx: Context) -> list[Finding]:
             conf = 0.7
         else:
             conf = 0.8
-        why = []
-        if work == "yes":
-            why.append("cables were recently moved or tidied at the site")
-        if digging == "yes":
-            why.append("there is construction nearby")
         steps = []
         if work is None:
             steps.extend(_ask(ctx, "{s}.recent_cabling_work", s))
         if digging is None:
             steps.extend(_ask(ctx, "{s}.nearby_construction", s))
         steps += [
-            f"Have the customer check the fibre patch cords at {end.cpe} and the terminal box: "
-            "unplugged, kinked or pinched fibres (ask before anyone re-plugs them).",
-            f"Check in the NMS that {opp.id} still transmits (laser on, launch power normal); "
-            "then an OTDR shot from the CO locates the break on the route.",
+            tr(
+                "Have the customer check the fibre patch cords at {cpe} and the terminal box: "
+                "unplugged, kinked or pinched fibres (ask before anyone re-plugs them).",
+                cpe=end.cpe,
+            ),
+            tr(
+                "Check in the NMS that {opp} still transmits (laser on, launch power normal); "
+                "then an OTDR shot from the CO locates the break on the route.",
+                opp=opp.id,
+            ),
         ]
         if digging == "yes":
-            steps.append("Walk the cable route past the construction site for dug-up or cut duct.")
+            steps.append(
+                tr("Walk the cable route past the construction site for dug-up or cut duct.")
+            )
         out.append(
             _finding(
                 ctx,
                 "optical-loss-of-light",
                 "R-OPT-1",
-                f"{end.cpe} at {end.site}: local loss of light",
+                tr("{cpe} at {site}: local loss of light", cpe=end.cpe, site=end.site),
                 ctx.seg(end.cpe, opp.id),
                 conf,
-                f"{end.cpe} reports loss of light on the fibre from {opp.id} ({name(link)}): "
-                "generally a fibre-cable fault" + (f"; {' and '.join(why)}" if why else ""),
+                _loss_of_light_cause(end.cpe, opp.id, name(link), work == "yes", digging == "yes"),
                 _cites(ctx, key, f"{s}.recent_cabling_work", f"{s}.nearby_construction"),
                 steps,
                 direction=_toward_a(s),
             )
         )
     return out
+
+
+def _loss_of_light_cause(cpe: str, opp: str, link: str, work: bool, digging: bool) -> str:
+    """What the lamp says, and what the two questions added (one message per case)."""
+    if work and digging:
+        return tr(
+            "{cpe} reports loss of light on the fibre from {opp} ({link}): generally a "
+            "fibre-cable fault; cables were recently moved or tidied at the site and there is "
+            "construction nearby",
+            cpe=cpe,
+            opp=opp,
+            link=link,
+        )
+    if work:
+        return tr(
+            "{cpe} reports loss of light on the fibre from {opp} ({link}): generally a "
+            "fibre-cable fault; cables were recently moved or tidied at the site",
+            cpe=cpe,
+            opp=opp,
+            link=link,
+        )
+    if digging:
+        return tr(
+            "{cpe} reports loss of light on the fibre from {opp} ({link}): generally a "
+            "fibre-cable fault; there is construction nearby",
+            cpe=cpe,
+            opp=opp,
+            link=link,
+        )
+    return tr(
+        "{cpe} reports loss of light on the fibre from {opp} ({link}): generally a fibre-cable "
+        "fault",
+        cpe=cpe,
+        opp=opp,
+        link=link,
+    )
 
 
 # --------------------------------------------------------------------------- R-OPT-2
@@ -164,9 +203,11 @@ def _computed(link: PathLink) -> Reading | None:
     if link.launch_power_dbm is None or link.attenuation_db is None:
         return None
     rx = link.launch_power_dbm - link.attenuation_db
-    how = (
-        f"launch {link.launch_power_dbm:g} dBm - fibre loss {link.attenuation_db:g} dB = "
-        f"{rx:g} dBm received (inventory figures)"
+    how = tr(
+        "launch {launch:g} dBm - fibre loss {loss:g} dB = {rx:g} dBm received (inventory figures)",
+        launch=link.launch_power_dbm,
+        loss=link.attenuation_db,
+        rx=rx,
     )
     return Reading(link, rx, how, False, None)
 
@@ -179,7 +220,7 @@ def readings(ctx: Context) -> dict[str, list[Reading]]:
         for key, at, flow in probes:
             v = ctx.answer_float(key)
             if v is not None:
-                how = f"{v:g} dBm measured at {at}"
+                how = tr("{rx:g} dBm measured at {at}", rx=v, at=at)
                 measured.append(Reading(lk, v, how, True, flow, [ctx.cite(key)]))
         if measured:
             out[lk.id] = measured
@@ -206,20 +247,28 @@ def _reading_plan(
     return out
 
 
-def _limits(ctx: Context, link: PathLink) -> tuple[float, float, list[str]]:
-    assumed = []
+Assumed = dict[Literal["overload", "sensitivity"], str]  # limit taken from a default -> words
+
+
+def _limits(ctx: Context, link: PathLink) -> tuple[float, float, Assumed]:
+    assumed: Assumed = {}
     over = link.overload_dbm
     if over is None:
         over = ctx.thresholds["optical_overload_default_dbm"]
-        assumed.append(f"overload {ctx.thresholds.source('optical_overload_default_dbm')}")
+        assumed["overload"] = tr(
+            "overload {source}", source=ctx.thresholds.source("optical_overload_default_dbm")
+        )
     sens = link.sensitivity_dbm
     if sens is None:
         sens = ctx.thresholds["optical_sensitivity_default_dbm"]
-        assumed.append(f"sensitivity {ctx.thresholds.source('optical_sensitivity_default_dbm')}")
+        assumed["sensitivity"] = tr(
+            "sensitivity {source}",
+            source=ctx.thresholds.source("optical_sensitivity_default_dbm"),
+        )
     return over, sens, assumed
 
 
-def classify(ctx: Context, r: Reading) -> tuple[PowerCheck, list[str]]:
+def classify(ctx: Context, r: Reading) -> tuple[PowerCheck, Assumed]:
     over, sens, assumed = _limits(ctx, r.link)
     check = check_power(
         r.rx_dbm,
@@ -236,7 +285,7 @@ def _ber(ctx: Context) -> tuple[float | None, bool]:
     return ber, ber is not None and ber >= ctx.thresholds["ber_errors"]
 
 
-def _power_confidence(state: PowerState, measured: bool, errors: bool, assumed: list[str]) -> float:
+def _power_confidence(state: PowerState, measured: bool, errors: bool, assumed: Assumed) -> float:
     # Overload: a measurement over the device's own overload point is the article's case itself
     # (0.9, 0.95 with the bit errors it causes).  Inventory figures alone are book values that the
     # article tells us to verify by measuring (0.6: suspected); with E1 bit errors they match the
@@ -250,65 +299,123 @@ def _power_confidence(state: PowerState, measured: bool, errors: bool, assumed: 
     # optics cluster near the article's -8 dBm (-0.15), sensitivities spread over ~10 dB between
     # optics classes (-0.3: a "too weak" against the default is a suspicion only).
     limit = "overload" if state in ("overload", "near-overload") else "sensitivity"
-    if any(a.startswith(limit) for a in assumed):
+    if limit in assumed:
         conf -= 0.15 if limit == "overload" else 0.3
     return conf
 
 
-def _power_finding(ctx: Context, r: Reading, check: PowerCheck, assumed: list[str]) -> Finding:
+def _power_finding(ctx: Context, r: Reading, check: PowerCheck, assumed: Assumed) -> Finding:
     ber, errors = _ber(ctx)
     lk = r.link
+    link = name(lk)
     seg = ctx.seg(lk.from_, lk.to)
-    ev = list(r.evidence) or [Evidence(observation=None, text=f"inventory link {lk.id}: {r.how}")]
+    ev = list(r.evidence) or [
+        Evidence(observation=None, text=tr("inventory link {link}: {how}", link=lk.id, how=r.how))
+    ]
     if ber is not None:
         ev.append(ctx.cite("test.e1.ber"))
-    spec = f"overload {check.overload_dbm:g} dBm, sensitivity {check.sensitivity_dbm:g} dBm"
-    if assumed:
-        spec += f" (assumed: {'; '.join(assumed)})"
-    symptom = f"; the E1 channel test shows bit errors (BER {ber:g})" if errors else ""
+    over, sens = check.overload_dbm, check.sensitivity_dbm
+    spec = (
+        tr(
+            "overload {overload:g} dBm, sensitivity {sensitivity:g} dBm (assumed: {assumed})",
+            overload=over,
+            sensitivity=sens,
+            assumed=tr("; ").join(assumed.values()),
+        )
+        if assumed
+        else tr(
+            "overload {overload:g} dBm, sensitivity {sensitivity:g} dBm",
+            overload=over,
+            sensitivity=sens,
+        )
+    )
+    symptom = tr("; the E1 channel test shows bit errors (BER {ber:g})", ber=ber) if errors else ""
     kind: Kind = "fault"
+    how = r.how
     if check.state == "overload":
         target = check.rx_dbm - check.attenuate_db
-        title = f"optical overload on {name(lk)}"
-        cause = (
-            f"received optical power {r.how} is {check.attenuate_min_db:g} dB above the "
-            f"receiver's overload point ({spec}): too much light causes E1 bit errors{symptom}"
+        title = tr("optical overload on {link}", link=link)
+        cause = tr(
+            "received optical power {how} is {above:g} dB above the receiver's overload point "
+            "({spec}): too much light causes E1 bit errors{symptom}",
+            how=how,
+            above=check.attenuate_min_db,
+            spec=spec,
+            symptom=symptom,
         )
         steps = [
-            f"Add an optical attenuator of at least {check.attenuate_min_db:g} dB on "
-            f"{name(lk)}; {check.attenuate_db:g} dB recommended (received {target:g} dBm, "
-            f"{ctx.thresholds['optical_overload_margin_db']:g} dB margin below overload).",
+            tr(
+                "Add an optical attenuator of at least {least:g} dB on {link}; {recommended:g} dB "
+                "recommended (received {target:g} dBm, {margin:g} dB margin below overload).",
+                least=check.attenuate_min_db,
+                link=link,
+                recommended=check.attenuate_db,
+                target=target,
+                margin=ctx.thresholds["optical_overload_margin_db"],
+            ),
         ]
         if not r.measured:
             steps.insert(
                 0,
-                f"Measure the actual received power at both ends of {name(lk)} with a power "
-                "meter before fitting the attenuator (the figures are from the inventory).",
+                tr(
+                    "Measure the actual received power at both ends of {link} with a power meter "
+                    "before fitting the attenuator (the figures are from the inventory).",
+                    link=link,
+                ),
             )
-        steps.append("Re-run the E1 channel test after fitting it: the bit errors should stop.")
+        steps.append(tr("Re-run the E1 channel test after fitting it: the bit errors should stop."))
     elif check.state == "too-weak":
-        title = f"optical power below sensitivity on {name(lk)}"
-        cause = (
-            f"received optical power {r.how} is below the receiver's sensitivity ({spec}): "
-            f"the link cannot work reliably{symptom}"
+        title = tr("optical power below sensitivity on {link}", link=link)
+        cause = tr(
+            "received optical power {how} is below the receiver's sensitivity ({spec}): the link "
+            "cannot work reliably{symptom}",
+            how=how,
+            spec=spec,
+            symptom=symptom,
         )
         steps = [
-            f"Clean and re-seat the connectors of {name(lk)}; check patch cords for bends.",
-            "OTDR the fibre for excess loss (splices, bends); check the far transmitter's "
-            "launch power in the NMS.",
+            tr(
+                "Clean and re-seat the connectors of {link}; check patch cords for bends.",
+                link=link,
+            ),
+            tr(
+                "OTDR the fibre for excess loss (splices, bends); check the far transmitter's "
+                "launch power in the NMS."
+            ),
         ]
-    else:
-        near = check.state == "near-overload"
-        title = f"optical power {'near overload' if near else 'marginal'} on {name(lk)}"
-        cause = (
-            f"received optical power {r.how} is within "
-            f"{ctx.thresholds['optical_overload_margin_db' if near else 'optical_margin_db']:g}"
-            f" dB of the receiver's {'overload point' if near else 'sensitivity'} ({spec})"
-            f"{symptom}"
+    elif check.state == "near-overload":
+        title = tr("optical power near overload on {link}", link=link)
+        cause = tr(
+            "received optical power {how} is within {margin:g} dB of the receiver's overload "
+            "point ({spec}){symptom}",
+            how=how,
+            margin=ctx.thresholds["optical_overload_margin_db"],
+            spec=spec,
+            symptom=symptom,
         )
         steps = [
-            f"Measure the received power at both ends of {name(lk)}; "
-            + ("add a small attenuator." if near else "clean connectors, check splices.")
+            tr(
+                "Measure the received power at both ends of {link}; add a small attenuator.",
+                link=link,
+            )
+        ]
+        kind = "fault" if errors else "info"
+    else:
+        title = tr("optical power marginal on {link}", link=link)
+        cause = tr(
+            "received optical power {how} is within {margin:g} dB of the receiver's sensitivity "
+            "({spec}){symptom}",
+            how=how,
+            margin=ctx.thresholds["optical_margin_db"],
+            spec=spec,
+            symptom=symptom,
+        )
+        steps = [
+            tr(
+                "Measure the received power at both ends of {link}; clean connectors, check "
+                "splices.",
+                link=link,
+            )
         ]
         kind = "fault" if errors else "info"
     conf = _power_confidence(check.state, r.measured, errors, assumed)
@@ -331,7 +438,9 @@ def _power_finding(ctx: Context, r: Reading, check: PowerCheck, assumed: list[st
     "optical-power-budget",
     ("R-OPT-2",),
     "3.2",
-    "received optical power (launch - fibre loss, or measured) against overload and sensitivity",
+    mark(
+        "received optical power (launch - fibre loss, or measured) against overload and sensitivity"
+    ),
     (),
     applies=by_path(lambda ctx: bool(_fibres(ctx.path))),
 )
@@ -353,14 +462,47 @@ def _budget_unknown(ctx: Context) -> Finding:
         ctx,
         "optical-power-budget",
         "R-OPT-2",
-        "step 3.2: optical power budget — not evaluated",
+        tr("step 3.2: optical power budget — not evaluated"),
         None,
         0.0,
-        "no fibre link of the path has launch power and attenuation in the inventory, and "
-        "no received optical power was measured",
+        tr(
+            "no fibre link of the path has launch power and attenuation in the inventory, and "
+            "no received optical power was measured"
+        ),
         [],
         [*_ask(ctx, "{s}.optical.rx_power_dbm"), *_ask(ctx, "{s}.optical.co_rx_power_dbm")],
         kind="not_evaluated",
+    )
+
+
+def _explained(state: PowerState, link: str, rx: float) -> str:
+    """Bit errors that a fibre's power state explains (one message per state)."""
+    if state == "overload":
+        return tr(
+            "bit errors with no other alarm, and {link} receives {rx:g} dBm (overload); see the "
+            "optical-power-budget finding",
+            link=link,
+            rx=rx,
+        )
+    if state == "near-overload":
+        return tr(
+            "bit errors with no other alarm, and {link} receives {rx:g} dBm (near-overload); see "
+            "the optical-power-budget finding",
+            link=link,
+            rx=rx,
+        )
+    if state == "too-weak":
+        return tr(
+            "bit errors with no other alarm, and {link} receives {rx:g} dBm (too-weak); see the "
+            "optical-power-budget finding",
+            link=link,
+            rx=rx,
+        )
+    return tr(
+        "bit errors with no other alarm, and {link} receives {rx:g} dBm (marginal); see the "
+        "optical-power-budget finding",
+        link=link,
+        rx=rx,
     )
 
 
@@ -395,7 +537,7 @@ def _obvious_alarms(ctx: Context) -> list[Evidence]:
     "e1-errors-optical-first",
     ("R-OPT-2",),
     "3.2",
-    "E1 bit errors with no other obvious alarm: consider excessive optical power first",
+    mark("E1 bit errors with no other obvious alarm: consider excessive optical power first"),
     ("test.e1.ber",),
     applies=by_path(lambda ctx: bool(_fibres(ctx.path))),
 )
@@ -411,11 +553,14 @@ def _errors_optical_first(ctx: Context) -> list[Finding]:
                 ctx,
                 "e1-errors-optical-first",
                 "R-OPT-2",
-                "E1 bit errors with other alarms present",
+                tr("E1 bit errors with other alarms present"),
                 None,
                 1.0,
-                f"the E1 channel shows bit errors (BER {ber:g}) but other alarms are present; "
-                "follow those first, optical overload is not the first suspect",
+                tr(
+                    "the E1 channel shows bit errors (BER {ber:g}) but other alarms are present; "
+                    "follow those first, optical overload is not the first suspect",
+                    ber=ber,
+                ),
                 [ber_ev, *others],
                 [],
                 kind="info",
@@ -432,11 +577,10 @@ def _errors_optical_first(ctx: Context) -> list[Finding]:
                 ctx,
                 "e1-errors-optical-first",
                 "R-OPT-2",
-                "E1 bit errors: the optical power explains them",
+                tr("E1 bit errors: the optical power explains them"),
                 None,
                 1.0,
-                f"bit errors with no other alarm, and {name(r.link)} receives {r.rx_dbm:g} dBm "
-                f"({c.state}); see the optical-power-budget finding",
+                _explained(c.state, name(r.link), r.rx_dbm),
                 [ber_ev],
                 [],
                 kind="info",
@@ -455,12 +599,15 @@ def _errors_optical_first(ctx: Context) -> list[Finding]:
                 ctx,
                 "e1-errors-optical-first",
                 "R-OPT-2",
-                "E1 bit errors: optical power is within range",
+                tr("E1 bit errors: optical power is within range"),
                 None,
                 1.0,
-                f"bit errors (BER {ber:g}) with no other alarm, but every customer-end fibre's "
-                "received power is within its receiver's range; look further (tests of step "
-                "3.3, impedance and interference cases of section 4)",
+                tr(
+                    "bit errors (BER {ber:g}) with no other alarm, but every customer-end fibre's "
+                    "received power is within its receiver's range; look further (tests of step "
+                    "3.3, impedance and interference cases of section 4)",
+                    ber=ber,
+                ),
                 [ber_ev],
                 [],
                 kind="info",
@@ -476,18 +623,27 @@ def _errors_optical_first(ctx: Context) -> list[Finding]:
                 ctx,
                 "e1-errors-optical-first",
                 "R-OPT-2",
-                f"E1 bit errors, no other alarm: suspect optical overload on {name(lk)}",
+                tr(
+                    "E1 bit errors, no other alarm: suspect optical overload on {link}",
+                    link=name(lk),
+                ),
                 ctx.seg(lk.from_, lk.to),
                 0.5,
-                f"the E1 channel test shows bit errors (BER {ber:g}) and no other alarm is "
-                f"visible; excessive received optical power on {name(lk)} is the first suspect "
-                "(a well-hidden fault: short fibre, strong transmitter)",
+                tr(
+                    "the E1 channel test shows bit errors (BER {ber:g}) and no other alarm is "
+                    "visible; excessive received optical power on {link} is the first suspect "
+                    "(a well-hidden fault: short fibre, strong transmitter)",
+                    ber=ber,
+                    link=name(lk),
+                ),
                 [ber_ev],
                 [
                     *_ask(ctx, "{s}.optical.rx_power_dbm", s),
                     *_ask(ctx, "{s}.optical.co_rx_power_dbm", s),
-                    "If either is above the receiver's overload point, add an optical attenuator "
-                    "and repeat the E1 test.",
+                    tr(
+                        "If either is above the receiver's overload point, add an optical "
+                        "attenuator and repeat the E1 test."
+                    ),
                 ],
             )
         )
