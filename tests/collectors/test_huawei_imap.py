@@ -32,9 +32,8 @@ from diag.collectors.nms.huawei_imap import (
     _Session,
     _set_query,
     collect,
-    parse_extend_info,
-    parse_occur_time,
 )
+from diag.collectors.nms.imap_mib import parse_extend_info, parse_occur_time
 from diag.collectors.snmp import SnmpClient, SnmpTarget
 from diag.collectors.snmp.traps import Trap, TrapReceiver
 from diag.credentials import LAB_SECRETS
