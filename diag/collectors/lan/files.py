@@ -11,8 +11,8 @@ from diag.model.observations import Observation
 
 def read_observations(path: Path) -> tuple[list[Observation], dict[str, str]]:
     """The typed observations of an observations document, or the KEY: VALUE answers of any
-    other file (`answers.from_file`, unchanged).  Observation ids get a `file-` prefix so that
-    they never clash with the ids of what diag collects in the same run."""
+    other file (`answers.from_file`, unchanged).  The document's ids need not be unique beside
+    what diag collects: the runner numbers every observation of a diagnosis afresh."""
     from pydantic import ValidationError
 
     from diag.analyzers import answers as ans
@@ -33,4 +33,4 @@ def read_observations(path: Path) -> tuple[list[Observation], dict[str, str]]:
         raise AnswerError(
             f"{path}: not an observations document: {where}: {first['msg']}"
         ) from None
-    return [o.model_copy(update={"id": f"file-{o.id}"}) for o in doc.observations], {}
+    return list(doc.observations), {}
