@@ -213,3 +213,17 @@ def test_lab_json_status_reads_a_running_lab_record(tmp_path: Path) -> None:
     got = LabStatusListing.model_validate_json(r.stdout)
     assert got.running and got.pid == os.getpid() and got.circuits == ["LAB-E1-OK1"]
     assert got.served[0].where == "udp/127.0.0.1:16161"
+
+
+def test_the_bash_function_click_generates_completes_ids(lab_inventory: Inventory) -> None:
+    """docs/completion.md's bash line, run in a real bash: the function fills COMPREPLY."""
+    script = run(env={"_DIAG_COMPLETE": "bash_source"}).stdout
+    assert "_diag_completion" in script
+    probe = (
+        f'{script}\nPATH="{Path(DIAG).parent}:$PATH"\n'
+        "COMP_WORDS=(diag inventory show LAB-E1-); COMP_CWORD=3\n"
+        '_diag_completion diag; printf "%s\\n" "${COMPREPLY[@]}"\n'
+    )
+    r = subprocess.run(["bash", "-c", probe], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == sorted(c for c in lab_inventory.circuits if c.startswith("LAB-E1-"))
