@@ -131,6 +131,17 @@ def _signs(ctx: Context, cap: LanCaptureObservation) -> _Signs:
             CONF_ROUTER_FLOOD,
             _talker(cap, cap.to_router_top_source),
         )
+    if s.evidence and cap.kernel_drops:
+        s.evidence.append(
+            Evidence(
+                observation=cap.id,
+                text=tr(
+                    "the capture missed {n} frames the kernel dropped: the rates above are at "
+                    "least these",
+                    n=cap.kernel_drops,
+                ),
+            )
+        )
     return s
 
 
