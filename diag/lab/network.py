@@ -236,7 +236,8 @@ class LabNetwork:
 
     def _plan_nes(self, clock: LabClock) -> list[tuple[Served, Any]]:
         """A DS1-MIB agent for every NE with `snmp` and `mgmt` (polled directly)."""
-        from diag.lab.ne_agent import DeviceAgent, E1Port
+        from diag.lab.device_agent import DeviceAgent
+        from diag.lab.ne_agent import E1Port
         from diag.model.inventory import TRANSMISSION_ROLES
 
         inv = self.inventory
@@ -296,7 +297,7 @@ class LabNetwork:
         return out
 
     def _plan_routers(self, clock: LabClock) -> list[tuple[Served, Any]]:
-        from diag.lab.ne_agent import DeviceAgent
+        from diag.lab.device_agent import DeviceAgent
         from diag.lab.routers.console import ConsoleServer
         from diag.lab.routers.server import RouterServer
 

@@ -14,11 +14,11 @@ from diag.collectors.snmp import SnmpClient
 from diag.collectors.snmp import oids as O
 from diag.collectors.snmp_ne import find_if_index, name_tokens, poll_ne_e1
 from diag.errors import CollectorAuthError, CollectorError, CollectorTimeout
+from diag.lab.device_agent import DeviceAgent
 from diag.lab.ne_agent import (
     DSX1_BITS,
     IF_ENTRY,
     IF_X_ENTRY,
-    DeviceAgent,
     E1Port,
     line_status_bits,
     ne_oids,

@@ -20,16 +20,15 @@ from diag.collectors.snmp_router import (
     vendor_of,
 )
 from diag.errors import CollectorError, CollectorTimeout
+from diag.lab.device_agent import DeviceAgent
 from diag.lab.ne_agent import (
     CPM_CPU_TOTAL_ENTRY,
     HW_CPU_DEV_ENTRY,
     LAB_OBJECT_ID,
     SYS_OBJECT_ID,
-    DeviceAgent,
-    cisco_if_name,
     hr_processor_oids,
-    router_oids,
 )
+from diag.lab.router_mib import cisco_if_name, router_oids
 from diag.lab.routers.clock import ManualClock
 from diag.lab.routers.state import (
     Counters,
