@@ -84,6 +84,13 @@ def import_csv_cmd(
     type=click.Path(path_type=Path, dir_okay=False),
     help="Read a NetBox export (JSON of the API objects, docs/import.md) instead of the API.",
 )
+@click.option(
+    "--provider",
+    multiple=True,
+    metavar="NAME",
+    help="Only the circuits of this provider (name or slug; repeatable): your own carrier's, "
+    "not the Internet transit also kept in NetBox.",
+)
 @_dest
 @_extra
 @_force
@@ -92,6 +99,7 @@ def import_netbox_cmd(
     url: str | None,
     token_env: str | None,
     export_file: Path | None,
+    provider: tuple[str, ...],
     dest: Path,
     extra: tuple[Path, ...],
     force: bool,
@@ -125,7 +133,7 @@ def import_netbox_cmd(
                 )
             data = netbox.read_api(url, token, token_env)
             source = netbox.shown_url(url)
-        result = netbox.map_netbox(data)
+        result = netbox.map_netbox(data, provider)
     except DiagError as exc:
         fail(exc)
     _finish(result, dest, source, list(extra), force, partial)

@@ -5,6 +5,8 @@ file of the same objects; unmappable objects named by id and field; a refused to
 from __future__ import annotations
 
 import json
+import logging
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +51,31 @@ def test_api_import_equals_the_demo(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert TOKEN not in _written(out)
     v = CliRunner().invoke(cli, ["inventory", "validate", "--inventory", str(out)])
     assert v.exit_code == 0, v.output
+
+
+def test_token_not_in_library_logs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """requests, urllib3 and pynetbox log at DEBUG what they send: never the token."""
+    monkeypatch.setenv(VAR, TOKEN)
+    caplog.set_level(logging.DEBUG)
+    with serve(demo(), TOKEN) as server:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        r = _import(["--url", url, "--token-env", VAR, "-o", str(tmp_path / "o")], tmp_path)
+    assert r.exit_code == 0, r.output
+    assert "/api/dcim/devices/" in caplog.text  # the libraries did log the requests
+    assert TOKEN not in caplog.text
+
+
+def test_unreachable_netbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with socket.socket() as sock:  # a port just freed: nothing listens there
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv(VAR, TOKEN)
+    r = _import(["--url", f"http://127.0.0.1:{port}", "--token-env", VAR], tmp_path)
+    assert r.exit_code == 3
+    assert f"cannot reach NetBox at http://127.0.0.1:{port}" in r.output
+    assert TOKEN not in r.output
 
 
 def test_wrong_token_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -159,3 +186,47 @@ def test_export_file_errors(tmp_path: Path) -> None:
     bad.write_text('{"gadgets": []}', encoding="utf-8")
     r = _import(["--from-export", str(bad), "-o", str(tmp_path / "o")], tmp_path)
     assert r.exit_code == 3 and "unknown key(s) gadgets" in r.output
+
+
+def _with_transit(nb: NetBox) -> None:
+    """An Internet transit circuit of another provider, with none of diag's custom fields."""
+    other = nb._named("circuits/providers", "Transit Co")
+    nb._add(
+        "providers",
+        {"name": other["name"], "slug": other["slug"], "description": "", "custom_fields": {}},
+        {"display": other["name"], "name": other["name"], "slug": other["slug"]},
+    )
+    nb._add(
+        "circuits",
+        {
+            "cid": "INET-0001",
+            "provider": other,
+            "type": nb._named("circuits/circuit-types", "Internet", {"slug": "internet"}),
+            "status": {"value": "active", "label": "Active"},
+            "tenant": None,
+            "commit_rate": 1000000,
+            "termination_a": None,
+            "termination_z": None,
+            "custom_fields": {},
+        },
+        {"display": "INET-0001", "cid": "INET-0001", "description": ""},
+    )
+
+
+def test_provider_filter(tmp_path: Path) -> None:
+    want = demo()
+    nb = build(want, "http://netbox.invalid")
+    _with_transit(nb)
+    export = _export_file(nb, tmp_path / "netbox.json")
+    r = _import(["--from-export", str(export), "-o", str(tmp_path / "all")], tmp_path)
+    assert r.exit_code == 3
+    assert "circuits.circuit 61 (INET-0001): termination_a:" in r.output
+    out = tmp_path / "ours"
+    r = _import(
+        ["--from-export", str(export), "--provider", "lab-carrier", "-o", str(out)], tmp_path
+    )
+    assert r.exit_code == 0, r.output
+    assert differences(want, load_inventory(out)) == []
+    r = _import(["--from-export", str(export), "--provider", "Lab Carier"], tmp_path)
+    assert r.exit_code == 2
+    assert "no provider Lab Carier in NetBox; it has: Lab Carrier, Transit Co" in r.output

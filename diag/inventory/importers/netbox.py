@@ -156,8 +156,9 @@ def read_api(url: str, token: str, token_var: str = "") -> NetBoxData:
     return NetBoxData(out)
 
 
-def map_netbox(data: NetBoxData) -> Any:
-    """The diag entries of `data` (diag.inventory.importers.netbox_map)."""
+def map_netbox(data: NetBoxData, providers: tuple[str, ...] = ()) -> Any:
+    """The diag entries of `data` (diag.inventory.importers.netbox_map); only the circuits of
+    `providers` (names or slugs) when given."""
     from diag.inventory.importers.netbox_map import Mapper
 
-    return Mapper(data).run()
+    return Mapper(data, providers).run()

@@ -72,8 +72,9 @@ def _cf(obj: Any, name: str) -> Any:
 
 
 class Mapper:
-    def __init__(self, data: NetBoxData) -> None:
+    def __init__(self, data: NetBoxData, providers: tuple[str, ...] = ()) -> None:
         self.data = data
+        self.providers = providers
         self.out = Imported()
 
     def _parse(self, key: str, kind: str, model: type[Obj]) -> dict[int, Any]:
@@ -102,7 +103,9 @@ class Mapper:
         terms: dict[int, NbTermination] = self._parse(
             "circuit_terminations", "circuits.circuittermination", NbTermination
         )
-        self._parse("providers", "circuits.provider", Brief)
+        known: dict[int, Brief] = self._parse("providers", "circuits.provider", Brief)
+        if self.providers:
+            circuits = self._of_providers(circuits, known)
         self.by_name = {d.name: d for d in self.devices.values() if d.name}
         self.ip_of: dict[int, str] = {}
         for ip in sorted(ips.values(), key=lambda i: i.id):
@@ -116,6 +119,30 @@ class Mapper:
         for c in circuits.values():
             self._circuit(c)
         return self.out
+
+    def _of_providers(
+        self, circuits: dict[int, NbCircuit], known: dict[int, Brief]
+    ) -> dict[int, NbCircuit]:
+        """The circuits of the providers asked for (by name or slug); UsageError for a name
+        NetBox does not have (a typo would otherwise import nothing, silently)."""
+        from diag.errors import UsageError
+
+        names = {n for p in known.values() for n in (p.name, p.slug) if n}
+        unknown = [p for p in self.providers if p not in names]
+        if unknown:
+            raise UsageError(
+                tr(
+                    "no provider {provider} in NetBox; it has: {known}",
+                    provider=unknown[0],
+                    known=", ".join(sorted(p.name or p.display for p in known.values())),
+                )
+            )
+        wanted = set(self.providers)
+        return {
+            i: c
+            for i, c in circuits.items()
+            if wanted & {c.provider.name, c.provider.slug, c.provider.display}
+        }
 
     # ------------------------------------------------------------------ devices
 

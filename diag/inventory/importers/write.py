@@ -77,6 +77,10 @@ def write_folder(
         except InventoryError as exc:
             shown = str(tmp)
             problems = [p.replace(shown, str(dest)) for p in exc.problems]
+            if not extra and any("no NMS named" in p for p in problems):
+                problems.append(
+                    tr("the NMS definitions come in with --extra nms.yaml (docs/import.md)")
+                )
             raise InventoryError(problems, source=tr("the imported inventory")) from None
         _swap(tmp, dest)
     except BaseException:
