@@ -187,10 +187,13 @@ def test_completion_on_a_broken_inventory_offers_nothing_and_never_fails(tmp_pat
 @pytest.mark.lab
 def test_demo_keeps_library_warnings_off_stderr_and_in_the_debug_log(tmp_path: Path) -> None:
     """The lab's SSH servers import asyncssh, whose DSA support makes cryptography warn."""
-    scn = str(SCENARIOS / "healthy-e1")
-    r = run("demo", "--scenario", scn)
+    scn = str(SCENARIOS / "ais-first-station")
+    r = run("demo", "--scenario", scn, columns="40")
     assert r.returncode == 0, r.stderr
     assert "Warning" not in r.stderr and "Warning" not in r.stdout, r.stderr
+    # the verdict table's row whole on one line in a 40-column pipe
+    row = "LAB-E1-AIS1 fault_localized ais1-pdh-1 … ais1-sdh-a carrier yes"
+    assert row in [" ".join(ln.split()) for ln in r.stdout.splitlines()], r.stdout[-1500:]
     r = run("demo", "--scenario", scn, "--debug", str(tmp_path))
     assert r.returncode == 0 and "Warning" not in r.stdout
     assert "Warning:" not in r.stderr, r.stderr  # only the line saying where the log is
@@ -227,3 +230,21 @@ def test_the_bash_function_click_generates_completes_ids(lab_inventory: Inventor
     r = subprocess.run(["bash", "-c", probe], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     assert r.stdout.split() == sorted(c for c in lab_inventory.circuits if c.startswith("LAB-E1-"))
+
+
+@pytest.mark.lab
+def test_a_piped_sweep_prints_each_circuit_row_whole(tmp_path: Path) -> None:
+    from diag.lab.manager import prepare
+    from diag.lab.network import LabNetwork, LabThread
+
+    inv, scns, inv_dir = prepare([SCENARIOS / "ais-first-station"], None, tmp_path)
+    with LabThread(LabNetwork(inv, scns)):
+        r = run(
+            "sweep", "LAB-E1-*", "-i", str(inv_dir), "--no-history", "--no-progress",
+            "--set", "crc_sample_interval_s=2", "--set", "ping_count=3", columns="40",
+        )  # fmt: skip
+    assert r.returncode == 10, r.stderr
+    lines = [" ".join(ln.replace("│", " ").split()) for ln in r.stdout.splitlines()]
+    row = [ln for ln in lines if ln.startswith("LAB-E1-AIS1 fault_localized ")]
+    assert len(row) == 1, r.stdout  # one line: id, status, segment, owner and the summary
+    assert "ais1-pdh-1 … ais1-sdh-a carrier" in row[0] and len(row[0]) > 80
