@@ -16,7 +16,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from diag.model.inventory import Inventory
-from inventory_import.netbox_fake import PATHS, NetBox, build
+
+from .netbox_fake import PATHS, NetBox, build
 
 # NetBox's PAGINATE_COUNT default, and a MAX_PAGE_SIZE (default 1000) an admin set to 100: the
 # demo's hundreds of devices, interfaces and cables then come in several pages.

@@ -14,7 +14,8 @@ from diag.cli import cli
 from diag.inventory import load_inventory
 from diag.inventory.importers.csv_import import import_csv
 from diag.inventory.importers.write import write_folder
-from inventory_import.helpers import demo, differences, nms_file
+
+from .helpers import demo, differences, nms_file
 
 TEMPLATES = files("diag.inventory").joinpath("templates")
 
@@ -191,3 +192,18 @@ def test_unreadable_files_are_one_error(tmp_path: Path) -> None:
         cli, ["inventory", "import", "csv", str(tmp_path / "nope.csv"), "-o", str(tmp_path / "o")]
     )
     assert r.exit_code == 3 and "no such file" in r.output
+
+
+def test_line_numbers_count_cells_that_span_lines(tmp_path: Path) -> None:
+    """A quoted cell with a line break (refused: it would reach a device as two lines) makes its
+    row two lines long; the next row is still named by the line it starts on."""
+    frame = pd.read_csv(str(TEMPLATES.joinpath("circuits.csv")), dtype=str, keep_default_na=False)
+    frame.loc[0, "customer"] = "Commercial Bank\nbranch 12"
+    frame.loc[1, "a_wan_ip"] = "10.7.0.1/33"
+    path = tmp_path / "t.csv"
+    frame.to_csv(path, index=False)
+    found = {(d.where, d.field) for d in import_csv(path).dropped}
+    assert found == {
+        ("line 2 (BJ-E1-0001)", "customer"),
+        ("line 4 (BJ-V35-0002)", "a_wan_ip"),
+    }

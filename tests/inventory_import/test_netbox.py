@@ -16,9 +16,10 @@ from click.testing import CliRunner
 from diag.cli import cli
 from diag.inventory import load_inventory
 from diag.inventory.importers.netbox import NetBoxData, map_netbox
-from inventory_import.helpers import demo, differences, nms_file
-from inventory_import.netbox_fake import PATHS, NetBox, build
-from inventory_import.netbox_server import serve
+
+from .helpers import demo, differences, nms_file
+from .netbox_fake import PATHS, NetBox, build
+from .netbox_server import serve
 
 TOKEN = "0123456789abcdef0123456789abcdef01234567"
 VAR = "DIAG_TEST_NETBOX_TOKEN"

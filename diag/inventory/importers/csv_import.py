@@ -67,7 +67,21 @@ def read_frame(path: Path) -> Any:
 def import_csv(path: Path) -> Imported:
     """The circuits and devices of a CSV file, and every row and cell that could not be mapped."""
     frame = read_frame(path)
-    return _Reader(list(frame.columns)).read(frame)
+    return _Reader(list(frame.columns)).read(frame, _first_lines(path))
+
+
+def _first_lines(path: Path) -> list[int]:
+    """The line each data row starts on: a quoted cell may span lines, so rows and lines differ
+    (pandas does not say; the csv module's reader counts them the same way it splits rows)."""
+    import csv
+
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        reader = csv.reader(fh)
+        starts, end = [], 0
+        for _ in reader:
+            starts.append(end + 1)
+            end = reader.line_num
+    return starts[1:]  # after the header
 
 
 class _Reader:
@@ -79,7 +93,7 @@ class _Reader:
         self.devices: dict[str, _Desc] = {}
         self.bad_devices: set[str] = set()
 
-    def read(self, frame: Any) -> Imported:
+    def read(self, frame: Any, lines: list[int]) -> Imported:
         for c in self.columns:
             if not L.known_column(c):
                 self.out.drop(
@@ -90,7 +104,7 @@ class _Reader:
         rows: list[tuple[str, dict[str, str]]] = []
         first: dict[str, int] = {}
         for i, values in enumerate(frame.itertuples(index=False, name=None)):
-            line = i + 2
+            line = lines[i] if i < len(lines) else i + 2
             cells = {
                 c: str(v).strip()
                 for c, v in zip(self.columns, values, strict=True)
