@@ -1095,12 +1095,10 @@ def inventory_list(inventory: Path | None, json_dest: str | None) -> None:
     from diag.inventory.listing import listing, tables
 
     if json_dest:
-        import json
+        from diag.listings import InventoryListing
 
-        from diag.output.files import write_output
-
-        text = json.dumps(listing(_load(inventory)), indent=2, ensure_ascii=False) + "\n"
-        write_output(json_dest, text)
+        # typed on the way out: a key listing() renames or drops fails here, not in a consumer
+        _write_text(json_dest, InventoryListing.model_validate(listing(_load(inventory))).to_json())
         return
     con = _console()
     for i, table in enumerate(tables(_load(inventory))):

@@ -183,3 +183,48 @@ def lab_status_listing(info: dict[str, Any] | None) -> LabStatusListing:
         inventory=str(info["inventory"]),
         circuits=[str(c) for c in info["circuits"]],
     )
+
+
+class InventoryCircuit(_Doc):
+    id: str
+    customer: str
+    service: str
+    bandwidth: str
+    group: str | None
+    region: str | None
+    regions: list[str] = Field(description="every region whose workers read part of it")
+    a_site: str
+    b_site: str
+    transport_nes: list[str]
+
+
+class InventoryDevice(_Doc):
+    name: str
+    role: str
+    vendor: str | None
+    region: str | None
+
+
+class InventoryNms(_Doc):
+    name: str
+    driver: str
+    region: str | None
+
+
+class InventorySweep(_Doc):
+    name: str
+    every: str
+    every_s: float
+    selection: str = Field(description="the selection as `diag sweep` flags")
+    enabled: bool
+
+
+class InventoryListing(_Doc):
+    """`diag inventory list --json` (diag.inventory.listing.listing, checked against this)."""
+
+    listing: Literal["inventory"] = "inventory"
+    listing_version: str = LISTING_VERSION
+    circuits: list[InventoryCircuit]
+    devices: list[InventoryDevice]
+    nms: list[InventoryNms]
+    sweeps: list[InventorySweep]

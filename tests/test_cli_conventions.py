@@ -16,6 +16,7 @@ import pytest
 from diag.analyzers.answers import vocabulary
 from diag.cli import cli
 from diag.listings import (
+    InventoryListing,
     LabStatusListing,
     QuestionsListing,
     RulesListing,
@@ -88,6 +89,12 @@ def test_settings_json_to_a_file(tmp_path: Path) -> None:
     got = SettingsListing.model_validate_json((tmp_path / "s.json").read_text(encoding="utf-8"))
     assert got == settings_listing()
     assert "crc_sample_interval_s" in {s.name for s in got.settings}
+
+
+def test_inventory_list_json_is_typed(lab_inventory: Inventory) -> None:
+    got = InventoryListing.model_validate_json(run("inventory", "list", "--json", "-").stdout)
+    assert [c.id for c in got.circuits] == sorted(lab_inventory.circuits)
+    assert got.listing == "inventory" and {n.name for n in got.nms} == set(lab_inventory.nms)
 
 
 def test_lab_status_json_when_no_lab_runs(tmp_path: Path) -> None:
