@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from diag.i18n import tr
 from diag.model.findings import FindingsDocument
 from diag.model.observations import AlarmObservation
+from diag.output.terminal import _element_label, _part  # the drawing's words, as the terminal's
 from diag.report.html import esc
 
 LOCALIZED = "#c62828"
@@ -97,12 +98,13 @@ def path_svg(doc: FindingsDocument) -> str:
     colour = SUSPECTED if doc.verdict.status == "fault_suspected" else LOCALIZED
     alarms = counted_alarms(doc)
     owners = [_owner(e.owner) for e in c.path]
+    labels = [_element_label(e.label, e.kind) for e in c.path]
 
     left = 8 + _BRACKET_W * len(spans)
     box_x = left + _TAG_W
     label_w = max(
-        max(text_width(e.label) + 20, text_width("  ".join(alarms.get(e.id, [])), _SMALL) + 20)
-        for e in c.path
+        max(text_width(lb) + 20, text_width("  ".join(alarms.get(e.id, [])), _SMALL) + 20)
+        for e, lb in zip(c.path, labels, strict=True)
     )
     owner_w = max(text_width(o, _SMALL) for o in owners) + 16
     box_w = max(260.0, label_w + owner_w)
@@ -163,7 +165,7 @@ def path_svg(doc: FindingsDocument) -> str:
         weight = ' font-weight="bold"' if here else ""
         parts.append(
             f'<text class="label" x="{box_x + 10}" y="{top + 20}" font-size="{_FONT}"'
-            f"{weight}>{esc(e.label)}</text>"
+            f"{weight}>{esc(labels[i])}</text>"
         )
         parts.append(
             f'<text class="owner" x="{box_x + box_w - 8:.0f}" y="{top + 20}" '
@@ -183,6 +185,7 @@ def path_svg(doc: FindingsDocument) -> str:
         parts.append("</g>")
         if i < len(c.links):
             lk = c.links[i]
+            link_label = _part(lk.label) if lk.label == lk.kind else lk.label
             on = [s.number for s in spans if s.lo <= i < s.hi]
             y0, y1 = bottom, tops[i + 1]
             lcls = "link faulty" if on else "link"
@@ -198,7 +201,7 @@ def path_svg(doc: FindingsDocument) -> str:
                 f'<line x1="{cx}" y1="{y0}" x2="{cx}" y2="{y1}" {style}/>'
                 f'<text class="label" x="{cx + 14}" y="{(y0 + y1) / 2 + 4:.0f}" '
                 f'font-size="{_SMALL}" fill="{colour if on else "#616161"}">'
-                f"{'✖ ' if on else ''}{esc(lk.label)}</text></g>"
+                f"{'✖ ' if on else ''}{esc(link_label)}</text></g>"
             )
     for k, s in enumerate(spans):
         x = 8 + _BRACKET_W * k + 16

@@ -282,6 +282,8 @@ def test_chinese_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     dom = check_page(doc, html_text)
     for label in ("诊断结论", "未能读取的内容", "故障 1", "首问责任", "下一步", "已检查的内容"):
         assert label in dom.text, label
+    drawing = _section(dom, html_text, "path")  # roles and links in the terminal's words
+    assert "ais2-rtr-a (路由器, cisco 2901)" in drawing and "光纤" in drawing
     assert not {m for lang, m in missed() if lang == "zh" and m in html_text}
     png = tmp_path / "zh.png"
     screenshot(page, png, tmp_path / "profile")
