@@ -3,7 +3,8 @@
 The Monitoring Plugins Development Guidelines: one status line, then optional long text; the
 exit code is the state (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN); performance data after `|` as
 `'label'=value[UOM];[warn];[crit];[min];[max]`.  The verdict maps to the state: healthy OK,
-fault_suspected WARNING, fault_localized CRITICAL, inconclusive UNKNOWN; and anything that keeps
+fault_suspected WARNING, fault_localized CRITICAL (WARNING when every fault found degrades the
+line rather than interrupts it), inconclusive UNKNOWN; and anything that keeps
 diag from a verdict (a bad inventory, an unknown id, a usage error, the -t timeout, a crash) is
 UNKNOWN with its reason on the status line, never a traceback.  Perfdata carries only values
 that were measured: an unread one is left out, never written as 0.
@@ -118,6 +119,8 @@ def from_document(doc: FindingsDocument, t: Thresholds) -> PluginResult:
     """The plugin's answer for a finished diagnosis."""
     v = doc.verdict
     state = VERDICT_STATE[v.status]
+    if state == CRITICAL and all(f.impact == "degraded" for f in v.faults):
+        state = WARNING  # localized, but the line still carries traffic (errors, loss)
     long = [
         tr(
             "fault {number}: {segment} ({owner}): {summary}",
@@ -308,8 +311,8 @@ def check_cmd(
     \b
     Exit codes (Monitoring Plugins guidelines):
        0  OK        healthy
-       1  WARNING   fault suspected
-       2  CRITICAL  fault localized
+       1  WARNING   fault suspected, or localized faults that only degrade the line
+       2  CRITICAL  fault localized (an outage)
        3  UNKNOWN   inconclusive, or no verdict: inventory, unknown id, usage, timeout, error
     docs/nagios.md has the Icinga2 CheckCommand and the Nagios command definition.
     """

@@ -18,7 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from diag.analyzers.thresholds import defaults
-from diag.check import Perf
+from diag.check import Perf, from_document
 from diag.lab.manager import prepare
 from diag.lab.network import LabNetwork, LabThread
 
@@ -212,6 +212,29 @@ def test_chinese_long_text_keeps_the_english_state(lab_inv: Path) -> None:
     out = check("--lang", "zh", "check", "LAB-E1-AIS1", "-i", str(lab_inv), *FAST)
     assert out.state == "CRITICAL"
     assert any(line.startswith("故障 1：ais1-pdh-1 … ais1-sdh-a（carrier）：") for line in out.long)
+
+
+def test_localized_faults_that_only_degrade_the_line_are_a_warning(tmp_path: Path) -> None:
+    """Case 4.3's customer PDH (R-HC-4b): localized, with errors but no outage."""
+    from diag.lab.scenario import given_observations
+    from diag.runner import diagnose_many
+
+    inv, scns, _ = prepare([SCENARIOS / "hc-customer-pdh"], None, tmp_path)
+    given = {cid: obs for s in scns for cid, obs in given_observations(s).items()}
+    with LabThread(LabNetwork(inv, scns)):
+        (dx,) = diagnose_many(
+            inv, ["LAB-HC4B-1"], given=given, overrides={"crc_sample_interval_s": 2}
+        )
+    doc = dx.document
+    assert doc.verdict.status == "fault_localized"
+    assert {f.impact for f in doc.verdict.faults} == {"degraded"}
+    result = from_document(doc, defaults())
+    assert result.state == 1
+    first, *long = result.text().splitlines()
+    m = _STATUS.fullmatch(first)
+    assert m and m["state"] == "WARNING" and m["text"].startswith("LAB-HC4B-1: ")
+    parse_perfdata(m["perf"] or "")
+    assert long[0].startswith("fault 1: hc4b-pdh-2 (customer): ")
 
 
 # ---------------------------------------------------------------- no verdict: always 3
