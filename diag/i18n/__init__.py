@@ -128,6 +128,11 @@ def missed() -> set[tuple[Lang, str]]:
     return set(_missed)
 
 
+def clear_missed() -> None:
+    """Forget the messages missed so far (a check that renders one case at a time)."""
+    _missed.clear()
+
+
 def placeholders(template: str) -> frozenset[str]:
     """The named fields of a str.format template ({x}, {x:g} -> x)."""
     return frozenset(
