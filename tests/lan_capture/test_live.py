@@ -10,6 +10,7 @@ shortfall would be the decoder's); a few stray frames are tolerated, none are ex
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -52,7 +53,7 @@ def _capture(
     (obs,) = doc.observations
     assert isinstance(obs, LanCaptureObservation)
     assert obs.ok and obs.kernel_drops == 0, obs
-    assert obs.interface == lan.laptop_if and 5.5 <= obs.seconds <= 8
+    assert obs.interface == lan.laptop_if and obs.seconds >= 5.9  # listened its whole window
     assert sent["frames"] <= obs.packets <= sent["frames"] + STRAY
     assert obs.pps == pytest.approx(obs.packets / obs.seconds, rel=0.01)
     return obs, sent
@@ -131,7 +132,7 @@ def test_host_and_port_scan(lan: LanNs, tmp_path: Path) -> None:
     assert host.source_mac == port.source_mac == SCANNER_MAC
     assert host.distinct == len(SCAN_HOSTS) + 1  # the port scan's target is probed too
     assert port.target_ip == "198.18.60.12" and port.distinct == len(SCAN_PORTS)
-    assert port.probes == len(SCAN_PORTS) and 1.0 < port.window_s < 2.5
+    assert port.probes == len(SCAN_PORTS) and 0 < port.window_s < obs.seconds
     # the pcap saved while capturing, read back as a field engineer's file: the same counts
     r = subprocess.run(
         [*DIAG, "lan-capture", "--read", str(pcap), "--json", "-"],
@@ -193,3 +194,17 @@ def test_no_such_interface(lan: LanNs) -> None:
     )
     assert proc.returncode == 6 and "no interface nosuch0" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_ctrl_c_keeps_the_counts(lan: LanNs) -> None:
+    proc = lan.start_capture("--seconds", "120", "--json", "-")
+    sender = lan.prepare("normal")
+    sent = lan.go(sender)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "interrupted after" in err
+    doc = ObservationsDocument.model_validate_json(out)
+    (obs,) = doc.observations
+    assert doc.partial and isinstance(obs, LanCaptureObservation) and obs.ok
+    assert sent["frames"] <= obs.packets <= sent["frames"] + STRAY and obs.seconds < 60

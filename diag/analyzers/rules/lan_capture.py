@@ -95,6 +95,10 @@ def _signs(ctx: Context, cap: LanCaptureObservation) -> _Signs:
                 talker,
             )
     for sc in cap.scans:
+        # the capture lists scans from the default thresholds on; an override raises them here
+        floor = t["lan_host_scan_hosts" if sc.pattern == "host_scan" else "lan_port_scan_ports"]
+        if sc.distinct < floor:
+            continue
         if sc.pattern == "host_scan":
             text = tr(
                 "{mac} ({ip}) probed {n} hosts in {secs:g} s ({probes} probes): a host scan",

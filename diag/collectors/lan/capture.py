@@ -88,6 +88,14 @@ def _drops(sock: Any) -> int | None:
     return int(struct.unpack("II", got)[1])
 
 
+@dataclass(frozen=True)
+class Live:
+    """A live capture's observation, and whether Ctrl-C ended it before its time."""
+
+    observation: LanCaptureObservation
+    interrupted: bool = False
+
+
 def live(
     interface: str,
     seconds: float,
@@ -96,7 +104,7 @@ def live(
     end: Literal["a", "b"] | None,
     pcap_out: Path | None = None,
     ready: Callable[[], None] | None = None,
-) -> LanCaptureObservation:
+) -> Live:
     """Capture on `interface` for `seconds` (Ctrl-C ends it early, keeping the counts); every
     failure to capture is an observation with ok=False that says why, never an exception."""
     import scapy.arch
@@ -107,22 +115,22 @@ def live(
     meta = CaptureMeta(source="live", pcap=str(pcap_out) if pcap_out else None, end=end)
     if not os.path.exists(f"/sys/class/net/{interface}"):
         why = tr("no interface {iface} here (ip link lists them)", iface=interface)
-        return _failed(interface, why, meta, router_lan)
+        return Live(_failed(interface, why, meta, router_lan))
     agg = LanAggregator(router_lan=router_lan)
     try:
         sock = conf.L2listen(iface=interface, promisc=True)
     except OSError as exc:
-        return _failed(interface, _open_error(interface, exc), meta, router_lan)
+        return Live(_failed(interface, _open_error(interface, exc), meta, router_lan))
     except Scapy_Exception as exc:
         why = tr("cannot capture on {iface}: {why}", iface=interface, why=str(exc))
-        return _failed(interface, why, meta, router_lan)
+        return Live(_failed(interface, why, meta, router_lan))
     _bigger_buffer(sock)
     try:
         writer = _writer(pcap_out)
     except OSError as exc:
         sock.close()
         why = tr("cannot write {path}: {why}", path=str(pcap_out), why=exc.strerror or str(exc))
-        return _failed(interface, why, meta, router_lan)
+        return Live(_failed(interface, why, meta, router_lan))
     started = datetime.now(UTC)
     t0 = time.monotonic()
     interrupted = False
@@ -149,7 +157,7 @@ def live(
             tr("the rest of the window: interrupted after {secs:g} s", secs=round(window, 1))
         )
     meta = CaptureMeta(meta.source, meta.pcap, end, drops, tuple(unmeasured))
-    return agg.observation(
+    obs = agg.observation(
         obs_id=OBS_ID,
         at=started,
         interface=interface,
@@ -158,6 +166,7 @@ def live(
         min_ports=scan.min_ports,
         meta=meta,
     )
+    return Live(obs, interrupted)
 
 
 def _bigger_buffer(sock: Any) -> None:

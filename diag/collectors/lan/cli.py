@@ -13,6 +13,7 @@ from diag.clikit import fail, json_option
 from diag.errors import UsageError
 
 EXIT_COLLECTOR_FAILED = 6  # as diag.cli: the collector could not read what it was asked
+EXIT_INTERRUPTED = 130  # as diag.cli: Ctrl-C
 
 
 def _ip(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
@@ -27,7 +28,8 @@ def _ip(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str 
 @click.command(
     "lan-capture",
     epilog="Exit 0: captured (whatever it shows); 2: usage; 6: the capture could not run "
-    "(permission, no such interface, unreadable pcap).",
+    "(permission, no such interface, unreadable pcap); 130: Ctrl-C ended it early (what was "
+    "counted is still printed and written).",
 )
 @click.argument("interface", required=False)
 @click.option(
@@ -83,6 +85,7 @@ def lan_capture_cmd(
         fail(UsageError("--read and --pcap do not go together"))
     if pcap_in is None and not interface:
         fail(UsageError("name the interface to listen on (or --read PCAP)"))
+    interrupted = False
     if pcap_in is not None:
         obs = capture.read(pcap_in, router_lan=router_lan, end=end, interface=interface or "")
     else:
@@ -94,13 +97,16 @@ def lan_capture_cmd(
                 err=True,
             )
 
-        obs = capture.live(
+        got = capture.live(
             interface, seconds, router_lan=router_lan, end=end, pcap_out=pcap_out, ready=ready
         )
+        obs, interrupted = got.observation, got.interrupted
     if json_dest is not None:
         from diag.cli import _write_text
 
-        doc = ObservationsDocument(observations=[obs], ok=obs.ok, error=obs.error)
+        doc = ObservationsDocument(
+            observations=[obs], ok=obs.ok, error=obs.error, partial=interrupted
+        )
         _write_text(json_dest, doc.model_dump_json(indent=2) + "\n")
     if not obs.ok:
         click.echo(f"diag: {obs.error}", err=True)
@@ -108,3 +114,5 @@ def lan_capture_cmd(
     from diag.collectors.lan.summary import summary
 
     click.echo(summary(obs), err=json_dest == "-")
+    if interrupted:
+        sys.exit(EXIT_INTERRUPTED)  # Ctrl-C: the counts so far are written, as diag does
