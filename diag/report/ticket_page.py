@@ -15,14 +15,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from diag import __version__
 from diag.i18n import Lang, lang, tr, using
 from diag.model.findings import Fault, Finding, FindingsDocument
 from diag.model.path import Segment
-from diag.report.html import CSP, FONT_STACK, STATUS_COLOUR, esc, table, when
+from diag.report.html import CSP, FONT_STACK, STATUS_COLOUR, esc, when
 from diag.report.path_svg import LOCALIZED, SUSPECTED, path_svg
-
-PROCEDURE = "e1-fault-handling"  # diag/playbooks/procedure.yaml's name: the rule set diag walks
+from diag.report.ticket_record import checked, comparison, finding, ownership
 
 _CSS = f"""
 body {{ font-family: {FONT_STACK}; margin: 24px; color: #212121; background: #fff;
@@ -70,7 +68,10 @@ def _status(status: str) -> str:
         "inconclusive": "? " + tr("Inconclusive"),
     }.get(status, status)
     colour = STATUS_COLOUR.get(status, "#424242")
-    return f'<span class="status" id="status" data-status="{esc(status)}" style="background:{colour}">{esc(label)}</span>'
+    return (
+        f'<span class="status" id="status" data-status="{esc(status)}" '
+        f'style="background:{colour}">{esc(label)}</span>'
+    )
 
 
 def _owner(owner: str) -> str:
@@ -85,14 +86,6 @@ def _span(seg: Segment | None) -> str:
     if seg is None:
         return "—"
     return seg.from_ if seg.from_ == seg.to else f"{seg.from_} … {seg.to}"
-
-
-def _ticket_kind(kind: str) -> str:
-    return {
-        "complaint": tr("complaint"),
-        "suggestion": tr("suggestion"),
-        "enquiry": tr("enquiry"),
-    }.get(kind, kind)
 
 
 def fault_findings(doc: FindingsDocument, fault: Fault) -> list[Finding]:
@@ -114,29 +107,6 @@ def fault_findings(doc: FindingsDocument, fault: Fault) -> list[Finding]:
         and f.segment is not None
         and key(f.segment) == want
     ]
-
-
-def _evidence(f: Finding) -> str:
-    items = []
-    for ev in f.evidence:
-        cite = (
-            f' <span class="cite">[{esc(tr("observation"))} {esc(ev.observation)}]</span>'
-            if ev.observation
-            else ""
-        )
-        items.append(f"<li>{esc(ev.text)}{cite}</li>")
-    return f'<ul class="evidence">{"".join(items)}</ul>' if items else ""
-
-
-def _finding(f: Finding, said: str = "") -> str:
-    """A finding with its evidence; its cause unless `said` (the fault's summary) has it."""
-    conf = f" {f.confidence:.0%}" if f.kind == "fault" else ""
-    cause = "" if f.cause in said else f"<div>{esc(f.cause)}</div>"
-    return (
-        f'<div class="finding" data-rule="{esc(f.rule)}"><b>[{esc(f.procedure)}]</b> '
-        f'{esc(f.title)} <span class="cite">({esc(f.rule)}{esc(conf)})</span>'
-        f"{cause}{_evidence(f)}</div>"
-    )
 
 
 def _head(doc: FindingsDocument) -> str:
@@ -190,7 +160,7 @@ def _faults(doc: FindingsDocument) -> str:
             impact=impact,
             confidence=f"{f.confidence:.0%}",
         )
-        evidence = "".join(_finding(x, f.summary) for x in fault_findings(doc, f))
+        evidence = "".join(finding(x, f.summary) for x in fault_findings(doc, f))
         out.append(
             f'<div class="fault{" suspected" if suspected else ""}" id="fault-{f.number}" '
             f'data-fault="{f.number}"><h3><span class="num-badge" style="color:{colour}">'
@@ -216,13 +186,24 @@ def _unread(doc: FindingsDocument) -> str:
                 f'<li class="collector-failed">{esc(r.name)} ({esc(r.target)}): '
                 f"{esc(r.error or tr('failed'))}</li>"
             )
+    for sk in doc.run.skipped:  # --quick: not read on purpose, still not read
+        why = tr(
+            "not read on purpose: CRC growth on {device} ({reason})",
+            device=sk.device,
+            reason=sk.reason,
+        )
+        items.append(f'<li class="skipped">{esc(why)}</li>')
+    if doc.run.provisional:
+        why = tr("Provisional verdict: made before the CRC window closed, CRC growth not measured.")
+        items.append(f"<li>{esc(why)}</li>")
     if doc.run.interrupted:
         items.append(
             f"<li>{esc(tr('The diagnosis was interrupted: it holds what was read before.'))}</li>"
         )
     title = f"<h2>{esc(tr('What could not be read'))}</h2>"
     if not items:
-        return f'<section id="unread">{title}<p class="ok">{esc(tr("Every source was read."))}</p></section>'
+        every = tr("Every source was read.")
+        return f'<section id="unread">{title}<p class="ok">{esc(every)}</p></section>'
     return f'<section id="unread" class="unread">{title}<ul>{"".join(items)}</ul></section>'
 
 
@@ -265,112 +246,6 @@ def _customer(doc: FindingsDocument) -> str:
     )
 
 
-def _ownership(doc: FindingsDocument, generated: datetime) -> str:
-    run = doc.run
-    rules = {f.rule for f in doc.findings}
-    ticket = (
-        f"{doc.ticket.number} ({_ticket_kind(doc.ticket.kind)})"
-        if doc.ticket
-        else tr("none given (diag circuit --ticket)")
-    )
-    mode = tr("live") if run.mode == "live" else tr("replay of a recorded capture")
-    rows = [
-        (tr("Ticket"), ticket),
-        (tr("Accepted and run by"), run.operator),
-        (tr("Diagnosis started"), when(run.started)),
-        (tr("Diagnosis finished"), when(run.finished)),
-        (tr("Host"), run.host),
-        (tr("Mode"), mode),
-        (tr("diag version"), run.tool_version),
-        (
-            tr("Rule set"),
-            tr(
-                "procedure {procedure}, {rules} rules evaluated",
-                procedure=PROCEDURE,
-                rules=len(rules),
-            ),
-        ),
-        (
-            tr("Page generated"),
-            tr("{time} by diag {version}", time=when(generated), version=__version__),
-        ),
-    ]
-    body = "".join(
-        f'<tr data-field="{i}"><td>{esc(k)}</td><td>{esc(val)}</td></tr>'
-        for i, (k, val) in enumerate(rows)
-    )
-    note = tr(
-        "First-contact ownership: {operator} took this report and owns the ticket until it is "
-        "closed: records it, follows it and confirms the result with the customer. This page "
-        "says what was checked, so that the next person need not ask the customer again.",
-        operator=run.operator,
-    )
-    return (
-        f'<section id="ownership"><h2>{esc(tr("Ticket and ownership"))}</h2>'
-        f'<table class="facts"><tbody>{body}</tbody></table>'
-        f'<p class="owner-note">{esc(note)}</p></section>'
-    )
-
-
-def _checked(doc: FindingsDocument) -> str:
-    from diag.output.terminal import reading
-
-    rows = []
-    for r in doc.collectors:
-        state = (
-            f'<span class="ok">{esc(tr("read"))}</span>'
-            if r.ok
-            else f'<span class="failed">{esc(tr("not read"))}</span>'
-        )
-        rows.append(
-            [esc(r.name), esc(r.target), state, esc(f"{r.duration_s:.1f} s"), esc(r.error or "")]
-        )
-    headers = [tr("Collector"), tr("Target"), tr("Result"), tr("Time"), tr("Error")]
-    coll = (
-        table(headers, rows, numeric=frozenset({3}), css_id="collectors")
-        if rows
-        else f"<p>{esc(tr('No collector ran: no NMS or router of this path is managed.'))}</p>"
-    )
-    readings = [rd for o in doc.observations if (rd := reading(o))]
-    read = "".join(f"<li>{esc(rd)}</li>" for rd in readings)
-    others = [f for f in doc.findings if f.kind in ("consequence", "unreachable")]
-    other = "".join(_finding(f) for f in others)
-    pending = [f for f in doc.findings if f.kind == "not_evaluated"]
-    waiting = "".join(f"<li>[{esc(f.procedure)}] {esc(f.title)}</li>" for f in pending)
-    out = [f'<section id="checked"><h2>{esc(tr("What was checked"))}</h2>{coll}']
-    if read:
-        out.append(f'<h3>{esc(tr("Readings"))}</h3><ul id="readings">{read}</ul>')
-    if other:
-        out.append(f'<h3>{esc(tr("Other findings"))}</h3><div id="other-findings">{other}</div>')
-    if pending:
-        out.append(
-            f"<h3>{esc(tr('Not evaluated yet: {count} rules wait for answers from site', count=len(pending)))}</h3>"
-            f'<ul id="not-evaluated" class="muted">{waiting}</ul>'
-        )
-    out.append("</section>")
-    return "".join(out)
-
-
-def _comparison(doc: FindingsDocument) -> str:
-    cmp = doc.comparison
-    if cmp is None:
-        return ""
-    items = [
-        f"<li>{esc(label)}: {esc(x)}</li>"
-        for label, xs in (
-            (tr("cleared since"), cmp.cleared),
-            (tr("still there"), cmp.persisting),
-            (tr("new since"), cmp.new),
-        )
-        for x in xs
-    ]
-    title = tr("Compared with the diagnosis of {time}", time=when(cmp.previous_started))
-    return (
-        f'<section id="comparison"><h2>{esc(title)}</h2><p>{esc(cmp.summary)}</p>'
-        f"<ul>{''.join(items)}</ul></section>"
-    )
-
-
 def _path(doc: FindingsDocument) -> str:
     legend = tr(
         "Marked faults: hatched and outlined elements, dashed links with ✖, numbered brackets "
@@ -402,9 +277,9 @@ def render_ticket_page(doc: FindingsDocument, *, generated: datetime | None = No
                 _faults(doc),
                 _next_steps(doc),
                 _customer(doc),
-                _comparison(doc),
-                _ownership(doc, generated),
-                _checked(doc),
+                comparison(doc),
+                ownership(doc, generated),
+                checked(doc),
             )
         )
     html_lang = "zh-CN" if language == "zh" else "en"

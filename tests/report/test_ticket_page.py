@@ -24,8 +24,8 @@ from diag.model.inventory import Inventory
 from diag.model.path import build_path
 from diag.report.ticket_page import fault_findings, next_steps, render_ticket_page
 from diag.runner import Collected, build_document
-from report.browser import Dom, dump_dom, parse, screenshot
-from report.test_report import _has_colour, _not_blank
+from tests.report.browser import Dom, dump_dom, parse, screenshot
+from tests.report.test_report import _has_colour, _not_blank
 
 ROOT = Path(__file__).resolve().parents[2]
 CAPTURES = ROOT / "fixtures" / "captures"
@@ -90,7 +90,10 @@ def check_page(doc: FindingsDocument, html_text: str) -> Dom:
     for r in doc.collectors:  # every collector that failed: named where the page says so
         if not r.ok:
             assert r.name.split(":", 1)[-1] in unread and (r.error or "") in dom.text
-    if not doc.verdict.unread and all(r.ok for r in doc.collectors):
+    for sk in doc.run.skipped:  # --quick: not read on purpose, said so
+        assert f"CRC growth on {sk.device}" in unread or doc.lang == "zh"
+    run = doc.run
+    if not doc.verdict.unread and all(r.ok for r in doc.collectors) and not run.skipped:
         assert unread.strip().endswith("Every source was read.") or doc.lang == "zh"
     assert doc.run.operator in dom.text and doc.run.tool_version in dom.text
     assert doc.run.started.strftime("%Y-%m-%d %H:%M:%S") in dom.text
@@ -185,6 +188,17 @@ def test_live_healthy_page_has_no_fault_mark(lab: Path, tmp_path: Path) -> None:
     screenshot(page, png, tmp_path / "profile")
     _not_blank(png)
     assert _has_colour(png, RED) == 0
+
+
+@pytest.mark.lab
+def test_live_quick_page_says_what_was_not_read(lab: Path, tmp_path: Path) -> None:
+    _, page, js = _diagnose(lab, "LAB-E1-OK1", tmp_path, "--quick")
+    doc = FindingsDocument.model_validate_json(js.read_text(encoding="utf-8"))
+    assert doc.run.quick and doc.run.skipped
+    html_text = dump_dom(page, tmp_path / "profile")
+    check_page(doc, html_text)
+    unread = _section(parse(html_text), html_text, "unread")
+    assert "not read on purpose" in unread and "Every source was read." not in unread
 
 
 @pytest.mark.lab
