@@ -6,10 +6,11 @@ cd "$(dirname "$0")/.."
 
 # Debian packages: net-snmp tools and agent (cross-checks, a stock agent to poll), ping tools
 # (host ping engines), nftables + iproute2 (loss injected in network namespaces), setpriv,
+# capsh (libcap2-bin: tests/lan_capture drops CAP_NET_RAW from root),
 # ssh-keygen (the known_hosts tests read files it hashes and edits), headless Chromium and CJK
 # fonts (tests/report open each HTML report in a real browser, Chinese customer names included),
 # PostgreSQL and Redis (the history store and distributed sweeps: private servers on loopback).
-DEBS=(snmp snmpd iputils-ping fping nftables iproute2 util-linux openssh-client chromium fonts-noto-cjk postgresql redis-server)
+DEBS=(snmp snmpd iputils-ping fping nftables iproute2 util-linux libcap2-bin openssh-client chromium fonts-noto-cjk postgresql redis-server)
 missing=()
 for pkg in "${DEBS[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

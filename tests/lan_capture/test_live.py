@@ -184,6 +184,24 @@ def test_permission_denied_is_said_not_raised(lan: LanNs) -> None:
     assert obs.error is not None and "not permitted" in obs.error and obs.packets == 0
 
 
+def test_root_without_cap_net_raw_is_refused_in_words(lan: LanNs) -> None:
+    # root, but with CAP_NET_RAW dropped from the bounding set (capsh): the same message
+    argv = [
+        "ip",
+        "netns",
+        "exec",
+        lan.laptop,
+        "capsh",
+        "--drop=cap_net_raw",
+        "--",
+        "-c",
+        " ".join([*DIAG[:2], repr(DIAG[2]), "lan-capture", lan.laptop_if, "--seconds", "1"]),
+    ]
+    proc = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert proc.returncode == 6, proc.stderr
+    assert "not permitted" in proc.stderr and "Traceback" not in proc.stderr
+
+
 def test_no_such_interface(lan: LanNs) -> None:
     proc = subprocess.run(
         ["ip", "netns", "exec", lan.laptop, *DIAG, "lan-capture", "nosuch0", "--seconds", "1"],

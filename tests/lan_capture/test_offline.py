@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from scapy.layers.inet import IP, TCP, UDP, fragment
 from scapy.layers.l2 import ARP, Dot1Q, Ether
 from scapy.packet import Raw
-from scapy.utils import RawPcapWriter
+from scapy.utils import PcapNgWriter, RawPcapWriter
 
 from diag.cli import cli
 from diag.collectors.lan.aggregate import MAX_SOURCES, Frame, LanAggregator
@@ -198,3 +198,19 @@ def test_answers_files_still_read(tmp_path: Path) -> None:
     bad.write_text(json.dumps({"schema_version": "1.0", "observations": [{"kind": "lan_capture"}]}))
     with pytest.raises(Exception, match="not an observations document"):
         read_observations(bad)
+
+
+def test_wireshark_pcapng_is_read_too(tmp_path: Path) -> None:
+    # Wireshark saves pcapng by default: the same counts and span as from a pcap
+    plan, sent = build(["normal", "scans"])
+    path = tmp_path / "lan.pcapng"
+    w = PcapNgWriter(str(path))
+    for when, data in plan:
+        p = Ether(data)
+        p.time = T0 + when
+        w.write(p)
+    w.close()
+    obs = _read(path)
+    assert (obs.packets, obs.bytes, obs.broadcast) == (sent.frames, sent.octets, sent.broadcast)
+    assert obs.seconds == pytest.approx(max(w for w, _ in plan), abs=0.001)
+    assert {s.pattern for s in obs.scans} == {"host_scan", "port_scan"}
