@@ -9,6 +9,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Literal
 
+from diag.i18n import tr
 from diag.model.findings import Evidence
 from diag.model.observations import (
     AlarmDirection,
@@ -118,8 +119,9 @@ class Event:
         return self.type == "AIS" and self.layer == "E1"
 
     def where(self) -> str:
-        port = f" port {self.port}" if self.port else ""
-        return f"{self.element.id}{port}"
+        if self.port:
+            return tr("{element} port {port}", element=self.element.id, port=self.port)
+        return self.element.id
 
 
 _SEPARATORS = re.compile(r"[\s_/:.-]+")
@@ -202,7 +204,9 @@ class Note:
     next_step: str
 
 
-Relevance = tuple[Literal["counted", "context", "note"], str]
+Reason = Literal["other-port", "other-board", "no-port", "cleared"]
+# counted / context / note; the reason in words (translated); for context, which reason it is
+Relevance = tuple[Literal["counted", "context", "note"], str, Reason]
 
 
 def _missing_sides(el: PathElement) -> list[str]:
@@ -217,46 +221,51 @@ def _missing_sides(el: PathElement) -> list[str]:
 def _port_words(el: PathElement) -> str:
     ports = []
     if el.a_port:
-        ports.append(f"A side {el.a_port}")
+        ports.append(tr("A side {port}", port=el.a_port))
     if el.b_port:
-        ports.append(f"B side {el.b_port}")
+        ports.append(tr("B side {port}", port=el.b_port))
     if el.boards:
-        ports.append(f"boards {', '.join(el.boards)}")
-    return "; ".join(ports) or "no port listed"
+        ports.append(tr("boards {boards}", boards=tr(", ").join(el.boards)))
+    return tr("; ").join(ports) or tr("no port listed")
 
 
 def _inventory_field(el: PathElement, side: str) -> str:
     if el.end == "transport":
-        return f"the transport hop's {side.lower()}_port"
+        return tr("the transport hop's {field}", field=f"{side.lower()}_port")
     customer_side = "a" if el.end == "a" else "b"
     if side.lower() == customer_side:
-        return f"the circuit's {el.end}.cpe_port"
-    return f"the circuit's {el.end}.cpe_line"
+        return tr("the circuit's {field}", field=f"{el.end}.cpe_port")
+    return tr("the circuit's {field}", field=f"{el.end}.cpe_line")
 
 
 def relevance(el: PathElement, port: str | None, ctype: str, cleared: bool) -> Relevance:
     """Whether an alarm at `el` counts against the circuit ("counted"), is context, or is an
-    inventory note; with the reason in words."""
+    inventory note; with the reason in words, and for context which reason it is.  (A note's
+    words are "board" or "port": what the alarm is on.)"""
     if cleared:
-        return "context", "cleared: historical, not active"
+        return "context", tr("cleared: historical, not active"), "cleared"
     role = _role(ctype)
     if ctype == "POWER_FAIL":
-        return "counted", "NE-wide: power"
+        return "counted", "NE-wide: power", "other-port"
     if role == "equipment":
         if port is None:
-            return "counted", "NE-wide: names no board"
+            return "counted", "NE-wide: names no board", "other-port"
         if any(_on_board(port, p) for p in _ports(el)) or _board_listed(el, port):
-            return "counted", "the board that carries the circuit"
+            return "counted", "the board that carries the circuit", "other-port"
         if _missing_sides(el):
-            return "note", "board"
-        return "context", f"board {port} does not carry this circuit ({_port_words(el)})"
+            return "note", "board", "other-board"
+        why = tr(
+            "board {port} does not carry this circuit ({ports})", port=port, ports=_port_words(el)
+        )
+        return "context", why, "other-board"
     if port is None:
-        return "context", "names no port, and is not an NE-wide alarm"
+        return "context", tr("names no port, and is not an NE-wide alarm"), "no-port"
     if facing(el, port) is not None:
-        return "counted", "the circuit's own port"
+        return "counted", "the circuit's own port", "other-port"
     if _missing_sides(el):
-        return "note", "port"
-    return "context", f"port {port} is not this circuit's ({_port_words(el)})"
+        return "note", "port", "other-port"
+    why = tr("port {port} is not this circuit's ({ports})", port=port, ports=_port_words(el))
+    return "context", why, "other-port"
 
 
 def _flow(side: Side, arriving: bool) -> Flow:
@@ -292,21 +301,34 @@ def _place(
 
 
 def _alarm_evidence(al: AlarmObservation) -> Evidence:
-    port = f" port {al.port}" if al.port else ""
-    when = f", raised {al.raised.isoformat()}" if al.raised else ""
+    ne = tr("{element} port {port}", element=al.ne, port=al.port) if al.port else al.ne
+    when = tr(", raised {at}", at=al.raised.isoformat()) if al.raised else ""
     return Evidence(
         observation=al.id,
-        text=f"{al.nms}: {al.ne}{port} reports {al.vendor_name} ({al.severity.value}{when})",
+        text=tr(
+            "{nms}: {ne} reports {alarm} ({severity}{raised})",
+            nms=al.nms,
+            ne=ne,
+            alarm=al.vendor_name,
+            severity=al.severity.value,
+            raised=when,
+        ),
     )
 
 
 def _ds1_evidence(o: NeE1LineObservation) -> Evidence:
-    port = f" port {o.port}" if o.port else f" ifIndex {o.if_index}"
+    where = (
+        tr("{element} port {port}", element=o.device, port=o.port)
+        if o.port
+        else f"{o.device} ifIndex {o.if_index}"
+    )
     return Evidence(
         observation=o.id,
-        text=(
-            f"DS1-MIB on {o.device}{port}: dsx1LineStatus = {o.line_status_bits} "
-            f"({', '.join(o.line_status)})"
+        text=tr(
+            "DS1-MIB on {where}: dsx1LineStatus = {bits} ({names})",
+            where=where,
+            bits=o.line_status_bits,
+            names=", ".join(o.line_status),
         ),
     )
 
@@ -327,8 +349,9 @@ def events(
         if el is None:
             continue
         ctype = al.type if al.known else "UNKNOWN"
-        verdict, why = relevance(el, al.port, ctype, al.severity is Severity.cleared)
+        verdict, why, reason = relevance(el, al.port, ctype, al.severity is Severity.cleared)
         if verdict == "context":
+            where = tr("{element} port {port}", element=el.id, port=al.port) if al.port else el.id
             context.append(
                 ContextItem(
                     al.id,
@@ -336,26 +359,31 @@ def events(
                     al.port,
                     al.vendor_name,
                     al.severity.value,
-                    _reason(why),
-                    f"{el.id}{' port ' + al.port if al.port else ''}: {al.vendor_name} — "
-                    f"not counted: {why}",
+                    reason,
+                    tr(
+                        "{where}: {alarm} — not counted: {why}",
+                        where=where,
+                        alarm=al.vendor_name,
+                        why=why,
+                    ),
                 )
             )
             continue
         if verdict == "note":
-            sides = " and ".join(_missing_sides(el))
-            fields = " / ".join(_inventory_field(el, s) for s in _missing_sides(el))
             notes.append(
                 Note(
                     al.id,
                     el.id,
                     al.port,
                     al.vendor_name,
-                    f"{el.id} reports {al.vendor_name} on {why} {al.port}, but the inventory does "
-                    f"not list {el.id}'s {sides}-side port for this circuit, so diag cannot tell "
-                    "whether it is this circuit's: not counted",
-                    f"Find in the NMS which port of {el.id} carries this circuit on the {sides} "
-                    f"side and write it into the inventory ({fields}).",
+                    _note_text(el, al, why == "board"),
+                    tr(
+                        "Find in the NMS which port of {ne} carries this circuit on the {sides} "
+                        "side and write it into the inventory ({fields}).",
+                        ne=el.id,
+                        sides=tr(" and ").join(_missing_sides(el)),
+                        fields=" / ".join(_inventory_field(el, s) for s in _missing_sides(el)),
+                    ),
                 )
             )
             continue
@@ -389,11 +417,24 @@ def events(
     return out, context, notes
 
 
-def _reason(why: str) -> Literal["other-port", "other-board", "no-port", "cleared"]:
-    if why.startswith("cleared"):
-        return "cleared"
-    if why.startswith("board"):
-        return "other-board"
-    if why.startswith("names no port"):
-        return "no-port"
-    return "other-port"
+def _note_text(el: PathElement, al: AlarmObservation, board: bool) -> str:
+    """Why an alarm on a port (or board) the inventory does not tie to a side is not counted."""
+    values = {
+        "ne": el.id,
+        "alarm": al.vendor_name,
+        "port": al.port,
+        "sides": tr(" and ").join(_missing_sides(el)),
+    }
+    if board:
+        return tr(
+            "{ne} reports {alarm} on board {port}, but the inventory does not list {ne}'s "
+            "{sides}-side port for this circuit, so diag cannot tell whether it is this "
+            "circuit's: not counted",
+            **values,
+        )
+    return tr(
+        "{ne} reports {alarm} on port {port}, but the inventory does not list {ne}'s "
+        "{sides}-side port for this circuit, so diag cannot tell whether it is this "
+        "circuit's: not counted",
+        **values,
+    )

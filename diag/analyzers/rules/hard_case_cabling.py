@@ -19,6 +19,7 @@ from diag.analyzers.rules.hard_cases import (
     _symptomatic,
     all_signs,
 )
+from diag.i18n import mark, tr
 from diag.model.findings import Evidence, Finding
 
 # --------------------------------------------------------------------------- R-HC-3 (4.3)
@@ -32,7 +33,10 @@ HC3_CABLING = 0.15  # ... and the E1 cable is seen near power cables (what the c
     "power-interference",
     ("R-HC-3",),
     "4.3",
-    "clean channel, irregular CRC growth at the customer port, swaps useless: power interference",
+    mark(
+        "clean channel, irregular CRC growth at the customer port, swaps useless: power "
+        "interference"
+    ),
     ("test.e1.ber", "symptom.pattern"),
     applies=_applies_router_symptom,
     needs_any=False,
@@ -58,25 +62,41 @@ def power_interference(ctx: Context) -> list[Finding]:
         seg = _e1_seg(ctx, side)
         cm = t["hc_power_separation_cm"]
         cause = (
-            f"CRC errors grow irregularly at {end.site}'s customer port ({end.router} "
-            f"{end.wan_interface}) while the channel tests clean"
-            + ("; replacing equipment and channels changed nothing" if swapped >= 2 else "")
-            + ("; the E1 cable runs near or across power cables" if near == "yes" else "")
-            + ": electrical interference from power cabling (or poor grounding) in the "
-            "customer's equipment room (case 4.3)"
+            tr(
+                "CRC errors grow irregularly at {site}'s customer port ({router} {wan}) while "
+                "the channel tests clean",
+                site=end.site,
+                router=end.router,
+                wan=end.wan_interface,
+            )
+            + (tr("; replacing equipment and channels changed nothing") if swapped >= 2 else "")
+            + (tr("; the E1 cable runs near or across power cables") if near == "yes" else "")
+            + tr(
+                ": electrical interference from power cabling (or poor grounding) in the "
+                "customer's equipment room (case 4.3)"
+            )
         )
         steps = [
-            f"Trace the E1 cable at {end.site} (under the raised floor too): where it runs "
-            "near or across AC/DC power cables, move it and watch the CRC counter (case 4.3: "
-            "moving the cable stopped the loss at once).",
-            f"Re-route it at least {cm:g} cm from every power cable and isolate the AC power "
-            "cables in metal conduit; check the room's grounding.",
+            tr(
+                "Trace the E1 cable at {site} (under the raised floor too): where it runs near or "
+                "across AC/DC power cables, move it and watch the CRC counter (case 4.3: moving "
+                "the cable stopped the loss at once).",
+                site=end.site,
+            ),
+            tr(
+                "Re-route it at least {cm} cm from every power cable and isolate the AC power "
+                "cables in metal conduit; check the room's grounding.",
+                cm=f"{cm:g}",
+            ),
         ]
         if near is None:
             steps.insert(
                 0,
-                f"Ask on site: {end.site}'s E1 cable near power cables, or poor "
-                f"grounding? [{side}.e1_cable.near_power_cables]",
+                tr(
+                    "Ask on site: {site}'s E1 cable near power cables, or poor grounding? [{key}]",
+                    site=end.site,
+                    key=f"{side}.e1_cable.near_power_cables",
+                ),
             )
         ev = [_crc_ev(signs.crc), *([ber_ev] if ber_ev else [])]
         ev += _cites(ctx, ("symptom.pattern", *_SWAPS_ALL, f"{side}.e1_cable.near_power_cables"))
@@ -84,7 +104,7 @@ def power_interference(ctx: Context) -> list[Finding]:
             _finding(
                 "power-interference",
                 "R-HC-3",
-                f"power interference on the E1 cable at {end.site}",
+                tr("power interference on the E1 cable at {site}", site=end.site),
                 seg,
                 "customer",  # the room and its cabling are the customer's premises
                 conf,
@@ -112,7 +132,7 @@ def _applies_e1_end(ctx: Context) -> bool:
     "e1-impedance-mismatch",
     ("R-HC-4a",),
     "4.4",
-    "75 ohm and 120 ohm E1 ports joined without a converter: loss with a clean BER",
+    mark("75 ohm and 120 ohm E1 ports joined without a converter: loss with a clean BER"),
     ("{s}.cpe.e1_ohms",),
     applies=_applies_e1_end,
 )
@@ -134,33 +154,63 @@ def e1_impedance_mismatch(ctx: Context) -> list[Finding]:
         elif clean is None:
             conf -= HC4A_BER_UNKNOWN
         seg = _e1_seg(ctx, side)
-        near = end.router or end.converter or "the customer equipment"
-        cause = (
-            f"at {end.site} the customer side is {customer} ohm (inventory: {end.interface.value}) "
-            f"and {end.cpe}'s E1 port is {cpe} ohm, joined "
-            + (
-                "directly, with no 75/120 ohm converter"
+        near = end.router or end.converter or tr("the customer equipment")
+        cause = tr(
+            "at {site} the customer side is {ohms} ohm (inventory: {interface}) and {cpe}'s E1 "
+            "port is {cpe_ohms} ohm, joined {joined}{lost}",
+            site=end.site,
+            ohms=customer,
+            interface=end.interface.value,
+            cpe=end.cpe,
+            cpe_ohms=cpe,
+            joined=(
+                tr("directly, with no 75/120 ohm converter")
                 if converter == "no"
-                else "with no converter recorded"
-            )
-            + f"; packets are lost {'with a clean BER ' if clean else ''}as the interfaces age: "
-            "impedance mismatch or E1 interface degradation (case 4.4)"
+                else tr("with no converter recorded")
+            ),
+            lost=(
+                tr(
+                    "; packets are lost with a clean BER as the interfaces age: impedance "
+                    "mismatch or E1 interface degradation (case 4.4)"
+                )
+                if clean
+                else tr(
+                    "; packets are lost as the interfaces age: impedance mismatch or E1 "
+                    "interface degradation (case 4.4)"
+                )
+            ),
         )
         steps = [
-            f"Fit the required 75/120 ohm impedance converter between {end.cpe} and {near}.",
-            f"Check {end.cpe}'s E1 tributary port and {near}'s E1 port for degradation "
-            "(aged equipment); replace a degraded port.",
+            tr(
+                "Fit the required 75/120 ohm impedance converter between {cpe} and {near}.",
+                cpe=end.cpe,
+                near=near,
+            ),
+            tr(
+                "Check {cpe}'s E1 tributary port and {near}'s E1 port for degradation (aged "
+                "equipment); replace a degraded port.",
+                cpe=end.cpe,
+                near=near,
+            ),
         ]
         if converter is None:
             steps.insert(
                 0,
-                f"Check on site whether a 75/120 ohm converter is fitted at "
-                f"{end.site} [{side}.e1.impedance_converter].",
+                tr(
+                    "Check on site whether a 75/120 ohm converter is fitted at {site} [{key}].",
+                    site=end.site,
+                    key=f"{side}.e1.impedance_converter",
+                ),
             )
         ev = [
             Evidence(
                 observation=None,
-                text=f"inventory: {end.site} end interface {end.interface.value} ({customer} ohm)",
+                text=tr(
+                    "inventory: {site} end interface {interface} ({ohms} ohm)",
+                    site=end.site,
+                    interface=end.interface.value,
+                    ohms=customer,
+                ),
             ),
             *_cites(ctx, (f"{side}.cpe.e1_ohms", f"{side}.e1.impedance_converter")),
             *signs.evidence(),
@@ -170,7 +220,7 @@ def e1_impedance_mismatch(ctx: Context) -> list[Finding]:
             _finding(
                 "e1-impedance-mismatch",
                 "R-HC-4a",
-                f"75/120 ohm E1 mismatch at {end.site}",
+                tr("75/120 ohm E1 mismatch at {site}", site=end.site),
                 seg,
                 "carrier",  # fitting the converter is the operator's installation rule
                 conf,
@@ -195,7 +245,9 @@ def _applies_customer_cpe(ctx: Context) -> bool:
     "customer-cpe-nonconforming",
     ("R-HC-4b",),
     "4.4",
-    "customer-purchased E1 device on operator SDH failing often or burnt: out-of-spec interface",
+    mark(
+        "customer-purchased E1 device on operator SDH failing often or burnt: out-of-spec interface"
+    ),
     ("{s}.cpe.high_failure_rate", "{s}.cpe.burn_marks"),
     applies=by_path(_applies_customer_cpe),
 )
@@ -220,40 +272,53 @@ def customer_cpe_nonconforming(ctx: Context) -> list[Finding]:
         j = i + 1 if side == "a" else i - 1
         neighbour = ctx.path.elements[j]
         on = (
-            f"directly on the operator's {neighbour.kind.upper()} {neighbour.id}"
-            if neighbour.kind in ("sdh", "msap", "pdh") and neighbour.owner == "carrier"
-            else f"next to {neighbour.id}"
-        )
-        what = [
-            w
-            for w, yes in (
-                ("burn marks at the E1 connection", burn),
-                ("a high failure rate", failing),
+            tr(
+                "directly on the operator's {kind} {ne}",
+                kind=neighbour.kind.upper(),
+                ne=neighbour.id,
             )
-            if yes
-        ]
+            if neighbour.kind in ("sdh", "msap", "pdh") and neighbour.owner == "carrier"
+            else tr("next to {ne}", ne=neighbour.id)
+        )
+        what = []
+        if burn:
+            what.append(tr("burn marks at the E1 connection"))
+        if failing:
+            what.append(tr("a high failure rate"))
         if clean is False:
-            what.append("bit errors on the channel test")
-        cause = (
-            f"{end.cpe} at {end.site} is the customer's own E1 device, wired {on}, with "
-            f"{' and '.join(what)}: its E1 interface is suspected out of spec for the "
-            "operator's SDH (case 4.4, the public-security PDH)"
+            what.append(tr("bit errors on the channel test"))
+        cause = tr(
+            "{cpe} at {site} is the customer's own E1 device, wired {on}, with {signs}: its E1 "
+            "interface is suspected out of spec for the operator's SDH (case 4.4, the "
+            "public-security PDH)",
+            cpe=end.cpe,
+            site=end.site,
+            on=on,
+            signs=tr(" and ").join(what),
         )
         seg = ctx.seg(end.cpe)
         steps = [
-            f"Require the customer to replace {end.cpe} with certified equipment from a regular "
-            "manufacturer (the documented fix).",
-            f"Inspect {neighbour.id}'s tributary port facing {end.cpe} for damage and burn marks; "
-            "move the circuit to a spare port or replace the tributary board.",
+            tr(
+                "Require the customer to replace {cpe} with certified equipment from a regular "
+                "manufacturer (the documented fix).",
+                cpe=end.cpe,
+            ),
+            tr(
+                "Inspect {ne}'s tributary port facing {cpe} for damage and burn marks; move the "
+                "circuit to a spare port or replace the tributary board.",
+                ne=neighbour.id,
+                cpe=end.cpe,
+            ),
         ]
         ev = _cites(ctx, (f"{side}.cpe.burn_marks", f"{side}.cpe.high_failure_rate"))
-        ev.append(Evidence(observation=None, text=f"inventory: {end.cpe} is owned by the customer"))
+        owned = tr("inventory: {cpe} is owned by the customer", cpe=end.cpe)
+        ev.append(Evidence(observation=None, text=owned))
         ev += [ber_ev] if ber_ev else []
         out.append(
             _finding(
                 "customer-cpe-nonconforming",
                 "R-HC-4b",
-                f"non-conforming customer E1 device {end.cpe}",
+                tr("non-conforming customer E1 device {cpe}", cpe=end.cpe),
                 seg,
                 "customer",
                 conf,

@@ -17,6 +17,8 @@ from diag.analyzers.rules.hard_cases import (
     _symptomatic,
     all_signs,
 )
+from diag.analyzers.rules.tests import listed
+from diag.i18n import mark, tr
 from diag.model.findings import Finding
 from diag.model.inventory import Interface
 
@@ -30,14 +32,25 @@ CONF_2C_CONFIRMED = 0.9  # LAN isolated: console stable / loss gone
 CONF_2C_CULPRIT = 0.95  # a host found that sends the CPU up when reconnected
 HC2C_NO_BER = 0.1  # channel test not reported: the channel is not yet excluded
 
-_LAN_STEPS = [
-    "Isolate the LAN: with the customer's consent disconnect every device below the router's "
-    "LAN port, keep only the WAN link, and repeat the ping and the console login.",
-    "Read the router's log and CPU history (show processes cpu history / display cpu-usage "
-    "history): a CPU peak at or above 97 % is the documented sign of a LAN-side attack.",
-    "Reconnect the PCs and servers one at a time while watching the router CPU; the host that "
-    "makes it jump (7 % -> 97 % in the documented case) is the attacker: clean or remove it.",
-]
+
+def _lan_steps() -> list[str]:
+    """Case 4.2's steps for the customer LAN, in the reader's language."""
+    return [
+        tr(
+            "Isolate the LAN: with the customer's consent disconnect every device below the "
+            "router's LAN port, keep only the WAN link, and repeat the ping and the console login."
+        ),
+        tr(
+            "Read the router's log and CPU history (show processes cpu history / display "
+            "cpu-usage history): a CPU peak at or above 97 % is the documented sign of a LAN-side "
+            "attack."
+        ),
+        tr(
+            "Reconnect the PCs and servers one at a time while watching the router CPU; the host "
+            "that makes it jump (7 % -> 97 % in the documented case) is the attacker: clean or "
+            "remove it."
+        ),
+    ]
 
 
 def _suspect_ends(ctx: Context, named: str | None = None) -> list[str]:
@@ -68,9 +81,14 @@ def _bypass(
             _info(
                 rid,
                 ref,
-                f"{how}: loss too, the operator is not excluded",
-                f"{how} lost {loss:g} % (above {t['loss_pct']:g} %): the channel itself "
-                "loses packets; go on with the channel tests (step 3.3)",
+                tr("{how}: loss too, the operator is not excluded", how=how),
+                tr(
+                    "{how} lost {loss} % (above {loss_pct} %): the channel itself loses packets; "
+                    "go on with the channel tests (step 3.3)",
+                    how=how,
+                    loss=f"{loss:g}",
+                    loss_pct=f"{t['loss_pct']:g}",
+                ),
                 [ctx.cite(key)],
             )
         ]
@@ -86,13 +104,19 @@ def _bypass(
         seg = _lan_seg(ctx, side)
         known = len(ends) == 1
         which = (
-            f"the {end.site} end (router {end.router} and its LAN)"
+            tr("the {site} end (router {router} and its LAN)", site=end.site, router=end.router)
             if known
-            else f"one of the customer LANs; {end.site} is one candidate (which end is not known)"
+            else tr(
+                "one of the customer LANs; {site} is one candidate (which end is not known)",
+                site=end.site,
+            )
         )
-        cause = (
-            f"operator excluded: {how} lost {loss:g} %, while traffic through the customer "
-            f"routers is lost or errored; the fault is in {which} (case 4.2)"
+        cause = tr(
+            "operator excluded: {how} lost {loss} %, while traffic through the customer routers "
+            "is lost or errored; the fault is in {which} (case 4.2)",
+            how=how,
+            loss=f"{loss:g}",
+            which=which,
         )
         ev = [ctx.cite(key)]
         if rid == "lan-fault-wan-only-ping" and ctx.answer("test.wan_only_ping.end"):
@@ -100,21 +124,27 @@ def _bypass(
         for s in SIDES:
             ev += signs[s].evidence() if (s == side or not known) else []
         steps = [
-            "Tell the customer the line is clean (operator excluded) and help them check their "
-            f"LAN at {end.site}.",
-            *_LAN_STEPS,
+            tr(
+                "Tell the customer the line is clean (operator excluded) and help them check "
+                "their LAN at {site}.",
+                site=end.site,
+            ),
+            *_lan_steps(),
         ]
         if not known:
             steps.insert(
                 1,
-                f"Find which end: repeat the test from {end.site} with its users "
-                "disconnected and read both routers' CPU and console.",
+                tr(
+                    "Find which end: repeat the test from {site} with its users disconnected and "
+                    "read both routers' CPU and console.",
+                    site=end.site,
+                ),
             )
         out.append(
             _finding(
                 rid,
                 ref,
-                f"operator excluded; customer LAN fault at {end.site}",
+                tr("operator excluded; customer LAN fault at {site}", site=end.site),
                 seg,
                 "customer",
                 CONF_BYPASS_END_KNOWN if known else CONF_BYPASS_END_UNKNOWN,
@@ -139,7 +169,9 @@ def _applies_laptop(ctx: Context) -> bool:
     "lan-fault-laptop-bypass",
     ("R-HC-2a",),
     "4.2",
-    "laptop-to-laptop ping bypassing both LANs is clean: operator excluded, customer LAN fault",
+    mark(
+        "laptop-to-laptop ping bypassing both LANs is clean: operator excluded, customer LAN fault"
+    ),
     ("test.laptop_ping.loss_pct",),
     applies=_applies_laptop,
 )
@@ -149,7 +181,7 @@ def lan_fault_laptop_bypass(ctx: Context) -> list[Finding]:
         "lan-fault-laptop-bypass",
         "R-HC-2a",
         "test.laptop_ping.loss_pct",
-        "the laptop-to-laptop ping bypassing both customer LANs",
+        tr("the laptop-to-laptop ping bypassing both customer LANs"),
         None,
     )
 
@@ -168,7 +200,9 @@ def _applies_wan_only(ctx: Context) -> bool:
     "lan-fault-wan-only-ping",
     ("R-HC-2b",),
     "4.2",
-    "router-WAN-to-WAN ping with every user disconnected is clean: operator excluded, LAN fault",
+    mark(
+        "router-WAN-to-WAN ping with every user disconnected is clean: operator excluded, LAN fault"
+    ),
     ("test.wan_only_ping.loss_pct",),
     applies=_applies_wan_only,
 )
@@ -180,7 +214,7 @@ def lan_fault_wan_only_ping(ctx: Context) -> list[Finding]:
         "lan-fault-wan-only-ping",
         "R-HC-2b",
         "test.wan_only_ping.loss_pct",
-        "the WAN-to-WAN ping with every user disconnected",
+        tr("the WAN-to-WAN ping with every user disconnected"),
         ctx.answer("test.wan_only_ping.end"),
     )
 
@@ -189,7 +223,7 @@ def lan_fault_wan_only_ping(ctx: Context) -> list[Finding]:
     "router-congested-by-lan",
     ("R-HC-2c",),
     "4.2",
-    "loss through a router with an intermittent console or CPU >= 90 %: LAN-side attack",
+    mark("loss through a router with an intermittent console or CPU >= 90 %: LAN-side attack"),
     ("cpu", "console", "log"),
     applies=_applies_congested,
 )
@@ -223,28 +257,41 @@ def router_congested_by_lan(ctx: Context) -> list[Finding]:
             conf -= HC2C_NO_BER
         signs_txt = []
         if signs.cpu_peak is not None:
-            signs_txt.append(f"CPU peaked at {signs.cpu_peak[1]:g} %")
+            signs_txt.append(tr("CPU peaked at {cpu} %", cpu=f"{signs.cpu_peak[1]:g}"))
         if signs.cpu_now is not None:
-            signs_txt.append(f"CPU {signs.cpu_now[1]:g} % now")
+            signs_txt.append(tr("CPU {cpu} % now", cpu=f"{signs.cpu_now[1]:g}"))
         if console:
-            signs_txt.append("its console is intermittent")
-        lost = "packets are lost through it" if signs.loss else "its WAN counts CRC errors"
-        also = " and its WAN counts growing CRC errors" if signs.loss and signs.crc else ""
+            signs_txt.append(tr("its console is intermittent"))
+        if signs.loss and signs.crc:
+            lost = tr("packets are lost through it and its WAN counts growing CRC errors")
+        elif signs.loss:
+            lost = tr("packets are lost through it")
+        else:
+            lost = tr("its WAN counts CRC errors")
         channel = (
-            "the E1 channel tests clean"
+            tr("the E1 channel tests clean")
             if clean
-            else "the E1 channel has not been tested yet (needed to exclude it)"
+            else tr("the E1 channel has not been tested yet (needed to exclude it)")
         )
-        cause = (
-            f"{end.router} ({end.site}) is congested from its LAN side: {lost}{also}, "
-            f"{', '.join(signs_txt)}, and {channel} (case 4.2, the city-court case)"
+        cause = tr(
+            "{router} ({site}) is congested from its LAN side: {lost}, {signs}, and {channel} "
+            "(case 4.2, the city-court case)",
+            router=end.router,
+            site=end.site,
+            lost=lost,
+            signs=listed(signs_txt),
+            channel=channel,
         )
-        if culprit:
-            cause += "; reconnecting the hosts one by one found the attacking host" + (
-                f" (CPU {jump:g} % with it connected)" if jump is not None else ""
+        if culprit and jump is not None:
+            cause += tr(
+                "; reconnecting the hosts one by one found the attacking host (CPU {cpu} % with "
+                "it connected)",
+                cpu=f"{jump:g}",
             )
+        elif culprit:
+            cause += tr("; reconnecting the hosts one by one found the attacking host")
         elif confirmed:
-            cause += "; with the LAN disconnected the router is stable"
+            cause += tr("; with the LAN disconnected the router is stable")
         ev = signs.evidence()
         ev += [ber_ev] if ber_ev else []
         ev += _cites(
@@ -258,22 +305,27 @@ def router_congested_by_lan(ctx: Context) -> list[Finding]:
         )
         if culprit:
             steps = [
-                "Clean or replace the host that sends the CPU up (virus), then reconnect it and "
-                "check that the "
-                f"router CPU stays low (below {t['cpu_normal_pct']:g} %).",
-                f"Filter the attack traffic on {end.router}'s LAN port meanwhile (ACL / rate "
-                "limit), and ask the customer to scan the rest of the LAN.",
+                tr(
+                    "Clean or replace the host that sends the CPU up (virus), then reconnect it "
+                    "and check that the router CPU stays low (below {cpu} %).",
+                    cpu=f"{t['cpu_normal_pct']:g}",
+                ),
+                tr(
+                    "Filter the attack traffic on {router}'s LAN port meanwhile (ACL / rate "
+                    "limit), and ask the customer to scan the rest of the LAN.",
+                    router=end.router,
+                ),
             ]
         else:
-            steps = list(_LAN_STEPS)
+            steps = _lan_steps()
             if clean is None:
-                steps.insert(0, "Test the E1 channel (BER) to exclude the operator's side.")
+                steps.insert(0, tr("Test the E1 channel (BER) to exclude the operator's side."))
         seg = _lan_seg(ctx, side)
         out.append(
             _finding(
                 "router-congested-by-lan",
                 "R-HC-2c",
-                f"{end.router} congested by its LAN (suspected attack)",
+                tr("{router} congested by its LAN (suspected attack)", router=end.router),
                 seg,
                 "customer",
                 conf,

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from diag.analyzers import quality
 from diag.analyzers.context import SIDES, Context
 from diag.analyzers.registry import finding, rule
+from diag.i18n import mark, tr
 from diag.model.findings import Evidence, Finding
 from diag.model.inventory import Interface
 from diag.model.observations import (
@@ -46,11 +47,15 @@ _E1_OHMS = {Interface.e1_75: "75", Interface.e1_120: "120"}
 _LOG_PCT = re.compile(r"(\d{1,3})\s*%")
 _SWAPS_OPERATOR = ("swap.transmission", "swap.e1_line")
 _SWAPS_ALL = ("swap.transmission", "swap.e1_line", "swap.customer_equipment")
-_SWAP_NAMES = {
-    "swap.transmission": "transmission equipment (PDH)",
-    "swap.e1_line": "E1 channel",
-    "swap.customer_equipment": "customer equipment",
-}
+
+
+def _swap_name(key: str) -> str:
+    """What a swap key replaced, in the reader's language."""
+    if key == "swap.transmission":
+        return tr("transmission equipment (PDH)")
+    if key == "swap.e1_line":
+        return tr("E1 channel")
+    return tr("customer equipment")
 
 
 def _name(s: str) -> str:
@@ -92,7 +97,13 @@ class EndSigns:
         out += [_ping_ev(p) for p in self.loss]
         if self.cpu_now is not None:
             o, v = self.cpu_now
-            out.append(Evidence(observation=o.id, text=f"{o.device}: CPU {v:g} % now ({o.source})"))
+            text = tr(
+                "{device}: CPU {cpu} % now ({source})",
+                device=o.device,
+                cpu=f"{v:g}",
+                source=o.source,
+            )
+            out.append(Evidence(observation=o.id, text=text))
         if self.cpu_peak is not None:
             out.append(self.cpu_peak[0])
         if self.console is not None:
@@ -103,18 +114,32 @@ class EndSigns:
 def _crc_ev(o: CrcGrowthObservation) -> Evidence:
     return Evidence(
         observation=o.id,
-        text=(
-            f"{o.device} {o.interface}: CRC errors growing {o.per_min:g}/min "
-            f"({o.first} -> {o.second} in {o.interval_s:g} s, {o.counter_source})"
+        text=tr(
+            "{device} {interface}: CRC errors growing {rate}/min ({first} -> {second} in {secs} s, "
+            "{source})",
+            device=o.device,
+            interface=o.interface,
+            rate=f"{o.per_min:g}",
+            first=o.first,
+            second=o.second,
+            secs=f"{o.interval_s:g}",
+            source=o.counter_source,
         ),
     )
 
 
 def _ping_ev(p: PingObservation) -> Evidence:
-    who = p.origin if p.origin_kind == "router" else f"{p.origin} (host)"
+    who = p.origin if p.origin_kind == "router" else tr("{origin} (host)", origin=p.origin)
     return Evidence(
         observation=p.id,
-        text=f"ping {who} -> {p.target}: {p.loss_pct:g} % lost ({p.received}/{p.sent} answered)",
+        text=tr(
+            "ping {who} -> {target}: {loss} % lost ({received}/{sent} answered)",
+            who=who,
+            target=p.target,
+            loss=f"{p.loss_pct:g}",
+            received=p.received,
+            sent=p.sent,
+        ),
     )
 
 
@@ -132,7 +157,8 @@ def _log_cpu_peak(log: LogObservation) -> tuple[Evidence, float] | None:
     if best is None:
         return None
     ev, v = best
-    return Evidence(observation=log.id, text=f"{log.device} log {ev.at}: {ev.text}"), v
+    text = tr("{device} log {at}: {text}", device=log.device, at=ev.at, text=ev.text)
+    return Evidence(observation=log.id, text=text), v
 
 
 def end_signs(ctx: Context, side: str) -> EndSigns:
@@ -194,9 +220,19 @@ def _read_signs(ctx: Context) -> dict[str, EndSigns]:
                 and (signs.cpu_peak is None or peak > signs.cpu_peak[1])
             ):
                 hours = next((i for i, v in enumerate(o.history_72h) if v >= high), None)
-                ago = f", latest {hours + 1} h ago" if hours is not None else ""
-                level = f"{peak:g} %" if exact else f"at least {peak:g} % (graph read in part)"
-                text = f"{o.device}: CPU peaked at {level} over the last 72 h ({o.source}{ago})"
+                ago = tr(", latest {hours} h ago", hours=hours + 1) if hours is not None else ""
+                level = (
+                    f"{peak:g} %"
+                    if exact
+                    else tr("at least {peak} % (graph read in part)", peak=f"{peak:g}")
+                )
+                text = tr(
+                    "{device}: CPU peaked at {level} over the last 72 h ({source}{ago})",
+                    device=o.device,
+                    level=level,
+                    source=o.source,
+                    ago=ago,
+                )
                 signs.cpu_peak = (Evidence(observation=o.id, text=text), float(peak))
     for log in ctx.of(LogObservation):
         if log.device not in routers:
@@ -215,9 +251,15 @@ def _read_signs(ctx: Context) -> dict[str, EndSigns]:
         if share < answered_min or c.dropped_sessions >= drops_min:
             for signs, _ in routers[c.device]:
                 signs.console = c
-                signs.console_why = (
-                    f"{c.device} console {c.port}: intermittent, {c.answered}/{c.probes} prompts "
-                    f"answered, {c.garbled} garbled, {c.dropped_sessions} session(s) dropped"
+                signs.console_why = tr(
+                    "{device} console {port}: intermittent, {answered}/{probes} prompts "
+                    "answered, {garbled} garbled, {dropped} session(s) dropped",
+                    device=c.device,
+                    port=c.port,
+                    answered=c.answered,
+                    probes=c.probes,
+                    garbled=c.garbled,
+                    dropped=c.dropped_sessions,
                 )
     return out
 
@@ -329,7 +371,10 @@ def _applies_congested(ctx: Context) -> bool:
     "channel-router-mismatch",
     ("R-HC-1",),
     "4.1",
-    "CRC growth and occasional loss at one router over a clean channel: channel/router interworking",
+    mark(
+        "CRC growth and occasional loss at one router over a clean channel: channel/router "
+        "interworking"
+    ),
     ("test.e1.ber",),
     applies=_applies_router_symptom,
 )
@@ -363,43 +408,62 @@ def channel_router_mismatch(ctx: Context) -> list[Finding]:
             conf = CONF_HC1_PATTERN
         others = []
         if signs.congested or signs.console:
-            others.append("the router also shows congestion signs (case 4.2)")
+            others.append(tr("the router also shows congestion signs (case 4.2)"))
         if ctx.answer(f"{side}.e1_cable.near_power_cables") == "yes":
-            others.append("its E1 cable runs near power cables (case 4.3)")
+            others.append(tr("its E1 cable runs near power cables (case 4.3)"))
         if others and router_swap != "fixed":
             conf -= HC1_OTHER_CAUSE
         if devices_ok is None and router_swap != "fixed":
             conf -= HC1_DEVICES_UNTESTED
         seg = _e1_seg(ctx, side)
-        done = " and ".join(_SWAP_NAMES[k] for k, v in swaps.items() if v == "no-change")
+        done = tr(" and ").join(_swap_name(k) for k, v in swaps.items() if v == "no-change")
         cause = (
-            f"{end.router} ({end.site}) counts growing CRC errors on {end.wan_interface} while "
-            "the E1 channel tests clean"
-            + (" and each device is fine on its own" if devices_ok == "yes" else "")
-            + (f"; replacing the operator's {done} changed nothing" if done else "")
-            + f": an interworking (compatibility) fault between the operator's E1 channel and "
-            f"the customer router {end.router} (case 4.1)"
-            + ("; the customer router swap cleared it" if router_swap == "fixed" else "")
-            + (f"; note: {'; '.join(others)}" if others else "")
+            tr(
+                "{router} ({site}) counts growing CRC errors on {wan} while the E1 channel tests "
+                "clean",
+                router=end.router,
+                site=end.site,
+                wan=end.wan_interface,
+            )
+            + (tr(" and each device is fine on its own") if devices_ok == "yes" else "")
+            + (tr("; replacing the operator's {done} changed nothing", done=done) if done else "")
+            + tr(
+                ": an interworking (compatibility) fault between the operator's E1 channel and "
+                "the customer router {router} (case 4.1)",
+                router=end.router,
+            )
+            + (tr("; the customer router swap cleared it") if router_swap == "fixed" else "")
+            + (tr("; note: {notes}", notes=tr("; ").join(others)) if others else "")
         )
         steps = [
-            f"Swap the customer router {end.router} for one of another make (case 4.1: the "
-            "branch's Huawei router replaced by a Cisco one cleared every symptom), then watch "
-            "the circuit for several months.",
-            f"Meanwhile compare {end.wan_interface}'s E1 settings with the channel's: framing "
-            "(CRC4 / no-CRC4), line code (HDB3), clock source (line) and timeslots.",
+            tr(
+                "Swap the customer router {router} for one of another make (case 4.1: the "
+                "branch's Huawei router replaced by a Cisco one cleared every symptom), then "
+                "watch the circuit for several months.",
+                router=end.router,
+            ),
+            tr(
+                "Meanwhile compare {wan}'s E1 settings with the channel's: framing (CRC4 / "
+                "no-CRC4), line code (HDB3), clock source (line) and timeslots.",
+                wan=end.wan_interface,
+            ),
         ]
         if not swapped and router_swap != "fixed":
             steps.insert(
                 0,
-                "First replace the operator's PDH and E1 channel one at a time (step 3.4); "
-                "the interworking conclusion holds only if neither changes anything.",
+                tr(
+                    "First replace the operator's PDH and E1 channel one at a time (step 3.4); "
+                    "the interworking conclusion holds only if neither changes anything."
+                ),
             )
         if devices_ok is None and router_swap != "fixed":
             steps.insert(
                 0,
-                "Test each device of the path on its own (router, PDH, E1 cables) and report "
-                f"whether all pass [{DEVICES_OK}].",
+                tr(
+                    "Test each device of the path on its own (router, PDH, E1 cables) and report "
+                    "whether all pass [{key}].",
+                    key=DEVICES_OK,
+                ),
             )
         evidence = [
             _crc_ev(signs.crc),
@@ -411,7 +475,7 @@ def channel_router_mismatch(ctx: Context) -> list[Finding]:
             _finding(
                 "channel-router-mismatch",
                 "R-HC-1",
-                f"interworking fault between the E1 channel and {end.router}",
+                tr("interworking fault between the E1 channel and {router}", router=end.router),
                 seg,
                 ctx.owner(seg),  # the channel's and the customer's parts: both sides
                 conf,

@@ -17,11 +17,13 @@ from diag.analyzers.rules.tests import (
     ber_test_step,
     channel_clean,
     cited,
+    clauses,
     controller_evidence,
     controller_troubled,
     crc_evidence,
     crc_growing,
     ddf_test_step,
+    listed,
     num,
     ping_bad,
     ping_evidence,
@@ -31,6 +33,7 @@ from diag.analyzers.rules.tests import (
     towards_line,
     wan_element,
 )
+from diag.i18n import mark, tr
 from diag.model.findings import Evidence, Finding
 from diag.model.inventory import Interface
 from diag.model.observations import (
@@ -44,7 +47,10 @@ from diag.model.observations import (
     "ping-wan-to-wan",
     ("3.3",),
     "3.3",
-    "ping WAN to far WAN (router or this host): loss / latency over the line, or the line passed",
+    mark(
+        "ping WAN to far WAN (router or this host): loss / latency over the line, or the line "
+        "passed"
+    ),
     ("ping",),
 )
 def ping_wan_to_wan(ctx: Context) -> list[Finding]:
@@ -80,27 +86,46 @@ def ping_wan_to_wan(ctx: Context) -> list[Finding]:
     short, detail = [], []
     if worst > t["loss_pct"]:
         if worst >= 100:
-            short.append("no reply at all")
-            detail.append("no reply at all: the line carries no traffic")
-        else:
-            heavy = "heavy " if worst >= t["loss_severe_pct"] else ""
-            short.append(f"{heavy}loss up to {num(worst)} %")
+            short.append(tr("no reply at all"))
+            detail.append(tr("no reply at all: the line carries no traffic"))
+        elif worst >= t["loss_severe_pct"]:
+            short.append(tr("heavy loss up to {loss} %", loss=num(worst)))
             detail.append(
-                f"{heavy}loss up to {num(worst)} % (loss_pct {t['loss_pct']:g} %"
-                + (f", loss_severe_pct {t['loss_severe_pct']:g} %)" if heavy else ")")
+                tr(
+                    "heavy loss up to {loss} % (loss_pct {loss_pct} %, loss_severe_pct "
+                    "{severe_pct} %)",
+                    loss=num(worst),
+                    loss_pct=f"{t['loss_pct']:g}",
+                    severe_pct=f"{t['loss_severe_pct']:g}",
+                )
+            )
+        else:
+            short.append(tr("loss up to {loss} %", loss=num(worst)))
+            detail.append(
+                tr(
+                    "loss up to {loss} % (loss_pct {loss_pct} %)",
+                    loss=num(worst),
+                    loss_pct=f"{t['loss_pct']:g}",
+                )
             )
     if rtts and max(rtts) > t["latency_ms"]:
-        short.append(f"mean RTT up to {num(max(rtts))} ms")
-        detail.append(f"mean RTT up to {num(max(rtts))} ms (latency_ms {t['latency_ms']:g} ms)")
+        short.append(tr("mean RTT up to {rtt} ms", rtt=num(max(rtts))))
+        detail.append(
+            tr(
+                "mean RTT up to {rtt} ms (latency_ms {latency} ms)",
+                rtt=num(max(rtts)),
+                latency=f"{t['latency_ms']:g}",
+            )
+        )
     if support:
         # Corroborated, yet a WAN-to-WAN ping cannot say where on the line: stays below 0.7.
         conf = CONF_PING_CORROBORATED
-        why = "corroborated by the routers' counters or the channel test (cited)"
+        why = tr("corroborated by the routers' counters or the channel test (cited)")
     else:
         conf = CONF_PING
-        why = "nothing else yet says where on the line"
+        why = tr("nothing else yet says where on the line")
     if clean:
-        why += (
+        why += tr(
             "; the channel BER test is clean, so the loss arises at one of the ends (router, "
             "converter, E1 cable), see step 3.4"
         )
@@ -108,26 +133,34 @@ def ping_wan_to_wan(ctx: Context) -> list[Finding]:
     steps = [] if dead else [ping_test_step(ctx)]
     if clean is None:
         steps.append(
-            ber_test_step(ctx, ctx.path.end("a").cpe, ctx.path.end("b").cpe)
-            + " It tells the carrier channel from the ends."
+            tr(
+                "{step} It tells the carrier channel from the ends.",
+                step=ber_test_step(ctx, ctx.path.end("a").cpe, ctx.path.end("b").cpe),
+            )
         )
     if worst >= t["loss_severe_pct"]:
         steps += ddf_test_step(ctx)
     if dead:
         steps.append(
-            "After the repair, confirm it the way customers accept: " + ping_test_step(ctx)
+            tr(
+                "After the repair, confirm it the way customers accept: {step}",
+                step=ping_test_step(ctx),
+            )
         )
     return [
         finding(
             rule="ping-wan-to-wan",
             procedure="3.3",
-            title=f"Ping across the line fails the test: {', '.join(short)}",
+            title=tr("Ping across the line fails the test: {problems}", problems=listed(short)),
             segment=seg,
             owner=ctx.owner(seg),
             confidence=conf,
-            cause=(
-                f"Pings between the two WAN ports ({seg.from_} … {seg.to}) show "
-                f"{'; '.join(detail)}; {why}"
+            cause=tr(
+                "Pings between the two WAN ports ({x} … {y}) show {details}; {why}",
+                x=seg.from_,
+                y=seg.to,
+                details=clauses(detail),
+                why=why,
             ),
             evidence=[cited(ctx, ping_evidence, p) for p in bad] + support,
             next_steps=steps,
@@ -143,11 +176,11 @@ def _host_reach(ctx: Context, pings: list[PingObservation]) -> Finding:
             rule="ping-wan-to-wan",
             procedure="3.3",
             kind="info",
-            title="This host reaches the WAN addresses; the line itself is not tested by that",
+            title=tr("This host reaches the WAN addresses; the line itself is not tested by that"),
             segment=None,
             owner="unknown",
             confidence=0.9,
-            cause=(
+            cause=tr(
                 "pings from this host to the WAN addresses are answered within the thresholds: "
                 "the routers are up, but this host's packets need not cross the line between them"
             ),
@@ -158,22 +191,28 @@ def _host_reach(ctx: Context, pings: list[PingObservation]) -> Finding:
         rule="ping-wan-to-wan",
         procedure="3.3",
         kind="unreachable",
-        title="This host does not reach "
-        + ", ".join(sorted({p.target for p in bad}))
-        + ": management reachability, not a line test",
+        title=tr(
+            "This host does not reach {targets}: management reachability, not a line test",
+            targets=listed(sorted({p.target for p in bad})),
+        ),
         segment=None,
         owner="unknown",
         confidence=0.9,
-        cause=(
-            "this host's pings to "
-            + ", ".join(f"{p.target} ({num(p.loss_pct)} % loss)" for p in bad)
-            + " fail; that says this host cannot reach them (its route, a firewall, the "
-            "router's ACL, or the router itself), not that the line between the ends is down"
+        cause=tr(
+            "this host's pings to {targets} fail; that says this host cannot reach them (its "
+            "route, a firewall, the router's ACL, or the router itself), not that the line "
+            "between the ends is down",
+            targets=listed(
+                tr("{target} ({loss} % loss)", target=p.target, loss=num(p.loss_pct)) for p in bad
+            ),
         ),
         evidence=[cited(ctx, ping_evidence, p) for p in bad],
         next_steps=[
-            "Ping from a router's WAN port to the far WAN address instead: that crosses the "
-            "line (" + ping_test_step(ctx) + ")",
+            tr(
+                "Ping from a router's WAN port to the far WAN address instead: that crosses the "
+                "line ({step})",
+                step=ping_test_step(ctx),
+            ),
         ],
     )
 
@@ -184,20 +223,24 @@ def _ping_passed(
     pings = list(pings)
     worst = max(p.loss_pct for p in pings)
     rtts = [r for p in pings if (r := rtt_of(p)) is not None]
-    lat = f", mean RTT up to {num(max(rtts))} ms" if rtts else ""
+    lat = tr(", mean RTT up to {rtt} ms", rtt=num(max(rtts))) if rtts else ""
     if support:
         return finding(
             rule="ping-wan-to-wan",
             procedure="3.3",
             kind="info",
-            title="Ping across the line is clean, but the routers or the channel test see errors",
+            title=tr(
+                "Ping across the line is clean, but the routers or the channel test see errors"
+            ),
             segment=None,
             owner="unknown",
             confidence=0.9,
-            cause=(
-                f"WAN-to-WAN pings lose {num(worst)} %{lat}, within the thresholds, while the "
+            cause=tr(
+                "WAN-to-WAN pings lose {loss} %{rtt}, within the thresholds, while the "
                 "routers' counters or the channel test show errors (cited): the line is not "
-                "proven clean, the fault is intermittent"
+                "proven clean, the fault is intermittent",
+                loss=num(worst),
+                rtt=lat,
             ),
             evidence=[cited(ctx, ping_evidence, p) for p in pings] + support,
             next_steps=[ping_test_step(ctx)],
@@ -206,20 +249,25 @@ def _ping_passed(
         rule="ping-wan-to-wan",
         procedure="3.3",
         kind="info",
-        title="Ping test passed: the line carries traffic cleanly",
+        title=tr("Ping test passed: the line carries traffic cleanly"),
         segment=None,
         owner="unknown",
         confidence=0.9,
-        cause=(
-            f"WAN-to-WAN pings lose {num(worst)} %{lat} (thresholds: loss "
-            f"{ctx.thresholds['loss_pct']:g} %, latency {ctx.thresholds['latency_ms']:g} ms), "
-            "with no CRC growth and no E1 controller alarm: the line passed; customers accept "
-            "this result (article 3.3(3))"
+        cause=tr(
+            "WAN-to-WAN pings lose {loss} %{rtt} (thresholds: loss {loss_pct} %, latency "
+            "{latency} ms), with no CRC growth and no E1 controller alarm: the line passed; "
+            "customers accept this result (article 3.3(3))",
+            loss=num(worst),
+            rtt=lat,
+            loss_pct=f"{ctx.thresholds['loss_pct']:g}",
+            latency=f"{ctx.thresholds['latency_ms']:g}",
         ),
         evidence=[cited(ctx, ping_evidence, p) for p in pings],
         next_steps=[
-            "Give the customer the loss % and latency as the line's test result; if their "
-            "application still fails, help them look inside their LAN (case 4.2)."
+            tr(
+                "Give the customer the loss % and latency as the line's test result; if their "
+                "application still fails, help them look inside their LAN (case 4.2)."
+            )
         ],
     )
 
@@ -228,7 +276,10 @@ def _ping_passed(
     "ping-laptop-bypass",
     ("3.3",),
     "3.3",
-    "laptop-to-laptop ping bypassing the customer routers: loss / latency on the operator's part",
+    mark(
+        "laptop-to-laptop ping bypassing the customer routers: loss / latency on the operator's "
+        "part"
+    ),
     ("test.laptop_ping.loss_pct", "test.laptop_ping.rtt_ms"),
     # laptops plug into Ethernet ports: both ends must present Ethernet (R-HC-2a's condition)
     applies=by_path(
@@ -258,45 +309,68 @@ def ping_laptop_bypass(ctx: Context) -> list[Finding]:
                 rule="ping-laptop-bypass",
                 procedure="3.3",
                 kind="info",
-                title="Laptop ping bypassing the customer routers passed",
+                title=tr("Laptop ping bypassing the customer routers passed"),
                 segment=None,
                 owner="unknown",
                 confidence=0.9,
-                cause=(
-                    f"Laptops at both ends, in the routers' place, ping with "
-                    f"{loss if loss is not None else '?'} % loss"
-                    f"{f', {rtt:g} ms' if rtt is not None else ''}: the operator's part "
-                    f"{seg.from_} … {seg.to} carries traffic cleanly (customers accept this)"
+                cause=tr(
+                    "Laptops at both ends, in the routers' place, ping with {loss} % loss{rtt}: "
+                    "the operator's part {x} … {y} carries traffic cleanly (customers accept "
+                    "this)",
+                    loss=loss if loss is not None else "?",
+                    rtt=tr(", {rtt} ms", rtt=f"{rtt:g}") if rtt is not None else "",
+                    x=seg.from_,
+                    y=seg.to,
                 ),
                 evidence=evidence,
                 next_steps=[
-                    "Give the customer the result; the fault lies in their routers or LAN "
-                    "(case 4.2: isolate the LAN, check the router CPU)."
+                    tr(
+                        "Give the customer the result; the fault lies in their routers or LAN "
+                        "(case 4.2: isolate the LAN, check the router CPU)."
+                    )
                 ],
             )
         ]
     what = []
     if loss is not None and lossy:
-        what.append(f"{num(loss)} % loss (loss_pct {t['loss_pct']:g} %)")
+        what.append(
+            tr(
+                "{loss} % loss (loss_pct {loss_pct} %)",
+                loss=num(loss),
+                loss_pct=f"{t['loss_pct']:g}",
+            )
+        )
     if rtt is not None and slow:
-        what.append(f"{num(rtt)} ms mean RTT (latency_ms {t['latency_ms']:g} ms)")
+        what.append(
+            tr(
+                "{rtt} ms mean RTT (latency_ms {latency} ms)",
+                rtt=num(rtt),
+                latency=f"{t['latency_ms']:g}",
+            )
+        )
     return [
         finding(
             rule="ping-laptop-bypass",
             procedure="3.3",
-            title=f"Laptop ping bypassing the customer routers fails: {'; '.join(what)}",
+            title=tr(
+                "Laptop ping bypassing the customer routers fails: {problems}",
+                problems=clauses(what),
+            ),
             segment=seg,
             owner=ctx.owner(seg),
             confidence=CONF_LAPTOP,
-            cause=(
-                f"With laptops in place of the customer routers the line shows "
-                f"{'; '.join(what)}: the loss is in {_span_text(ctx, seg)}, not in the "
-                "customer's equipment"
+            cause=tr(
+                "With laptops in place of the customer routers the line shows {problems}: the "
+                "loss is in {span}, not in the customer's equipment",
+                problems=clauses(what),
+                span=_span_text(ctx, seg),
             ),
             evidence=evidence,
             next_steps=[
-                ber_test_step(ctx, ctx.path.end("a").cpe, ctx.path.end("b").cpe)
-                + " It tells the channel from the converters.",
+                tr(
+                    "{step} It tells the channel from the converters.",
+                    step=ber_test_step(ctx, ctx.path.end("a").cpe, ctx.path.end("b").cpe),
+                ),
                 *ddf_test_step(ctx),
             ],
         )

@@ -19,15 +19,18 @@ from diag.analyzers.rules.tests import (
     E1_INTERFACES,
     channel_clean,
     cited,
+    clauses,
     controller_evidence,
     controller_troubled,
     crc_evidence,
     crc_growing,
+    listed,
     ping_bad,
     ping_evidence,
     relevant_pings,
     towards_lan,
 )
+from diag.i18n import mark, tr
 from diag.model.findings import Evidence, Finding
 from diag.model.path import Segment
 
@@ -82,15 +85,29 @@ def parts(ctx: Context) -> list[Part]:
             continue
         # with a converter the CPE hands over E1 too; a native Ethernet / V.35 port its own cable
         e1 = end.interface in E1_INTERFACES or end.converter
-        kind = "E1 cable / DDF jumper" if e1 else f"{end.interface.value} cable"
+        kind = (
+            tr("E1 cable / DDF jumper")
+            if e1
+            else tr("{interface} cable", interface=end.interface.value)
+        )
         out.append(
             Part(
                 key=f"{s}.swap.e1_cable",
                 line_keys=(),
-                what=f"the {kind} between {end.cpe} and {near} ({end.site})",
-                how=(
-                    f"At {end.site}: replace the {kind} between {end.cpe} and {near} with a "
-                    "tested spare (same impedance, a new DDF jumper)"
+                what=tr(
+                    "the {kind} between {cpe} and {near} ({site})",
+                    kind=kind,
+                    cpe=end.cpe,
+                    near=near,
+                    site=end.site,
+                ),
+                how=tr(
+                    "At {site}: replace the {kind} between {cpe} and {near} with a tested spare "
+                    "(same impedance, a new DDF jumper)",
+                    site=end.site,
+                    kind=kind,
+                    cpe=end.cpe,
+                    near=near,
                 ),
                 segment=ctx.seg(end.cpe, near),
                 side=s,
@@ -98,15 +115,22 @@ def parts(ctx: Context) -> list[Part]:
         )
     a, b = ctx.path.end("a"), ctx.path.end("b")
     stations = [e.id for e in ctx.path.elements if e.end == "transport"]
-    via = f" through {', '.join(stations)}" if stations else ""
     out.append(
         Part(
             key="swap.e1_line",
             line_keys=(),
-            what=f"the E1 channel {a.cpe} … {b.cpe}",
+            what=tr("the E1 channel {x} … {y}", x=a.cpe, y=b.cpe),
             how=(
-                f"Re-route the E1 channel{via} onto spare tributary ports / timeslots and new "
-                "DDF jumpers at each station"
+                tr(
+                    "Re-route the E1 channel through {stations} onto spare tributary ports / "
+                    "timeslots and new DDF jumpers at each station",
+                    stations=listed(stations),
+                )
+                if stations
+                else tr(
+                    "Re-route the E1 channel onto spare tributary ports / timeslots and new DDF "
+                    "jumpers at each station"
+                )
             ),
             segment=ctx.seg(a.cpe, b.cpe),
             side=None,
@@ -115,19 +139,29 @@ def parts(ctx: Context) -> list[Part]:
     for s in order:
         end = ctx.path.end(s)
         first = end.converter or end.cpe
-        boxes = f"{end.converter} and {end.cpe}" if end.converter else end.cpe
-        spare = "spares" if end.converter else "a spare"
+        boxes = (
+            tr("{converter} and {cpe}", converter=end.converter, cpe=end.cpe)
+            if end.converter
+            else end.cpe
+        )
         out.append(
             Part(
                 key=f"{s}.swap.transmission",
                 line_keys=("swap.transmission",),
-                what=f"the operator's equipment at {end.site} ({boxes})",
+                what=tr("the operator's equipment at {site} ({boxes})", site=end.site, boxes=boxes),
                 how=(
-                    f"At {end.site}: replace {boxes} with {spare} of the same model and "
-                    "settings (the converter with its cable to the router)"
+                    tr(
+                        "At {site}: replace {boxes} with spares of the same model and settings "
+                        "(the converter with its cable to the router)",
+                        site=end.site,
+                        boxes=boxes,
+                    )
                     if end.converter
-                    else f"At {end.site}: replace {boxes} with {spare} of the same model and "
-                    "settings"
+                    else tr(
+                        "At {site}: replace {boxes} with a spare of the same model and settings",
+                        site=end.site,
+                        boxes=boxes,
+                    )
                 ),
                 segment=ctx.seg(first, end.cpe),
                 side=s,
@@ -141,11 +175,13 @@ def parts(ctx: Context) -> list[Part]:
             Part(
                 key=f"{s}.swap.customer_router",
                 line_keys=("swap.customer_router", "swap.customer_equipment"),
-                what=f"the customer router {end.router} ({end.site})",
-                how=(
-                    f"Ask the customer at {end.site} to put a spare router in place of "
-                    f"{end.router}, preferably another make (case 4.1: a Huawei-to-Cisco swap "
-                    "cleared a channel/router mismatch)"
+                what=tr("the customer router {router} ({site})", router=end.router, site=end.site),
+                how=tr(
+                    "Ask the customer at {site} to put a spare router in place of {router}, "
+                    "preferably another make (case 4.1: a Huawei-to-Cisco swap cleared a "
+                    "channel/router mismatch)",
+                    site=end.site,
+                    router=end.router,
                 ),
                 segment=ctx.seg(end.router),
                 side=s,
@@ -213,7 +249,9 @@ def _applies_order(ctx: Context) -> bool:
     "substitution-order",
     ("R-SUB",),
     "3.4",
-    "tests clean, fault persists: the parts to swap one at a time, cheapest and likeliest first",
+    mark(
+        "tests clean, fault persists: the parts to swap one at a time, cheapest and likeliest first"
+    ),
     ("test.e1.ber", "test.v35.ber"),
     applies=_applies_order,
 )
@@ -239,28 +277,35 @@ def substitution_order(ctx: Context) -> list[Finding]:
             if k in ctx.answers and ctx.answer(k) == "no-change"
         }
     ]
-    tried = f" Swapped without change: {'; '.join(p.what for p in done)}." if done else ""
+    tried = (
+        tr(" Swapped without change: {parts}.", parts=clauses(p.what for p in done)) if done else ""
+    )
     if not todo:
         return [
             finding(
                 rule="substitution-order",
                 procedure="R-SUB",
                 kind="info",
-                title="Every part was swapped and the fault remains",
+                title=tr("Every part was swapped and the fault remains"),
                 segment=None,
                 owner="unknown",
                 confidence=0.8,
-                cause=(
+                cause=tr(
                     "The tests are clean, the fault persists and every part of the line was "
-                    "replaced without change: the cause is outside the equipment." + tried
+                    "replaced without change: the cause is outside the equipment.{tried}",
+                    tried=tried,
                 ),
                 evidence=cited + evidence + sorted(swapped, key=lambda e: e.text),
                 next_steps=[
-                    "Eliminate the ancillary facilities: E1 cables run within 20 cm of AC/DC "
-                    "power cables or across them, poor grounding of the customer room (case "
-                    "4.3: move the E1 cable, put the AC cable in metal conduit).",
-                    "Ask the manufacturers of the equipment to analyse the specific cause and "
-                    "reply to the customer.",
+                    tr(
+                        "Eliminate the ancillary facilities: E1 cables run within 20 cm of AC/DC "
+                        "power cables or across them, poor grounding of the customer room (case "
+                        "4.3: move the E1 cable, put the AC cable in metal conduit)."
+                    ),
+                    tr(
+                        "Ask the manufacturers of the equipment to analyse the specific cause "
+                        "and reply to the customer."
+                    ),
                 ],
             )
         ]
@@ -268,28 +313,42 @@ def substitution_order(ctx: Context) -> list[Finding]:
     for p in todo[1:]:
         seg = _union(ctx, seg, p.segment)
     steps = [
-        f"Swap {n} of {len(todo)}: {p.how}; re-test (CRC counter and the ping test), then "
-        f"report {p.key}=fixed|no-change."
+        tr(
+            "Swap {n} of {total}: {how}; re-test (CRC counter and the ping test), then report "
+            "{key}=fixed|no-change.",
+            n=n,
+            total=len(todo),
+            how=p.how,
+            key=p.key,
+        )
         for n, p in enumerate(todo, 1)
     ]
     steps.append(
-        "One swap at a time; when one clears the fault, have that part's manufacturer analyse "
-        "the specific cause and reply to the customer (R-SUB)."
+        tr(
+            "One swap at a time; when one clears the fault, have that part's manufacturer "
+            "analyse the specific cause and reply to the customer (R-SUB)."
+        )
     )
-    ber = "; ".join(e.text for e in cited)
+    ber = clauses(e.text for e in cited)
     answered = [p for p, _ in relevant_pings(ctx) if p.origin_kind == "router" and p.received]
-    pinged = "; pings across the line answered" if answered else "; no ping across the line read"
+    pinged = (
+        tr("; pings across the line answered") if answered else tr("; no ping across the line read")
+    )
     return [
         finding(
             rule="substitution-order",
             procedure="R-SUB",
-            title=f"Tests clean, fault persists: swap {todo[0].what} first",
+            title=tr("Tests clean, fault persists: swap {part} first", part=todo[0].what),
             segment=seg,
             owner=ctx.owner(seg),
             confidence=CONF_PENDING,
-            cause=(
-                f"The tests are normal ({ber}{pinged}) yet the fault persists: one of "
-                f"the parts not yet swapped is at fault ({len(todo)} left).{tried}"
+            cause=tr(
+                "The tests are normal ({ber}{pinged}) yet the fault persists: one of the parts "
+                "not yet swapped is at fault ({left} left).{tried}",
+                ber=ber,
+                pinged=pinged,
+                left=len(todo),
+                tried=tried,
             ),
             evidence=cited + evidence + sorted(swapped, key=lambda e: e.text),
             next_steps=steps,
@@ -311,7 +370,7 @@ def _applies_fixed(ctx: Context) -> bool:
     "substitution-fixed",
     ("R-SUB",),
     "3.4",
-    "a swap cleared the fault: that part is at fault",
+    mark("a swap cleared the fault: that part is at fault"),
     SWAP_KEYS,
     applies=_applies_fixed,
 )
@@ -342,39 +401,54 @@ def substitution_fixed(ctx: Context) -> list[Finding]:
         seg = cands[0].segment
         for p in cands[1:]:
             seg = _union(ctx, seg, p.segment)
-        what = " or ".join(p.what for p in cands)
+        what = tr(" or ").join(p.what for p in cands)
         note = ""
         if several:
             conf = min(conf, CONF_FIXED_SEVERAL)
-            note = (
-                f"; {len(found)} swaps are reported as the fix, so they were not done one at a "
-                "time: swap back one to confirm"
+            note = tr(
+                "; {n} swaps are reported as the fix, so they were not done one at a time: swap "
+                "back one to confirm",
+                n=len(found),
             )
         if still:
             conf = min(conf, CONF_FIXED_SEVERAL)
-            note += "; yet the customer still reports the fault"
+            note += tr("; yet the customer still reports the fault")
         if len(cands) > 1:
-            note += f"; {key} does not say which end: report the end's own key"
+            note += tr("; {key} does not say which end: report the end's own key", key=key)
         steps = [
-            f"Keep the replaced part ({what}) out of service and have its manufacturer "
-            "analyse the specific cause; reply to the customer with the result (R-SUB).",
-            "Watch the line before closing: the WAN CRC counters and a "
-            f"{int(ctx.thresholds['ping_test_count'])}-probe ping test daily for some weeks "
-            "(case 4.1 watched for several months).",
+            tr(
+                "Keep the replaced part ({what}) out of service and have its manufacturer "
+                "analyse the specific cause; reply to the customer with the result (R-SUB).",
+                what=what,
+            ),
+            tr(
+                "Watch the line before closing: the WAN CRC counters and a {count}-probe ping "
+                "test daily for some weeks (case 4.1 watched for several months).",
+                count=int(ctx.thresholds["ping_test_count"]),
+            ),
         ]
         if len(cands) > 1:
             steps.insert(
-                0, f"Report at which end the swap was made ({cands[0].key} or {cands[-1].key})."
+                0,
+                tr(
+                    "Report at which end the swap was made ({key_a} or {key_b}).",
+                    key_a=cands[0].key,
+                    key_b=cands[-1].key,
+                ),
             )
         out.append(
             finding(
                 rule="substitution-fixed",
                 procedure="R-SUB",
-                title=f"Swapping {what} cleared the fault",
+                title=tr("Swapping {what} cleared the fault", what=what),
                 segment=seg,
                 owner=ctx.owner(seg),
                 confidence=conf,
-                cause=f"The fault went away when {what} was replaced: that part is at fault{note}",
+                cause=tr(
+                    "The fault went away when {what} was replaced: that part is at fault{note}",
+                    what=what,
+                    note=note,
+                ),
                 evidence=[ctx.cite(key)],
                 next_steps=steps,
             )

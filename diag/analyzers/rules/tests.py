@@ -15,10 +15,11 @@ placed with the G.775 / G.806 logic of DOMAIN.md §2.2 / §2.4.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Literal, TypeVar
 
 from diag.analyzers.context import Context
+from diag.i18n import lang, mark, tr
 from diag.model.findings import Evidence
 from diag.model.inventory import Interface
 from diag.model.observations import (
@@ -51,9 +52,26 @@ CONF_RAI = 0.4  # the far end does not hear us: anywhere on our transmit directi
 CONF_ERRORS = 0.4  # errored seconds at our receiver: anywhere on the receive direction
 
 BER_PATTERN = {
-    "E1": "2048 kbit/s HDB3, PRBS 2^15-1 (ITU-T O.150)",
-    "V.35": "PRBS 2^15-1 at the line rate (ITU-T O.150)",
+    "E1": mark("2048 kbit/s HDB3, PRBS 2^15-1 (ITU-T O.150)"),
+    "V.35": mark("PRBS 2^15-1 at the line rate (ITU-T O.150)"),
 }
+
+
+def ber_pattern(kind: str) -> str:
+    """BER_PATTERN[kind] in the reader's language."""
+    if kind == "E1":
+        return tr("2048 kbit/s HDB3, PRBS 2^15-1 (ITU-T O.150)")
+    return tr("PRBS 2^15-1 at the line rate (ITU-T O.150)")
+
+
+def listed(items: Iterable[str]) -> str:
+    """Items of one kind side by side: 'x, y' (Chinese 'x、y')."""
+    return tr(", ").join(items)
+
+
+def clauses(items: Iterable[str]) -> str:
+    """Statements one after the other: 'x; y' (Chinese 'x；y')."""
+    return tr("; ").join(items)
 
 
 # --------------------------------------------------------------------------- helpers (shared)
@@ -153,9 +171,15 @@ def cited(ctx: Context, evidence: Callable[[Reading], Evidence], o: Reading) -> 
 def crc_evidence(g: CrcGrowthObservation) -> Evidence:
     return Evidence(
         observation=g.id,
-        text=(
-            f"{g.device} {g.interface}: CRC {g.first} -> {g.second} in {num(g.interval_s)} s "
-            f"({num(g.per_min or 0)}/min, {g.counter_source})"
+        text=tr(
+            "{device} {interface}: CRC {first} -> {second} in {secs} s ({rate}/min, {source})",
+            device=g.device,
+            interface=g.interface,
+            first=g.first,
+            second=g.second,
+            secs=num(g.interval_s),
+            rate=num(g.per_min or 0),
+            source=g.counter_source,
         ),
     )
 
@@ -212,7 +236,7 @@ def _controller_troubled(ctx: Context) -> list[tuple[Side, E1ControllerObservati
 
 
 def controller_evidence(c: E1ControllerObservation) -> Evidence:
-    alarms = ", ".join(c.alarms) if c.alarms else "no alarm"
+    alarms = listed(c.alarms) if c.alarms else tr("no alarm")
     counts = [
         f"{name} {v}"
         for name, v in (
@@ -220,15 +244,31 @@ def controller_evidence(c: E1ControllerObservation) -> Evidence:
             ("SES", c.severely_err_secs),
             ("UAS", c.unavail_secs),
             ("PCV", c.path_code_violations),
-            ("slip secs", c.slip_secs),
+            (tr("slip secs"), c.slip_secs),
         )
         if v
     ]
-    during = f" in the current interval ({c.interval_s} s)" if c.interval_s is not None else ""
-    tail = f"; {', '.join(counts)}{during}" if counts else "; error counters at 0"
+    if not counts:
+        tail = tr("; error counters at 0")
+    elif c.interval_s is not None:
+        tail = tr(
+            "; {counts} in the current interval ({secs} s)",
+            counts=listed(counts),
+            secs=c.interval_s,
+        )
+    else:
+        tail = tr("; {counts}", counts=listed(counts))
     return Evidence(
         observation=c.id,
-        text=f"{c.device} {c.controller} ({c.source}): status {c.status or '?'}, {alarms}{tail}",
+        text=tr(
+            "{device} {controller} ({source}): status {status}, {alarms}{tail}",
+            device=c.device,
+            controller=c.controller,
+            source=c.source,
+            status=c.status or "?",
+            alarms=alarms,
+            tail=tail,
+        ),
     )
 
 
@@ -267,21 +307,37 @@ def ping_bad(ctx: Context, p: PingObservation) -> bool:
 
 def ping_evidence(p: PingObservation) -> Evidence:
     rtt = rtt_of(p)
-    lat = f", mean RTT {num(rtt)} ms" if rtt is not None else ""
-    return Evidence(
-        observation=p.id,
-        text=(
-            f"{p.origin} -> {p.target}: {p.received}/{p.sent} replies, {num(p.loss_pct)} % loss"
-            f"{lat} ({p.count} x {p.size} B, {p.engine})"
-        ),
-    )
+    values = {
+        "origin": p.origin,
+        "target": p.target,
+        "received": p.received,
+        "sent": p.sent,
+        "loss": num(p.loss_pct),
+        "count": p.count,
+        "size": p.size,
+        "engine": p.engine,
+    }
+    if rtt is not None:
+        text = tr(
+            "{origin} -> {target}: {received}/{sent} replies, {loss} % loss, mean RTT {rtt} ms "
+            "({count} x {size} B, {engine})",
+            rtt=num(rtt),
+            **values,
+        )
+    else:
+        text = tr(
+            "{origin} -> {target}: {received}/{sent} replies, {loss} % loss "
+            "({count} x {size} B, {engine})",
+            **values,
+        )
+    return Evidence(observation=p.id, text=text)
 
 
 def ping_command(ctx: Context, router: str, target: str | None) -> str:
     """The ping test to ask for, in the router's own CLI when the inventory says which."""
     count = int(ctx.thresholds["ping_test_count"])
     size = int(ctx.thresholds["ping_test_size"])
-    ip = target or "<far WAN address>"
+    ip = target or tr("<far WAN address>")
     ios = f"`ping {ip} repeat {count} size {size}`"
     vrp = f"`ping -c {count} -s {size - 28} {ip}`"  # VRP -s is the ICMP payload
     # The path carries the vendor only in the element's label ("x (router, cisco 2901)").
@@ -290,36 +346,53 @@ def ping_command(ctx: Context, router: str, target: str | None) -> str:
         return vrp
     if "cisco" in label:
         return ios
-    return f"{ios} (Huawei VRP: {vrp})"
+    return tr("{ios} (Huawei VRP: {vrp})", ios=ios, vrp=vrp)
 
 
 def ping_test_step(ctx: Context) -> str:
-    return ctx.shaped("tests.ping_test_step", lambda: _ping_test_step(ctx))
+    return ctx.shaped(("tests.ping_test_step", lang()), lambda: _ping_test_step(ctx))
 
 
 def _ping_test_step(ctx: Context) -> str:
     a, b = ctx.path.end("a"), ctx.path.end("b")
     ra, rb = wan_element(ctx, "a"), wan_element(ctx, "b")
-    return (
-        f"With the customer's consent, bypass both LANs and ping WAN to WAN: on {ra} "
-        f"{ping_command(ctx, ra, b.wan_ip)}, then on {rb} {ping_command(ctx, rb, a.wan_ip)} "
-        f"({int(ctx.thresholds['ping_test_count'])} probes of "
-        f"{int(ctx.thresholds['ping_test_size'])} bytes); give the customer the loss % and "
-        "latency (article 3.3(3): the result customers accept)."
+    return tr(
+        "With the customer's consent, bypass both LANs and ping WAN to WAN: on {ra} {cmd_a}, "
+        "then on {rb} {cmd_b} ({count} probes of {size} bytes); give the customer the loss % "
+        "and latency (article 3.3(3): the result customers accept).",
+        ra=ra,
+        cmd_a=ping_command(ctx, ra, b.wan_ip),
+        rb=rb,
+        cmd_b=ping_command(ctx, rb, a.wan_ip),
+        count=int(ctx.thresholds["ping_test_count"]),
+        size=int(ctx.thresholds["ping_test_size"]),
     )
 
 
 def ber_test_step(ctx: Context, x: str, y: str, kind: Literal["E1", "V.35"] = "E1") -> str:
-    return ctx.shaped(("tests.ber_test_step", x, y, kind), lambda: _ber_test_step(ctx, x, y, kind))
+    return ctx.shaped(
+        ("tests.ber_test_step", x, y, kind, lang()), lambda: _ber_test_step(ctx, x, y, kind)
+    )
 
 
 def _ber_test_step(ctx: Context, x: str, y: str, kind: Literal["E1", "V.35"]) -> str:
-    key = "test.e1.ber" if kind == "E1" else "test.v35.ber"
-    port = "the E1 ports" if kind == "E1" else "the V.35 ports"
-    return (
-        f"{kind} channel test with a BER tester from {x} to {y}, at {port}, looped back at the "
-        f"far end ({int(ctx.thresholds['ber_test_min'])} min, {BER_PATTERN[kind]}); report it as "
-        f"{key}."
+    minutes, pattern = int(ctx.thresholds["ber_test_min"]), ber_pattern(kind)
+    if kind == "E1":
+        return tr(
+            "E1 channel test with a BER tester from {x} to {y}, at the E1 ports, looped back at "
+            "the far end ({minutes} min, {pattern}); report it as test.e1.ber.",
+            x=x,
+            y=y,
+            minutes=minutes,
+            pattern=pattern,
+        )
+    return tr(
+        "V.35 channel test with a BER tester from {x} to {y}, at the V.35 ports, looped back at "
+        "the far end ({minutes} min, {pattern}); report it as test.v35.ber.",
+        x=x,
+        y=y,
+        minutes=minutes,
+        pattern=pattern,
     )
 
 
@@ -328,9 +401,12 @@ def ddf_test_step(ctx: Context, why: str = "") -> list[str]:
     if any(k in ctx.answers for k in ("test.ddf.ais_from", "test.ddf.errors_from")):
         return []
     return [
-        "Online test at a DDF on the path (high-impedance bridging, no interruption of service): "
-        "report which end the AIS and the errors come from (test.ddf.ais_from, "
-        f"test.ddf.errors_from, test.ddf.at).{why}"
+        tr(
+            "Online test at a DDF on the path (high-impedance bridging, no interruption of "
+            "service): report which end the AIS and the errors come from (test.ddf.ais_from, "
+            "test.ddf.errors_from, test.ddf.at).{why}",
+            why=why,
+        )
     ]
 
 
@@ -357,5 +433,11 @@ def num(x: float) -> str:
 def _span_text(ctx: Context, seg: Segment) -> str:
     """`x … y` and, when the span has links, what they are: 'x … y, over fiber; E1 cable'."""
     _, links = ctx.path.span(seg)
-    over = f", over {'; '.join(lk.label for lk in links)}" if links else ""
-    return f"{seg.from_} … {seg.to}{over}"
+    if not links:
+        return f"{seg.from_} … {seg.to}"
+    return tr(
+        "{x} … {y}, over {links}",
+        x=seg.from_,
+        y=seg.to,
+        links=clauses(lk.label for lk in links),
+    )
