@@ -136,10 +136,17 @@ def _verdict(doc: FindingsDocument) -> str:
         [esc(tr("Confidence")), esc(f"{head.confidence:.0%}") if head else "—"],
     ]
     body = "".join(f"<tr><td>{k}</td><td>{val}</td></tr>" for k, val in rows)
+    # the decision-table row applied and what it read: the evidence behind the verdict itself
+    basis = "".join(f"<li>{esc(b)}</li>" for b in v.basis)
+    basis_html = (
+        f'<div class="muted">{esc(tr("Basis of the verdict"))}:<ul id="basis">{basis}</ul></div>'
+        if basis
+        else ""
+    )
     return (
         f'<section id="verdict"><h2>{esc(tr("Verdict"))}</h2>'
         f'<table class="facts"><tbody>{body}</tbody></table>'
-        f'<p id="verdict-summary"><b>{esc(v.summary)}</b></p></section>'
+        f'<p id="verdict-summary"><b>{esc(v.summary)}</b></p>{basis_html}</section>'
     )
 
 

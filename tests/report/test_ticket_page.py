@@ -53,6 +53,27 @@ def _section(dom: Dom, html_text: str, css_id: str) -> str:
     return parse(m.group(1)).text
 
 
+def _marked_for_black_and_white(dom: Dom) -> None:
+    """A faulty element's box is hatched and its tag says "✖ fault N"; a faulty link is dashed
+    and its label starts with ✖: the marks read without colour.  Others carry none of them."""
+    current: dict[str, str | None] | None = None
+    seen_rect = False
+    for tag, attrs in dom.elements:
+        if tag == "g" and (attrs.get("class") or "").split()[:1] in (["el"], ["link"]):
+            current, seen_rect = attrs, False
+        elif current is not None and tag in ("rect", "line") and not seen_rect:
+            seen_rect = True
+            faulty = "faulty" in (current.get("class") or "")
+            if tag == "rect":
+                assert (attrs.get("fill") == "url(#hatch)") == faulty, current
+            else:
+                assert ("stroke-dasharray" in attrs) == faulty, current
+        elif tag == "g" and attrs.get("class") == "fault-mark":
+            current = None
+    tags = [a for t, a in dom.elements if t == "text" and a.get("class") == "fault-tag"]
+    assert len(tags) == len([a for a in _svg_elements(dom) if a.get("data-faults")])
+
+
 def _faulty_positions(doc: FindingsDocument) -> set[int]:
     ids = [e.id for e in doc.circuit.path]
     out: set[int] = set()
@@ -74,6 +95,9 @@ def check_page(doc: FindingsDocument, html_text: str) -> Dom:
     assert [int(a["data-fault"] or 0) for a in _marks(dom)] == [
         f.number for f in doc.verdict.faults
     ]
+    _marked_for_black_and_white(dom)
+    for b in doc.verdict.basis:
+        assert b in dom.text
     for f in doc.verdict.faults:  # every fault: in the list with its number and its evidence
         dom.index("div", f"fault-{f.number}")
         for finding in fault_findings(doc, f):
@@ -93,8 +117,11 @@ def check_page(doc: FindingsDocument, html_text: str) -> Dom:
     for sk in doc.run.skipped:  # --quick: not read on purpose, said so
         assert f"CRC growth on {sk.device}" in unread or doc.lang == "zh"
     run = doc.run
-    if not doc.verdict.unread and all(r.ok for r in doc.collectors) and not run.skipped:
+    everything = not (doc.verdict.unread or run.skipped or run.interrupted or run.provisional)
+    if everything and all(r.ok for r in doc.collectors):
         assert unread.strip().endswith("Every source was read.") or doc.lang == "zh"
+    else:
+        assert "Every source was read." not in unread
     assert doc.run.operator in dom.text and doc.run.tool_version in dom.text
     assert doc.run.started.strftime("%Y-%m-%d %H:%M:%S") in dom.text
     if doc.customer_summary is not None:
@@ -335,6 +362,11 @@ def test_render_errors_and_output_files(tmp_path: Path) -> None:
     assert r.exit_code == 0 and stat.S_ISCHR(os.stat("/dev/null").st_mode)
     r = CliRunner().invoke(cli, ["render", str(js), "--html", "-"])
     assert r.exit_code == 0 and r.stdout.startswith("<!DOCTYPE html>")
+    piped = CliRunner().invoke(cli, ["render", "-", "--html", "-"], input=js.read_text())
+    assert piped.exit_code == 0 and piped.stdout == r.stdout.replace(
+        re.search(r"<tr data-field=\"8\">.*?</tr>", r.stdout).group(0),  # type: ignore[union-attr]
+        re.search(r"<tr data-field=\"8\">.*?</tr>", piped.stdout).group(0),  # type: ignore[union-attr]
+    )  # the same page but for the time it was made
     r = CliRunner().invoke(cli, ["render", str(js), "--html", str(tmp_path)])
     assert r.exit_code == 2 and "is a directory" in r.stderr
     bad = tmp_path / "bad.json"
@@ -349,6 +381,18 @@ def test_render_errors_and_output_files(tmp_path: Path) -> None:
     assert r.exit_code == 2 and "give a file path" in r.output
     r = CliRunner().invoke(cli, ["circuit", "LAB-E1-OK1", "--replay", cap, "--html", "/dev/null"])
     assert r.exit_code == 0 and stat.S_ISCHR(os.stat("/dev/null").st_mode)
+
+
+def test_interrupted_and_provisional_runs_say_so() -> None:
+    doc = replay(CAPTURES / "LAB-E1-AIS1", "LAB-E1-AIS1")
+    cut = doc.model_copy(
+        update={"run": doc.run.model_copy(update={"interrupted": True, "provisional": True})}
+    )
+    html_text = render_ticket_page(cut, generated=T0)
+    unread = _section(check_page(cut, html_text), html_text, "unread")
+    assert "The diagnosis was interrupted: it holds what was read before." in unread
+    assert "Provisional verdict: made before the CRC window closed" in unread
+    assert "Every source was read." not in unread
 
 
 def test_rendering_is_deterministic() -> None:
