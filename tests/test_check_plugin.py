@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,8 @@ from diag.analyzers.thresholds import defaults
 from diag.check import Perf, from_document
 from diag.lab.manager import prepare
 from diag.lab.network import LabNetwork, LabThread
+from diag.lab.scenario import Scenario
+from diag.model.inventory import Inventory
 
 DIAG = str(Path(sys.executable).parent / "diag")
 SCENARIOS = Path(__file__).resolve().parents[1] / "diag" / "lab" / "shipped" / "scenarios"
@@ -152,13 +155,17 @@ def test_every_rendered_item_parses_back(value: float, warn: float | None, label
 
 
 @pytest.fixture(scope="module")
-def lab_inv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    names = ["healthy-e1", "ais-first-station", "unreach-everything"]
-    inv, scns, inv_dir = prepare(
-        [SCENARIOS / n for n in names], None, tmp_path_factory.mktemp("lab")
-    )
-    with LabThread(LabNetwork(inv, scns)):
-        yield inv_dir
+def lab() -> Iterator[tuple[Path, Inventory, list[Scenario]]]:
+    names = ["healthy-e1", "ais-first-station", "unreach-everything", "hc-customer-pdh"]
+    with tempfile.TemporaryDirectory(prefix="diag-check-") as tmp:
+        inv, scns, inv_dir = prepare([SCENARIOS / n for n in names], None, Path(tmp))
+        with LabThread(LabNetwork(inv, scns)):
+            yield inv_dir, inv, scns
+
+
+@pytest.fixture(scope="module")
+def lab_inv(lab: tuple[Path, Inventory, list[Scenario]]) -> Path:
+    return lab[0]
 
 
 pytestmark = pytest.mark.lab
@@ -178,7 +185,8 @@ def _thresholds_in(perf: dict[str, Item]) -> None:
 def test_a_healthy_circuit_is_ok_with_its_measurements(lab_inv: Path) -> None:
     out = check("check", "LAB-E1-OK1", "-i", str(lab_inv), *FAST)
     assert (out.code, out.state) == (0, "OK"), out
-    assert out.text.startswith("LAB-E1-OK1: ")
+    assert out.text == "LAB-E1-OK1: healthy: no fault found"
+    assert out.long[0].startswith("No fault found")  # the verdict's whole sentence
     assert set(out.perf) == {"loss", "rtt", "crc_rate"}, out.perf
     assert out.perf["loss"].value == 0 and out.perf["rtt"].value > 0
     assert out.perf["crc_rate"].value == 0
@@ -188,6 +196,7 @@ def test_a_healthy_circuit_is_ok_with_its_measurements(lab_inv: Path) -> None:
 def test_a_localized_fault_is_critical_with_the_segment_below(lab_inv: Path) -> None:
     out = check("check", "LAB-E1-AIS1", "-i", str(lab_inv), *FAST)
     assert (out.code, out.state) == (2, "CRITICAL"), out
+    assert out.text == "LAB-E1-AIS1: fault localized: ais1-pdh-1 … ais1-sdh-a (carrier)"
     assert any(
         line.startswith("fault 1: ais1-pdh-1 … ais1-sdh-a (carrier): ") for line in out.long
     ), out.long
@@ -197,6 +206,7 @@ def test_a_localized_fault_is_critical_with_the_segment_below(lab_inv: Path) -> 
 def test_an_unreachable_circuit_is_unknown_and_reports_no_unread_value(lab_inv: Path) -> None:
     out = check("check", "LAB-UNREACH-ALL", "-i", str(lab_inv), *FAST)
     assert (out.code, out.state) == (3, "UNKNOWN"), out
+    assert out.text.startswith("LAB-UNREACH-ALL: inconclusive")
     # no router answered: no RTT and no CRC rate were measured, so none is reported (never 0)
     assert "rtt" not in out.perf and "crc_rate" not in out.perf, out.perf
     assert any(line.startswith("collector ") for line in out.long), out.long
@@ -211,20 +221,21 @@ def test_the_timeout_is_unknown(lab_inv: Path) -> None:
 def test_chinese_long_text_keeps_the_english_state(lab_inv: Path) -> None:
     out = check("--lang", "zh", "check", "LAB-E1-AIS1", "-i", str(lab_inv), *FAST)
     assert out.state == "CRITICAL"
+    assert out.text == "LAB-E1-AIS1: 故障已定位：ais1-pdh-1 … ais1-sdh-a（carrier）"
     assert any(line.startswith("故障 1：ais1-pdh-1 … ais1-sdh-a（carrier）：") for line in out.long)
 
 
-def test_localized_faults_that_only_degrade_the_line_are_a_warning(tmp_path: Path) -> None:
-    """Case 4.3's customer PDH (R-HC-4b): localized, with errors but no outage."""
+def test_localized_faults_that_only_degrade_the_line_are_a_warning(
+    lab: tuple[Path, Inventory, list[Scenario]],
+) -> None:
+    """Case 4.3's customer PDH (R-HC-4b, with the site's answers): localized, errors but no
+    outage."""
     from diag.lab.scenario import given_observations
     from diag.runner import diagnose_many
 
-    inv, scns, _ = prepare([SCENARIOS / "hc-customer-pdh"], None, tmp_path)
+    _, inv, scns = lab
     given = {cid: obs for s in scns for cid, obs in given_observations(s).items()}
-    with LabThread(LabNetwork(inv, scns)):
-        (dx,) = diagnose_many(
-            inv, ["LAB-HC4B-1"], given=given, overrides={"crc_sample_interval_s": 2}
-        )
+    (dx,) = diagnose_many(inv, ["LAB-HC4B-1"], given=given, overrides={"crc_sample_interval_s": 2})
     doc = dx.document
     assert doc.verdict.status == "fault_localized"
     assert {f.impact for f in doc.verdict.faults} == {"degraded"}
@@ -232,9 +243,11 @@ def test_localized_faults_that_only_degrade_the_line_are_a_warning(tmp_path: Pat
     assert result.state == 1
     first, *long = result.text().splitlines()
     m = _STATUS.fullmatch(first)
-    assert m and m["state"] == "WARNING" and m["text"].startswith("LAB-HC4B-1: ")
+    assert m and m["state"] == "WARNING"
+    assert m["text"] == "LAB-HC4B-1: fault localized: hc4b-pdh-2 (customer)"
     parse_perfdata(m["perf"] or "")
-    assert long[0].startswith("fault 1: hc4b-pdh-2 (customer): ")
+    assert long[0] == doc.verdict.summary
+    assert long[1].startswith("fault 1: hc4b-pdh-2 (customer): ")
 
 
 # ---------------------------------------------------------------- no verdict: always 3

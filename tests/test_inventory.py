@@ -179,13 +179,13 @@ def test_missing_folder() -> None:
 ROOT = Path(__file__).resolve().parent.parent
 
 
-class _Reference(yaml.SafeLoader):
+class _Reference(yaml.SafeLoader):  # type: ignore[misc]  # PyYAML ships no types
     """PyYAML's safe loader with dates kept as text, as diag.inventory.yamlsafe keeps them."""
 
 
 _Reference.add_constructor(
     "tag:yaml.org,2002:timestamp",
-    lambda loader, node: loader.construct_scalar(node),  # type: ignore[arg-type]
+    lambda loader, node: loader.construct_scalar(node),
 )
 
 

@@ -266,10 +266,12 @@ def test_generated_lab_regions(gen60: Path) -> None:
     crossing = {}
     for cid, c in inv.circuits.items():
         a_side = {
-            device_region(inv, n, c) for n in (c.a.router, c.a.cpe, *(h.ne for h in c.transport))
+            device_region(inv, n, c)
+            for n in (c.a.router, c.a.cpe, *(h.ne for h in c.transport))
+            if n is not None
         }
         assert a_side == {c.region}, cid
-        b_side = {device_region(inv, n, c) for n in (c.b.cpe, c.b.router)}
+        b_side = {device_region(inv, n, c) for n in (c.b.cpe, c.b.router) if n is not None}
         assert len(b_side) == 1, cid
         if b_side != {c.region}:
             crossing[cid] = b_side.pop()

@@ -7,12 +7,13 @@ import asyncio
 import json
 import socket
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
+from typing import NoReturn
 
 import jsonschema
 import pytest
 from click.testing import CliRunner
-from console_login import serial_login
 
 from diag.cli import cli
 from diag.credentials import LAB_SECRETS
@@ -21,11 +22,16 @@ from diag.lab.manager import prepare
 from diag.lab.ne_agent import line_status_bits
 from diag.lab.network import LabNetwork, LabThread
 from diag.lab.scenario import Scenario, given_observations, mismatches, shipped_scenarios
+from diag.model.findings import FindingsDocument
 from diag.model.inventory import Inventory
 from diag.runner import diagnose
+from tests.console_login import serial_login
 
 pytestmark = pytest.mark.lab
 FAST = {"crc_sample_interval_s": 1, "ping_count": 3}  # the verdicts do not depend on the wait
+
+
+Lab = tuple[Inventory, list[Scenario]]
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +42,7 @@ def lab_network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabNetwork
 
 
 @pytest.fixture(scope="module")
-def lab(lab_network: LabNetwork) -> tuple[Inventory, list[Scenario]]:
+def lab(lab_network: LabNetwork) -> Lab:
     return lab_network.inventory, lab_network.scenarios
 
 
@@ -45,7 +51,7 @@ def _cases() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def diagnosed(lab):  # type: ignore[no-untyped-def]
+def diagnosed(lab: Lab) -> dict[str, FindingsDocument]:
     """Every lab circuit diagnosed at once (one loop, one SNMP engine, one thread pool), each
     with its scenario's on-site answers."""
     from diag.runner import diagnose_many
@@ -57,7 +63,7 @@ def diagnosed(lab):  # type: ignore[no-untyped-def]
     return {cid: dx.document for cid, dx in zip(ids, results, strict=True)}
 
 
-def _path_devices(doc) -> set[str]:  # type: ignore[no-untyped-def]
+def _path_devices(doc: FindingsDocument) -> set[str]:
     return {el.id for el in doc.circuit.path}
 
 
@@ -65,7 +71,9 @@ def _silent_nms(scns: list[Scenario]) -> set[str]:
     return {n for s in scns for n, st in s.state.nms.items() if st.silent}
 
 
-def _expected_failures(inv: Inventory, scns: list[Scenario], scn: Scenario, doc) -> set[str]:  # type: ignore[no-untyped-def]
+def _expected_failures(
+    inv: Inventory, scns: list[Scenario], scn: Scenario, doc: FindingsDocument
+) -> set[str]:
     """Collectors the scenario makes fail: a silent NMS of the circuit's NEs, and a router whose
     SSH is closed or refuses logins with no console to fall back to."""
     on_path = _path_devices(doc)
@@ -81,14 +89,19 @@ def _expected_failures(inv: Inventory, scns: list[Scenario], scn: Scenario, doc)
     return out
 
 
-def _alarm_key(device: str | None, port: str | None, name: str, severity: str, when) -> tuple:  # type: ignore[no-untyped-def]
+def _alarm_key(
+    device: str | None, port: str | None, name: str, severity: str, when: datetime | None
+) -> tuple[str | None, ...]:
     return (device, port, name, severity, when.isoformat() if when else None)
 
 
 @pytest.mark.parametrize("scenario", _cases())
 def test_scenario_verdict_over_real_protocols(
-    lab, diagnosed, findings_schema, scenario: str
-) -> None:  # type: ignore[no-untyped-def]
+    lab: Lab,
+    diagnosed: dict[str, FindingsDocument],
+    findings_schema: dict[str, object],
+    scenario: str,
+) -> None:
     inv, scns = lab
     scn = next(s for s in scns if s.name == scenario)
     silent = _silent_nms(scns)
@@ -114,8 +127,8 @@ def test_scenario_verdict_over_real_protocols(
                 access = [
                     o for o in doc.observations if o.kind == "device_access" and o.device == device
                 ]
-                state = scn.state.routers[device].ssh
-                stage = {"closed": "connect", "bad-credentials": "auth"}[state]
+                ssh = scn.state.routers[device].ssh
+                stage = {"closed": "connect", "bad-credentials": "auth"}[ssh]
                 assert [(a.ok, a.stage) for a in access] == [(False, stage)], access
                 assert access[0].error and device in access[0].error
         for device, state in scn.state.routers.items():
@@ -175,7 +188,7 @@ def test_scenario_verdict_over_real_protocols(
                         assert read >= value if line.growth_per_min.get(counter) else read == value
 
 
-def test_ais_first_station_evidence_is_the_real_alarm(lab) -> None:  # type: ignore[no-untyped-def]
+def test_ais_first_station_evidence_is_the_real_alarm(lab: Lab) -> None:
     inv, _ = lab
     doc = diagnose(inv, "LAB-E1-AIS1", overrides=FAST)
     (alarm,) = [o for o in doc.observations if o.kind == "nms_alarm"]
@@ -191,7 +204,7 @@ def test_ais_first_station_evidence_is_the_real_alarm(lab) -> None:  # type: ign
     assert fault.evidence[0].observation == alarm.id
 
 
-def test_cli_circuit_json_and_exit_code(lab, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_cli_circuit_json_and_exit_code(lab: Lab, tmp_path: Path) -> None:
     out = tmp_path / "f.json"
     r = CliRunner().invoke(
         cli,
@@ -232,7 +245,7 @@ def test_cli_circuit_json_and_exit_code(lab, tmp_path: Path) -> None:  # type: i
     assert json.loads(r.stdout[r.stdout.index("{") :])["verdict"]["status"] == "healthy"
 
 
-def test_second_lab_on_same_ports_is_refused(lab) -> None:  # type: ignore[no-untyped-def]
+def test_second_lab_on_same_ports_is_refused(lab: Lab) -> None:
     inv, scns = lab
     with pytest.raises(LabPortInUse, match=r"UDP port 127.0.0.1:16161 needed by NMS nms-lab"):
         LabThread(LabNetwork(inv, scns)).start()
@@ -240,13 +253,13 @@ def test_second_lab_on_same_ports_is_refused(lab) -> None:  # type: ignore[no-un
     assert diagnose(inv, "LAB-E1-AIS1", overrides=FAST).verdict.status == "fault_localized"
 
 
-def test_demo_reports_port_in_use(lab) -> None:  # type: ignore[no-untyped-def]
+def test_demo_reports_port_in_use(lab: Lab) -> None:
     r = CliRunner().invoke(cli, ["demo"])
     assert r.exit_code == 4
     assert "already in use" in r.output and "diag lab status" in r.output
 
 
-def test_lab_routers_answer_as_the_inventory_describes(lab) -> None:  # type: ignore[no-untyped-def]
+def test_lab_routers_answer_as_the_inventory_describes(lab: Lab) -> None:
     """netmiko reaches the lab routers over SSH and the serial console named in the inventory."""
     import netmiko.base_connection as nbc
     from netmiko import ConnectHandler
@@ -267,12 +280,13 @@ def test_lab_routers_answer_as_the_inventory_describes(lab) -> None:  # type: ig
         conn.enable()
         e1 = conn.send_command("show controllers e1 0/0/0")
         wan = conn.send_command("show interfaces Serial0/0/0:0", use_textfsm=True)
+    assert isinstance(e1, str) and isinstance(wan, list)
     assert "remote alarm" in e1.lower()
     assert wan[0]["link_status"] == "up" and wan[0]["protocol_status"] == "down"
 
     # netmiko only accepts serial ports that pyserial lists; a pty is never listed (TESTING.md §4)
-    orig = nbc.check_serial_port
-    nbc.check_serial_port = lambda name: name
+    orig = getattr(nbc, "check_serial_port")  # noqa: B009  (netmiko does not export it)
+    setattr(nbc, "check_serial_port", lambda name: name)  # noqa: B010
     try:
         with serial_login(
             device_type="cisco_ios_serial",
@@ -281,12 +295,12 @@ def test_lab_routers_answer_as_the_inventory_describes(lab) -> None:  # type: ig
         ) as conn:
             assert conn.find_prompt() in ("BR17-RTR>", "BR17-RTR#")
     finally:
-        nbc.check_serial_port = orig
+        setattr(nbc, "check_serial_port", orig)  # noqa: B010
 
 
 def test_record_then_replay_offline_gives_the_same_findings(
-    lab, tmp_path: Path, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+    lab: Lab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import socket
 
     from diag.capture import replay
@@ -313,7 +327,7 @@ def test_record_then_replay_offline_gives_the_same_findings(
     for secret in LAB_SECRETS.values():
         assert secret not in (cap / "capture.json").read_text()
 
-    def no_network(*a, **k):  # type: ignore[no-untyped-def]
+    def no_network(*a: object, **k: object) -> NoReturn:
         raise AssertionError("replay must not touch the network")
 
     monkeypatch.setattr(socket.socket, "connect", no_network)
@@ -326,7 +340,7 @@ def test_record_then_replay_offline_gives_the_same_findings(
         assert after[key] == before[key], key
 
 
-def test_single_collector_commands(lab, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_single_collector_commands(lab: Lab, tmp_path: Path) -> None:
     r = CliRunner().invoke(cli, ["alarms", "nms-lab", "--circuit", "LAB-E1-AIS2", "--json", "-"])
     assert r.exit_code == 0, r.output
     doc = json.loads(r.stdout[r.stdout.index("{") :])
@@ -350,7 +364,7 @@ def test_single_collector_commands(lab, tmp_path: Path) -> None:  # type: ignore
     assert {"interface", "crc_growth", "cpu"} <= kinds
 
 
-def test_verbose_and_debug_transcripts_without_secrets(lab, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_verbose_and_debug_transcripts_without_secrets(lab: Lab, tmp_path: Path) -> None:
     dbg = tmp_path / "dbg"
     r = CliRunner().invoke(
         cli,
@@ -366,7 +380,7 @@ def test_verbose_and_debug_transcripts_without_secrets(lab, tmp_path: Path) -> N
         assert secret not in text
 
 
-def test_ask_walks_the_questions_and_uses_the_answers(lab) -> None:  # type: ignore[no-untyped-def]
+def test_ask_walks_the_questions_and_uses_the_answers(lab: Lab) -> None:
     # On this clean circuit the question that best splits the candidates comes first: the A-end
     # LAN switch lamps (diag.analyzers.ask orders them); Enter skips the rest and declines to
     # finish early.
@@ -389,7 +403,9 @@ def test_ask_walks_the_questions_and_uses_the_answers(lab) -> None:  # type: ign
     assert answers[0]["id"] in {e["observation"] for e in led5["evidence"]}
 
 
-def test_unreadable_sources_are_what_the_lab_serves(lab_network: LabNetwork, diagnosed) -> None:  # type: ignore[no-untyped-def]
+def test_unreadable_sources_are_what_the_lab_serves(
+    lab_network: LabNetwork, diagnosed: dict[str, FindingsDocument]
+) -> None:
     """lab-unreadable-sources: the silent NMS got diag's requests and dropped them; router A's
     SSH port refuses connections and its console server logs in; router B's SSH refuses the
     inventory's own credentials."""
@@ -433,7 +449,9 @@ def test_unreadable_sources_are_what_the_lab_serves(lab_network: LabNetwork, dia
             seen += chunk
 
 
-def test_ne_polled_directly_serves_its_e1_lines(lab, diagnosed) -> None:  # type: ignore[no-untyped-def]
+def test_ne_polled_directly_serves_its_e1_lines(
+    lab: Lab, diagnosed: dict[str, FindingsDocument]
+) -> None:
     """lab-ne-direct-e1: the school PDH's own DS1-MIB agent reports the LOS the scenario sets,
     with unavailable seconds growing from the scenario's count."""
     doc = diagnosed["LAB-NE-E1"]

@@ -119,6 +119,7 @@ def test_every_imported_library_is_declared() -> None:
 
 @pytest.mark.slow
 @pytest.mark.lab
+@pytest.mark.timeout(1500)
 def test_a_fresh_venv_runs_the_demo_from_the_wheel(wheel: Path, tmp_path: Path) -> None:
     """The wheel installed (not editable) into a new venv; its dependencies are this venv's,
     seen through a path file, so that the test needs no network; run outside the repository."""

@@ -57,15 +57,13 @@ def test_invalid_document_is_rejected() -> None:
 def test_atomic_write_leaves_no_partial_file(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     import pytest
 
-    import diag.output.files as files_mod
-
     target = tmp_path / "out" / "f.json"
     write_atomic(target, '{"a": 1}\n')
 
     def ctrl_c(fd: int) -> None:  # Ctrl-C arrives after the bytes are written, before the rename
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(files_mod.os, "fsync", ctrl_c)
+    monkeypatch.setattr("diag.output.files.os.fsync", ctrl_c)
     with pytest.raises(KeyboardInterrupt):
         write_atomic(target, '{"b": 2, "partial": true}\n')
     assert target.read_text() == '{"a": 1}\n'

@@ -30,8 +30,9 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
-from faults.lab import LOGIN, V2C, free_port, router_state
-from faults.peers import HostileSsh, PeerLoop, UdpFault, fake_ping_tools
+
+from tests.faults.lab import LOGIN, V2C, free_port, router_state
+from tests.faults.peers import HostileSsh, PeerLoop, UdpFault, fake_ping_tools
 
 pytestmark = pytest.mark.lab
 ROOT = Path(__file__).resolve().parent.parent
@@ -372,7 +373,7 @@ def test_ping_command_ctrl_c(tmp_path: Path) -> None:
 def test_ask_keeps_the_answers_given(name: str, tmp_path: Path, findings_schema: Any) -> None:
     """At an --ask prompt, SIGTERM and SIGHUP end the questions as Ctrl-C does: every answer
     given is kept, the document is written (run.interrupted), exit 143 / 129."""
-    from test_ask_cli import CAPTURE, CIRCUIT, DIAG, Terminal, _answer_for
+    from tests.test_ask_cli import CAPTURE, CIRCUIT, DIAG, Terminal, _answer_for
 
     sig, code = SIGNALS[name]
     out = tmp_path / "doc.json"

@@ -16,6 +16,7 @@ from diag.model.observations import (
     AlarmObservation,
     AnswerObservation,
     NmsPollObservation,
+    Observation,
     Severity,
 )
 from diag.model.path import Segment, build_path
@@ -70,7 +71,10 @@ def ais1(tmp_path_factory):  # type: ignore[no-untyped-def]
 
 
 def test_ais_at_first_station_is_r_ais_1(ais1) -> None:  # type: ignore[no-untyped-def]
-    obs = [alarm("ais1-sdh-a", "2-PQ1-5", "UP_E1_AIS", AlarmDirection.up), poll(["X"])]
+    obs: list[Observation] = [
+        alarm("ais1-sdh-a", "2-PQ1-5", "UP_E1_AIS", AlarmDirection.up),
+        poll(["X"]),
+    ]
     findings, verdict = analyze(ais1, obs)
     assert verdict.status == "fault_localized"
     assert verdict.segment == Segment(from_="ais1-pdh-1", to="ais1-sdh-a")
@@ -81,7 +85,7 @@ def test_ais_at_first_station_is_r_ais_1(ais1) -> None:  # type: ignore[no-untyp
 
 
 def test_ais_at_second_station_is_r_ais_2_with_consequence(ais1) -> None:  # type: ignore[no-untyped-def]
-    obs = [
+    obs: list[Observation] = [
         alarm("ais1-sdh-c", "2-PQ1-21", "UP_E1_AIS", AlarmDirection.up, 1),
         alarm("ais1-sdh-b", "4-PQ1-12", "E1_AIS", AlarmDirection.none, 2),
         poll(["X"]),
@@ -94,7 +98,7 @@ def test_ais_at_second_station_is_r_ais_2_with_consequence(ais1) -> None:  # typ
 
 
 def test_upstream_station_wins_when_both_report(ais1) -> None:  # type: ignore[no-untyped-def]
-    obs = [
+    obs: list[Observation] = [
         alarm("ais1-sdh-b", "4-PQ1-12", "UP_E1_AIS", AlarmDirection.up, 1),
         alarm("ais1-sdh-a", "2-PQ1-5", "UP_E1_AIS", AlarmDirection.up, 2),
         poll(["X"]),
@@ -106,7 +110,10 @@ def test_upstream_station_wins_when_both_report(ais1) -> None:  # type: ignore[n
 def test_b_to_a_direction(ais1) -> None:  # type: ignore[no-untyped-def]
     # DOWN_E1_AIS on SDH B's A-side port: the signal it sends towards A is AIS, so the break is
     # upstream in the B-to-A direction: between PDH 2 and SDH B.
-    obs = [alarm("ais1-sdh-b", "4-PQ1-12", "DOWN_E1_AIS", AlarmDirection.down), poll(["X"])]
+    obs: list[Observation] = [
+        alarm("ais1-sdh-b", "4-PQ1-12", "DOWN_E1_AIS", AlarmDirection.down),
+        poll(["X"]),
+    ]
     findings, verdict = analyze(ais1, obs)
     assert verdict.segment == Segment(from_="ais1-sdh-b", to="ais1-pdh-2")
     f = next(f for f in findings if f.kind == "fault")
@@ -114,7 +121,7 @@ def test_b_to_a_direction(ais1) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_two_directions_two_faults(ais1) -> None:  # type: ignore[no-untyped-def]
-    obs = [
+    obs: list[Observation] = [
         alarm("ais1-sdh-a", "2-PQ1-5", "UP_E1_AIS", AlarmDirection.up, 1),
         alarm("ais1-sdh-c", None, "E1_AIS", AlarmDirection.none, 2),
         poll(["X"]),
@@ -148,7 +155,10 @@ def laptop_ping_clean() -> AnswerObservation:
 
 def test_ais_on_another_tributary_is_context_not_a_fault(ais1) -> None:  # type: ignore[no-untyped-def]
     # SDH B lists both of the circuit's ports: 9-PQ1-1 is another circuit's tributary.
-    obs = [alarm("ais1-sdh-b", "9-PQ1-1", "E1_AIS", AlarmDirection.none), poll(ALL)]
+    obs: list[Observation] = [
+        alarm("ais1-sdh-b", "9-PQ1-1", "E1_AIS", AlarmDirection.none),
+        poll(ALL),
+    ]
     a = analyze_full(ais1, [*obs, laptop_ping_clean()])
     assert not [f for f in a.findings if f.kind == "fault"]
     assert a.verdict.status == "healthy"
@@ -158,7 +168,10 @@ def test_ais_on_another_tributary_is_context_not_a_fault(ais1) -> None:  # type:
 
 def test_ais_on_a_port_the_inventory_cannot_place_is_an_inventory_note(ais1) -> None:  # type: ignore[no-untyped-def]
     # SDH C lists only its A-side port: 7-PQ1-3 may be the circuit's B side.
-    obs = [alarm("ais1-sdh-c", "7-PQ1-3", "E1_AIS", AlarmDirection.none), poll(ALL)]
+    obs: list[Observation] = [
+        alarm("ais1-sdh-c", "7-PQ1-3", "E1_AIS", AlarmDirection.none),
+        poll(ALL),
+    ]
     a = analyze_full(ais1, [*obs, laptop_ping_clean()])
     assert not [f for f in a.findings if f.kind == "fault"] and not a.context
     (n,) = a.inventory_notes

@@ -369,12 +369,16 @@ def test_no_alarm_no_fault(six: CircuitPath) -> None:
 
 def test_alarm_of_an_ne_off_the_path_is_ignored(six: CircuitPath) -> None:
     stray = Obs()("other-ne", "4-SL4-1", "R_LOS").model_copy(update={"device": None})
-    findings, verdict = run(six, [stray, clean_line()])
+    stray_obs: list[Observation] = [stray, clean_line()]
+    findings, verdict = run(six, stray_obs)
     assert faults(findings) == [] and verdict.status == "healthy"
 
 
 def test_cleared_alarm_is_context_not_a_defect(six: CircuitPath) -> None:
-    obs = [Obs()("sdh-3", "4-SL4-1", "R_LOS", severity=Severity.cleared), clean_line()]
+    obs: list[Observation] = [
+        Obs()("sdh-3", "4-SL4-1", "R_LOS", severity=Severity.cleared),
+        clean_line(),
+    ]
     findings, verdict = run(six, obs)
     assert faults(findings) == [] and verdict.status == "healthy"
     (c,) = analyze_full(six, [*obs, poll()]).context

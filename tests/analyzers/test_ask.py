@@ -4,11 +4,10 @@ vocabulary), how the analyzer's hypothetical verdicts rank the rest, and the con
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
-from analyzer_helpers import ping
-from test_customer_rules import NOW, make_path, said
 
 from diag.analyzers.answers import ANY, questions_for, vocabulary
 from diag.analyzers.ask import (
@@ -31,6 +30,8 @@ from diag.model.observations import (
     Observation,
 )
 from diag.model.path import CircuitPath, build_path
+from tests.analyzers.analyzer_helpers import ping
+from tests.analyzers.test_customer_rules import NOW, make_path, said
 
 CAPTURES = Path(__file__).resolve().parent.parent.parent / "fixtures" / "captures"
 
@@ -43,7 +44,7 @@ def collected(name: str) -> tuple[CircuitPath, list[Observation]]:
     """A recorded circuit's path and what its collectors read, without the answers recorded."""
     cap = load_capture(CAPTURES / name)
     inv = Inventory(nms=cap.nms, devices=cap.devices, circuits={cap.circuit.id: cap.circuit})
-    obs = [o for o in cap.observations if not isinstance(o, AnswerObservation)]
+    obs: list[Observation] = [o for o in cap.observations if not isinstance(o, AnswerObservation)]
     return build_path(cap.circuit, inv), obs
 
 
@@ -51,7 +52,7 @@ class Script:
     """A person at the prompt: replies from a list (a callable reply may raise), records what
     it was asked; an exhausted script finishes with `q`."""
 
-    def __init__(self, replies: list[object]) -> None:
+    def __init__(self, replies: Sequence[object]) -> None:
         self.replies = list(replies)
         self.asked: list[Ask] = []
 

@@ -4,6 +4,7 @@ even asked at an end whose interface kind has no such lamp."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -104,12 +105,12 @@ def said(**answers: str) -> list[AnswerObservation]:
     return observations({k.replace("__", "."): v for k, v in answers.items()}, "observe")
 
 
-def run(path: CircuitPath, obs: list[Observation], rule: str) -> list[Finding]:
+def run(path: CircuitPath, obs: Sequence[Observation], rule: str) -> list[Finding]:
     findings, _ = analyze(path, obs)
     return [f for f in findings if f.rule == rule]
 
 
-def faults(path: CircuitPath, obs: list[Observation], rule: str) -> list[Finding]:
+def faults(path: CircuitPath, obs: Sequence[Observation], rule: str) -> list[Finding]:
     return [f for f in run(path, obs, rule) if f.kind == "fault"]
 
 

@@ -4,7 +4,6 @@ documented pattern and stays quiet when a part of the pattern is missing or cont
 from __future__ import annotations
 
 import pytest
-from analyzer_helpers import NOW, poll
 
 from diag.analyzers import analyze
 from diag.analyzers.answers import observations as answers
@@ -20,6 +19,7 @@ from diag.model.observations import (
     PingObservation,
 )
 from diag.model.path import CircuitPath, Segment, build_path
+from tests.analyzers.analyzer_helpers import NOW, poll
 
 # --------------------------------------------------------------------------- observation makers
 

@@ -4,7 +4,6 @@ change, and the part named when a swap cleared the fault; firing and non-firing 
 from __future__ import annotations
 
 import pytest
-from analyzer_helpers import answers, crc, of, ping, poll, run
 
 from diag.analyzers import analyze
 from diag.analyzers.context import Context
@@ -13,6 +12,7 @@ from diag.analyzers.thresholds import defaults
 from diag.model.findings import Finding
 from diag.model.observations import Observation
 from diag.model.path import CircuitPath, Segment, build_path
+from tests.analyzers.analyzer_helpers import answers, crc, of, ping, poll, run
 
 B_IP = "10.9.0.2"
 

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import pytest
-from analyzer_helpers import NOW, answers, crc, of, ping, poll, run
 
 from diag.analyzers import analyze
 from diag.analyzers.context import Context
@@ -15,6 +14,7 @@ from diag.model.observations import (
     Observation,
 )
 from diag.model.path import CircuitPath, Segment, build_path
+from tests.analyzers.analyzer_helpers import NOW, answers, crc, of, ping, poll, run
 
 # --------------------------------------------------------------------------- observation makers
 

@@ -16,6 +16,7 @@ from diag.analyzers.engine import analyze_full
 from diag.analyzers.summary import customer_summary
 from diag.capture import load_capture
 from diag.lab.scenario import given_observations, load_scenario, shipped_scenarios
+from diag.model.observations import Observation
 from diag.model.path import build_path
 
 CAPTURES = Path(__file__).resolve().parents[2] / "fixtures" / "captures"
@@ -50,7 +51,7 @@ def test_every_text_of_every_circuit_is_whole(lab_inventory, scenario: str, circ
     inv = lab_inventory
     path = build_path(inv.circuits[circuit], inv)
     scn = load_scenario(Path(shipped_scenarios()[0]).parent / scenario)
-    runs = [[]]
+    runs: list[list[Observation]] = [[]]
     cap = CAPTURES / circuit
     if (cap / "capture.json").is_file():
         captured = list(load_capture(cap).observations)

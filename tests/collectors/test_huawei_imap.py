@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 from pysnmp.proto.rfc1902 import Integer32, ObjectName, OctetString
-from trap_forge import send_from, v2c_trap
 
 from diag.collectors.nms import (
     DRIVERS,
@@ -43,6 +42,7 @@ from diag.lab.ne_state import NeAlarm
 from diag.lab.nms_agent import NmsAgent
 from diag.model.inventory import Nms, SnmpSettings
 from diag.model.observations import AlarmObservation
+from tests.collectors.trap_forge import send_from, v2c_trap
 
 Run = Callable[[Awaitable[Any]], Any]
 Scenario = tuple[dict[str, list[NeAlarm]], dict[str, list[str]]]

@@ -17,10 +17,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from netns import NetnsPair
 
 from diag.collectors.ping.engines import get_engine
 from diag.model.observations import PingObservation
+from tests.netns import NetnsPair
 
 _why_not = NetnsPair.unavailable()
 pytestmark = pytest.mark.skipif(_why_not is not None, reason=f"netns ping tests: {_why_not}")

@@ -37,6 +37,7 @@ from diag.model.observations import (
     LogObservation,
     Observation,
     PingObservation,
+    Quality,
 )
 
 AT = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)
@@ -106,11 +107,13 @@ def check_never_wrong(
             if value == want[field]:
                 continue
             if field == "peak_72h_min":  # a bound given instead of a graph not read whole
+                assert isinstance(obs, Quality), how
                 assert obs.quality == "partial" and value <= want["peak_72h"], (how, value)
                 continue
             assert value in (None, []), f"{how}: {field} = {value!r}, whole read {want[field]!r}"
             if not verified(state.vendor, how.split("'")[1], obs):
                 continue  # unknown, and nothing in the output can show it: degraded by the reader
+            assert isinstance(obs, Quality), how
             assert obs.quality == "partial" and field in obs.unread, (how, field, obs.unread)
             assert obs.quality_note
 

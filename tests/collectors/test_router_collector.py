@@ -657,10 +657,12 @@ class _SlowEnable:
                 if cmd == "enable":
                     # the secret is not echoed: until the router answers it, what the session
                     # last saw is this prompt, as with a real router
-                    process.channel.set_echo(False)
+                    # asyncssh's line editor wraps the channel (line_editor=True): it has set_echo
+                    editor: Any = process.channel
+                    editor.set_echo(False)
                     process.stdout.write("Password: ")
                     await process.stdin.readline()
-                    process.channel.set_echo(True)
+                    editor.set_echo(True)
                     if deny:
                         process.stdout.write("\n% Access denied\n\nslow>")
                         continue

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 from pysnmp.proto.rfc1902 import OctetString
-from snmp_helpers import V2C, V3, Run
 
 from diag.collectors.snmp import SnmpClient
 from diag.collectors.snmp import oids as O
@@ -25,6 +24,7 @@ from diag.lab.ne_agent import (
 )
 from diag.lab.routers.clock import ManualClock
 from diag.model.inventory import Device, Mgmt, SnmpSettings
+from tests.collectors.snmp_helpers import V2C, V3, Run
 
 # One NE with the three cases the procedure cares about, plus a line whose dsx1LineIndex is not
 # its ifIndex (allowed by the MIB) and one with several alarms at once.

@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 from pysnmp.proto.rfc1902 import Integer32, ObjectName
-from snmp_helpers import V2C, V3, Run
 
 from diag.collectors.snmp import SnmpClient
 from diag.collectors.snmp import oids as O
@@ -39,6 +38,7 @@ from diag.lab.routers.state import (
 )
 from diag.model.inventory import Device, Login, Mgmt, SnmpSettings
 from diag.model.observations import CpuObservation, DeviceAccessObservation, InterfaceObservation
+from tests.collectors.snmp_helpers import V2C, V3, Run
 
 UPTIME = "12 weeks, 3 days, 4 hours, 5 minutes"
 UPTIME_S = ((12 * 7 + 3) * 24 * 60 + 4 * 60 + 5) * 60

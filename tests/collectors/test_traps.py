@@ -20,12 +20,12 @@ from typing import Any
 import pytest
 from pyasn1.type import univ
 from pysnmp.proto.rfc1902 import Integer32, OctetString
-from trap_forge import send_from, v2c_trap
 
 from diag.collectors.snmp.traps import SNMP_TRAP_OID_0, Trap, TrapReceiver, parse_listen
 from diag.credentials import LAB_SECRETS
 from diag.errors import CollectorError
 from diag.model.inventory import SnmpSettings
+from tests.collectors.trap_forge import send_from, v2c_trap
 
 Run = Callable[[Awaitable[Any]], Any]
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from dist_lab import Site, Workers, dist_env
-from services import new_database, postgres_cluster, redis_server
 
 from diag.history import open_store
 from diag.lab.generate import generate, load
 from diag.lab.network import LabNetwork, LabThread
+from tests.distributed.dist_lab import Site, Workers, dist_env
+from tests.services import new_database, postgres_cluster, redis_server
 
 
 @pytest.fixture(scope="module")

@@ -10,10 +10,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from services import result_rows
-
 from diag.lab.generate import Generated
 from diag.lab.network import LabNetwork
+from tests.services import result_rows
 
 DIAG = str(Path(sys.executable).parent / "diag")
 

@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from services import REDIS, free_port
+from tests.services import REDIS, free_port
 
 if TYPE_CHECKING:
     from diag.model.findings import FindingsDocument

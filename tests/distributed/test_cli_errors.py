@@ -9,8 +9,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from dist_lab import DIAG
-from services import free_port, redis_server
+
+from tests.distributed.dist_lab import DIAG
+from tests.services import free_port, redis_server
 
 
 def _diag(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 import redis
-from dist_lab import Site, Workers, rows, run
 
 from diag.lab.network import LabNetwork
 from diag.lab.scenario import Expect, mismatches
 from diag.model.findings import FindingsDocument
+from tests.distributed.dist_lab import Site, Workers, rows, run
 
 pytestmark = pytest.mark.lab
 FAST = ["--set", "crc_sample_interval_s=1", "--set", "ping_count=3"]

@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from noc_helpers import (
+
+from tests.distributed.noc_helpers import (
     CELERY,
     DEFAULT_PW,
     DIAG,
@@ -32,7 +33,7 @@ from noc_helpers import (
     tls_files,
     wait_until,
 )
-from services import REDIS, free_port, postgres_cluster
+from tests.services import REDIS, free_port, postgres_cluster
 
 
 @pytest.fixture(scope="module")

@@ -8,10 +8,10 @@ from collections.abc import Iterator
 
 import pytest
 import redis
-from dist_lab import Site, Workers, dist_env, rows, run
-from services import PgServer, new_database, postgres_server
 
 from diag.history import open_store
+from tests.distributed.dist_lab import Site, Workers, dist_env, rows, run
+from tests.services import PgServer, new_database, postgres_server
 
 pytestmark = pytest.mark.lab
 SLOW = ["--set", "crc_sample_interval_s=2", "--set", "ping_count=3"]

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 import yaml
-from dist_lab import DIAG, Site, Workers, rows
 
 from diag.distributed.beat import FixedTicks, scheduled_id
+from tests.distributed.dist_lab import DIAG, Site, Workers, rows
 
 pytestmark = pytest.mark.lab
 PERIOD = 4
@@ -56,7 +56,7 @@ def _inventory(site: Site, tmp: Path) -> Path:
 def _sweeps(db: str) -> dict[str, str]:
     engine = sa.create_engine(db)
     with engine.connect() as conn:
-        got = dict(conn.execute(sa.text("SELECT id, state FROM sweeps")).all())
+        got = {str(i): str(s) for i, s in conn.execute(sa.text("SELECT id, state FROM sweeps"))}
     engine.dispose()
     return got
 

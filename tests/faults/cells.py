@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from faults.lab import LOGIN, V2C, V3, FaultLab
+from tests.faults.lab import LOGIN, V2C, V3, FaultLab
 
 # What names each fault, in the collector's error or observations (case-insensitive).
 DOWN = r"refused|nothing listens|no SNMP response|no such device|unreachable|not reachable"

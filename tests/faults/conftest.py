@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from faults.cells import CELLS
-from faults.harness import Peers, Result, run_cells
+from tests.faults.cells import CELLS
+from tests.faults.harness import Peers, Result, run_cells
 
 
 @pytest.fixture(scope="session")
@@ -20,7 +20,7 @@ def fault_results(
         callspec = getattr(item, "callspec", None)
         if callspec is not None and callspec.params.get("cell_id") in CELLS:
             wanted.append(CELLS[callspec.params["cell_id"]])
-    from faults.harness import netns_available
+    from tests.faults.harness import netns_available
 
     if netns_available():
         wanted = [c for c in wanted if not c.netns]

@@ -21,9 +21,9 @@ from typing import Any
 
 import yaml
 
-from faults.cells import Cell
-from faults.lab import FaultLab, free_port
-from faults.peers import (
+from tests.faults.cells import Cell
+from tests.faults.lab import FaultLab, free_port
+from tests.faults.peers import (
     HostileSsh,
     PeerLoop,
     SilentPty,
@@ -206,7 +206,7 @@ def run_cell(cell: Cell, peers: Peers, folder: Path, imap_lock: threading.Lock) 
     if cell.fake_ping:
         tools = fake_ping_tools(work / "bin", cell.fake_ping)
         env["PATH"] = f"{tools}{os.pathsep}{env.get('PATH', '')}"
-    from faults.cells import FAST
+    from tests.faults.cells import FAST
 
     sets = [a for kv in [*FAST, *cell.settings] for a in ("--set", kv)]
 

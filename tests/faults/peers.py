@@ -148,7 +148,7 @@ class UdpFault(asyncio.DatagramProtocol):
         self.port = transport.get_extra_info("sockname")[1]
         return self.port
 
-    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:  # type: ignore[override]
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
         self.received += 1
         assert self._transport is not None
         if self.mode == "blackhole":
@@ -198,7 +198,7 @@ class _Back(asyncio.DatagramProtocol):
     def __init__(self, front: UdpFault, client: tuple[str, int]) -> None:
         self.front, self.client = front, client
 
-    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:  # type: ignore[override]
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
         self.front.answer(data, self.client)
 
 
@@ -218,7 +218,7 @@ class TrapRelay(asyncio.DatagramProtocol):
         transport, _ = await loop.create_datagram_endpoint(lambda: self, local_addr=(host, port))
         self._transport = transport
 
-    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:  # type: ignore[override]
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
         n = self.seen
         self.seen += 1
         if self.to is None or self.lose(n, data):

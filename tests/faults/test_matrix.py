@@ -9,8 +9,8 @@ from typing import Any
 import jsonschema
 import pytest
 
-from faults.cells import CELLS, Cell
-from faults.harness import Result, netns_available
+from tests.faults.cells import CELLS, Cell
+from tests.faults.harness import Result, netns_available
 
 pytestmark = pytest.mark.lab
 

@@ -18,7 +18,6 @@ import random
 import re
 
 import pytest
-from fuzz_corpus import AT, HOST_TARGETS, mutate, targets, violations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -33,6 +32,7 @@ from diag.model.observations import (
     LogObservation,
     PingObservation,
 )
+from tests.fuzz.fuzz_corpus import AT, HOST_TARGETS, mutate, targets, violations
 
 FUZZ_EXAMPLES = int(os.environ.get("DIAG_FUZZ_EXAMPLES", "2000"))
 CI_MAX_CHARS = 20_000

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from services import PG_BIN, new_database, postgres_cluster
+
+from tests.services import PG_BIN, new_database, postgres_cluster
 
 if TYPE_CHECKING:
     from diag.history.store import HistoryStore

@@ -40,7 +40,7 @@ def with_status(doc: FindingsDocument, status: str) -> FindingsDocument:
     repair, `inconclusive` for a run that could not read the NMS (no capture holds either for a
     faulty circuit).  The faults go, everything else stays."""
     verdict = Verdict(
-        status=status,  # type: ignore[arg-type]
+        status=status,
         segment=None,
         owner="unknown",
         summary=f"{status.capitalize()}: the re-run of {doc.circuit.id}.",

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from history_helpers import NOW, doc_at, with_status
-
 from diag.history.store import HistoryStore
+from tests.history.history_helpers import NOW, doc_at, with_status
 
 AIS1_SEG = "ais1-pdh-1..ais1-sdh-a"
 AIS1_RULE = "ais-upstream-localize"

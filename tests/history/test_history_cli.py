@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from history_helpers import NOW, doc_at, with_status
 
 from diag.history import open_store
 from diag.history.cli import history_cmd, parse_since
+from tests.history.history_helpers import NOW, doc_at, with_status
 
 WIDE = {"COLUMNS": "250"}
 HOUR = timedelta(hours=1)

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from history_helpers import NOW, doc_at, with_status
 
 from diag.history import open_store
 from diag.history.store import HistoryStore
 from diag.model.findings import FindingsDocument
 from diag.sweep.model import CircuitResult, Selection, SweepCounts, SweepDocument, SweepState
+from tests.history.history_helpers import NOW, doc_at, with_status
 
 HERE = Path(__file__).resolve().parent
 
@@ -94,7 +94,7 @@ def test_the_same_circuit_twice_in_a_sweep_is_one_row(any_url: str) -> None:
 WORKER = """
 import json, sys
 sys.path.insert(0, sys.argv[1])
-from test_history_once import sweep_docs
+from tests.history.test_history_once import sweep_docs
 from diag.history import open_store
 url, sweep, order = sys.argv[2], sys.argv[3], sys.argv[4]
 docs = sweep_docs(50)
@@ -112,7 +112,7 @@ def test_eight_processes_recording_one_sweep_store_each_circuit_once(any_url: st
     open_store(any_url).close()  # migrated once, before the race on the rows
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", WORKER, str(HERE), any_url, "SW-RACE", order],
+            [sys.executable, "-c", WORKER, str(HERE.parents[1]), any_url, "SW-RACE", order],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from history_helpers import NOW, doc_at, with_status
-
 from diag.history import open_store
+from tests.history.history_helpers import NOW, doc_at, with_status
 
 
 def test_store_on_postgresql(pg_url: str) -> None:

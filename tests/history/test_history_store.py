@@ -9,11 +9,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from history_helpers import NOW, doc_at, with_status
 
 from diag.history import HistoryError, HistoryUrlError, open_store
 from diag.history.store import HistoryStore
 from diag.sweep.model import CircuitResult, Selection, SweepCounts, SweepDocument
+from tests.history.history_helpers import NOW, doc_at, with_status
 
 
 def _sqlite_file(url: str) -> Path:
@@ -110,7 +110,7 @@ def _sweep(sid: str, state: str, minutes_ago: int, circuits: list[str]) -> Sweep
     started = NOW - timedelta(minutes=minutes_ago)
     return SweepDocument(
         id=sid,
-        state=state,  # type: ignore[arg-type]
+        state=state,
         started=started,
         finished=None if state == "running" else started + timedelta(minutes=2),
         host="noc-1",

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from datetime import datetime
 
 import pytest
-from router_helpers import LoopThread
 
 from diag.lab.routers.clock import ManualClock
+from tests.lab.router_helpers import LoopThread
 
 
 @pytest.fixture(scope="session")

@@ -10,9 +10,14 @@ from pathlib import Path
 import netmiko.base_connection
 import pytest
 import serial
-from console_login import serial_login
 from ntc_templates.parse import parse_output
-from router_helpers import (
+
+from diag.lab.routers.cli import Session
+from diag.lab.routers.clock import ManualClock
+from diag.lab.routers.console import ConsoleServer
+from diag.lab.routers.state import RouterState
+from tests.console_login import serial_login
+from tests.lab.router_helpers import (
     CRC_PER_MIN,
     PASSWORD,
     SECRET,
@@ -21,11 +26,6 @@ from router_helpers import (
     cisco_state,
     huawei_state,
 )
-
-from diag.lab.routers.cli import Session
-from diag.lab.routers.clock import ManualClock
-from diag.lab.routers.console import ConsoleServer
-from diag.lab.routers.state import RouterState
 
 pytestmark = pytest.mark.lab
 

@@ -14,8 +14,6 @@ from typing import Any
 
 import pytest
 from ntc_templates.parse import parse_output
-from router_helpers import CRC_PER_MIN, corpus_json, corpus_text, corpus_yml, huawei_state
-from router_helpers import cisco_state as make_cisco_state
 
 from diag.lab.routers import cisco_interfaces as ci
 from diag.lab.routers import huawei_interfaces as hi
@@ -30,6 +28,8 @@ from diag.lab.routers.state import (
     PingResult,
     RouterState,
 )
+from tests.lab.router_helpers import CRC_PER_MIN, corpus_json, corpus_text, corpus_yml, huawei_state
+from tests.lab.router_helpers import cisco_state as make_cisco_state
 
 CLOCK_START = datetime(2026, 3, 2, 9, 0, 0)
 
@@ -52,7 +52,7 @@ def iface_from_ntc(rec: dict[str, str], kind: str) -> InterfaceState:
     duplex = rec["duplex"].lower()
     return InterfaceState(
         name=rec["interface"],
-        kind=kind,  # type: ignore[arg-type]
+        kind=kind,
         description=rec["description"] or None,
         admin_up=link != "administratively down",
         status="up" if link == "up" else "down",
@@ -440,7 +440,7 @@ def ping_state_and_command(rec: dict[str, Any]) -> tuple[RouterState, str]:
     state = RouterState(
         hostname="R1",
         vendor="cisco_ios",
-        ping=[PingResult(target=dest, success_pct=100 * ok / sent, rtt_ms=rtt)],  # type: ignore[arg-type]
+        ping=[PingResult(target=dest, success_pct=100 * ok / sent, rtt_ms=rtt)],
     )
     size = rec["sent_type"].split("-")[0]
     cmd = f"ping {dest} repeat {sent} size {size} timeout {rec['timeout']}"

@@ -12,7 +12,11 @@ import pytest
 from netmiko import BaseConnection, ConnectHandler
 from netmiko.exceptions import NetmikoAuthenticationException
 from ntc_templates.parse import parse_output
-from router_helpers import (
+
+from diag.errors import LabPortInUse
+from diag.lab.routers.clock import ManualClock
+from diag.lab.routers.server import RouterServer
+from tests.lab.router_helpers import (
     CRC_PER_MIN,
     PASSWORD,
     SECRET,
@@ -21,10 +25,6 @@ from router_helpers import (
     cisco_state,
     huawei_state,
 )
-
-from diag.errors import LabPortInUse
-from diag.lab.routers.clock import ManualClock
-from diag.lab.routers.server import RouterServer
 
 pytestmark = pytest.mark.lab
 

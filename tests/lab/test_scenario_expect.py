@@ -19,7 +19,7 @@ def fault(a: str, b: str, owner: str, *refs: str, number: int = 1) -> Fault:
     return Fault(
         number=number,
         segment=seg(a, b),
-        owner=owner,  # type: ignore[arg-type]
+        owner=owner,
         confidence=0.9,
         rules=["some-rule"],
         procedure=list(refs),
@@ -29,7 +29,7 @@ def fault(a: str, b: str, owner: str, *refs: str, number: int = 1) -> Fault:
 
 
 def expected(a: str, b: str, owner: str, *refs: str) -> ExpectFault:
-    return ExpectFault(segment=seg(a, b), owner=owner, rules=list(refs))  # type: ignore[arg-type]
+    return ExpectFault(segment=seg(a, b), owner=owner, rules=list(refs))
 
 
 def doc(faults: list[Fault], context: int = 0, status: str = "fault_localized") -> Any:

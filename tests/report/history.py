@@ -7,7 +7,6 @@ a cut): each document is what `diag circuit --replay` builds from such a reading
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -163,9 +162,7 @@ def sweep_of(
 
 def _ring_network() -> ModuleType:
     """tests/sweep_incidents' ring network, the real analyzer over one NMS snapshot."""
-    if str(TESTS / "sweep_incidents") not in sys.path:
-        sys.path.insert(0, str(TESTS / "sweep_incidents"))
-    import incident_network
+    from tests.sweep_incidents import incident_network
 
     return incident_network
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import subprocess
 import sys
+from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,8 +16,9 @@ from click.testing import CliRunner
 from diag.history import HistoryStore, open_store
 from diag.model.findings import FindingsDocument
 from diag.report.cli import report_cmd
-from report.browser import dump_dom, parse, screenshot
-from report.history import T0, replayed, rerun, ring, ring_cut, sweep_of
+from diag.sweep.model import Incident
+from tests.report.browser import dump_dom, parse, screenshot
+from tests.report.history import T0, replayed, rerun, ring, ring_cut, sweep_of
 
 EVIL = '<script>document.title="pwned"</script><img src=x onerror=alert(1)> 中国工商银行上海分行'
 # A circuit's history, oldest first: clean, CRC errors and loss growing, the line cut, mended.
@@ -37,11 +39,20 @@ def _url(tmp_path: Path) -> str:
 
 
 def _record_sweep(
-    store: HistoryStore, sweep_id: str, at_min: int, docs: list[FindingsDocument], **kw: object
+    store: HistoryStore,
+    sweep_id: str,
+    at_min: int,
+    docs: list[FindingsDocument],
+    *,
+    incidents: Sequence[Incident] = (),
+    failed: Sequence[tuple[str, str]] = (),
+    failures: Sequence[str] = (),
 ) -> None:
     for d in docs:
         store.record(d, sweep_id=sweep_id, region="east")
-    store.record_sweep(sweep_of(sweep_id, T0 + timedelta(minutes=at_min), docs, **kw))  # type: ignore[arg-type]
+    when = T0 + timedelta(minutes=at_min)
+    sweep = sweep_of(sweep_id, when, docs, incidents=incidents, failed=failed, failures=failures)
+    store.record_sweep(sweep)
 
 
 @pytest.fixture

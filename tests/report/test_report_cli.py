@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from diag.history import open_store
-from report.history import T0, replayed, sweep_of
+from tests.report.history import T0, replayed, sweep_of
 
 
 def _diag(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from incident_network import Case, diagnose, ring
 
 from diag.model.findings import FindingsDocument
 from diag.sweep.incidents import FAILING, group_incidents
 from diag.sweep.model import Incident
+from tests.sweep_incidents.incident_network import Case, diagnose, ring
 
 CASES = sorted((Path(__file__).resolve().parent / "cases").glob("*.yaml"))
 

@@ -7,11 +7,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import yaml
-from incident_network import NOW, Case, diagnose, ring
 
 from diag.model.findings import FindingsDocument
 from diag.model.inventory import Inventory
 from diag.sweep.incidents import group_incidents
+from tests.sweep_incidents.incident_network import NOW, Case, diagnose, ring
 
 CASES = Path(__file__).resolve().parent / "cases"
 SWEEP = "SW-20261123T031500Z-ab12"
