@@ -115,19 +115,47 @@ def perfdata(doc: FindingsDocument, t: Thresholds) -> list[Perf]:
     return out
 
 
+def _span(seg_from: str, seg_to: str) -> str:
+    return seg_from if seg_from == seg_to else f"{seg_from} … {seg_to}"
+
+
+def short_verdict(doc: FindingsDocument) -> str:
+    """The status line's words: the verdict and, for a fault, where and whose (the verdict's
+    whole sentence opens the long text)."""
+    v = doc.verdict
+    if v.status == "healthy":
+        return tr("healthy: no fault found")
+    if v.status == "inconclusive" or not v.faults:
+        if v.unread:
+            return tr("inconclusive: {count} source(s) not read", count=len(v.unread))
+        return tr("inconclusive")
+    head = v.faults[0]
+    where = _span(head.segment.from_, head.segment.to)
+    more = len(v.faults) - 1
+    if v.status == "fault_localized":
+        if more:
+            return tr(
+                "fault localized: {segment} ({owner}), and {more} more fault(s)",
+                segment=where,
+                owner=head.owner,
+                more=more,
+            )
+        return tr("fault localized: {segment} ({owner})", segment=where, owner=head.owner)
+    return tr("fault suspected: {segment} ({owner})", segment=where, owner=head.owner)
+
+
 def from_document(doc: FindingsDocument, t: Thresholds) -> PluginResult:
     """The plugin's answer for a finished diagnosis."""
     v = doc.verdict
     state = VERDICT_STATE[v.status]
     if state == CRITICAL and all(f.impact == "degraded" for f in v.faults):
         state = WARNING  # localized, but the line still carries traffic (errors, loss)
-    long = [
+    long = [v.summary]
+    long += [
         tr(
             "fault {number}: {segment} ({owner}): {summary}",
             number=f.number,
-            segment=f.segment.from_
-            if f.segment.from_ == f.segment.to
-            else f"{f.segment.from_} … {f.segment.to}",
+            segment=_span(f.segment.from_, f.segment.to),
             owner=f.owner,
             summary=f.summary,
         )
@@ -148,7 +176,7 @@ def from_document(doc: FindingsDocument, t: Thresholds) -> PluginResult:
     if doc.run.interrupted:  # what was read is a part: no state can be vouched for
         state = UNKNOWN
         long.insert(0, tr("interrupted: the verdict covers what was read before"))
-    return PluginResult(state, f"{doc.circuit.id}: {v.summary}", long, perfdata(doc, t))
+    return PluginResult(state, f"{doc.circuit.id}: {short_verdict(doc)}", long, perfdata(doc, t))
 
 
 def emit(result: PluginResult) -> NoReturn:
@@ -190,8 +218,13 @@ def run(
     assignments: tuple[str, ...],
     threshold_items: tuple[str, ...],
 ) -> PluginResult:
-    """Load, validate, diagnose within `timeout_s`; every failure an UNKNOWN result."""
+    """Load, validate, diagnose within `timeout_s` of the call (the inventory's loading and
+    the heavy imports count too, as the monitoring system's clock does); every failure an
+    UNKNOWN result."""
     import threading
+    import time
+
+    deadline = time.monotonic() + timeout_s
 
     from diag.errors import DiagError
     from diag.inventory import default_inventory_dir, load_inventory
@@ -236,7 +269,7 @@ def run(
     # a daemon thread: at the deadline diag answers and exits, whatever a session still waits on
     worker = threading.Thread(target=work, name="diag-check", daemon=True)
     worker.start()
-    worker.join(timeout_s)
+    worker.join(max(0.0, deadline - time.monotonic()))
     if worker.is_alive():
         stop.event.set()  # sessions that wait on it give up
         late = unknown(
@@ -259,7 +292,12 @@ def _crash(circuit_id: str, exc: BaseException) -> PluginResult:
     if isinstance(exc, DiagError):
         return unknown(circuit_id, str(exc))
     logging.getLogger("diag.check").error("diag check crashed", exc_info=exc)
-    return unknown(circuit_id, tr("internal error: {error}", error=logsetup.describe(exc)))
+    what = logsetup.describe(exc)
+    try:
+        reason = tr("internal error: {error}", error=what)
+    except Exception:  # the catalogs themselves may be what failed
+        reason = f"internal error: {what}"
+    return unknown(circuit_id, reason)
 
 
 class PluginCommand(click.Command):
@@ -318,6 +356,6 @@ def check_cmd(
     """
     try:
         result = run(circuit_id, inventory, timeout_s, assignments, threshold_items)
-    except Exception as exc:  # never a traceback: the monitoring system shows the line
+    except (Exception, KeyboardInterrupt) as exc:  # never a traceback: the line is shown
         result = _crash(circuit_id, exc)
     emit(result)
