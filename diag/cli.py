@@ -446,12 +446,15 @@ def _ask(
     Ctrl-C / Ctrl-D / EOF end it with what is known: run.interrupted is set (exit 130)."""
     from diag.analyzers import answers as ans
     from diag.analyzers.ask import Ask, Session, run
+    from diag.i18n import tr
     from diag.runner import build_document
 
     session = Session(path, list(collected.observations), thresholds)
     err.print(
-        "[bold]Questions, the one that best narrows the fault first[/bold] "
-        "(? explains, s or Enter skips, q finishes; Ctrl-C / Ctrl-D keep the answers given):"
+        "[bold]"
+        + tr("Questions, the one that best narrows the fault first")
+        + "[/bold] "
+        + tr("(? explains, s or Enter skips, q finishes; Ctrl-C / Ctrl-D keep the answers given):")
     )
 
     def prompt(a: Ask) -> str | None:
@@ -468,8 +471,12 @@ def _ask(
     run(session, prompt, lambda text: err.print(text, markup=False, highlight=False))
     answered = session.given()
     err.print(
-        f"{len(session.asked)} question(s) asked, {len(answered)} answered"
-        + (" (interrupted: the document keeps them)" if session.interrupted else "")
+        tr(
+            "{asked} question(s) asked, {answered} answered",
+            asked=len(session.asked),
+            answered=len(answered),
+        )
+        + (tr(" (interrupted: the document keeps them)") if session.interrupted else "")
     )
     collected.observations.extend(ans.observations(answered, "ask"))
     doc = build_document(
