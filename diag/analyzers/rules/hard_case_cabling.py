@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from diag.analyzers.context import SIDES, Context
 from diag.analyzers.registry import by_path, rule
+from diag.analyzers.rules.hard_case_signs import _crc_ev
 from diag.analyzers.rules.hard_cases import (
     _E1_OHMS,
     _SWAPS_ALL,
     _applies_router_symptom,
     _ber_clean,
     _cites,
-    _crc_ev,
     _e1_seg,
     _finding,
     _symptomatic,
