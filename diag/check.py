@@ -241,7 +241,9 @@ def run(
         inv = with_inventory_folder(load_inventory(inventory), inventory or default_inventory_dir())
     except DiagError as exc:
         first, *rest = str(exc).splitlines() or [type(exc).__name__]
-        return unknown(circuit_id, tr("inventory: {error}", error=first), *rest)
+        if not first.startswith("inventory"):  # the loader's own words usually say so
+            first = tr("inventory: {error}", error=first)
+        return unknown(circuit_id, first, *rest)
     if circuit_id not in inv.circuits:
         from diag.clikit import unknown_circuit
 
