@@ -255,3 +255,11 @@ def test_a_piped_sweep_prints_each_circuit_row_whole(tmp_path: Path) -> None:
     row = [ln for ln in lines if ln.startswith("LAB-E1-AIS1 fault_localized ")]
     assert len(row) == 1, r.stdout  # one line: id, status, segment, owner and the summary
     assert "ais1-pdh-1 … ais1-sdh-a carrier" in row[0] and len(row[0]) > 80
+
+
+def test_completion_in_the_commands_of_their_own_packages(lab_inventory: Inventory) -> None:
+    ais = [c for c in sorted(lab_inventory.circuits) if c.startswith("LAB-E1-AIS")]
+    assert complete("diag sweep LAB-E1-AIS1 LAB-E1-AIS") == ais  # each id of the list
+    assert complete("diag history LAB-E1-AIS") == ais
+    assert complete("diag report --circuit LAB-E1-AIS") == ais
+    assert complete("diag sweep --nms ") == sorted(lab_inventory.nms)

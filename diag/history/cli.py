@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from diag.clikit import console, fail, json_option
+from diag.clikit import complete_circuit, console, fail, json_option
 from diag.history.settings import CHRONIC_COUNT, CHRONIC_DAYS
 
 if TYPE_CHECKING:
@@ -190,7 +190,7 @@ def _show_timeline(
 
 
 @click.command("history")
-@click.argument("circuit_id", required=False)
+@click.argument("circuit_id", required=False, shell_complete=complete_circuit)
 @history_option
 @click.option(
     "--since",

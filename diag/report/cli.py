@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
+from diag.clikit import complete_circuit
 from diag.errors import DiagError
 
 if TYPE_CHECKING:
@@ -72,7 +73,12 @@ def _circuit_report(store: HistoryStore, circuit: str) -> tuple[str, object, str
 @click.option(
     "--sweep", "sweep_id", metavar="ID", help="The sweep to report (default: the latest)."
 )
-@click.option("--circuit", metavar="ID", help="Report this circuit's history instead of a sweep.")
+@click.option(
+    "--circuit",
+    metavar="ID",
+    shell_complete=complete_circuit,
+    help="Report this circuit's history instead of a sweep.",
+)
 @click.option(
     "--history",
     "history_url",

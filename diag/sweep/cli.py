@@ -8,7 +8,16 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from diag.clikit import console, fail, inventory_option, load, overrides, set_option
+from diag.clikit import (
+    complete_circuit,
+    complete_nms,
+    console,
+    fail,
+    inventory_option,
+    load,
+    overrides,
+    set_option,
+)
 from diag.errors import DiagError, UsageError
 from diag.history.cli import history_option
 
@@ -55,11 +64,17 @@ def _period(_: Any, __: Any, value: str | None) -> float | None:
 
 
 @click.command("sweep", epilog=SWEEP_HELP)
-@click.argument("ids", nargs=-1, metavar="[CIRCUIT_ID|GLOB]...")
+@click.argument("ids", nargs=-1, metavar="[CIRCUIT_ID|GLOB]...", shell_complete=complete_circuit)
 @inventory_option
 @click.option("--group", "groups", multiple=True, help="Only circuits of this inventory group.")
 @click.option("--region", "regions", multiple=True, help="Only circuits of this region.")
-@click.option("--nms", "nms", multiple=True, help="Only circuits with an NE on this NMS.")
+@click.option(
+    "--nms",
+    "nms",
+    multiple=True,
+    shell_complete=complete_nms,
+    help="Only circuits with an NE on this NMS.",
+)
 @click.option("--customer", "customers", multiple=True, help="Only this customer (glob).")
 @click.option(
     "--json",
