@@ -20,10 +20,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from diag.first_verdict import Provisional
 from diag.lab.manager import prepare
 from diag.lab.network import LabNetwork, LabThread
 from diag.model.inventory import Inventory
-from diag.runner import Provisional, diagnose_many
+from diag.runner import diagnose_many
 
 CIRCUITS = ["LAB-E1-OK1", "LAB-E1-AIS2", "LAB-TEST-ES", "LAB-HC3-POST"]
 

@@ -46,11 +46,11 @@ from datetime import UTC, datetime
 from types import FrameType
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from diag import __version__, i18n
+from diag import __version__, first_verdict, i18n
 from diag.analyzers.engine import analyze_full
 from diag.analyzers.thresholds import Thresholds
 from diag.errors import CollectorError, DiagError
-from diag.i18n import tr
+from diag.first_verdict import FirstVerdict, Provisional, crc_unmeasured, skipped_crc
 from diag.logsetup import JOB, describe
 from diag.model.findings import (
     CircuitOut,
@@ -60,7 +60,6 @@ from diag.model.findings import (
     RunOut,
     SkippedReading,
     TicketOut,
-    Verdict,
 )
 from diag.model.inventory import Circuit, CircuitEnd, Device, Inventory, LinkKind, Nms, Role
 from diag.model.observations import (
@@ -277,7 +276,8 @@ class Window:
 
     observations: list[Observation]
     closes_at: float  # time.monotonic() when the second sample is due
-    closed: bool = False  # the wait is over (the second sample taken or not)
+    # the second sample is in or known missed (a shared window); the wait is over (one session)
+    closed: bool = False
 
 
 @dataclass
@@ -291,6 +291,10 @@ class Collected:
     transcripts: dict[str, str] = field(default_factory=dict)  # job -> redacted session text
     windows: dict[str, Window] = field(default_factory=dict)  # job -> its CRC window
     crc_routers: list[str] = field(default_factory=list)  # routers whose reading has CRC growth
+    # readings not taken on purpose and whether by --quick: every document built from this
+    # collection says so (the final one, and the one re-analysed after --ask's answers)
+    skipped: list[SkippedReading] = field(default_factory=list)
+    quick: bool = False
     #: called (on the loop) when a job ends or opens its CRC window
     watch: Callable[[], None] | None = None
 
@@ -653,11 +657,11 @@ async def _read_router(
         closes_at = reader.first[1] + settings.crc_sample_interval_s
         opened = _open_window(here, reading.observations, closes_at)
         await ctx.reads.window(reader.first[1], settings.crc_sample_interval_s)
-        if opened is not None:
-            opened.closed = True
         async with ctx.reads.device_lock(dev.name):
             fut = loop.run_in_executor(ctx.pool, contextvars.copy_context().run, reader.second)
             missed = await asyncio.shield(fut)
+        if opened is not None:  # closed once the second sample is in (or known missed)
+            opened.closed = True
         if missed:
             ctx.progress(f"router:{dev.name}: {missed}")
         return reader.result(), False
@@ -939,12 +943,12 @@ def build_document(
     thresholds: Thresholds | None = None,
     interrupted_by: str | None = None,
     provisional: bool = False,
-    quick: bool = False,
-    skipped: Sequence[SkippedReading] = (),
+    quick: bool | None = None,
+    skipped: Sequence[SkippedReading] | None = None,
 ) -> FindingsDocument:
     """The findings document of what was collected.  `provisional`: CRC growth not measured
     yet (the first verdict, or interrupted in the CRC window); `skipped`: readings not taken on
-    purpose (`quick`: the CRC growth)."""
+    purpose (`quick`: the CRC growth); both default to what `collected` says."""
     from diag.analyzers.summary import customer_summary
 
     observations = renumber(collected.observations)
@@ -958,6 +962,8 @@ def build_document(
                 "before every collector answered.",
             }
         )
+    skipped = collected.skipped if skipped is None else skipped
+    quick = collected.quick if quick is None else quick
     verdict = crc_unmeasured(verdict, provisional=provisional, skipped=skipped)
     return FindingsDocument(
         lang=i18n.lang(),
@@ -985,44 +991,6 @@ def build_document(
     )
 
 
-def crc_unmeasured(
-    verdict: Verdict, *, provisional: bool, skipped: Sequence[SkippedReading]
-) -> Verdict:
-    """The verdict, saying that CRC growth was not measured.  No rule reads a missing CRC
-    growth as no growth (the rules that use it find nothing to cite), but errors too few to
-    cost a ping show only there: a verdict without it, healthy above all, says so."""
-    if not provisional and not skipped:
-        return verdict
-    summary, unread, basis = verdict.summary, list(verdict.unread), list(verdict.basis)
-    if skipped:
-        reason = ", ".join(sorted({s.reason for s in skipped}))
-        unread.append(tr("CRC growth not measured ({reason})", reason=reason))
-        basis.append(f"crc_growth not measured: {reason}")
-        if verdict.status == "healthy":
-            summary += " " + tr(
-                "CRC growth not measured ({reason}): line errors too few to cost a ping would "
-                "not show.",
-                reason=reason,
-            )
-    if provisional:
-        summary = tr("Provisional, CRC growth not measured yet: {summary}", summary=summary)
-        unread.append(tr("CRC growth: the CRC window had not closed"))
-        basis.append("provisional: made before the CRC window closed")
-    return verdict.model_copy(update={"summary": summary, "unread": unread, "basis": basis})
-
-
-def skipped_crc(
-    collected: Collected, settings: CollectorSettings, quick: bool
-) -> list[SkippedReading]:
-    """The routers whose CRC growth is not read: --quick, or an interval of 0."""
-    if settings.crc_sample_interval_s > 0:
-        return []
-    reason = "--quick" if quick else "crc_sample_interval_s = 0"
-    return [
-        SkippedReading(reading="crc_growth", device=r, reason=reason) for r in collected.crc_routers
-    ]
-
-
 @dataclass
 class Diagnosis:
     document: FindingsDocument
@@ -1030,55 +998,34 @@ class Diagnosis:
     settings: CollectorSettings
 
 
-@dataclass
-class Provisional:
-    """A circuit's first verdict: every job has finished or waits in its CRC window."""
-
-    document: FindingsDocument  # run.provisional set, CRC growth not measured yet
-    closes_in_s: float  # until the last CRC window closes
-
-
-FirstVerdict = Callable[[Provisional], None]
-
-
 def _first_verdict(
     c: Circuit,
     path: CircuitPath,
     collected: Collected,
-    *,
     started: datetime,
     ticket: TicketOut | None,
     operator: str,
     thresholds: Thresholds | None,
     stop: Stop,
-    emit: FirstVerdict,
-) -> Callable[[], None]:
-    """The `Collected.watch` that gives the circuit's first verdict, once, when it is due."""
-    shown = False
+) -> Callable[[FirstVerdict], Callable[[], None]]:
+    """The circuit's `Collected.watch` for a first verdict sent to `emit`."""
 
-    def watch() -> None:
-        nonlocal shown
-        if shown or stop.signum is not None or not collected.in_window():
-            return
-        shown = True
-        closes = max(w.closes_at for w in collected.windows.values() if not w.closed)
+    def build() -> FindingsDocument:
         so_far = Collected(observations=collected.so_far(), collectors=list(collected.collectors))
-        try:
-            doc = build_document(
-                c,
-                path,
-                so_far,
-                started=started,
-                ticket=ticket,
-                operator=operator,
-                thresholds=thresholds,
-                provisional=True,
-            )
-            emit(Provisional(doc, max(0.0, closes - time.monotonic())))
-        except Exception as exc:  # the first verdict is a courtesy: never costs the final one
-            log.error("the provisional verdict of %s failed", c.id, exc_info=exc)
+        return build_document(
+            c,
+            path,
+            so_far,
+            started=started,
+            ticket=ticket,
+            operator=operator,
+            thresholds=thresholds,
+            provisional=True,
+        )
 
-    return watch
+    return lambda emit: first_verdict.watch(
+        collected, build=build, interrupted=lambda: stop.signum is not None, emit=emit
+    )
 
 
 async def _diagnose_async(
@@ -1094,6 +1041,7 @@ async def _diagnose_async(
     stop: Stop,
     thresholds: Thresholds | None = None,
     on_provisional: FirstVerdict | None = None,
+    quick: bool = False,
 ) -> None:
     from diag.collectors.snmp.client import SnmpClient
 
@@ -1123,18 +1071,14 @@ async def _diagnose_async(
                 path = build_path(c, inv)
                 jobs = plan(inv, c, path, settings)
                 collected.crc_routers = [j.name[7:] for j in jobs if j.name.startswith("router:")]
+                collected.quick = quick
+                collected.skipped = skipped_crc(
+                    collected.crc_routers, settings.crc_sample_interval_s, quick
+                )
                 if on_provisional is not None:
                     collected.watch = _first_verdict(
-                        c,
-                        path,
-                        collected,
-                        started=started,
-                        ticket=ticket,
-                        operator=operator,
-                        thresholds=thresholds,
-                        stop=stop,
-                        emit=on_provisional,
-                    )
+                        c, path, collected, started, ticket, operator, thresholds, stop
+                    )(on_provisional)
                 runs.append(collect(jobs, ctx, collected))
             await asyncio.gather(*runs)
     finally:
@@ -1192,6 +1136,7 @@ def diagnose_many(
                 stop=stop,
                 thresholds=thresholds,
                 on_provisional=on_provisional,
+                quick=quick,
             )
         )
     except KeyboardInterrupt:  # the default handler (not the main thread), or raise_now
@@ -1225,8 +1170,8 @@ def diagnose_many(
             thresholds=thresholds,
             interrupted_by=stop.reason,
             provisional=interrupted and collected.window_cut(),
-            quick=quick,
-            skipped=skipped_crc(collected, settings, quick),
+            quick=collected.quick,
+            skipped=collected.skipped,
         )
         out.append(Diagnosis(doc, collected, settings))
     return out

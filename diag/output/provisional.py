@@ -14,8 +14,8 @@ from diag.i18n import tr
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from diag.first_verdict import Provisional
     from diag.model.findings import FindingsDocument
-    from diag.runner import Provisional
 
 STYLE = {
     "healthy": "bold green",
