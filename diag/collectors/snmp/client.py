@@ -22,6 +22,9 @@ Bounds (an agent is a peer diag does not control):
 - requests run side by side (`walk_many`, `get` of many OIDs) are one unit: the first failure
   cancels the others and waits for them, so no walk goes on unawaited after an error (such a
   walk's late replies used to hit a closed engine and print tracebacks).
+
+The OID and DateAndTime codec is in diag.collectors.snmp.codec, GET and the walks (with their
+bounds) in diag.collectors.snmp.walk (mixed into SnmpClient); this module re-exports both.
 """
 
 from __future__ import annotations
@@ -29,10 +32,9 @@ from __future__ import annotations
 import asyncio
 import weakref
 from collections import Counter
-from collections.abc import Awaitable, Iterable, Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar
 
 from pysnmp.carrier.asyncio.dispatch import AsyncioDispatcher
 from pysnmp.entity.rfc3413 import cmdgen as native_cmdgen
@@ -63,24 +65,39 @@ from pysnmp.hlapi.v3arch.asyncio import (
 from pysnmp.hlapi.v3arch.asyncio.cmdgen import LCD
 from pysnmp.proto import errind
 from pysnmp.proto.rfc1902 import Null, ObjectName
-from pysnmp.proto.rfc1905 import EndOfMibView, NoSuchInstance, NoSuchObject
 
+from diag.collectors.snmp.codec import (
+    Oid,
+    SnmpValue,
+    decode_date_and_time,
+    encode_date_and_time,
+    oid_str,
+    parse_oid,
+    string_index,
+    take_string_index,
+)
+from diag.collectors.snmp.walk import Walks, WalkTruncated
 from diag.credentials import Secret, redact, resolve
-from diag.errors import CollectorAuthError, CollectorError, CollectorTimeout, CollectorTruncated
+from diag.errors import CollectorAuthError, CollectorError, CollectorTimeout
 from diag.model.inventory import Nms, SnmpSettings, SnmpVersion
 
-Oid = tuple[int, ...]
-_NULL = Null("")  # a request's value (RFC 3416: the agent ignores it)
-_T = TypeVar("_T")
-# A value as pysnmp decoded it (pyasn1 object: OctetString, Integer32, ObjectName, TimeTicks, ...).
-# Kept as the library's type so callers can tell an OID from a string; `.prettyPrint()` renders it.
-SnmpValue = Any
+__all__ = [
+    "AUTH_PROTOCOLS",
+    "PRIV_PROTOCOLS",
+    "Oid",
+    "SnmpClient",
+    "SnmpTarget",
+    "SnmpValue",
+    "WalkTruncated",
+    "decode_date_and_time",
+    "encode_date_and_time",
+    "oid_str",
+    "parse_oid",
+    "string_index",
+    "take_string_index",
+]
 
-# SNMPv2-MIB system group (RFC 3418)
-SYS_DESCR: Oid = (1, 3, 6, 1, 2, 1, 1, 1, 0)  # SNMPv2-MIB::sysDescr.0
-SYS_OBJECT_ID: Oid = (1, 3, 6, 1, 2, 1, 1, 2, 0)  # SNMPv2-MIB::sysObjectID.0
-SYS_UPTIME: Oid = (1, 3, 6, 1, 2, 1, 1, 3, 0)  # SNMPv2-MIB::sysUpTime.0
-SYS_NAME: Oid = (1, 3, 6, 1, 2, 1, 1, 5, 0)  # SNMPv2-MIB::sysName.0
+_NULL = Null("")  # a request's value (RFC 3416: the agent ignores it)
 
 AUTH_PROTOCOLS: dict[str, Any] = {
     "MD5": usmHMACMD5AuthProtocol,
@@ -115,83 +132,6 @@ _AUTH_INDICATIONS = (
 )
 
 
-# --------------------------------------------------------------------------- OIDs and TCs
-
-
-def parse_oid(oid: str | Sequence[int]) -> Oid:
-    """'1.3.6.1' / '.1.3.6.1' / (1, 3, 6, 1) -> (1, 3, 6, 1)."""
-    if isinstance(oid, str):
-        text = oid.strip().lstrip(".")
-        try:
-            return tuple(int(part) for part in text.split(".")) if text else ()
-        except ValueError as exc:
-            raise ValueError(f"{oid!r} is not a numeric OID") from exc
-    return tuple(int(part) for part in oid)
-
-
-def oid_str(oid: Sequence[int]) -> str:
-    return ".".join(str(part) for part in oid)
-
-
-def string_index(value: str | bytes) -> Oid:
-    """Encode a variable-length string table index (RFC 2578 §7.7: length, then octets)."""
-    raw = value.encode("utf-8") if isinstance(value, str) else value
-    return (len(raw), *raw)
-
-
-def take_string_index(oid: Oid, pos: int) -> tuple[bytes, int]:
-    """Decode a length-prefixed string index at `pos`; returns (octets, next position)."""
-    if pos >= len(oid):
-        raise ValueError(f"index of {oid_str(oid)} ends before a string length at {pos}")
-    n = oid[pos]
-    end = pos + 1 + n
-    if end > len(oid) or any(b > 255 for b in oid[pos + 1 : end]):
-        raise ValueError(f"bad string index in {oid_str(oid)} at {pos}")
-    return bytes(oid[pos + 1 : end]), end
-
-
-def encode_date_and_time(when: datetime) -> bytes:
-    """SNMPv2-TC DateAndTime, 11 octets with the UTC offset (naive times are taken as UTC)."""
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    offset = when.utcoffset() or timedelta(0)
-    minutes = int(offset.total_seconds()) // 60
-    sign = b"+" if minutes >= 0 else b"-"
-    minutes = abs(minutes)
-    return (
-        when.year.to_bytes(2, "big")
-        + bytes([when.month, when.day, when.hour, when.minute, when.second])
-        + bytes([when.microsecond // 100_000])
-        + sign
-        + bytes([minutes // 60, minutes % 60])
-    )
-
-
-def decode_date_and_time(octets: bytes) -> datetime:
-    """SNMPv2-TC DateAndTime (8 or 11 octets) -> timezone-aware datetime.
-
-    8 octets carry no UTC offset; RFC 3877 calls that NOT RECOMMENDED, and we read it as UTC.
-    Raises ValueError on anything that is not a valid DateAndTime.
-    """
-    if len(octets) not in (8, 11):
-        raise ValueError(f"DateAndTime has 8 or 11 octets, got {len(octets)}")
-    year = int.from_bytes(octets[0:2], "big")
-    month, day, hour, minute, second, deci = octets[2:8]
-    if deci > 9:
-        raise ValueError(f"DateAndTime deci-seconds {deci} out of range 0..9")
-    if second == 60:  # leap second, allowed by the TC; datetime has no room for it
-        second = 59
-    tz: timezone = UTC
-    if len(octets) == 11:
-        direction = chr(octets[8])
-        hours, mins = octets[9], octets[10]
-        if direction not in "+-" or hours > 13 or mins > 59:
-            raise ValueError(f"DateAndTime UTC offset {direction}{hours}:{mins} is invalid")
-        delta = timedelta(hours=hours, minutes=mins)
-        tz = timezone(-delta if direction == "-" else delta)
-    return datetime(year, month, day, hour, minute, second, deci * 100_000, tzinfo=tz)
-
-
 # --------------------------------------------------------------------------- targets
 
 
@@ -214,18 +154,6 @@ class SnmpTarget:
         return f"{self.label} ({where})" if self.label else f"SNMP agent {where}"
 
 
-class WalkTruncated(CollectorTruncated):
-    """A walk stopped at a bound (rows, time) or at an agent whose OIDs stopped increasing.
-
-    `rows` are the (oid, value) pairs read before the stop, in order; `reason` says which stop.
-    """
-
-    def __init__(self, message: str, rows: list[tuple[str, SnmpValue]], reason: str) -> None:
-        super().__init__(message, rows)
-        self.rows = rows
-        self.reason = reason
-
-
 @dataclass
 class _Auth:
     data: CommunityData | UsmUserData
@@ -236,7 +164,7 @@ class _Auth:
 # --------------------------------------------------------------------------- client
 
 
-class SnmpClient:
+class SnmpClient(Walks):
     """Async SNMP GET / walk over one reused SnmpEngine bound to one event loop.
 
     Use `async with SnmpClient() as client:` or `SnmpClient.shared()` (one per running loop).
@@ -546,136 +474,3 @@ class SnmpClient:
                 f"{s.priv_protocol} key {s.priv_key}."
             )
         raise CollectorError(f"{target.name}: SNMP {kind} failed: {text}")
-
-    async def get(
-        self, target: SnmpTarget, oids: Iterable[str | Sequence[int]]
-    ) -> dict[str, SnmpValue]:
-        """GET the OIDs (split into several PDUs when many); absent instances are left out."""
-        wanted = list(dict.fromkeys(parse_oid(o) for o in oids))
-        chunks = [
-            wanted[i : i + self.oids_per_request]
-            for i in range(0, len(wanted), self.oids_per_request)
-        ]
-        answers = await _together([self._request("get", target, c) for c in chunks])
-        out: dict[str, SnmpValue] = {}
-        for answer in answers:
-            for oid, value in answer:
-                if isinstance(value, NoSuchObject | NoSuchInstance | EndOfMibView):
-                    continue
-                out[oid_str(oid)] = value
-        return out
-
-    async def walk(
-        self,
-        target: SnmpTarget,
-        root_oid: str | Sequence[int],
-        bulk: bool = True,
-        *,
-        deadline: float | None = None,
-    ) -> list[tuple[str, SnmpValue]]:
-        """Every (oid, value) under root_oid in order; GETBULK unless bulk=False (GETNEXT).
-
-        Bounded by the target's `walk_max_rows` and `walk_timeout_s` (or `deadline`, a loop
-        time), and stopped when the agent's next OID does not increase: each raises
-        WalkTruncated with the rows read before it.
-        """
-        s = target.settings
-        loop = asyncio.get_running_loop()
-        if deadline is None:
-            deadline = loop.time() + s.walk_timeout_s
-        root = parse_oid(root_oid)
-        current = root
-        rows: list[tuple[str, SnmpValue]] = []
-        kind = "bulk" if bulk else "next"
-        while True:
-            if loop.time() >= deadline:
-                raise self._cut(target, root, rows, _time_limit(s))
-            try:
-                async with asyncio.timeout_at(deadline):
-                    answer = await self._request(kind, target, [current])
-            except TimeoutError:
-                raise self._cut(target, root, rows, _time_limit(s)) from None
-            if not answer:
-                return rows
-            for oid, value in answer:
-                if isinstance(value, EndOfMibView) or oid[: len(root)] != root:
-                    return rows
-                if oid <= current:
-                    # An agent looping on one OID (or going back) would walk forever.
-                    raise self._cut(
-                        target,
-                        root,
-                        rows,
-                        f"the agent returned OID {oid_str(oid)} after {oid_str(current)}: "
-                        "OIDs must increase (a broken agent or a table changing under the walk)",
-                    )
-                if len(rows) >= s.walk_max_rows:
-                    raise self._cut(
-                        target,
-                        root,
-                        rows,
-                        f"the row limit ({s.walk_max_rows} rows, snmp.walk_max_rows) was reached "
-                        "and the agent had more",
-                    )
-                rows.append((oid_str(oid), value))
-                current = oid
-
-    def _cut(
-        self, target: SnmpTarget, root: Oid, rows: list[tuple[str, SnmpValue]], why: str
-    ) -> WalkTruncated:
-        return WalkTruncated(
-            f"{target.name}: walk of {oid_str(root)} stopped after {len(rows)} rows: {why}",
-            rows,
-            why,
-        )
-
-    async def walk_many(
-        self, target: SnmpTarget, roots: Iterable[str | Sequence[int]], bulk: bool = True
-    ) -> list[tuple[str, SnmpValue]]:
-        """Walk several subtrees side by side (bounded by the in-flight cap); merged in order.
-
-        Walking a table column by column this way costs one round trip per
-        `max_repetitions` rows instead of one per `max_repetitions` cells.  The subtrees share
-        one time limit (`walk_timeout_s`); each has its own row limit.  When any walk stops
-        early, the others still finish and WalkTruncated carries every row read, merged.
-        """
-        subtrees = list(roots)
-        deadline = asyncio.get_running_loop().time() + target.settings.walk_timeout_s
-
-        async def one(
-            root: str | Sequence[int],
-        ) -> tuple[list[tuple[str, SnmpValue]], WalkTruncated | None]:
-            try:
-                return await self.walk(target, root, bulk, deadline=deadline), None
-            except WalkTruncated as cut:
-                return cut.rows, cut
-
-        walks = await _together([one(r) for r in subtrees])
-        merged_map = {oid: value for rows, _ in walks for oid, value in rows}
-        # The keys are oid_str's own text (no leading dot, no spaces): split is enough, and
-        # twice as fast as parse_oid on the thousands of rows of a table.
-        merged = sorted(merged_map.items(), key=lambda item: tuple(map(int, item[0].split("."))))
-        cuts = [cut for _, cut in walks if cut is not None]
-        if cuts:
-            more = (
-                f" (and {len(cuts) - 1} more of the {len(subtrees)} subtrees)" if cuts[1:] else ""
-            )
-            raise WalkTruncated(f"{cuts[0]}{more}", merged, cuts[0].reason)
-        return merged
-
-
-def _time_limit(s: SnmpSettings) -> str:
-    return f"the time limit ({s.walk_timeout_s:g} s, snmp.walk_timeout_s) ran out"
-
-
-async def _together(aws: list[Awaitable[_T]]) -> list[_T]:
-    """Await all side by side; the first failure cancels the rest and waits for them (so nothing
-    keeps running, or later fails unobserved, after the caller has its error), then raises."""
-    tasks = [asyncio.ensure_future(a) for a in aws]
-    try:
-        return list(await asyncio.gather(*tasks))
-    except BaseException:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        raise
