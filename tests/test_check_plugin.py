@@ -263,7 +263,8 @@ def test_a_broken_inventory_is_unknown(tmp_path: Path) -> None:
     (tmp_path / "bad.yaml").write_text("circuits: [\n", encoding="utf-8")
     out = check("check", "LAB-E1-OK1", "-i", str(tmp_path))
     assert (out.code, out.state) == (3, "UNKNOWN")
-    assert out.text.startswith("LAB-E1-OK1: inventory: ")
+    assert out.text == f"LAB-E1-OK1: inventory {tmp_path}: 1 problem"
+    assert out.long[0].startswith(f"- {tmp_path / 'bad.yaml'}: line 2 column 1 is not valid YAML")
 
 
 def test_a_missing_inventory_and_a_usage_error_are_unknown(tmp_path: Path) -> None:
