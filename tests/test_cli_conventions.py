@@ -263,3 +263,21 @@ def test_completion_in_the_commands_of_their_own_packages(lab_inventory: Invento
     assert complete("diag history LAB-E1-AIS") == ais
     assert complete("diag report --circuit LAB-E1-AIS") == ais
     assert complete("diag sweep --nms ") == sorted(lab_inventory.nms)
+
+
+@pytest.mark.lab
+@pytest.mark.parametrize("debug", [False, True])
+def test_the_background_lab_logs_library_warnings_only_with_debug(
+    debug: bool, tmp_path: Path
+) -> None:
+    env = {"DIAG_LAB_DIR": str(tmp_path)}
+    up = run(
+        "lab", "up", "--scenario", str(SCENARIOS / "healthy-e1"), *(["--debug"] * debug), env=env
+    )
+    try:
+        assert up.returncode == 0, up.stderr
+        assert "Warning" not in up.stderr + up.stdout
+    finally:
+        run("lab", "down", env=env)
+    log = (tmp_path / "lab.log").read_text(encoding="utf-8")
+    assert ("CryptographyDeprecationWarning" in log) is debug, log[-2000:]
