@@ -214,13 +214,14 @@ def test_no_such_interface(lan: LanNs) -> None:
     assert "Traceback" not in proc.stderr
 
 
-def test_ctrl_c_keeps_the_counts(lan: LanNs) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+def test_ctrl_c_or_sigterm_keeps_the_counts(lan: LanNs, sig: signal.Signals) -> None:
     proc = lan.start_capture("--seconds", "120", "--json", "-")
     sender = lan.prepare("normal")
     sent = lan.go(sender)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(sig)
     out, err = proc.communicate(timeout=30)
-    assert proc.returncode == 130, err
+    assert proc.returncode == 128 + sig, err
     assert "Traceback" not in err and "interrupted after" in err
     doc = ObservationsDocument.model_validate_json(out)
     (obs,) = doc.observations

@@ -28,7 +28,8 @@ def _ip(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str 
 @click.command(
     "lan-capture",
     epilog="Exit 0: captured (whatever it shows); 2: usage; 6: the capture could not run "
-    "(permission, no such interface, unreadable pcap); 130: Ctrl-C ended it early (what was "
+    "(permission, no such interface, unreadable pcap); 130: Ctrl-C ended it early, 143 SIGTERM, "
+    "129 SIGHUP (what was "
     "counted is still printed and written).",
 )
 @click.argument("interface", required=False)
@@ -97,6 +98,7 @@ def lan_capture_cmd(
                 err=True,
             )
 
+        stopped_by = _stop_on_signals()
         got = capture.live(
             interface, seconds, router_lan=router_lan, end=end, pcap_out=pcap_out, ready=ready
         )
@@ -115,4 +117,21 @@ def lan_capture_cmd(
 
     click.echo(summary(obs), err=json_dest == "-")
     if interrupted:
-        sys.exit(EXIT_INTERRUPTED)  # Ctrl-C: the counts so far are written, as diag does
+        # the counts so far are written, as diag does: 130 Ctrl-C, 143 SIGTERM, 129 SIGHUP
+        sys.exit(128 + stopped_by[0] if stopped_by else EXIT_INTERRUPTED)
+
+
+def _stop_on_signals() -> list[int]:
+    """SIGTERM and SIGHUP end the capture as Ctrl-C does (the counts so far are kept); the
+    signal that did is appended to the list returned, for the exit code."""
+    import signal
+
+    got: list[int] = []
+
+    def stop(signum: int, _frame: object) -> None:
+        got.append(signum)
+        raise KeyboardInterrupt
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, stop)
+    return got
