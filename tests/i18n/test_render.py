@@ -17,6 +17,8 @@ from __future__ import annotations
 import io
 import json
 import re
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -93,11 +95,23 @@ def _keys(value: object, at: str = "") -> set[str]:
     return out
 
 
-def _both(folder: Path) -> tuple[FindingsDocument, str, FindingsDocument, str]:
+@dataclass(frozen=True)
+class Both:
+    en: FindingsDocument
+    en_text: str
+    zh: FindingsDocument
+    zh_text: str
+    missed: frozenset[str]  # the messages the Chinese pass found no translation for
+
+
+@cache
+def _both(folder: Path) -> Both:
+    """Both passes of one circuit, once for every test that reads them."""
     en, en_text = _analysed(folder, "en")
     i18n.clear_missed()
     zh, zh_text = _analysed(folder, "zh")
-    return en, en_text, zh, zh_text
+    missed = frozenset(m for lang, m in i18n.missed() if lang == "zh")
+    return Both(en, en_text, zh, zh_text, missed)
 
 
 def _no_cjk(texts: list[tuple[str, str]]) -> list[str]:
@@ -108,7 +122,8 @@ def _no_cjk(texts: list[tuple[str, str]]) -> list[str]:
 def test_language_never_changes_the_verdict_core(
     folder: Path, validator: jsonschema.Draft202012Validator
 ) -> None:
-    en, en_text, zh, zh_text = _both(folder)
+    both = _both(folder)
+    en, en_text, zh, zh_text = both.en, both.en_text, both.zh, both.zh_text
     assert (en.lang, zh.lang) == ("en", "zh")
     assert _decision(zh) == _decision(en)
     en_json, zh_json = json.loads(en.to_json()), json.loads(zh.to_json())
@@ -130,8 +145,8 @@ def test_language_never_changes_the_verdict_core(
 @pytest.mark.parametrize("folder", CAPTURES, ids=[p.name for p in CAPTURES])
 def test_every_circuit_renders_in_chinese(folder: Path) -> None:
     """The whole text, the rule modules' findings included (their catalogs: zh.rules_*.yaml)."""
-    zh = _both(folder)[2]
-    missed = sorted(m for lang, m in i18n.missed() if lang == "zh")
+    both = _both(folder)
+    zh, missed = both.zh, sorted(both.missed)
     assert not missed, f"{len(missed)} message(s) without Chinese:\n" + "\n".join(missed)
     texts: list[tuple[str, str]] = []
     for f in zh.findings:
