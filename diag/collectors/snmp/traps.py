@@ -28,13 +28,15 @@ Why it looks like this (TESTING.md §2):
   *inform* uses the receiver's own engine ID, so the same user is also registered without one;
 - the source check is only as strong as UDP: an address can be spoofed.  With v2c the community
   (clear text on the wire) is the only other proof; v3 authPriv is the one that authenticates.
+
+The listen address and source checks are in diag.collectors.snmp.trap_sources, the refusal
+counts in diag.collectors.snmp.trap_rejections (mixed into TrapReceiver); both re-exported here.
 """
 
 from __future__ import annotations
 
 import asyncio
 import errno
-import ipaddress
 import socket
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -57,100 +59,31 @@ from diag.collectors.snmp.client import (
     oid_str,
     parse_oid,
 )
+from diag.collectors.snmp.trap_rejections import (
+    NOT_FROM_SOURCE,
+    REJECT_WORDS,
+    V3_NOT_AUTHPRIV,
+    Rejections,
+)
+from diag.collectors.snmp.trap_sources import (
+    TRAP_RCVBUF,
+    Network,
+    _CheckedUdp,
+    _CheckedUdp6,
+    _host_of,
+    _ip,
+    _large_receive_buffer,
+    _network,
+    parse_listen,
+)
 from diag.credentials import resolve
 from diag.errors import CollectorError
 from diag.model.inventory import SnmpSettings, SnmpVersion
 
 SYS_UPTIME_0: Oid = (1, 3, 6, 1, 2, 1, 1, 3, 0)  # SNMPv2-MIB::sysUpTime.0
 SNMP_TRAP_OID_0: Oid = (1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0)  # SNMPv2-MIB::snmpTrapOID.0
-
-# Engine counters that grow when a notification is dropped before our callback sees it.
-# (usmStatsUnknownEngineIDs / NotInTimeWindows are left out: every v3 inform sender's engine
-# discovery bumps them, so they say nothing about a rejection.)
-_REJECT_COUNTERS = (
-    ("__SNMPv2-MIB", "snmpInBadCommunityNames"),
-    ("__SNMP-USER-BASED-SM-MIB", "usmStatsUnknownUserNames"),
-    ("__SNMP-USER-BASED-SM-MIB", "usmStatsWrongDigests"),
-    ("__SNMP-USER-BASED-SM-MIB", "usmStatsDecryptionErrors"),
-    ("__SNMP-USER-BASED-SM-MIB", "usmStatsUnsupportedSecLevels"),
-)
-# Refusals of our own (not pysnmp counters).
-NOT_FROM_SOURCE = "notFromTrapSource"
-V3_NOT_AUTHPRIV = "v3NotAuthPriv"
-REJECT_WORDS = {
-    NOT_FROM_SOURCE: "from an address that is not a trap source",
-    "snmpInBadCommunityNames": "with a wrong community",
-    V3_NOT_AUTHPRIV: "v3 without authPriv",
-    "usmStatsUnknownUserNames": "v3 from an unknown user or sender engine ID",
-    "usmStatsWrongDigests": "v3 failing authentication (wrong auth key)",
-    "usmStatsDecryptionErrors": "v3 failing decryption (wrong priv key)",
-    "usmStatsUnsupportedSecLevels": "v3 at a security level the user does not have",
-}
 _VERSIONS = {0: "v1", 1: "v2c", 3: "v3"}  # messageProcessingModel -> version
 AUTH_PRIV = 3  # snmpSecurityLevel authPriv (RFC 3411)
-
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-
-def _host_of(address: object) -> str:
-    """The host part of a transport address (a tuple, or pysnmp's tuple subclass)."""
-    try:
-        return str(address[0])  # type: ignore[index]
-    except (TypeError, IndexError):
-        return ""
-
-
-def _ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    """`host` as an address; an IPv4-mapped IPv6 address (a dual-stack socket) as IPv4."""
-    try:
-        addr = ipaddress.ip_address(host.partition("%")[0])
-    except ValueError:
-        return None
-    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
-        return addr.ipv4_mapped
-    return addr
-
-
-def _network(spec: str) -> Network | None:
-    """'10.0.0.5', '10.0.0.0/24', '2001:db8::1', 'fe80::1%eth0' -> a network; None: a name."""
-    try:
-        net = ipaddress.ip_network(spec.partition("%")[0], strict=False)
-    except ValueError:
-        return None
-    if isinstance(net, ipaddress.IPv6Network) and net.prefixlen == 128:
-        mapped = net.network_address.ipv4_mapped
-        if mapped is not None:
-            return ipaddress.ip_network(mapped)
-    return net
-
-
-class _SourceChecked:
-    """Mixin for pysnmp's asyncio UDP transports: datagrams from elsewhere never reach pysnmp."""
-
-    admit: Any = None  # Callable[[object], bool], set by TrapReceiver
-
-    def datagram_received(self, datagram: bytes, transportAddress: Any) -> None:
-        if self.admit is None or self.admit(transportAddress):
-            super().datagram_received(datagram, transportAddress)  # type: ignore[misc]
-
-
-class _CheckedUdp(_SourceChecked, udp.UdpAsyncioTransport):  # type: ignore[misc]
-    pass
-
-
-class _CheckedUdp6(_SourceChecked, udp6.Udp6AsyncioTransport):  # type: ignore[misc]
-    pass
-
-
-def parse_listen(listen: str | tuple[str, int]) -> tuple[str, int]:
-    """'host:port' (IPv6 as '[::1]:162') or (host, port) -> (host, port)."""
-    if isinstance(listen, tuple):
-        return listen
-    text = listen.strip()
-    host, sep, port = text.rpartition(":")
-    if not sep or not host or not port.isdigit() or int(port) > 65535:
-        raise ValueError(f"{listen!r}: write the listen address as host:port, e.g. 0.0.0.0:16162")
-    return host.strip("[]"), int(port)
 
 
 @dataclass(frozen=True)
@@ -206,28 +139,7 @@ class _Credentials:
     users: list[SnmpSettings] = field(default_factory=list)
 
 
-#: An alarm resync is a burst: the NMS sends the whole list as fast as it can (171 traps per
-#: read in a 1,000-circuit lab, ~2.3 KiB of kernel memory each), while this process may be busy
-#: with router sessions for a moment.  The default buffer (~208 KiB) held ~90 of them: the rest
-#: were dropped by the kernel, and the two reads of the query then differed (lost Query traps).
-TRAP_RCVBUF = 8 * 1024 * 1024
-
-
-def _large_receive_buffer(sock: socket.socket) -> None:
-    """Ask for TRAP_RCVBUF: beyond net.core.rmem_max with CAP_NET_ADMIN (SO_RCVBUFFORCE), up to
-    it otherwise; a smaller buffer only makes a loss more likely, which the reads compare."""
-    force = getattr(socket, "SO_RCVBUFFORCE", None)
-    for option in (force, socket.SO_RCVBUF):
-        if option is None:
-            continue
-        try:
-            sock.setsockopt(socket.SOL_SOCKET, option, TRAP_RCVBUF)
-            return
-        except OSError:
-            continue
-
-
-class TrapReceiver:
+class TrapReceiver(Rejections):
     """Receives SNMP traps and informs on one UDP address, on the caller's running loop.
 
     credentials: the SNMP settings whose community (v2c, also accepted for v1) or v3 user
@@ -524,61 +436,13 @@ class TrapReceiver:
         except asyncio.QueueEmpty:
             return None
 
-    def rejected(self) -> dict[str, int]:
-        """Notifications refused so far, per reason (non-zero only): the engine's counters
-        (snmpInBadCommunityNames, usmStats...) and ours (notFromTrapSource, v3NotAuthPriv).
-        The engine's counters are read while running; stop() keeps the last reading."""
-        out: dict[str, int] = dict(self._engine_counts)
-        if self._engine is not None:
-            builder = self._engine.get_mib_builder()
-            for module, name in _REJECT_COUNTERS:
-                try:
-                    (counter,) = builder.import_symbols(module, name)
-                    value = int(counter.syntax)
-                except Exception:  # a counter this pysnmp does not keep: nothing to report
-                    continue
-                if value:
-                    out[name] = value
-        out.update({k: v for k, v in self._refused.items() if v})
-        return out
-
-    def rejected_sources(self) -> dict[str, int]:
-        """Addresses whose notifications the source check refused, with how many (the
-        engine's own refusals carry no address)."""
-        return dict(self._refused_from)
-
-    def refused_from(self) -> dict[str, dict[str, int]]:
-        """The addresses our own checks refused, per reason (notFromTrapSource, v3NotAuthPriv)."""
-        return {NOT_FROM_SOURCE: dict(self._refused_from), V3_NOT_AUTHPRIV: dict(self._weak_from)}
-
-    @property
-    def rejected_count(self) -> int:
-        return sum(self.rejected().values())
-
-    def rejections(self) -> str | None:
-        """The refusals in words ('2 from an address that is not a trap source (127.0.0.2),
-        1 with a wrong community'), or None when nothing was refused."""
-        counts = self.rejected()
-        if not counts:
-            return None
-        parts = []
-        for reason in REJECT_WORDS:
-            n = counts.get(reason, 0)
-            if not n:
-                continue
-            words = f"{n} {REJECT_WORDS[reason]}"
-            where = {NOT_FROM_SOURCE: self._refused_from, V3_NOT_AUTHPRIV: self._weak_from}
-            if where.get(reason):
-                words += f" ({', '.join(sorted(where[reason]))})"
-            parts.append(words)
-        return ", ".join(parts)
-
 
 __all__ = [
     "NOT_FROM_SOURCE",
     "REJECT_WORDS",
     "SNMP_TRAP_OID_0",
     "SYS_UPTIME_0",
+    "TRAP_RCVBUF",
     "V3_NOT_AUTHPRIV",
     "Trap",
     "TrapReceiver",
