@@ -25,14 +25,9 @@ from diag.collectors.nms import (
     driver_for,
     poll,
 )
-from diag.collectors.nms.huawei_imap import (
-    ImapQueryResult,
-    _combine,
-    _Session,
-    _set_query,
-    collect,
-)
+from diag.collectors.nms.huawei_imap import _set_query, collect
 from diag.collectors.nms.imap_mib import parse_extend_info, parse_occur_time
+from diag.collectors.nms.imap_reads import ImapQueryResult, _combine, _Session
 from diag.collectors.snmp import SnmpClient, SnmpTarget
 from diag.collectors.snmp.traps import Trap, TrapReceiver
 from diag.credentials import LAB_SECRETS
