@@ -1007,8 +1007,9 @@ def _first_verdict(
     operator: str,
     thresholds: Thresholds | None,
     stop: Stop,
-) -> Callable[[FirstVerdict], Callable[[], None]]:
-    """The circuit's `Collected.watch` for a first verdict sent to `emit`."""
+    emit: FirstVerdict,
+) -> Callable[[], None]:
+    """The circuit's `Collected.watch` that sends its first verdict to `emit`."""
 
     def build() -> FindingsDocument:
         so_far = Collected(observations=collected.so_far(), collectors=list(collected.collectors))
@@ -1023,7 +1024,7 @@ def _first_verdict(
             provisional=True,
         )
 
-    return lambda emit: first_verdict.watch(
+    return first_verdict.watch(
         collected, build=build, interrupted=lambda: stop.signum is not None, emit=emit
     )
 
@@ -1077,8 +1078,16 @@ async def _diagnose_async(
                 )
                 if on_provisional is not None:
                     collected.watch = _first_verdict(
-                        c, path, collected, started, ticket, operator, thresholds, stop
-                    )(on_provisional)
+                        c,
+                        path,
+                        collected,
+                        started,
+                        ticket,
+                        operator,
+                        thresholds,
+                        stop,
+                        on_provisional,
+                    )
                 runs.append(collect(jobs, ctx, collected))
             await asyncio.gather(*runs)
     finally:
