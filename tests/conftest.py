@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from diag.model.inventory import Inventory
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 
 
 @pytest.fixture(scope="session")
-def lab_inventory():  # type: ignore[no-untyped-def]
+def lab_inventory() -> Inventory:
     from diag.inventory import load_inventory
 
     return load_inventory(ROOT / "inventory")
@@ -30,7 +34,9 @@ def findings_schema() -> dict[str, object]:
 
 
 @pytest.fixture(autouse=True)
-def _own_history_store(tmp_path_factory, monkeypatch):  # type: ignore[no-untyped-def]
+def _own_history_store(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Every test keeps its diagnoses (and its sweep locks) in a store of its own, never in the
     user's data folder: `diag circuit` records and shows past findings by default."""
     home = tmp_path_factory.mktemp("data")
@@ -39,7 +45,9 @@ def _own_history_store(tmp_path_factory, monkeypatch):  # type: ignore[no-untype
 
 
 @pytest.fixture(autouse=True)
-def _every_document_validates(findings_schema, monkeypatch):  # type: ignore[no-untyped-def]
+def _every_document_validates(
+    findings_schema: dict[str, object], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Every findings document the suite serialises in-process must validate against the
     committed schema (documents written by subprocesses are validated by their tests)."""
     import json

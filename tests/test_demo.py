@@ -15,7 +15,9 @@ from diag.lab.scenario import load_scenario, shipped_scenarios
 pytestmark = pytest.mark.lab
 
 
-def test_demo_writes_one_valid_document_per_circuit(tmp_path: Path, findings_schema) -> None:  # type: ignore[no-untyped-def]
+def test_demo_writes_one_valid_document_per_circuit(
+    tmp_path: Path, findings_schema: dict[str, object]
+) -> None:
     r = CliRunner().invoke(cli, ["demo", "--json", str(tmp_path)])
     assert r.exit_code == 0, r.output
     expected = {cid: e for d in shipped_scenarios() for cid, e in load_scenario(d).expect.items()}

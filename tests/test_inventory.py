@@ -11,6 +11,7 @@ import yaml
 
 from diag.errors import InventoryError
 from diag.inventory import load_inventory, yamlsafe
+from diag.model.inventory import Inventory
 from diag.model.path import build_path
 
 NMS = """
@@ -51,7 +52,7 @@ def problems(tmp: Path) -> list[str]:
     return exc.value.problems
 
 
-def test_shipped_lab_inventory_loads(lab_inventory) -> None:  # type: ignore[no-untyped-def]
+def test_shipped_lab_inventory_loads(lab_inventory: Inventory) -> None:
     assert set(lab_inventory.circuits) >= {
         "LAB-E1-OK1",
         "LAB-E1-AIS1",

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from diag.model.inventory import Inventory
+
 DIAG = str(Path(sys.executable).parent / "diag")
 
 
@@ -18,7 +20,7 @@ def _list(*args: str, columns: str = "40") -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_json_lists_every_circuit_device_and_nms(lab_inventory) -> None:  # type: ignore[no-untyped-def]
+def test_json_lists_every_circuit_device_and_nms(lab_inventory: Inventory) -> None:
     r = _list("--json", "-")
     assert r.returncode == 0, r.stderr
     got = json.loads(r.stdout)
@@ -30,7 +32,7 @@ def test_json_lists_every_circuit_device_and_nms(lab_inventory) -> None:  # type
     assert one["customer"] == c.customer and one["transport_nes"] == [h.ne for h in c.transport]
 
 
-def test_a_narrow_pipe_keeps_every_circuit_id_whole(lab_inventory) -> None:  # type: ignore[no-untyped-def]
+def test_a_narrow_pipe_keeps_every_circuit_id_whole(lab_inventory: Inventory) -> None:
     r = _list(columns="40")
     assert r.returncode == 0, r.stderr
     words = set(r.stdout.split())

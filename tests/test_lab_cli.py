@@ -36,8 +36,12 @@ def diag(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     )
 
 
+# base inventory, scenario folder, environment, NMS port, SSH port
+Outside = tuple[Path, Path, dict[str, str], int, int]
+
+
 @pytest.fixture
-def outside(tmp_path: Path) -> Iterator[tuple[Path, Path, dict[str, str], int, int]]:
+def outside(tmp_path: Path) -> Iterator[Outside]:
     """A base inventory and a scenario folder outside the project, on free ports."""
     nms_port, ssh_port = free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_STREAM)
     base = tmp_path / "base"
@@ -95,7 +99,7 @@ def outside(tmp_path: Path) -> Iterator[tuple[Path, Path, dict[str, str], int, i
     diag("lab", "down", env=env)
 
 
-def test_lab_up_status_down_with_outside_scenario(outside) -> None:  # type: ignore[no-untyped-def]
+def test_lab_up_status_down_with_outside_scenario(outside: Outside) -> None:
     base, scn, env, nms_port, ssh_port = outside
     r = diag("lab", "up", "--scenario", str(scn), "--inventory", str(base), env=env)
     assert r.returncode == 0, r.stderr
@@ -141,7 +145,7 @@ def test_lab_up_status_down_with_outside_scenario(outside) -> None:  # type: ign
         s.bind(("127.0.0.1", nms_port))  # the port is free again
 
 
-def test_lab_up_port_in_use(outside) -> None:  # type: ignore[no-untyped-def]
+def test_lab_up_port_in_use(outside: Outside) -> None:
     base, scn, env, nms_port, _ = outside
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.bind(("127.0.0.1", nms_port))
@@ -150,7 +154,7 @@ def test_lab_up_port_in_use(outside) -> None:  # type: ignore[no-untyped-def]
     assert f"UDP port 127.0.0.1:{nms_port} needed by NMS nms-x (SNMP) is already in use" in r.stderr
 
 
-def test_lab_up_rejects_bad_scenario(outside) -> None:  # type: ignore[no-untyped-def]
+def test_lab_up_rejects_bad_scenario(outside: Outside) -> None:
     base, scn, env, _, _ = outside
     text = (
         (scn / "scenario.yaml")
@@ -169,7 +173,7 @@ def test_lab_up_rejects_bad_scenario(outside) -> None:  # type: ignore[no-untype
     assert "state.nes.x-sdhh: no such device in the inventory" in r.stderr
 
 
-def test_lab_up_refuses_state_the_lab_cannot_serve(outside) -> None:  # type: ignore[no-untyped-def]
+def test_lab_up_refuses_state_the_lab_cannot_serve(outside: Outside) -> None:
     """Silencing a shared NMS, E1 lines on an NE nobody polls directly, an expected fault off the
     path, a cleared time before the raise: every problem named, exit 3."""
     base, scn, env, _, _ = outside

@@ -8,8 +8,10 @@ from importlib.resources import files
 from pathlib import Path
 
 import jsonschema
+import pytest
 
 from diag.model.findings import json_schema
+from diag.model.inventory import Inventory
 from diag.model.path import build_path
 from diag.output.files import write_atomic
 from diag.runner import Collected, build_document
@@ -32,7 +34,7 @@ def test_committed_schema_matches_models() -> None:
     )
 
 
-def test_offline_document_validates(lab_inventory) -> None:  # type: ignore[no-untyped-def]
+def test_offline_document_validates(lab_inventory: Inventory) -> None:
     c = lab_inventory.circuits["LAB-V35-1"]
     doc = build_document(
         c,
@@ -48,15 +50,13 @@ def test_offline_document_validates(lab_inventory) -> None:  # type: ignore[no-u
 
 
 def test_invalid_document_is_rejected() -> None:
-    import pytest
-
     with pytest.raises(jsonschema.ValidationError):
         validate(json.dumps({"schema_version": "1.1", "verdict": {"status": "fine"}}))
 
 
-def test_atomic_write_leaves_no_partial_file(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    import pytest
-
+def test_atomic_write_leaves_no_partial_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     target = tmp_path / "out" / "f.json"
     write_atomic(target, '{"a": 1}\n')
 
