@@ -19,7 +19,7 @@ from diag.model.observations import (
     Observation,
     Severity,
 )
-from diag.model.path import Segment, build_path
+from diag.model.path import CircuitPath, Segment, build_path
 
 NOW = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,7 +58,7 @@ def poll(nes: list[str], ok: bool = True, error: str | None = None) -> NmsPollOb
 
 
 @pytest.fixture(scope="module")
-def ais1(tmp_path_factory):  # type: ignore[no-untyped-def]
+def ais1(tmp_path_factory: pytest.TempPathFactory) -> CircuitPath:
     # The shipped scenario's circuit with the lab NMS, alone: other scenarios being edited
     # elsewhere cannot break these tests.
     d = tmp_path_factory.mktemp("inventory")
@@ -70,7 +70,7 @@ def ais1(tmp_path_factory):  # type: ignore[no-untyped-def]
     return build_path(inv.circuits["LAB-E1-AIS1"], inv)
 
 
-def test_ais_at_first_station_is_r_ais_1(ais1) -> None:  # type: ignore[no-untyped-def]
+def test_ais_at_first_station_is_r_ais_1(ais1: CircuitPath) -> None:
     obs: list[Observation] = [
         alarm("ais1-sdh-a", "2-PQ1-5", "UP_E1_AIS", AlarmDirection.up),
         poll(["X"]),
@@ -84,7 +84,7 @@ def test_ais_at_first_station_is_r_ais_1(ais1) -> None:  # type: ignore[no-untyp
     assert f.evidence[0].observation == "alarm-0"
 
 
-def test_ais_at_second_station_is_r_ais_2_with_consequence(ais1) -> None:  # type: ignore[no-untyped-def]
+def test_ais_at_second_station_is_r_ais_2_with_consequence(ais1: CircuitPath) -> None:
     obs: list[Observation] = [
         alarm("ais1-sdh-c", "2-PQ1-21", "UP_E1_AIS", AlarmDirection.up, 1),
         alarm("ais1-sdh-b", "4-PQ1-12", "E1_AIS", AlarmDirection.none, 2),
@@ -97,7 +97,7 @@ def test_ais_at_second_station_is_r_ais_2_with_consequence(ais1) -> None:  # typ
     assert next(f for f in findings if f.kind == "consequence").evidence[0].observation == "alarm-1"
 
 
-def test_upstream_station_wins_when_both_report(ais1) -> None:  # type: ignore[no-untyped-def]
+def test_upstream_station_wins_when_both_report(ais1: CircuitPath) -> None:
     obs: list[Observation] = [
         alarm("ais1-sdh-b", "4-PQ1-12", "UP_E1_AIS", AlarmDirection.up, 1),
         alarm("ais1-sdh-a", "2-PQ1-5", "UP_E1_AIS", AlarmDirection.up, 2),
@@ -107,7 +107,7 @@ def test_upstream_station_wins_when_both_report(ais1) -> None:  # type: ignore[n
     assert verdict.segment == Segment(from_="ais1-pdh-1", to="ais1-sdh-a")
 
 
-def test_b_to_a_direction(ais1) -> None:  # type: ignore[no-untyped-def]
+def test_b_to_a_direction(ais1: CircuitPath) -> None:
     # DOWN_E1_AIS on SDH B's A-side port: the signal it sends towards A is AIS, so the break is
     # upstream in the B-to-A direction: between PDH 2 and SDH B.
     obs: list[Observation] = [
@@ -120,7 +120,7 @@ def test_b_to_a_direction(ais1) -> None:  # type: ignore[no-untyped-def]
     assert (f.direction, f.procedure) == ("b-to-a", "R-AIS-2")
 
 
-def test_two_directions_two_faults(ais1) -> None:  # type: ignore[no-untyped-def]
+def test_two_directions_two_faults(ais1: CircuitPath) -> None:
     obs: list[Observation] = [
         alarm("ais1-sdh-a", "2-PQ1-5", "UP_E1_AIS", AlarmDirection.up, 1),
         alarm("ais1-sdh-c", None, "E1_AIS", AlarmDirection.none, 2),
@@ -153,7 +153,7 @@ def laptop_ping_clean() -> AnswerObservation:
     )
 
 
-def test_ais_on_another_tributary_is_context_not_a_fault(ais1) -> None:  # type: ignore[no-untyped-def]
+def test_ais_on_another_tributary_is_context_not_a_fault(ais1: CircuitPath) -> None:
     # SDH B lists both of the circuit's ports: 9-PQ1-1 is another circuit's tributary.
     obs: list[Observation] = [
         alarm("ais1-sdh-b", "9-PQ1-1", "E1_AIS", AlarmDirection.none),
@@ -166,7 +166,7 @@ def test_ais_on_another_tributary_is_context_not_a_fault(ais1) -> None:  # type:
     assert (c.element, c.port, c.reason) == ("ais1-sdh-b", "9-PQ1-1", "other-port")
 
 
-def test_ais_on_a_port_the_inventory_cannot_place_is_an_inventory_note(ais1) -> None:  # type: ignore[no-untyped-def]
+def test_ais_on_a_port_the_inventory_cannot_place_is_an_inventory_note(ais1: CircuitPath) -> None:
     # SDH C lists only its A-side port: 7-PQ1-3 may be the circuit's B side.
     obs: list[Observation] = [
         alarm("ais1-sdh-c", "7-PQ1-3", "E1_AIS", AlarmDirection.none),
@@ -178,7 +178,7 @@ def test_ais_on_a_port_the_inventory_cannot_place_is_an_inventory_note(ais1) -> 
     assert n.element == "ais1-sdh-c" and "b_port" in n.next_step
 
 
-def test_no_alarm_and_a_clean_line_test_is_healthy(ais1) -> None:  # type: ignore[no-untyped-def]
+def test_no_alarm_and_a_clean_line_test_is_healthy(ais1: CircuitPath) -> None:
     _, verdict = analyze(ais1, [poll(ALL), laptop_ping_clean()])
     assert verdict.status == "healthy"
     assert "5 NEs read from the NMS" in verdict.summary
@@ -187,18 +187,18 @@ def test_no_alarm_and_a_clean_line_test_is_healthy(ais1) -> None:  # type: ignor
     assert verdict.status == "inconclusive" and "no end-to-end test" in verdict.summary
 
 
-def test_unreadable_nms_is_inconclusive(ais1) -> None:  # type: ignore[no-untyped-def]
+def test_unreadable_nms_is_inconclusive(ais1: CircuitPath) -> None:
     findings, verdict = analyze(ais1, [poll(["AIS1-SDH-A"], ok=False, error="no SNMP answer")])
     assert verdict.status == "inconclusive"
     assert findings[0].kind == "unreachable" and "no SNMP answer" in verdict.summary
 
 
-def test_no_nms_at_all_is_inconclusive(ais1) -> None:  # type: ignore[no-untyped-def]
+def test_no_nms_at_all_is_inconclusive(ais1: CircuitPath) -> None:
     _, verdict = analyze(ais1, [])
     assert verdict.status == "inconclusive"
 
 
-def test_los_on_a_circuit_port_localises_the_span_feeding_it(ais1) -> None:  # type: ignore[no-untyped-def]
+def test_los_on_a_circuit_port_localises_the_span_feeding_it(ais1: CircuitPath) -> None:
     # R_LOS on SDH B's B-side port: the signal SDH C sends to it (B→A) is lost.
     los = alarm("ais1-sdh-b", "5-PQ1-12", "R_LOS", AlarmDirection.receive).model_copy(
         update={"type": "LOS", "layer": "RS"}
@@ -210,7 +210,7 @@ def test_los_on_a_circuit_port_localises_the_span_feeding_it(ais1) -> None:  # t
     assert (f.rule, f.direction, f.procedure) == ("signal-loss-localize", "b-to-a", "3.1")
 
 
-def test_alarm_on_a_port_off_the_circuit_is_context(ais1) -> None:  # type: ignore[no-untyped-def]
+def test_alarm_on_a_port_off_the_circuit_is_context(ais1: CircuitPath) -> None:
     los = alarm("ais1-sdh-b", "9-PQ1-1", "T_ALOS", AlarmDirection.none).model_copy(
         update={"type": "LOS"}
     )

@@ -36,7 +36,7 @@ from tests.analyzers.test_customer_rules import NOW, make_path, said
 CAPTURES = Path(__file__).resolve().parent.parent.parent / "fixtures" / "captures"
 
 
-def keys(items: list[tuple[str, str, object]]) -> list[str]:
+def keys(items: Sequence[tuple[str, str, object]]) -> list[str]:
     return [k for k, _, _ in items]
 
 
@@ -61,31 +61,32 @@ class Script:
         reply = self.replies.pop(0) if self.replies else "q"
         if isinstance(reply, BaseException):
             raise reply
-        return reply  # type: ignore[return-value]
+        assert reply is None or isinstance(reply, str), reply
+        return reply
 
 
 # --------------------------------------------------------------------------- pointless questions
 
 
 def test_only_what_the_circuit_has_is_asked() -> None:
-    e1 = keys(pending_questions(make_path("e1-120", "e1-75"), []))  # type: ignore[arg-type]
+    e1 = keys(pending_questions(make_path("e1-120", "e1-75"), []))
     assert "a.cpe.lamp.power" in e1 and "b.router.lamp.run" in e1 and "test.e1.ber" in e1
     assert not [k for k in e1 if ".converter." in k]  # no converter on an E1-direct circuit
     assert "test.v35.ber" not in e1  # no V.35 test on an E1-only circuit
     assert "a.cpe.burn_marks" not in e1  # R-HC-4b: only a customer-owned CPE
-    mixed = keys(pending_questions(make_path("v35-dte", "ethernet"), []))  # type: ignore[arg-type]
+    mixed = keys(pending_questions(make_path("v35-dte", "ethernet"), []))
     assert {"a.converter.lamp.tx", "a.converter.lamp.rx", "b.converter.lamp.ethernet"} <= set(mixed)
     assert "b.converter.lamp.tx" not in mixed and "a.converter.lamp.ethernet" not in mixed
     assert "test.v35.ber" in mixed
     # and vice versa: the E1 impedance questions (R-HC-4a) only at an E1 end
     assert "a.cpe.e1_ohms" not in mixed and "b.cpe.e1_ohms" not in mixed
-    both_e1 = keys(questions_for(make_path("e1-120", "e1-75")))  # type: ignore[arg-type]
+    both_e1 = keys(questions_for(make_path("e1-120", "e1-75")))
     assert {"a.cpe.e1_ohms", "b.cpe.e1_ohms"} <= set(both_e1)
 
 
 def test_no_optical_questions_at_an_end_without_fibre() -> None:
     copper = {"between": ["sdh-b", "pdh-2"], "kind": "e1-cable", "label": "E1 cable in the CO"}
-    ks = keys(pending_questions(make_path(links=[copper]), []))  # type: ignore[arg-type]
+    ks = keys(pending_questions(make_path(links=[copper]), []))
     assert "a.cpe.lamp.optical_alarm" in ks and "a.optical.rx_power_dbm" in ks
     assert not [k for k in ks if k.startswith("b.") and ("optical" in k or "construction" in k)]
 
@@ -108,7 +109,7 @@ def test_answered_or_collected_is_not_asked() -> None:
             line_status=["NoAlarm"],
         ),
     ]
-    ks = keys(pending_questions(path, obs))  # type: ignore[arg-type]
+    ks = keys(pending_questions(path, obs))
     assert "a.cpe.lamp.power" not in ks and "test.e1.ber" not in ks
     assert "a.router.lamp.run" not in ks  # it answered over SSH: it runs
     assert "b.cpe.lamp.power" not in ks and "b.cpe.lamp.e1_alarm" not in ks  # its DS1-MIB line
@@ -116,51 +117,51 @@ def test_answered_or_collected_is_not_asked() -> None:
 
 
 def test_a_box_whose_power_is_off_is_asked_nothing_else() -> None:
-    ks = keys(pending_questions(make_path(), said(a__cpe__lamp__power="off")))  # type: ignore[arg-type]
+    ks = keys(pending_questions(make_path(), said(a__cpe__lamp__power="off")))
     assert not [k for k in ks if k.startswith("a.cpe.") and ("lamp" in k or "alarm" in k)]
     assert {"b.cpe.lamp.run", "b.cpe.far_end_alarm", "a.router.lamp.run"} <= set(ks)
     eth = make_path("ethernet", "ethernet")
-    ks = keys(pending_questions(eth, said(b__converter__lamp__power="off")))  # type: ignore[arg-type]
+    ks = keys(pending_questions(eth, said(b__converter__lamp__power="off")))
     assert not [k for k in ks if k.startswith("b.converter.lamp")]
     assert "a.converter.lamp.run" in ks and "b.cpe.lamp.run" in ks
 
 
 def test_follow_ups_wait_for_their_premise() -> None:
     path = make_path("ethernet", "ethernet")
-    before = set(keys(pending_questions(path, [])))  # type: ignore[arg-type]
+    before = set(keys(pending_questions(path, [])))
     assert not before & {"a.recent_cabling_work", "a.converter.lamp.alarm", "test.ddf.at"}
     negative = said(a__cpe__lamp__optical_alarm="off", a__cpe__lamp__e1_alarm="off")
-    ks = set(keys(pending_questions(path, negative)))  # type: ignore[arg-type]
+    ks = set(keys(pending_questions(path, negative)))
     assert not ks & {"a.recent_cabling_work", "a.nearby_construction", "a.converter.lamp.alarm"}
     positive = said(a__cpe__lamp__optical_alarm="on", a__cpe__lamp__e1_alarm="on")
-    ks = set(keys(pending_questions(path, positive)))  # type: ignore[arg-type]
+    ks = set(keys(pending_questions(path, positive)))
     assert {"a.recent_cabling_work", "a.nearby_construction", "a.converter.lamp.alarm"} <= ks
     assert "b.recent_cabling_work" not in ks  # the other end's premise is not answered
     # a premise nobody could answer lets the follow-up be asked directly
-    ks = set(keys(pending_questions(path, [], skipped={"b.cpe.lamp.optical_alarm"})))  # type: ignore[arg-type]
+    ks = set(keys(pending_questions(path, [], skipped={"b.cpe.lamp.optical_alarm"})))
     assert "b.recent_cabling_work" in ks
 
 
 def test_a_test_not_done_is_not_asked_about_again() -> None:
-    ks = set(keys(pending_questions(make_path(), [], skipped={"test.ddf.ais_from"})))  # type: ignore[arg-type]
+    ks = set(keys(pending_questions(make_path(), [], skipped={"test.ddf.ais_from"})))
     assert not ks & {"test.ddf.errors_from", "test.ddf.at"}
-    ks = set(keys(pending_questions(make_path(), [], skipped={"test.laptop_ping.loss_pct"})))  # type: ignore[arg-type]
+    ks = set(keys(pending_questions(make_path(), [], skipped={"test.laptop_ping.loss_pct"})))
     assert "test.laptop_ping.rtt_ms" not in ks and "test.wan_only_ping.loss_pct" in ks
 
 
 def test_swaps_wait_for_a_test_result() -> None:
     path = make_path()
     swaps = {"swap.e1_line", "a.swap.e1_cable", "swap.customer_router", "a.swap.transmission"}
-    assert not swaps & set(keys(pending_questions(path, [])))  # type: ignore[arg-type]
-    waiting = set(keys(pending_questions(path, [], waiting=True)))  # type: ignore[arg-type]
+    assert not swaps & set(keys(pending_questions(path, [])))
+    waiting = set(keys(pending_questions(path, [], waiting=True)))
     assert {"swap.e1_line", "a.swap.e1_cable", "swap.customer_router"} <= waiting
-    assert not waiting & set(keys(pending_questions(path, [])))  # type: ignore[arg-type]
-    after = set(keys(pending_questions(path, said(test__e1__ber="0"))))  # type: ignore[arg-type]
+    assert not waiting & set(keys(pending_questions(path, [])))
+    after = set(keys(pending_questions(path, said(test__e1__ber="0"))))
     assert {"swap.e1_line", "a.swap.e1_cable", "swap.transmission"} <= after
     # the per-end swap asks which end, once the line-wide one says a swap fixed it
     assert "a.swap.transmission" not in after
     fixed = said(test__e1__ber="0", swap__transmission="fixed")
-    assert "a.swap.transmission" in set(keys(pending_questions(path, fixed)))  # type: ignore[arg-type]
+    assert "a.swap.transmission" in set(keys(pending_questions(path, fixed)))
 
 
 def test_premises_name_vocabulary_keys() -> None:

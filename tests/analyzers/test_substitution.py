@@ -10,6 +10,7 @@ from diag.analyzers.context import Context
 from diag.analyzers.rules.substitution import parts
 from diag.analyzers.thresholds import defaults
 from diag.model.findings import Finding
+from diag.model.inventory import Inventory
 from diag.model.observations import Observation
 from diag.model.path import CircuitPath, Segment, build_path
 from tests.analyzers.analyzer_helpers import answers, crc, of, ping, poll, run
@@ -18,13 +19,13 @@ B_IP = "10.9.0.2"
 
 
 @pytest.fixture
-def e1(lab_inventory) -> CircuitPath:  # type: ignore[no-untyped-def]
+def e1(lab_inventory: Inventory) -> CircuitPath:
     # lan-a, ok1-rtr-a, ok1-pdh-1, ok1-sdh-a, ok1-sdh-b, ok1-sdh-c, ok1-pdh-2, ok1-rtr-b, lan-b
     return build_path(lab_inventory.circuits["LAB-E1-OK1"], lab_inventory)
 
 
 @pytest.fixture
-def v35(lab_inventory) -> CircuitPath:  # type: ignore[no-untyped-def]
+def v35(lab_inventory: Inventory) -> CircuitPath:
     return build_path(lab_inventory.circuits["LAB-V35-1"], lab_inventory)
 
 

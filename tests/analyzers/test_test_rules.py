@@ -9,6 +9,7 @@ from diag.analyzers import analyze
 from diag.analyzers.context import Context
 from diag.analyzers.rules.tests import channel_clean
 from diag.analyzers.thresholds import defaults
+from diag.model.inventory import Inventory
 from diag.model.observations import (
     E1ControllerObservation,
     Observation,
@@ -45,19 +46,19 @@ def ctl(
 
 
 @pytest.fixture
-def e1(lab_inventory) -> CircuitPath:  # type: ignore[no-untyped-def]
+def e1(lab_inventory: Inventory) -> CircuitPath:
     # lan-a, ok1-rtr-a, ok1-pdh-1, ok1-sdh-a, ok1-sdh-b, ok1-sdh-c, ok1-pdh-2, ok1-rtr-b, lan-b
     return build_path(lab_inventory.circuits["LAB-E1-OK1"], lab_inventory)
 
 
 @pytest.fixture
-def v35(lab_inventory) -> CircuitPath:  # type: ignore[no-untyped-def]
+def v35(lab_inventory: Inventory) -> CircuitPath:
     # lan-a, v35-rtr-a, v35-conv-a, v35-pdh-1, v35-sdh-a, v35-sdh-b, v35-pdh-2, v35-rtr-b, lan-b
     return build_path(lab_inventory.circuits["LAB-V35-1"], lab_inventory)
 
 
 @pytest.fixture
-def eth(lab_inventory) -> CircuitPath:  # type: ignore[no-untyped-def]
+def eth(lab_inventory: Inventory) -> CircuitPath:
     # lan-a, eth-rtr-a, eth-conv-a, eth-pdh-1, eth-msap, eth-sdh-a, eth-pdh-2, eth-conv-b, ...
     return build_path(lab_inventory.circuits["LAB-ETH-1"], lab_inventory)
 

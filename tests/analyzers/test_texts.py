@@ -16,6 +16,7 @@ from diag.analyzers.engine import analyze_full
 from diag.analyzers.summary import customer_summary
 from diag.capture import load_capture
 from diag.lab.scenario import given_observations, load_scenario, shipped_scenarios
+from diag.model.inventory import Inventory
 from diag.model.observations import Observation
 from diag.model.path import build_path
 
@@ -47,7 +48,9 @@ def _circuits() -> Iterator[tuple[str, str]]:
 
 
 @pytest.mark.parametrize(("scenario", "circuit"), list(_circuits()))
-def test_every_text_of_every_circuit_is_whole(lab_inventory, scenario: str, circuit: str) -> None:  # type: ignore[no-untyped-def]
+def test_every_text_of_every_circuit_is_whole(
+    lab_inventory: Inventory, scenario: str, circuit: str
+) -> None:
     inv = lab_inventory
     path = build_path(inv.circuits[circuit], inv)
     scn = load_scenario(Path(shipped_scenarios()[0]).parent / scenario)

@@ -8,6 +8,7 @@ from diag.analyzers.context import Context
 from diag.analyzers.thresholds import defaults
 from diag.analyzers.verdict import decide
 from diag.model.findings import Finding, Verdict
+from diag.model.inventory import Inventory
 from diag.model.observations import (
     AnswerObservation,
     DeviceAccessObservation,
@@ -35,7 +36,7 @@ def fault(seg: Segment, conf: float, ref: str, rule: str = "x") -> Finding:
     )
 
 
-def _path(inv) -> CircuitPath:  # type: ignore[no-untyped-def]
+def _path(inv: Inventory) -> CircuitPath:
     return build_path(inv.circuits["LAB-E1-AIS1"], inv)
 
 
@@ -96,7 +97,7 @@ def _up(path: CircuitPath) -> list[Observation]:
     return [_access(a, True), _access(b, True)]
 
 
-def test_nested_faults_keep_the_narrow_one(lab_inventory) -> None:  # type: ignore[no-untyped-def]
+def test_nested_faults_keep_the_narrow_one(lab_inventory: Inventory) -> None:
     path = _path(lab_inventory)
     wide = fault(Segment(from_="ais1-pdh-1", to="ais1-pdh-2"), 0.8, "3.3")
     narrow = fault(Segment(from_="ais1-pdh-1", to="ais1-sdh-a"), 0.9, "R-OPT-2")
@@ -105,7 +106,7 @@ def test_nested_faults_keep_the_narrow_one(lab_inventory) -> None:  # type: igno
     assert [f.segment for f in v.faults] == [narrow.segment]
 
 
-def test_disjoint_faults_are_two_never_merged(lab_inventory) -> None:  # type: ignore[no-untyped-def]
+def test_disjoint_faults_are_two_never_merged(lab_inventory: Inventory) -> None:
     path = _path(lab_inventory)
     one = fault(Segment(from_="ais1-pdh-1", to="ais1-sdh-a"), 0.9, "R-AIS-1")
     two = fault(Segment(from_="ais1-sdh-c", to="ais1-pdh-2"), 0.85, "R-AIS-2")
@@ -116,7 +117,7 @@ def test_disjoint_faults_are_two_never_merged(lab_inventory) -> None:  # type: i
     assert "2 faults localized" in v.summary
 
 
-def test_headline_is_the_outage_before_a_degradation(lab_inventory) -> None:  # type: ignore[no-untyped-def]
+def test_headline_is_the_outage_before_a_degradation(lab_inventory: Inventory) -> None:
     path = _path(lab_inventory)
     errors = fault(
         Segment(from_="ais1-pdh-1", to="ais1-sdh-a"), 0.9, "R-OPT-2", "optical-power-alarm"
@@ -127,7 +128,7 @@ def test_headline_is_the_outage_before_a_degradation(lab_inventory) -> None:  # 
     assert v.faults[1].impact == "degraded"
 
 
-def test_same_segment_findings_make_one_fault_with_both_rules(lab_inventory) -> None:  # type: ignore[no-untyped-def]
+def test_same_segment_findings_make_one_fault_with_both_rules(lab_inventory: Inventory) -> None:
     path = _path(lab_inventory)
     seg = Segment(from_="ais1-pdh-1", to="ais1-sdh-a")
     v = _decide(
@@ -143,7 +144,7 @@ def test_same_segment_findings_make_one_fault_with_both_rules(lab_inventory) -> 
     assert v.faults[0].procedure == ["R-AIS-1", "3.3"]
 
 
-def test_weak_faults_are_ranked_candidates_most_specific_first(lab_inventory) -> None:  # type: ignore[no-untyped-def]
+def test_weak_faults_are_ranked_candidates_most_specific_first(lab_inventory: Inventory) -> None:
     path = _path(lab_inventory)
     line = fault(Segment(from_="ais1-rtr-a", to="ais1-rtr-b"), 0.6, "3.3", "e1-channel-ber")
     router = fault(Segment(from_="ais1-rtr-a", to="ais1-rtr-a"), 0.55, "R-HC-2c")
@@ -156,7 +157,9 @@ def test_weak_faults_are_ranked_candidates_most_specific_first(lab_inventory) ->
     assert v.owner == "customer"
 
 
-def test_generic_ping_becomes_a_next_step_when_a_specific_rule_explains_it(lab_inventory) -> None:  # type: ignore[no-untyped-def]
+def test_generic_ping_becomes_a_next_step_when_a_specific_rule_explains_it(
+    lab_inventory: Inventory,
+) -> None:
     path = _path(lab_inventory)
     ping = fault(Segment(from_="ais1-rtr-a", to="ais1-rtr-b"), 0.6, "3.3", "ping-wan-to-wan")
     hc = fault(
@@ -173,7 +176,7 @@ def test_generic_ping_becomes_a_next_step_when_a_specific_rule_explains_it(lab_i
     assert [f.rules for f in v.faults] == [["router-congested-by-lan"]]
 
 
-def test_clean_service_contradicts_a_break(lab_inventory) -> None:  # type: ignore[no-untyped-def]
+def test_clean_service_contradicts_a_break(lab_inventory: Inventory) -> None:
     path = _path(lab_inventory)
     cut = fault(Segment(from_="ais1-sdh-a", to="ais1-sdh-b"), 0.85, "3.1", "signal-loss-localize")
     findings, v = decide(
@@ -189,7 +192,7 @@ def test_clean_service_contradicts_a_break(lab_inventory) -> None:  # type: igno
     assert v2.status == "fault_localized"
 
 
-def test_healthy_needs_alarms_read_and_a_clean_end_to_end_test(lab_inventory) -> None:  # type: ignore[no-untyped-def]
+def test_healthy_needs_alarms_read_and_a_clean_end_to_end_test(lab_inventory: Inventory) -> None:
     path = _path(lab_inventory)
     assert _decide(path, [], [_poll(path), *_up(path), _ping(path, 0)]).status == "healthy"
     # alarms clean, but nothing crossed the line
@@ -201,7 +204,9 @@ def test_healthy_needs_alarms_read_and_a_clean_end_to_end_test(lab_inventory) ->
     assert "NMS nms-lab" in v.summary and "end-to-end test clean" in v.summary
 
 
-def test_nothing_answers_is_inconclusive_with_no_claim_about_the_line(lab_inventory) -> None:  # type: ignore[no-untyped-def]
+def test_nothing_answers_is_inconclusive_with_no_claim_about_the_line(
+    lab_inventory: Inventory,
+) -> None:
     path = _path(lab_inventory)
     a, b = path.end("a").router, path.end("b").router
     assert a and b
@@ -210,7 +215,7 @@ def test_nothing_answers_is_inconclusive_with_no_claim_about_the_line(lab_invent
     assert "router ais1-rtr-a" in v.summary and "Nothing could be read" in v.summary
 
 
-def test_on_site_laptop_ping_counts_as_end_to_end(lab_inventory) -> None:  # type: ignore[no-untyped-def]
+def test_on_site_laptop_ping_counts_as_end_to_end(lab_inventory: Inventory) -> None:
     path = _path(lab_inventory)
     ans = AnswerObservation(
         id="a1", at=T0, collector="t", source="observe", key="test.laptop_ping.loss_pct", value="0"
