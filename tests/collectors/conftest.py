@@ -18,6 +18,7 @@ from diag.collectors.snmp import SnmpClient, SnmpTarget
 from diag.lab.ne_state import NeAlarm
 from diag.lab.nms_agent import NmsAgent
 from diag.model.inventory import Nms, SnmpSettings
+from tests.collectors.snmp_helpers import Run
 
 CST = timezone(timedelta(hours=8))
 IST = timezone(timedelta(hours=5, minutes=30))
@@ -118,7 +119,7 @@ def snmp_loop() -> Iterator[asyncio.AbstractEventLoop]:
 
 
 @pytest.fixture(scope="session")
-def arun(snmp_loop: asyncio.AbstractEventLoop) -> Callable[[Awaitable[Any]], Any]:
+def arun(snmp_loop: asyncio.AbstractEventLoop) -> Run:
     return snmp_loop.run_until_complete
 
 

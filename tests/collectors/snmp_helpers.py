@@ -3,12 +3,19 @@ imported as a plain module like tests/lab/router_helpers.py."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable
+from typing import Protocol, TypeVar
 
 from diag.model.inventory import SnmpSettings
 
-Run = Callable[[Awaitable[Any]], Any]
+T = TypeVar("T")
+
+
+class Run(Protocol):
+    """The `arun` fixture: runs a coroutine on the session's loop and gives back its result."""
+
+    def __call__(self, aw: Awaitable[T], /) -> T: ...
+
 
 V2C = SnmpSettings(version="v2c", community="lab:nms-community", timeout=1.0, retries=0)
 V3 = SnmpSettings(

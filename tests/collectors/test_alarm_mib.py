@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -23,8 +23,8 @@ from diag.lab.ne_state import NeAlarm
 from diag.lab.nms_agent import NmsAgent
 from diag.model.inventory import Nms, SnmpSettings
 from diag.model.observations import AlarmObservation
+from tests.collectors.snmp_helpers import Run
 
-Run = Callable[[Awaitable[Any]], Any]
 MakeNms = Callable[..., Nms]
 
 
@@ -36,7 +36,7 @@ def _by_name(observations: list[AlarmObservation]) -> dict[str, AlarmObservation
 def v2c_alarms(
     arun: Run, client: SnmpClient, lab_nms: NmsAgent, nms_entry: MakeNms, v2c_settings: SnmpSettings
 ) -> list[AlarmObservation]:
-    return arun(collect(client, nms_entry(lab_nms.port, v2c_settings), None))  # type: ignore[no-any-return]
+    return arun(collect(client, nms_entry(lab_nms.port, v2c_settings), None))
 
 
 def test_registry_has_alarm_mib() -> None:

@@ -510,6 +510,7 @@ def test_netmiko_is_not_patched(tmp_path: Path) -> None:
 
     import diag.collectors.cli.session  # noqa: F401  (used to patch netmiko on import)
 
+    # the name netmiko imported into base_connection, which it does not re-export
     assert nbc.check_serial_port is nu.check_serial_port  # type: ignore[attr-defined]
     master, slave = os.openpty()
     link = tmp_path / "console"

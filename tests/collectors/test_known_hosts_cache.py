@@ -23,10 +23,10 @@ def test_parsed_once_per_version_and_again_when_the_file_changes(
     a, b = paramiko.RSAKey.generate(1024), paramiko.RSAKey.generate(1024)
     path = tmp_path / "known_hosts"
     path.write_text("".join(_line(f"[127.0.0.{i}]:2022", a) for i in range(1, 200)))
-    calls = []
+    calls: list[Path] = []
     real = hostkeys._parse
 
-    def counted(p: Path, text: str):  # type: ignore[no-untyped-def]
+    def counted(p: Path, text: str) -> tuple[hostkeys._Line, ...]:
         calls.append(p)
         return real(p, text)
 
