@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -97,23 +98,28 @@ def _answer_for(prompt: str) -> str:
     return m.group(1).split("/")[0] if m else "0"
 
 
-def _schema() -> dict[str, object]:
+# A findings document as JSON gives it: its fields are whatever the JSON holds.
+Json = dict[str, Any]
+
+
+def _schema() -> Json:
     r = CliRunner().invoke(cli, ["schema"])
     assert r.exit_code == 0
-    return json.loads(r.output)  # type: ignore[no-any-return]
+    schema: Json = json.loads(r.output)
+    return schema
 
 
-def _document(path: Path) -> dict[str, object]:
+def _document(path: Path) -> Json:
     assert path.is_file(), "the findings document was not written"
-    doc: dict[str, object] = json.loads(path.read_text())
+    doc: Json = json.loads(path.read_text())
     jsonschema.validate(doc, _schema())
     return doc
 
 
-def _asked(doc: dict[str, object]) -> dict[str, str]:
+def _asked(doc: Json) -> dict[str, str]:
     return {
         o["key"]: o["value"]
-        for o in doc["observations"]  # type: ignore[attr-defined]
+        for o in doc["observations"]
         if o["kind"] == "answer" and o["source"] == "ask"
     }
 
@@ -128,7 +134,7 @@ def _question_key(term: Terminal, prompt: str) -> str:
     return m.group(1)
 
 
-def _replayed_with(key: str, value: str) -> dict[str, object]:
+def _replayed_with(key: str, value: str) -> Json:
     r = CliRunner().invoke(
         cli,
         [
@@ -142,7 +148,8 @@ def _replayed_with(key: str, value: str) -> dict[str, object]:
             "-",
         ],
     )
-    return json.loads(r.stdout[r.stdout.index("{") :])  # type: ignore[no-any-return]
+    doc: Json = json.loads(r.stdout[r.stdout.index("{") :])
+    return doc
 
 
 @pytest.mark.parametrize("key", ["\x03", "\x04"], ids=["ctrl-c", "ctrl-d"])
@@ -163,11 +170,11 @@ def test_interrupting_keeps_the_answers_given(tmp_path: Path, key: str) -> None:
     assert code == EXIT_INTERRUPTED, term.seen[-2000:]
     assert "Aborted!" not in term.seen
     doc = _document(out)
-    assert doc["run"]["interrupted"] is True  # type: ignore[index]
+    assert doc["run"]["interrupted"] is True
     assert _asked(doc) == {asked: value}
     # everything the capture held is still there, and the analysis used the answer
     recorded = json.loads((CAPTURE / "capture.json").read_text())["observations"]
-    assert len(doc["observations"]) == len(recorded) + 1  # type: ignore[arg-type]
+    assert len(doc["observations"]) == len(recorded) + 1
     assert doc["verdict"] == _replayed_with(asked, value)["verdict"]
 
 
@@ -185,7 +192,7 @@ def test_end_of_input_keeps_the_answers_given(tmp_path: Path) -> None:
     )
     assert r.returncode == EXIT_INTERRUPTED, r.stderr[-2000:]
     doc = _document(out)
-    assert doc["run"]["interrupted"] is True  # type: ignore[index]
+    assert doc["run"]["interrupted"] is True
     assert list(_asked(doc).values()) == ["0"]  # the first skipped, the second answered 0
     assert "2 question(s) asked, 1 answered (interrupted" in r.stderr.replace("\n", " ")
 
@@ -201,9 +208,9 @@ def test_q_finishes_with_the_verdict_exit_code(tmp_path: Path) -> None:
     term.type("q\n")
     code = term.finish()
     doc = _document(out)
-    assert doc["run"]["interrupted"] is False  # type: ignore[index]
-    assert doc["run"]["mode"] == "replay"  # type: ignore[index]
-    status = doc["verdict"]["status"]  # type: ignore[index]
+    assert doc["run"]["interrupted"] is False
+    assert doc["run"]["mode"] == "replay"
+    status = doc["verdict"]["status"]
     assert code == {"fault_suspected": 11, "fault_localized": 10, "inconclusive": 12}[status]
     assert _asked(doc) == {}
 
@@ -233,9 +240,9 @@ def test_replay_takes_observe_answers_and_asks_the_rest(tmp_path: Path) -> None:
         check=False,
     )
     doc = _document(out)
-    answers = [o for o in doc["observations"] if o["kind"] == "answer"]  # type: ignore[attr-defined]
+    answers = [o for o in doc["observations"] if o["kind"] == "answer"]
     assert [(a["key"], a["source"]) for a in answers] == [("test.e1.ber", "observe")]
-    assert doc["verdict"]["status"] == "fault_localized"  # type: ignore[index]
+    assert doc["verdict"]["status"] == "fault_localized"
     assert "test.e1.ber" not in r.stderr.split("Questions", 1)[-1].split("finish now")[0]
     assert r.returncode == 10, r.stderr[-2000:]  # yes to the offer: finished, localized
 
