@@ -31,6 +31,8 @@ from tests.faults.peers import (
     TrapRelay,
     UdpFault,
     fake_ping_tools,
+    is_ssh_mode,
+    is_udp_mode,
     trap_oid,
 )
 
@@ -81,7 +83,8 @@ class Peers:
             key = (collector, fault)
             if key not in self._made:
                 upstream = ("127.0.0.1", self._real_udp(collector))
-                peer = UdpFault(fault, upstream)  # type: ignore[arg-type]
+                assert is_udp_mode(fault), fault
+                peer = UdpFault(fault, upstream)
                 self.loop.run(peer.start())
                 self._made[key] = peer
             return int(self._made[key].port)
@@ -98,8 +101,9 @@ class Peers:
                 else:
                     assert self.lab.network is not None
                     svc = self.lab.network.service("router-ssh", "fx-rtr")
+                    assert is_ssh_mode(fault), fault
                     peer = HostileSsh(
-                        fault,  # type: ignore[arg-type]
+                        fault,
                         svc.state,
                         svc.clock,
                         svc.username,

@@ -25,9 +25,9 @@ import random
 import stat
 import threading
 import tty
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeGuard, TypeVar, get_args
 
 import asyncssh
 from pyasn1.codec.ber import decoder, encoder
@@ -46,8 +46,8 @@ class PeerLoop:
         )
         self._thread.start()
 
-    def run(self, coro: Awaitable[T], timeout: float = 30.0) -> T:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)  # type: ignore[arg-type]
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float = 30.0) -> T:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
 
     def stop(self) -> None:
         self.loop.call_soon_threadsafe(self.loop.stop)
@@ -57,6 +57,10 @@ class PeerLoop:
 # --------------------------------------------------------------------------- SNMP (UDP)
 
 UdpMode = Literal["blackhole", "garbage", "truncated", "dropped", "endless"]
+
+
+def is_udp_mode(fault: str) -> TypeGuard[UdpMode]:
+    return fault in get_args(UdpMode)
 
 
 def junk(rng: random.Random, n: int) -> bytes:
@@ -330,6 +334,10 @@ class TcpFault:
 # --------------------------------------------------------------------------- SSH
 
 SshMode = Literal["garbage", "truncated", "dropped", "ok", "hang"]
+
+
+def is_ssh_mode(fault: str) -> TypeGuard[SshMode]:
+    return fault in get_args(SshMode)
 
 
 class _AnyPassword(asyncssh.SSHServer):

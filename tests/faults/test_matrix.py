@@ -64,7 +64,9 @@ def about(doc: dict[str, Any], job: str) -> str:
 # The first cell's set-up runs the whole matrix (harness.run_cells): about 100 s on 2 cores.
 @pytest.mark.timeout(600)
 @pytest.mark.parametrize("cell_id", [_param(c) for c in CELLS.values()])
-def test_cell(cell_id: str, fault_results: dict[str, Result], findings_schema: Any) -> None:
+def test_cell(
+    cell_id: str, fault_results: dict[str, Result], findings_schema: dict[str, object]
+) -> None:
     r = fault_results[cell_id]
     cell = r.cell
     where = (

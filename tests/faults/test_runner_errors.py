@@ -28,6 +28,7 @@ def _run(jobs: list[Job]) -> Collected:
         errors = _LoopErrors()
         errors.install(asyncio.get_running_loop())
         with ThreadPoolExecutor(1) as pool:
+            # none of these jobs reads SNMP: no client to build
             ctx = Context(client=None, pool=pool, loop_errors=errors)  # type: ignore[arg-type]
             await collect(jobs, ctx, out)
 
