@@ -231,7 +231,12 @@ def unreadable_findings(polls: list[NmsPollObservation]) -> list[Finding]:
                 nes=", ".join(poll.nes),
                 error=poll.error,
             ),
-            evidence=[Evidence(observation=poll.id, text=f"{poll.nms}: {poll.error}")],
+            # the error is the collector's own text, recorded as it was read
+            evidence=[
+                Evidence(
+                    observation=poll.id, text=tr("{nms}: {error}", nms=poll.nms, error=poll.error)
+                )
+            ],
             next_steps=[
                 tr(
                     "Check that NMS {nms} answers SNMP from this host (address, port, "
