@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from click.testing import CliRunner
@@ -19,6 +20,9 @@ from diag.report.cli import report_cmd
 from diag.sweep.model import Incident
 from tests.report.browser import dump_dom, parse, screenshot
 from tests.report.history import T0, replayed, rerun, ring, ring_cut, sweep_of
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
 
 EVIL = '<script>document.title="pwned"</script><img src=x onerror=alert(1)> 中国工商银行上海分行'
 # A circuit's history, oldest first: clean, CRC errors and loss growing, the line cut, mended.
@@ -87,7 +91,7 @@ def sweeps(tmp_path: Path) -> tuple[str, list[FindingsDocument]]:
     return _url(tmp_path), docs
 
 
-def _pixels(png: Path) -> object:
+def _pixels(png: Path) -> NDArray[Any]:
     from matplotlib.image import imread
 
     return imread(str(png))
@@ -95,7 +99,7 @@ def _pixels(png: Path) -> object:
 
 def _not_blank(png: Path) -> None:
     img = _pixels(png)
-    rgb = img[:, :, :3]  # type: ignore[index]
+    rgb = img[:, :, :3]
     assert float(rgb.std()) > 0.05, "the screenshot is blank"
     non_white = (rgb.min(axis=2) < 0.9).mean()
     assert non_white > 0.01, f"only {non_white:.2%} of the screenshot is drawn"
@@ -105,7 +109,7 @@ def _has_colour(png: Path, hex_colour: str, tolerance: float = 0.04) -> int:
     import numpy as np
 
     want = np.array([int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)])
-    rgb = _pixels(png)[:, :, :3]  # type: ignore[index]
+    rgb = _pixels(png)[:, :, :3]
     return int((np.abs(rgb - want).max(axis=2) < tolerance).sum())
 
 
