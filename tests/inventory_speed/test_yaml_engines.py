@@ -13,6 +13,7 @@ import pytest
 
 from diag.errors import InventoryError
 from diag.inventory import load_inventory, validate_inventory, yamlsafe
+from diag.model.inventory import Inventory
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "fixtures" / "bad-inventories"
@@ -45,7 +46,7 @@ def test_engines_are_the_two_parsers() -> None:
         pass
 
 
-def _both(path: Path) -> tuple[object, object]:
+def _both(path: Path) -> tuple[Inventory, Inventory]:
     with yamlsafe.using("c"):
         c = load_inventory(path)
     with yamlsafe.using("pure"):
@@ -56,16 +57,16 @@ def _both(path: Path) -> tuple[object, object]:
 def test_shipped_inventory_same_with_both_parsers() -> None:
     c, pure = _both(ROOT / "inventory")
     assert c == pure
-    assert len(c.circuits) >= 60  # type: ignore[attr-defined]
+    assert len(c.circuits) >= 60
 
 
 def test_generated_inventory_same_with_both_parsers(tmp_path: Path) -> None:
     folder = BENCH.write_inventory(tmp_path / "inv", 120)
     c, pure = _both(folder)
     assert c == pure
-    assert len(c.circuits) == 120  # type: ignore[attr-defined]
+    assert len(c.circuits) == 120
     # shared rings: ten circuits cross the same three SDH NEs
-    hops = {h.ne for k, v in c.circuits.items() for h in v.transport}  # type: ignore[attr-defined]
+    hops = {h.ne for v in c.circuits.values() for h in v.transport}
     assert len(hops) == 3 * 12
 
 
