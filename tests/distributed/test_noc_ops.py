@@ -294,9 +294,15 @@ def test_the_guides_postgresql_roles_migrate_write_and_read_as_described(tmp_pat
         report.close()
 
 
+class _CaseKept(configparser.ConfigParser):
+    """systemd keys are case-sensitive (ExecStart, not execstart)."""
+
+    def optionxform(self, optionstr: str) -> str:
+        return optionstr
+
+
 def _unit(name: str) -> configparser.ConfigParser:
-    cp = configparser.ConfigParser(strict=False, interpolation=None, delimiters=("=",))
-    cp.optionxform = str  # type: ignore[assignment,method-assign]
+    cp = _CaseKept(strict=False, interpolation=None, delimiters=("=",))
     cp.read(DOCS / "systemd" / name)
     return cp
 
