@@ -59,6 +59,7 @@ class RecordingRouter(RouterServer):
             self.lines.append(line)
             return feed(line)
 
+        # wrap this one session's method: every line the lab router is fed is recorded
         session.feed = record  # type: ignore[method-assign]
         await super()._shell(process, session)
 

@@ -25,7 +25,6 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import jsonschema
 import pytest
@@ -169,7 +168,7 @@ def no_temp_files(folder: Path) -> None:
 
 @pytest.mark.parametrize("name", list(SIGNALS))
 def test_circuit_keeps_what_was_read(
-    name: str, peers: Peers, tmp_path: Path, findings_schema: Any
+    name: str, peers: Peers, tmp_path: Path, findings_schema: dict[str, object]
 ) -> None:
     sig, code = SIGNALS[name]
     inv = write_inventory(tmp_path / "inventory", peers)
@@ -296,7 +295,9 @@ def scenario(folder: Path) -> tuple[Path, int]:
     return scn, ssh_port
 
 
-def test_demo_sigterm_writes_every_document(tmp_path: Path, findings_schema: Any) -> None:
+def test_demo_sigterm_writes_every_document(
+    tmp_path: Path, findings_schema: dict[str, object]
+) -> None:
     scn, ssh_port = scenario(tmp_path)
     docs = tmp_path / "docs"
     proc = spawn("demo", "--scenario", str(scn), "--json", str(docs))
@@ -370,7 +371,9 @@ def test_ping_command_ctrl_c(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("name", ["SIGTERM", "SIGHUP"])
-def test_ask_keeps_the_answers_given(name: str, tmp_path: Path, findings_schema: Any) -> None:
+def test_ask_keeps_the_answers_given(
+    name: str, tmp_path: Path, findings_schema: dict[str, object]
+) -> None:
     """At an --ask prompt, SIGTERM and SIGHUP end the questions as Ctrl-C does: every answer
     given is kept, the document is written (run.interrupted), exit 143 / 129."""
     from tests.test_ask_cli import CAPTURE, CIRCUIT, DIAG, Terminal, _answer_for
@@ -394,7 +397,9 @@ def test_ask_keeps_the_answers_given(name: str, tmp_path: Path, findings_schema:
     assert [o["value"] for o in asked] == [value]
 
 
-def test_terminal_closed_mid_collection(peers: Peers, tmp_path: Path, findings_schema: Any) -> None:
+def test_terminal_closed_mid_collection(
+    peers: Peers, tmp_path: Path, findings_schema: dict[str, object]
+) -> None:
     """The real SIGHUP: diag runs on a terminal that goes away (its pty's master closed, as
     when an SSH session to the jump host drops).  The kernel sends SIGHUP and every later
     write to the terminal fails; the document is still written whole, exit 129."""
