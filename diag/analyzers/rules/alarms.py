@@ -17,10 +17,10 @@ from diag.analyzers.rules.alarm_faults import (
     CONF_CONSEQUENCE_LATE,
     CONF_OTHER_ALARM,
     CONF_UNPLACED,
-    _arrow,
-    _fault,
     _seconds_apart,
 )
+from diag.analyzers.rules.alarm_paths import _fault
+from diag.analyzers.rules.alarm_steps import _arrow
 from diag.i18n import mark, tr
 from diag.model.findings import Evidence, Finding
 from diag.model.observations import NmsPollObservation
