@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any
 
 import pytest
 
@@ -124,7 +123,7 @@ def arun(snmp_loop: asyncio.AbstractEventLoop) -> Run:
 
 
 @pytest.fixture(scope="session")
-def lab_nms(arun: Callable[[Awaitable[Any]], Any]) -> Iterator[NmsAgent]:
+def lab_nms(arun: Run) -> Iterator[NmsAgent]:
     """The lab NMS with LAB_ALARMS, on a free loopback port, for the whole session."""
     agent = NmsAgent("lab-nms", "127.0.0.1", 0, LAB_ALARMS, NE_PORTS)
     arun(agent.start())
@@ -133,7 +132,7 @@ def lab_nms(arun: Callable[[Awaitable[Any]], Any]) -> Iterator[NmsAgent]:
 
 
 @pytest.fixture(scope="session")
-def client(arun: Callable[[Awaitable[Any]], Any]) -> Iterator[SnmpClient]:
+def client(arun: Run) -> Iterator[SnmpClient]:
     c = SnmpClient()
     yield c
     c.close()

@@ -8,7 +8,7 @@ import re
 import shutil
 import subprocess
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -29,8 +29,7 @@ from diag.credentials import LAB_SECRETS
 from diag.errors import CollectorAuthError, CollectorError, CollectorTimeout
 from diag.lab.nms_agent import NmsAgent
 from diag.model.inventory import SnmpSettings
-
-Run = Callable[[Awaitable[Any]], Any]
+from tests.collectors.snmp_helpers import Run
 
 SYS_NAME = "1.3.6.1.2.1.1.5.0"
 ALARM_ACTIVE_TABLE = "1.3.6.1.2.1.118.1.2.2"

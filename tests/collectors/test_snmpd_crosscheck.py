@@ -23,7 +23,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,8 +36,7 @@ from diag.collectors.snmp import SnmpClient, SnmpTarget
 from diag.collectors.snmp_router import poll_router
 from diag.model.inventory import Device, Login, Mgmt, SnmpSettings
 from diag.model.observations import CpuObservation, DeviceAccessObservation, InterfaceObservation
-
-Run = Callable[[Awaitable[Any]], Any]
+from tests.collectors.snmp_helpers import Run
 
 SNMPD = shutil.which("snmpd") or ("/usr/sbin/snmpd" if os.path.exists("/usr/sbin/snmpd") else None)
 SNMPWALK = shutil.which("snmpwalk")

@@ -13,9 +13,7 @@ import asyncio
 import shutil
 import socket
 import time
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 from pyasn1.type import univ
@@ -25,9 +23,8 @@ from diag.collectors.snmp.traps import SNMP_TRAP_OID_0, Trap, TrapReceiver, pars
 from diag.credentials import LAB_SECRETS
 from diag.errors import CollectorError
 from diag.model.inventory import SnmpSettings
+from tests.collectors.snmp_helpers import Run
 from tests.collectors.trap_forge import send_from, v2c_trap
-
-Run = Callable[[Awaitable[Any]], Any]
 
 needs_net_snmp = pytest.mark.skipif(
     shutil.which("snmptrap") is None or shutil.which("snmpinform") is None,
