@@ -19,8 +19,8 @@ from diag.lab.imap import ImapOptions
 from diag.lab.ne_state import NeAlarm
 from diag.lab.nms_agent import NmsAgent
 from diag.model.inventory import Nms, SnmpSettings
+from tests.collectors.snmp_helpers import Run
 
-Run = Callable[[Awaitable[Any]], Any]
 V2C = SnmpSettings(version="v2c", community="lab:nms-community", timeout=2.0, retries=1)
 RAISED = datetime(2024, 5, 1, 10, 20, 30, tzinfo=UTC)
 

@@ -6,9 +6,9 @@ Against the real lab NMS agent on loopback.  bench/snmp_client.py measures the s
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from pysnmp.smi import view
@@ -18,9 +18,7 @@ from diag.errors import CollectorTimeout
 from diag.lab.ne_state import NeAlarm
 from diag.lab.nms_agent import NmsAgent
 from diag.model.inventory import SnmpSettings
-
-T = TypeVar("T")
-Run = Callable[[Awaitable[T]], T]
+from tests.collectors.snmp_helpers import Run
 
 V2C = SnmpSettings(version="v2c", community="lab:nms-community", timeout=2.0, retries=1)
 V3 = SnmpSettings(
@@ -46,14 +44,14 @@ SYS = ["1.3.6.1.2.1.1.1.0", "1.3.6.1.2.1.1.2.0", "1.3.6.1.2.1.1.5.0"]
 
 
 @pytest.fixture(scope="module")
-def arun() -> Iterator[Callable[[Awaitable[Any]], Any]]:
+def arun() -> Iterator[Run]:
     loop = asyncio.new_event_loop()
     yield loop.run_until_complete
     loop.close()
 
 
 @pytest.fixture(scope="module")
-def agent(arun: Run[Any]) -> Iterator[NmsAgent]:
+def agent(arun: Run) -> Iterator[NmsAgent]:
     a = NmsAgent("nms-plain", "127.0.0.1", 0, ALARMS, PORTS)
     arun(a.start())
     yield a
@@ -61,7 +59,7 @@ def agent(arun: Run[Any]) -> Iterator[NmsAgent]:
 
 
 @pytest.fixture(scope="module")
-def clients(arun: Run[Any]) -> Iterator[tuple[SnmpClient, SnmpClient]]:
+def clients(arun: Run) -> Iterator[tuple[SnmpClient, SnmpClient]]:
     async def make() -> tuple[SnmpClient, SnmpClient]:
         return SnmpClient(), SnmpClient(mib_lookup=True)
 
@@ -90,7 +88,7 @@ async def _everything(client: SnmpClient, target: SnmpTarget) -> list[list[tuple
 
 @pytest.mark.parametrize("settings", [V2C, V3], ids=["v2c", "v3-authPriv"])
 def test_plain_oids_return_what_the_hlapi_returns(
-    arun: Run[Any], agent: NmsAgent, clients: tuple[SnmpClient, SnmpClient], settings: SnmpSettings
+    arun: Run, agent: NmsAgent, clients: tuple[SnmpClient, SnmpClient], settings: SnmpSettings
 ) -> None:
     target = SnmpTarget("127.0.0.1", agent.port, settings)
     plain, hlapi = clients
@@ -108,7 +106,7 @@ def test_plain_oids_return_what_the_hlapi_returns(
 
 
 def test_plain_path_resolves_no_oid_through_the_mib(
-    arun: Run[Any],
+    arun: Run,
     agent: NmsAgent,
     clients: tuple[SnmpClient, SnmpClient],
     monkeypatch: pytest.MonkeyPatch,
@@ -131,7 +129,7 @@ def test_plain_path_resolves_no_oid_through_the_mib(
     assert len(calls) > 100
 
 
-def test_plain_path_times_out_with_the_usual_message(arun: Run[Any]) -> None:
+def test_plain_path_times_out_with_the_usual_message(arun: Run) -> None:
     import socket
 
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
