@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
-from typing import Any
 
 import pytest
 
@@ -24,10 +23,10 @@ from diag.lab.ne_state import NeAlarm
 from diag.lab.nms_agent import NmsAgent
 from diag.model.inventory import Nms, SnmpSettings
 from diag.model.observations import AlarmObservation
+from tests.collectors.snmp_helpers import Run
 
 pytestmark = pytest.mark.lab
 
-Run = Callable[[Awaitable[Any]], Any]
 CST = timezone(timedelta(hours=8))
 RAISED = datetime(2026, 12, 1, 22, 5, 10, tzinfo=CST)
 CLEARED = datetime(2026, 12, 1, 22, 6, 2, tzinfo=CST)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -30,10 +30,10 @@ from diag.errors import LabPortInUse
 from diag.lab.ne_state import NeAlarm
 from diag.lab.nms_agent import NmsAgent
 from diag.model.inventory import SnmpSettings
+from tests.collectors.snmp_helpers import Run
 
 pytestmark = pytest.mark.lab
 
-Run = Callable[[Awaitable[Any]], Any]
 CST = timezone(timedelta(hours=8))
 RAISED = datetime(2024, 5, 1, 10, 20, 30, tzinfo=CST)
 # DateAndTime index part for RAISED: length 11, 2024 = 7.232, 5, 1, 10, 20, 30, 0, '+'=43, 8, 0
