@@ -19,9 +19,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tests.faults.lab import LOGIN, V2C, V3, FaultLab
+
+if TYPE_CHECKING:  # harness imports this module
+    from tests.faults.harness import Peers
 
 # What names each fault, in the collector's error or observations (case-insensitive).
 DOWN = r"refused|nothing listens|no SNMP response|no such device|unreachable|not reachable"
@@ -77,7 +80,7 @@ class Cell:
     collector: str  # nms-alarm-mib, nms-huawei-imap, ne-ds1, router-snmp, router-ssh, ...
     fault: str
     job: str  # the runner's job name of the collector under test
-    inventory: Callable[[Any], dict[str, Any]]  # (Peers) -> inventory
+    inventory: Callable[[Peers], dict[str, Any]]
     bound_s: float = 30.0
     settings: list[str] = field(default_factory=list)
     expect: str = ""
@@ -255,12 +258,12 @@ OWNERS: dict[tuple[str, str], str] = {}
 def _snmp_cells(
     collector: str,
     job: str,
-    build: Callable[[Any, int, dict[str, Any]], dict[str, Any]],
+    build: Callable[[Peers, int, dict[str, Any]], dict[str, Any]],
     real_port: Callable[[FaultLab], int],
     snmp: dict[str, Any],
 ) -> list[Cell]:
-    def at(fault: str) -> Callable[[Any], dict[str, Any]]:
-        def inv(p: Any) -> dict[str, Any]:
+    def at(fault: str) -> Callable[[Peers], dict[str, Any]]:
+        def inv(p: Peers) -> dict[str, Any]:
             if fault == "badcred":
                 wrong = {**V3, "auth_key": WRONG}
                 return build(p, real_port(p.lab), wrong)
@@ -277,8 +280,8 @@ def _snmp_cells(
 
 
 def _imap_cells() -> list[Cell]:
-    def at(fault: str) -> Callable[[Any], dict[str, Any]]:
-        def inv(p: Any) -> dict[str, Any]:
+    def at(fault: str) -> Callable[[Peers], dict[str, Any]]:
+        def inv(p: Peers) -> dict[str, Any]:
             trap = p.trap_port
             if fault == "badcred":
                 return imap_inventory(p.lab.imap_port, {**V3, "auth_key": WRONG}, trap)
@@ -293,8 +296,8 @@ def _imap_cells() -> list[Cell]:
 
 
 def _router_ssh_cells() -> list[Cell]:
-    def at(fault: str) -> Callable[[Any], dict[str, Any]]:
-        def inv(p: Any) -> dict[str, Any]:
+    def at(fault: str) -> Callable[[Peers], dict[str, Any]]:
+        def inv(p: Peers) -> dict[str, Any]:
             if fault == "badcred":
                 return router_inventory(ssh_port=p.lab.bad_ssh_port)
             return router_inventory(ssh_port=p.tcp_port("router-ssh", fault))
@@ -309,8 +312,8 @@ def _router_ssh_cells() -> list[Cell]:
 
 
 def _console_cells(kind: str) -> list[Cell]:
-    def at(fault: str) -> Callable[[Any], dict[str, Any]]:
-        def inv(p: Any) -> dict[str, Any]:
+    def at(fault: str) -> Callable[[Peers], dict[str, Any]]:
+        def inv(p: Peers) -> dict[str, Any]:
             if fault == "badcred":
                 return router_inventory(console=p.console(kind, "ok"), password=WRONG)
             return router_inventory(console=p.console(kind, fault))
