@@ -32,7 +32,8 @@ from diag.model.observations import (
     LogObservation,
     PingObservation,
 )
-from tests.fuzz.fuzz_corpus import AT, HOST_TARGETS, mutate, targets, violations
+from tests.fuzz.fuzz_corpus import AT, HOST_TARGETS, targets, violations
+from tests.fuzz.fuzz_mutations import mutate
 
 FUZZ_EXAMPLES = int(os.environ.get("DIAG_FUZZ_EXAMPLES", "2000"))
 CI_MAX_CHARS = 20_000
