@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,9 @@ from diag.model.inventory import Inventory
 from diag.model.path import CircuitPath, build_path
 from tests.analyzers.alarm_chain import chain
 
+# the `path_of` fixture: a shipped circuit's path by its id
+PathOf = Callable[[str], CircuitPath]
+
 
 @pytest.fixture
 def six(tmp_path: Path) -> CircuitPath:
@@ -17,7 +21,7 @@ def six(tmp_path: Path) -> CircuitPath:
 
 
 @pytest.fixture
-def path_of(lab_inventory: Inventory):  # type: ignore[no-untyped-def]
+def path_of(lab_inventory: Inventory) -> PathOf:
     def make(cid: str) -> CircuitPath:
         return build_path(lab_inventory.circuits[cid], lab_inventory)
 

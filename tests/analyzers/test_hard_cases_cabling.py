@@ -5,6 +5,8 @@ cut and a CPU graph read in part.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 
 from diag.model.observations import Observation
@@ -24,6 +26,9 @@ from tests.analyzers.hard_case_obs import (
     said,
 )
 
+if TYPE_CHECKING:
+    from tests.analyzers.conftest import PathOf
+
 # --------------------------------------------------------------------------- R-HC-3 (4.3)
 
 
@@ -35,7 +40,7 @@ def post_obs() -> list[Observation]:
     ]
 
 
-def test_hc3_power_interference_at_the_city_end(path_of) -> None:  # type: ignore[no-untyped-def]
+def test_hc3_power_interference_at_the_city_end(path_of: PathOf) -> None:
     obs = post_obs() + said(
         test__e1__ber="0",
         symptom__pattern="irregular",
@@ -54,7 +59,7 @@ def test_hc3_power_interference_at_the_city_end(path_of) -> None:  # type: ignor
     assert all(g.confidence < 0.7 for g in fired(findings, "R-HC-1"))
 
 
-def test_hc3_without_the_cabling_seen_asks_for_it(path_of) -> None:  # type: ignore[no-untyped-def]
+def test_hc3_without_the_cabling_seen_asks_for_it(path_of: PathOf) -> None:
     obs = post_obs() + said(test__e1__ber="0", symptom__pattern="irregular")
     (f,) = fired(run(path_of("LAB-HC3-POST"), obs)[0], "R-HC-3")
     assert f.confidence == 0.5 and "a.e1_cable.near_power_cables" in f.next_steps[0]
@@ -73,11 +78,11 @@ def test_hc3_without_the_cabling_seen_asks_for_it(path_of) -> None:  # type: ign
         {"test__e1__ber": "2e-5", "symptom__pattern": "irregular"},
     ],
 )
-def test_hc3_does_not_fire_when_the_pattern_breaks(path_of, pairs: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+def test_hc3_does_not_fire_when_the_pattern_breaks(path_of: PathOf, pairs: dict[str, str]) -> None:
     assert fired(run(path_of("LAB-HC3-POST"), post_obs() + said(**pairs))[0], "R-HC-3") == []
 
 
-def test_hc3_asks_whether_the_loss_is_irregular(path_of) -> None:  # type: ignore[no-untyped-def]
+def test_hc3_asks_whether_the_loss_is_irregular(path_of: PathOf) -> None:
     findings, _ = run(path_of("LAB-HC3-POST"), post_obs() + said(test__e1__ber="0"))
     q = asked(findings, "R-HC-3")
     assert q is not None and "symptom.pattern" in " ".join(q.next_steps)
@@ -90,7 +95,7 @@ def clinic_obs() -> list[Observation]:
     return [ping("hc4a-rtr-a", "10.65.0.2", 35.0), ping("hc4a-rtr-b", "10.65.0.1", 35.0, n=2)]
 
 
-def test_hc4a_120_ohm_router_on_a_75_ohm_port(path_of) -> None:  # type: ignore[no-untyped-def]
+def test_hc4a_120_ohm_router_on_a_75_ohm_port(path_of: PathOf) -> None:
     obs = clinic_obs() + said(
         test__e1__ber="0", a__cpe__e1_ohms="75", a__e1__impedance_converter="no"
     )
@@ -104,7 +109,7 @@ def test_hc4a_120_ohm_router_on_a_75_ohm_port(path_of) -> None:  # type: ignore[
     assert verdict.status == "fault_localized"
 
 
-def test_hc4a_converter_not_checked_is_only_suspected(path_of) -> None:  # type: ignore[no-untyped-def]
+def test_hc4a_converter_not_checked_is_only_suspected(path_of: PathOf) -> None:
     obs = clinic_obs() + said(test__e1__ber="0", a__cpe__e1_ohms="75")
     (f,) = fired(run(path_of("LAB-HC4A-1"), obs)[0], "R-HC-4a")
     assert f.confidence == 0.55 and "a.e1.impedance_converter" in f.next_steps[0]
@@ -117,12 +122,12 @@ def test_hc4a_converter_not_checked_is_only_suspected(path_of) -> None:  # type:
         {"a__cpe__e1_ohms": "75", "a__e1__impedance_converter": "yes"},  # balun fitted
     ],
 )
-def test_hc4a_does_not_fire_without_a_mismatch(path_of, pairs: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+def test_hc4a_does_not_fire_without_a_mismatch(path_of: PathOf, pairs: dict[str, str]) -> None:
     obs = clinic_obs() + said(test__e1__ber="0", **pairs)
     assert fired(run(path_of("LAB-HC4A-1"), obs)[0], "R-HC-4a") == []
 
 
-def test_hc4a_not_asked_on_ethernet_ends(path_of) -> None:  # type: ignore[no-untyped-def]
+def test_hc4a_not_asked_on_ethernet_ends(path_of: PathOf) -> None:
     findings, _ = run(path_of("LAB-HC2A-1"), laptop_obs())
     assert asked(findings, "R-HC-4a") is None
 
@@ -130,7 +135,7 @@ def test_hc4a_not_asked_on_ethernet_ends(path_of) -> None:  # type: ignore[no-un
 # --------------------------------------------------------------------------- R-HC-4b (4.4)
 
 
-def test_hc4b_burnt_customer_pdh_on_operator_sdh(path_of) -> None:  # type: ignore[no-untyped-def]
+def test_hc4b_burnt_customer_pdh_on_operator_sdh(path_of: PathOf) -> None:
     obs = said(b__cpe__burn_marks="yes", b__cpe__high_failure_rate="yes")
     findings, verdict = run(path_of("LAB-HC4B-1"), obs)
     (f,) = fired(findings, "R-HC-4b")
@@ -141,24 +146,24 @@ def test_hc4b_burnt_customer_pdh_on_operator_sdh(path_of) -> None:  # type: igno
     assert (verdict.status, verdict.owner) == ("fault_localized", "customer")
 
 
-def test_hc4b_failures_with_bit_errors(path_of) -> None:  # type: ignore[no-untyped-def]
+def test_hc4b_failures_with_bit_errors(path_of: PathOf) -> None:
     obs = said(b__cpe__high_failure_rate="yes", test__e1__ber="1e-4")
     (f,) = fired(run(path_of("LAB-HC4B-1"), obs)[0], "R-HC-4b")
     assert f.confidence == 0.75 and "bit errors" in f.cause
 
 
-def test_hc4b_clean_history_does_not_fire(path_of) -> None:  # type: ignore[no-untyped-def]
+def test_hc4b_clean_history_does_not_fire(path_of: PathOf) -> None:
     obs = said(b__cpe__high_failure_rate="no", b__cpe__burn_marks="no")
     assert fired(run(path_of("LAB-HC4B-1"), obs)[0], "R-HC-4b") == []
 
 
-def test_hc4b_only_for_customer_owned_equipment(path_of) -> None:  # type: ignore[no-untyped-def]
+def test_hc4b_only_for_customer_owned_equipment(path_of: PathOf) -> None:
     # the operator's own PDH: burn marks are a maintenance matter, not R-HC-4b
     findings, _ = run(path_of("LAB-HC1-MALL"), said(b__cpe__burn_marks="yes"))
     assert fired(findings, "R-HC-4b") == [] and asked(findings, "R-HC-4b") is None
 
 
-def test_an_alarm_on_the_path_comes_first(path_of) -> None:  # type: ignore[no-untyped-def]
+def test_an_alarm_on_the_path_comes_first(path_of: PathOf) -> None:
     """Symptoms an active NMS alarm explains are step 3.1's: no hard-case question is asked."""
     from diag.model.observations import AlarmDirection, AlarmObservation, Severity
 
@@ -180,7 +185,7 @@ def test_an_alarm_on_the_path_comes_first(path_of) -> None:  # type: ignore[no-u
     assert not [f for f in findings if f.procedure.startswith("R-HC")]
 
 
-def test_a_carrier_cut_does_not_silence_a_customer_side_fault(path_of) -> None:  # type: ignore[no-untyped-def]
+def test_a_carrier_cut_does_not_silence_a_customer_side_fault(path_of: PathOf) -> None:
     # A LOS at SDH A from the A-end PDH's fiber (carrier) and, at the other end, router B at 97 %
     # CPU with its history and log saying so (the LAN attack of case 4.2): two faults, each with
     # its owner; the outage is the headline.
@@ -216,7 +221,7 @@ def test_a_carrier_cut_does_not_silence_a_customer_side_fault(path_of) -> None: 
     assert verdict.faults[0].impact == "outage"
 
 
-def test_hc2c_on_a_cpu_graph_read_in_part_is_weaker_and_asks_for_a_reread(path_of) -> None:  # type: ignore[no-untyped-def]
+def test_hc2c_on_a_cpu_graph_read_in_part_is_weaker_and_asks_for_a_reread(path_of: PathOf) -> None:
     # Over a console that lost rows of the 72 h graph the peak is only "at least" what was read:
     # never presented as the peak, the finding weighs less and asks for a clean read.
     whole = court_obs() + said(test__e1__ber="0")
