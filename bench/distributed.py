@@ -26,253 +26,35 @@ its PSS (shared pages divided among their users).
 
     .venv/bin/python bench/distributed.py [--n 1000] [--interval 30] [--concurrency 3]
         [--batch 200] [--sessions 10] [--visibility-timeout 300] [--skip-local] [--skip-kill]
+
+The worker processes and their measures are in bench/distributed_procs.py, the results and the
+report in bench/distributed_report.py.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import signal
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from services import new_database, postgres_cluster, redis_server, result_rows
 
 from diag.lab.generate import GroundTruth, generate, load, raise_fd_limit, read_truth
 from diag.lab.network import LabNetwork, LabThread
-from diag.lab.scenario import Expect, mismatches
-from diag.model.findings import FindingsDocument
 from diag.sweep.model import SweepDocument
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from distributed_procs import DIAG, OK_EXIT, Workers, _run
+from distributed_report import Run, _lab_cpu, _report, _stored, _task_times
 from sweep import _requests  # the NMS requests the lab's agents answered (bench/sweep.py)
-
-DIAG = [sys.executable, "-m", "diag.cli"]
-OK_EXIT = (0, 10, 11, 12)
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-# ------------------------------------------------------------------------------ processes
-
-
-def _run(cmd: list[str], env: dict[str, str]) -> tuple[int, float, float, int, str, str]:
-    """(exit code, wall s, CPU s, peak RSS KiB, stdout, stderr) of one child process."""
-    t0 = time.perf_counter()
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=err)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - t0
-        text = []
-        for f in (out, err):
-            f.seek(0)
-            text.append(f.read().decode("utf-8", "replace"))
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return proc.returncode, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, text[0], text[1]
-
-
-def _group(pgid: int) -> list[int]:
-    pids = []
-    for d in os.listdir("/proc"):
-        if d.isdigit():
-            try:
-                stat = Path(f"/proc/{d}/stat").read_text()
-            except OSError:
-                continue
-            fields = stat.rsplit(")", 1)[1].split()
-            if int(fields[2]) == pgid:  # field 5 (pgrp), after the state and ppid
-                pids.append(int(d))
-    return pids
-
-
-def _kib(path: str, name: str) -> int:
-    try:
-        for line in Path(path).read_text().splitlines():
-            if line.startswith(name):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-@dataclass
-class Worker:
-    """A `diag worker` process in its own process group, its CPU and memory read from /proc."""
-
-    name: str
-    regions: list[str]
-    proc: subprocess.Popen[bytes]
-    log: Path
-    started: float
-    ready_s: float = 0.0
-    cpu: dict[int, float] = field(default_factory=dict)
-    rss_sum_kib: int = 0
-    pss_sum_kib: int = 0
-    processes: int = 0
-    wait4_cpu: float | None = None
-    wait4_rss_kib: int | None = None
-
-    def sample(self) -> None:
-        rss = pss = 0
-        pids = _group(self.proc.pid)
-        for pid in pids:
-            try:
-                f = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            self.cpu[pid] = (int(f[11]) + int(f[12])) / TICK  # utime, stime
-            rss += _kib(f"/proc/{pid}/status", "VmRSS:")
-            pss += _kib(f"/proc/{pid}/smaps_rollup", "Pss:")
-        self.rss_sum_kib = max(self.rss_sum_kib, rss)
-        self.pss_sum_kib = max(self.pss_sum_kib, pss)
-        self.processes = max(self.processes, len(pids))
-
-    def wait_ready(self, control: Any, timeout: float = 180) -> None:
-        """Until the worker answers a control ping (its consumer is up)."""
-        deadline = time.monotonic() + timeout
-        while not any(
-            k.startswith(f"{self.name}@") for r in control.ping(timeout=0.5) or [] for k in r
-        ):
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                tail = self.log.read_text(errors="replace")[-3000:]
-                raise SystemExit(f"worker {self.name} did not start:\n{tail}")
-        self.ready_s = time.perf_counter() - self.started
-
-    def kill(self) -> None:
-        self.sample()
-        os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(30)
-
-    def stop(self) -> None:
-        """SIGTERM (a warm shutdown: the main process reaps its pool), then its rusage."""
-        self.sample()
-        os.killpg(self.proc.pid, signal.SIGTERM)
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            pid, status, usage = os.wait4(self.proc.pid, os.WNOHANG)
-            if pid:
-                self.proc.returncode = os.waitstatus_to_exitcode(status)
-                self.wait4_cpu = usage.ru_utime + usage.ru_stime
-                self.wait4_rss_kib = usage.ru_maxrss
-                return
-            time.sleep(0.2)
-        os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(30)
-
-    @property
-    def cpu_s(self) -> float:
-        return sum(self.cpu.values())
-
-
-class Workers:
-    def __init__(self, env: dict[str, str], logs: Path, concurrency: int) -> None:
-        self.env, self.logs, self.concurrency = env, logs, concurrency
-        self.all: list[Worker] = []
-        self._stop = threading.Event()
-        self._sampler = threading.Thread(target=self._loop, daemon=True)
-        self._sampler.start()
-
-    def _loop(self) -> None:
-        while not self._stop.wait(1.0):
-            for w in list(self.all):
-                if w.proc.returncode is None:  # never poll(): stop() reaps it with wait4
-                    w.sample()
-
-    def start(self, name: str, regions: list[str]) -> Worker:
-        args = [*DIAG, "worker", "--name", f"{name}@%h", "-c", str(self.concurrency), "-l", "info"]
-        args += [a for r in regions for a in ("--region", r)]
-        log = self.logs / f"{name}.log"
-        with log.open("ab") as f:
-            proc = subprocess.Popen(
-                args, env=self.env, stdout=f, stderr=subprocess.STDOUT, start_new_session=True
-            )
-        w = Worker(name, regions, proc, log, time.perf_counter())
-        self.all.append(w)
-        return w
-
-    def stop(self) -> None:
-        for w in self.all:
-            if w.proc.returncode is None:
-                w.stop()
-        self._stop.set()
-
-
-# ------------------------------------------------------------------------------ results
-
-
-def _lab_cpu() -> float:
-    t = os.times()
-    return t.user + t.system
-
-
-def _stored(engine: Any, sweep_id: str) -> int:
-    import sqlalchemy as sa
-
-    with engine.connect() as conn:
-        q = sa.text("SELECT count(*) FROM diagnoses WHERE sweep_id = :s")
-        return int(conn.execute(q, {"s": sweep_id}).scalar_one())
-
-
-Verdict = tuple[str, Any, list[str]]
-
-
-def _verdicts(folder: Path) -> dict[str, Verdict]:
-    out: dict[str, Verdict] = {}
-    for f in folder.glob("GEN-*.json"):
-        d = json.loads(f.read_text())
-        v = d["verdict"]
-        rules = sorted({r for fa in d["findings"] for r in fa.get("rules", [])})
-        out[d["circuit"]["id"]] = (v["status"], v.get("segment"), rules)
-    return out
-
-
-def _against_truth(truth: GroundTruth, folder: Path) -> list[str]:
-    wrong: list[str] = []
-    for cid, t in truth.circuits.items():
-        f = folder / f"{cid}.json"
-        if not f.exists():
-            wrong.append(f"{cid}: no document")
-            continue
-        doc = FindingsDocument.model_validate_json(f.read_text())
-        wrong += mismatches(cid, Expect(status=t.status, segment=t.segment, owner=t.owner), doc)
-    return wrong
-
-
-def _task_times(logs: Path) -> list[float]:
-    """Every task's run time, from the workers' 'succeeded in X s' lines."""
-    out = []
-    for f in logs.glob("*.log"):
-        out += [
-            float(x) for x in re.findall(r"succeeded in ([0-9.]+)s", f.read_text(errors="replace"))
-        ]
-    return out
-
-
-@dataclass
-class Run:
-    label: str
-    wall: float
-    code: int
-    cpu: float
-    rss_kib: int
-    lab_cpu: float
-    requests: dict[str, int]
-    docs: Path
-    sweep: SweepDocument
-    db: str | None = None
-    rows: dict[str, int] = field(default_factory=dict)
-    workers: list[Worker] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
 
 # ------------------------------------------------------------------------------ the runs
 
@@ -469,115 +251,6 @@ def _redelivered(logs: Path) -> str:
         f"{len(late)} task(s) the kill left unacknowledged delivered again "
         f"{min(late):.0f}-{max(late):.0f} s after their first delivery"
     )
-
-
-# ------------------------------------------------------------------------------ the report
-
-
-def _report(args: argparse.Namespace, runs: list[Run], truth: GroundTruth) -> None:
-    local = next((r for r in runs if r.label == "local"), None)
-    print(
-        "\n                          wall s   / local  diag CPU s  RSS MiB (sweep; workers PSS)"
-        "  lab CPU s  exit"
-    )
-    for r in runs:
-        ratio = f"{r.wall / local.wall:5.2f}x" if local else "    - "
-        cpu = r.cpu + sum(w.cpu_s for w in r.workers)
-        pss = sum(w.pss_sum_kib for w in r.workers) / 1024
-        mem = f"{r.rss_kib / 1024:.0f}" + (f"; {pss:.0f}" if r.workers else "")
-        print(
-            f"  {r.label:23s} {r.wall:7.1f}  {ratio}  {cpu:10.1f}  {mem:28s}  "
-            f"{r.lab_cpu:9.1f}  {r.code}"
-        )
-    if local:
-        dist = [r for r in runs if r.workers]
-        if len(dist) == 2:
-            print(
-                f"  killed / distributed: {dist[1].wall / dist[0].wall:.2f}x "
-                f"(+{dist[1].wall - dist[0].wall:.1f} s for the kill and redelivery)"
-            )
-    for r in runs:
-        if not r.workers:
-            continue
-        print(
-            f"\n{r.label}: sweep {r.sweep.id}, client CPU {r.cpu:.1f} s, RSS {r.rss_kib / 1024:.0f} MiB"
-        )
-        for w in r.workers:
-            w4 = (
-                f"; wait4 on the main after SIGTERM: {w.wait4_cpu:.1f} s, peak RSS of one "
-                f"process {(w.wait4_rss_kib or 0) / 1024:.0f} MiB"
-                if w.wait4_cpu is not None
-                else " (SIGKILLed: /proc only)"
-                if w.proc.returncode == -9
-                else ""
-            )
-            print(
-                f"  worker {w.name} ({' '.join(w.regions)}): {w.processes} processes, CPU "
-                f"{w.cpu_s:.1f} s (/proc), peak RSS sum {w.rss_sum_kib / 1024:.0f} MiB, PSS sum "
-                f"{w.pss_sum_kib / 1024:.0f} MiB{w4}"
-            )
-        for n in r.notes:
-            print(f"  {n}")
-        counts = list(r.rows.values())
-        exact = sorted(r.rows) == sorted(truth.circuits) and set(counts) == {1}
-        print(
-            f"  PostgreSQL: {len(r.rows)} circuits, {sum(counts)} rows, max {max(counts, default=0)} "
-            f"per circuit{'' if exact else '  <-- NOT exactly once'}"
-        )
-        d = r.sweep.distributed
-        if d:
-            print(
-                f"  distributed: {d.tasks} tasks, regions {dict(sorted(d.regions.items()))}, "
-                f"cross_region {d.cross_region}"
-            )
-        print(
-            f"  failures: {len(r.sweep.failures)}"
-            + "".join(f"\n    {f}" for f in r.sweep.failures[:10])
-        )
-
-    print("\nper run (state, counts, incidents; NMS requests answered / snapshots)")
-    for r in runs:
-        c = r.sweep.counts
-        print(
-            f"  {r.label}: {r.sweep.state}, {c.healthy} healthy, {c.fault_localized} localized, "
-            f"{c.fault_suspected} suspected, {c.inconclusive} inconclusive, {c.failed} failed; "
-            f"{len(r.sweep.incidents)} incidents"
-        )
-        snaps = {s.nms: s for s in r.sweep.snapshots}
-        print(
-            "    "
-            + ", ".join(
-                f"{n} {r.requests[n]} req/{'1 snapshot' if n in snaps else 'no snapshot'}"
-                + (
-                    f" ({snaps[n].alarms} alarms, {snaps[n].circuits} circuits)"
-                    if n in snaps
-                    else ""
-                )
-                for n in sorted(r.requests)
-            )
-        )
-    if local:
-        want = _verdicts(local.docs)
-        for r in runs:
-            if r is local:
-                continue
-            got = _verdicts(r.docs)
-            equal = sum(1 for c in want if got.get(c) == want[c])
-            print(f"\n{r.label} vs local, circuit by circuit: {equal}/{len(want)} equal")
-            diffs = [c for c in sorted(set(want) | set(got)) if got.get(c) != want.get(c)]
-            for c in diffs[:10]:
-                print(f"  {c}: local {want.get(c)}; {r.label} {got.get(c)}")
-            if len(diffs) > 10:
-                print(f"  ... {len(diffs) - 10} more")
-    print("\nground truth (status, segment, owner)")
-    for r in runs:
-        wrong = _against_truth(truth, r.docs)
-        print(
-            f"  {r.label}: {len(truth.circuits) - len({w.split(':')[0] for w in wrong})}/"
-            f"{len(truth.circuits)} as injected"
-        )
-        for w in wrong[:8]:
-            print(f"    {w}")
 
 
 def main() -> None:
