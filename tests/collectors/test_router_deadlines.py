@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -94,7 +94,7 @@ def reported_elapsed(error: str) -> float:
     return float(m.group(1))
 
 
-def eventually(check: Any, within: float = 10.0) -> None:
+def eventually(check: Callable[[], bool], within: float = 10.0) -> None:
     """Wait for something the router observes asynchronously (not a timing assert)."""
     end = time.monotonic() + within
     while not check():

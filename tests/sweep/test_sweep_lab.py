@@ -27,8 +27,12 @@ from diag.sweep.schedule import sweep_lock
 pytestmark = pytest.mark.lab
 
 
+# the lab inventory folder, its scenarios, the running lab
+Lab = tuple[Path, list[Scenario], LabThread]
+
+
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, list[Scenario], Any]]:
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     state = tmp_path_factory.mktemp("lab")
     inv, scenarios, inv_dir = prepare(None, None, state)
     thread = LabThread(LabNetwork(inv, scenarios))
@@ -54,7 +58,7 @@ def _sweep(tmp: Path, *args: str, **kw: Any) -> subprocess.CompletedProcess[str]
     )
 
 
-def _nms_requests(thread: Any, scenarios: list[Scenario]) -> dict[str, int]:
+def _nms_requests(thread: LabThread, scenarios: list[Scenario]) -> dict[str, int]:
     out = {}
     for served in thread.network.served:
         if served.kind == "nms":
@@ -64,7 +68,7 @@ def _nms_requests(thread: Any, scenarios: list[Scenario]) -> dict[str, int]:
 
 
 def test_sweep_gives_each_circuit_its_verdict_with_one_snapshot_per_nms(
-    lab: tuple[Path, list[Scenario], Any], tmp_path: Path
+    lab: Lab, tmp_path: Path
 ) -> None:
     inv_dir, scenarios, thread = lab
     url = f"sqlite:///{tmp_path / 'history.sqlite'}"
@@ -155,7 +159,7 @@ def test_sweep_gives_each_circuit_its_verdict_with_one_snapshot_per_nms(
 
 
 def test_interrupted_sweep_keeps_finished_circuits_and_resume_finishes(
-    lab: tuple[Path, list[Scenario], Any], tmp_path: Path
+    lab: Lab, tmp_path: Path
 ) -> None:
     inv_dir, scenarios, _ = lab
     db = tmp_path / "history.sqlite"
@@ -225,7 +229,7 @@ def test_interrupted_sweep_keeps_finished_circuits_and_resume_finishes(
 
 
 def test_a_second_sweep_on_the_same_store_is_refused(
-    lab: tuple[Path, list[Scenario], Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    lab: Lab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     inv_dir, _, _ = lab
     url = f"sqlite:///{tmp_path / 'h.sqlite'}"
@@ -237,9 +241,7 @@ def test_a_second_sweep_on_the_same_store_is_refused(
     assert f"pid {os.getpid()}" in run.stderr
 
 
-def test_selection_errors_name_what_exists(
-    lab: tuple[Path, list[Scenario], Any], tmp_path: Path
-) -> None:
+def test_selection_errors_name_what_exists(lab: Lab, tmp_path: Path) -> None:
     inv_dir, _, _ = lab
     run = _sweep(tmp_path, "-i", str(inv_dir), "--no-history", "--region", "nowhere")
     assert run.returncode == 2
@@ -255,9 +257,7 @@ def test_selection_errors_name_what_exists(
     assert run.returncode == 2 and "drop --no-history" in run.stderr
 
 
-def test_sweep_json_folder_holds_one_document_per_circuit(
-    lab: tuple[Path, list[Scenario], Any], tmp_path: Path
-) -> None:
+def test_sweep_json_folder_holds_one_document_per_circuit(lab: Lab, tmp_path: Path) -> None:
     inv_dir, _, _ = lab
     out = tmp_path / "docs"
     run = _sweep(
@@ -295,7 +295,7 @@ def test_sweep_json_folder_holds_one_document_per_circuit(
 
 
 def test_diag_circuit_keeps_each_diagnosis_and_shows_what_was_seen_before(
-    lab: tuple[Path, list[Scenario], Any], tmp_path: Path
+    lab: Lab, tmp_path: Path
 ) -> None:
     inv_dir, _, _ = lab
     url = f"sqlite:///{tmp_path / 'h.sqlite'}"
@@ -329,9 +329,7 @@ def test_diag_circuit_keeps_each_diagnosis_and_shows_what_was_seen_before(
         assert len(store.timeline("LAB-E1-AIS2")) == 1
 
 
-def test_every_runs_sweeps_on_ticks_and_keeps_each(
-    lab: tuple[Path, list[Scenario], Any], tmp_path: Path
-) -> None:
+def test_every_runs_sweeps_on_ticks_and_keeps_each(lab: Lab, tmp_path: Path) -> None:
     inv_dir, _, _ = lab
     url = f"sqlite:///{tmp_path / 'h.sqlite'}"
     run = _sweep(
