@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import gc
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 from diag.model.observations import NmsPollObservation
 from diag.runner import Collected, Context, Job, Outcome, collect, now
@@ -37,11 +36,11 @@ def _run(jobs: list[Job]) -> Collected:
 
 
 def test_a_collector_that_raises_fails_alone() -> None:
-    async def broken(_ctx: Any) -> Outcome:
+    async def broken(_ctx: Context) -> Outcome:
         await asyncio.sleep(0.01)
         raise RuntimeError("a library bug")
 
-    async def fine(_ctx: Any) -> Outcome:
+    async def fine(_ctx: Context) -> Outcome:
         return Outcome([_poll("fine")])
 
     out = _run([Job("nms:broken", "127.0.0.1:1", broken), Job("nms:fine", "127.0.0.1:2", fine)])
@@ -56,7 +55,7 @@ def test_a_collector_that_raises_fails_alone() -> None:
 
 
 def test_a_task_left_failing_on_the_loop_is_its_collectors_error() -> None:
-    async def leaves_a_task(_ctx: Any) -> Outcome:
+    async def leaves_a_task(_ctx: Context) -> Outcome:
         async def walk() -> None:
             raise ValueError("auth error in a walk nobody awaited")
 
