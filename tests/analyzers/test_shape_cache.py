@@ -34,7 +34,11 @@ def _load(name: str) -> tuple[Capture, CircuitPath, list[Observation]]:
     return cap, build_path(cap.circuit, inv), renumber(list(cap.observations))
 
 
-def _doc(path: CircuitPath, obs: list[Observation], th: Thresholds | None = None) -> Any:
+# findings, verdict, context and inventory notes, as JSON data: what two analyses compare by
+Dumped = tuple[list[dict[str, Any]], dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]
+
+
+def _doc(path: CircuitPath, obs: list[Observation], th: Thresholds | None = None) -> Dumped:
     a = analyze_full(path, obs, th)
     return (
         [f.model_dump(mode="json") for f in a.findings],
@@ -44,7 +48,7 @@ def _doc(path: CircuitPath, obs: list[Observation], th: Thresholds | None = None
     )
 
 
-def _fresh(path: CircuitPath, obs: list[Observation], th: Thresholds | None = None) -> Any:
+def _fresh(path: CircuitPath, obs: list[Observation], th: Thresholds | None = None) -> Dumped:
     context_module._SHAPES.clear()
     return _doc(path, obs, th)
 
