@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -334,8 +335,7 @@ def test_observation_counts_late_replies_as_lost() -> None:
     assert (obs.count, obs.size, obs.interval_s, obs.timeout_s) == (4, 100, 0.2, 0.1)
 
 
-def _now() -> Any:
-    from datetime import UTC, datetime
+def _now() -> datetime:
 
     return datetime.now(UTC)
 
