@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from netmiko import BaseConnection
 
 
-def serial_login(**kw: Any) -> Any:
+def serial_login(**kw: Any) -> BaseConnection:
     """netmiko's serial login loop gives up after a fixed number of timed reads; on a loaded
     2-core machine a pty answers late often enough to lose that race.  Three tries: a console
     that never logs in still fails."""
