@@ -169,7 +169,8 @@ def cli(ctx: click.Context, lang: str | None) -> None:
     "--observations",
     "observations_file",
     type=click.Path(path_type=Path, dir_okay=False, exists=True),
-    help="YAML/JSON file of KEY: VALUE answers (same keys as --observe).",
+    help="YAML/JSON file of KEY: VALUE answers (same keys as --observe), or a JSON document "
+    "of observations (diag lan-capture --json, diag ping --json).",
 )
 @click.option(
     "--ask",
@@ -239,18 +240,21 @@ def circuit(
     history` shows a circuit's timeline)."""
 
     from diag.analyzers import answers as ans
+    from diag.collectors.lan.files import read_observations
     from diag.ticket import parse_ticket
 
     try:
         tk = parse_ticket(ticket) if ticket else None
-        given_pairs = ans.from_file(observations_file) if observations_file else {}
+        typed, given_pairs = (
+            read_observations(observations_file) if observations_file else ([], {})
+        )
         given_pairs.update(ans.from_assignments(observed))
         thresholds = _thresholds(threshold_set)
         previous = _previous(compare_file, circuit_id) if compare_file else None
     except DiagError as exc:
         _fail(exc)
     source: Literal["observe", "file"] = "observe" if observed else "file"
-    given = ans.observations(given_pairs, source) if given_pairs else []
+    given: list[Observation] = [*typed, *ans.observations(given_pairs, source)]
     out = _console(stderr=json_dest == "-")
     err = _console(stderr=True)
     if replay_dir is not None:
@@ -620,13 +624,16 @@ def rules_cmd(json_dest: str | None) -> None:
 
         _write_text(json_dest, rules_listing().to_json())
         return
+    from diag.i18n import tr_marked
+
     con = _console()
     for step in playbook.load():
         con.print(f"[bold]step {step.id}[/bold]  {step.shown_title}")
         for r in step.rules:
             needs = ", ".join(r.needs) or "-"
+            title = tr_marked(r.title)  # the rule's title in the reader's language
             con.print(
-                f"  {r.id:32} {','.join(r.refs):18} {r.title}\n{'':35}needs: {needs}", markup=False
+                f"  {r.id:32} {','.join(r.refs):18} {title}\n{'':35}needs: {needs}", markup=False
             )
     con.print("[bold]thresholds[/bold]")
     t = defaults()
@@ -1469,6 +1476,7 @@ def _demo_table(con: Any, rows: list[tuple[str, Any, bool]]) -> None:
 def _register() -> None:
     """Commands defined in their own packages (each imports its heavy libraries when run)."""
     from diag.check import check_cmd
+    from diag.collectors.lan.cli import lan_capture_cmd
     from diag.distributed.cli import scheduler_cmd, worker_cmd
     from diag.history.cli import history_cmd
     from diag.inventory_import_cli import export_cmd, import_cmd
@@ -1483,6 +1491,7 @@ def _register() -> None:
     cli.add_command(report_cmd, "report")
     cli.add_command(check_cmd, "check")
     cli.add_command(render_cmd, "render")
+    cli.add_command(lan_capture_cmd, "lan-capture")
     inventory.add_command(import_cmd, "import")
     inventory.add_command(export_cmd, "export")
 

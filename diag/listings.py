@@ -108,18 +108,19 @@ class LabStatusListing(_Doc):
 def rules_listing() -> RulesListing:
     from diag.analyzers import playbook
     from diag.analyzers.thresholds import defaults
+    from diag.i18n import tr_marked
 
     t = defaults()
     return RulesListing(
         steps=[
             StepEntry(
                 id=step.id,
-                title=step.title,
+                title=step.shown_title,
                 rules=[
                     RuleEntry(
                         id=r.id,
                         refs=list(r.refs),
-                        title=r.title,
+                        title=tr_marked(r.title),
                         needs=list(r.needs),
                         needs_any=r.needs_any,
                     )
