@@ -64,11 +64,3 @@ def _every_document_validates(
         return text
 
     monkeypatch.setattr(FindingsDocument, "to_json", checked)
-
-
-# Test helpers are imported as the package they are (`from tests.services import ...`); this
-# keeps a bare `from services import ...` working too while new test folders are written.
-# TODO(remove at the end of issue 12): one way of importing only.
-import sys  # noqa: E402
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
