@@ -5,115 +5,33 @@ broker and the history store).
 Exactly once: the history store keeps one row per (sweep id, circuit id), inserted only if absent;
 a task delivered again (its worker was lost) skips the circuits already stored, and the region
 parts already kept, so every circuit ends with exactly one result.
+
+`Env` is in diag.distributed.env and the sweep's end (progress, finalize, wait) in
+diag.distributed.finish; this module re-exports them.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
-import secrets
-import socket
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from diag.distributed.config import DistributedSettings, region_queue
+from diag.distributed.config import region_queue
+from diag.distributed.env import Env, inventory_fingerprint, log
+from diag.distributed.finish import _failed_ids, finalize, progress, wait
 from diag.distributed.plan import batches, home_region, split
-from diag.distributed.shared import Part, RegionReads, join, key, snapshot_facts
+from diag.distributed.shared import Part, RegionReads, join, key
 from diag.logsetup import describe
 from diag.model.findings import FindingsDocument
-from diag.model.inventory import Inventory
 from diag.model.path import build_path
-from diag.runner import (
-    Collected,
-    Context,
-    Job,
-    Stop,
-    _LoopErrors,
-    build_document,
-    collect,
-)
-from diag.sweep.model import CircuitResult, Distribution, Selection, SweepDocument
+from diag.runner import Collected, Context, Job, Stop, _LoopErrors, build_document, collect
+from diag.sweep.model import Distribution, Selection, SweepDocument
 
 if TYPE_CHECKING:
-    import redis
-
-    from diag.history import HistoryStore
     from diag.sweep.engine import SweepOptions
-
-log = logging.getLogger("diag.distributed")
-
-
-@dataclass
-class Env:
-    """What a process of a distributed sweep holds: settings, inventory, store, Redis."""
-
-    settings: DistributedSettings
-    inventory: Inventory
-    store: HistoryStore
-    redis: redis.Redis
-    host: str = field(default_factory=socket.gethostname)
-    #: sweep id -> its selected circuits (read once per process)
-    _circuits: dict[str, list[str]] = field(default_factory=dict)
-    _fingerprint: str | None = None
-
-    @property
-    def fingerprint(self) -> str:
-        """A digest of the inventory's files (as loaded): a worker with another inventory would
-        diagnose other paths, so its parts are refused."""
-        if self._fingerprint is None:
-            self._fingerprint = inventory_fingerprint(self.inventory)
-        return self._fingerprint
-
-    @classmethod
-    def open(cls, settings: DistributedSettings, inventory: Inventory | None = None) -> Env:
-        import redis
-
-        from diag.history import open_store
-        from diag.inventory import default_inventory_dir, load_inventory
-        from diag.settings import with_inventory_folder
-
-        inv = inventory
-        if inv is None:  # known_hosts beside the inventory, as the CLI loads it
-            where = settings.inventory or default_inventory_dir()
-            inv = with_inventory_folder(load_inventory(where), where)
-        return cls(
-            settings,
-            inv,
-            open_store(settings.history),
-            redis.Redis.from_url(settings.broker, decode_responses=True),
-        )
-
-    def close(self) -> None:
-        self.store.close()
-        self.redis.close()
-
-    def sweep_circuits(self, sweep_id: str) -> list[str]:
-        got = self._circuits.get(sweep_id)
-        if got is None:
-            doc = self.store.sweep(sweep_id)
-            got = self._circuits[sweep_id] = list(doc.selection.circuits) if doc else []
-        return got
-
-    def keep(self, name: str) -> None:
-        self.redis.expire(name, max(1, int(self.settings.keep_s)))
-
-
-def inventory_fingerprint(inv: Inventory) -> str:
-    import hashlib
-
-    h = hashlib.sha256()
-    for src in sorted(inv.sources):
-        h.update(src.rsplit("/", 1)[-1].encode())
-        try:
-            with open(src, "rb") as f:
-                h.update(hashlib.sha256(f.read()).digest())
-        except OSError:
-            h.update(b"?")
-    return h.hexdigest()[:16]
 
 
 # ------------------------------------------------------------------------------ the start
@@ -392,10 +310,6 @@ def _try_join(env: Env, sweep: SweepDocument, cid: str, regions: list[str]) -> i
     return _record(env, sweep, cid, started, collected)
 
 
-def _failed_ids(env: Env, sweep_id: str) -> set[str]:
-    return {str(c) for c in env.redis.hkeys(key(sweep_id, "failed"))}
-
-
 def _fail(env: Env, sweep_id: str, cid: str, error: str) -> int:
     name = key(sweep_id, "failed")
     added = env.redis.hsetnx(name, cid, error)
@@ -403,105 +317,14 @@ def _fail(env: Env, sweep_id: str, cid: str, error: str) -> int:
     return int(bool(added))
 
 
-# ------------------------------------------------------------------------------ the end
-
-
-def progress(env: Env, sweep_id: str) -> tuple[int, int]:
-    """(circuits finished, of which not healthy), for progress bars and `diag sweep status`."""
-    stored, not_healthy = env.store.sweep_progress(sweep_id)
-    failed = _failed_ids(env, sweep_id)
-    if not failed:
-        return stored, not_healthy
-    extra = len(failed - env.store.sweep_done(sweep_id))  # a failure later stored
-    return stored + extra, not_healthy + extra
-
-
-def finalize(env: Env, sweep_id: str) -> SweepDocument | None:
-    """Complete the sweep document once every circuit has its result (counts, incidents,
-    snapshots, failures); None while circuits are still running.  Idempotent."""
-    from diag.sweep.engine import _counts, nms_users
-    from diag.sweep.incidents import group_incidents
-
-    sweep = env.store.sweep(sweep_id)
-    if sweep is None or sweep.state == "complete":
-        return sweep
-    total = len(sweep.selection.circuits)
-    if progress(env, sweep_id)[0] < total:
-        return None
-    lock = key(sweep_id, "final")
-    if not env.redis.set(lock, secrets.token_hex(8), nx=True, ex=300):
-        return None
-    try:
-        inv = env.inventory
-        stored = {r.circuit: r for r in env.store.sweep_results(sweep_id)}
-        failed: dict[str, str] = env.redis.hgetall(key(sweep_id, "failed"))  # type: ignore[assignment]
-        results: list[CircuitResult] = []
-        for cid in sweep.selection.circuits:
-            if cid in stored:
-                results.append(stored[cid])
-            elif cid in failed:
-                results.append(
-                    CircuitResult(
-                        circuit=cid,
-                        status="failed",
-                        summary=f"no diagnosis: {failed[cid]}",
-                        duration_s=0.0,
-                        error=failed[cid],
-                    )
-                )
-        failing = env.store.documents(sweep_id=sweep_id, not_healthy=True)
-        users = nms_users(inv, [r.circuit for r in results])
-        snapshots = [
-            s.model_copy(update={"circuits": users.get(s.nms, 0)})
-            for s in snapshot_facts(env.redis, sweep_id)
-        ]
-        failures = [
-            f"NMS {s.nms}: the alarm snapshot failed: {s.error}" for s in snapshots if not s.ok
-        ]
-        failures += [f"{r.circuit}: {r.error}" for r in results if r.status == "failed"]
-        now = datetime.now(UTC)
-        doc = sweep.model_copy(
-            update={
-                "state": "complete",
-                "finished": now,
-                "counts": _counts(results, total),
-                "snapshots": snapshots,
-                "incidents": group_incidents(inv, failing, sweep_id=sweep_id),
-                "circuits": results,
-                "failures": failures,
-                "duration_s": round((now - sweep.started).total_seconds(), 3),
-            }
-        )
-        env.store.record_sweep(doc)
-        return doc
-    finally:
-        env.redis.delete(lock)
-
-
-def wait(
-    env: Env,
-    sweep_id: str,
-    *,
-    every: float = 0.5,
-    on_progress: Callable[[int, int], None] | None = None,
-    stop: Callable[[float], bool] | None = None,
-) -> SweepDocument | None:
-    """Follow the sweep until it is complete; None if `stop` said to stop first."""
-    last = (-1, -1)
-    while True:
-        now = progress(env, sweep_id)
-        if now != last and on_progress is not None:
-            on_progress(*now)
-        last = now
-        if env.store.sweep_state(sweep_id) == "complete":
-            return env.store.sweep(sweep_id)
-        total = len(env.sweep_circuits(sweep_id))
-        if total and now[0] >= total:
-            # every circuit is in: finish it here if no worker did (one was lost right then)
-            done = finalize(env, sweep_id)
-            if done is not None and done.state == "complete":
-                return done
-        if stop is None:
-            time.sleep(every)
-        elif stop(every):
-            return None
+__all__ = [
+    "Env",
+    "PartReport",
+    "finalize",
+    "inventory_fingerprint",
+    "progress",
+    "run_part",
+    "start",
+    "transient",
+    "wait",
+]
