@@ -83,7 +83,7 @@ def truths() -> dict[str, tuple[str, dict[str, str]]]:
     """Circuit -> (scenario, its on-site answers), from every shipped scenario."""
     out = {}
     for folder in shipped_scenarios():
-        raw = yaml.load((folder / "scenario.yaml").read_text("utf-8"), Loader=Loader)
+        raw = yaml.load((folder / "scenario.yaml").read_text("utf-8"), Loader=Loader)  # noqa: S506
         scn = Scenario.model_validate(raw)  # what load_scenario checks, with libyaml's speed
         for cid in scn.expect:
             out[cid] = (scn.name, {k: str(v) for k, v in scn.answers.get(cid, {}).items()})

@@ -265,7 +265,7 @@ def run(
                     stop=stop,
                 )
             )
-        except BaseException as exc:  # reported as UNKNOWN by the caller
+        except BaseException as exc:  # reported as UNKNOWN by the caller  # noqa: BLE001
             failed.append(exc)
 
     # a daemon thread: at the deadline diag answers and exits, whatever a session still waits on
@@ -297,7 +297,7 @@ def _crash(circuit_id: str, exc: BaseException) -> PluginResult:
     what = logsetup.describe(exc)
     try:
         reason = tr("internal error: {error}", error=what)
-    except Exception:  # the catalogs themselves may be what failed
+    except Exception:  # the catalogs themselves may be what failed  # noqa: BLE001
         reason = f"internal error: {what}"
     return unknown(circuit_id, reason)
 
@@ -358,6 +358,6 @@ def check_cmd(
     """
     try:
         result = run(circuit_id, inventory, timeout_s, assignments, threshold_items)
-    except (Exception, KeyboardInterrupt) as exc:  # never a traceback: the line is shown
+    except (Exception, KeyboardInterrupt) as exc:  # never a traceback: the line is shown  # noqa: BLE001
         result = _crash(circuit_id, exc)
     emit(result)

@@ -147,7 +147,7 @@ def _completion_names(ctx: click.Context, kind: str) -> list[str]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # nothing may reach the shell's screen
             inv = load_inventory(path)
-    except Exception:  # a broken or missing inventory: no candidates, no traceback
+    except Exception:  # a broken or missing inventory: no candidates, no traceback  # noqa: BLE001
         return []
     if kind == "circuit":
         return sorted(inv.circuits)

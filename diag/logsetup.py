@@ -61,7 +61,7 @@ class Capture(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         try:
             text = self.format(record)
-        except Exception:  # a library's bad format string must not fail the run
+        except Exception:  # a library's bad format string must not fail the run  # noqa: BLE001
             text = f"{record.name}: {record.msg!r} {record.args!r}"
         job = getattr(record, "diag_job", None) or JOB.get()
         if len(self.entries) == self.entries.maxlen:
@@ -89,7 +89,7 @@ def capture() -> Capture | None:
 
 def install(level: int = logging.WARNING) -> Capture:
     """Route library logging, warnings and stray exceptions into the capture (idempotent)."""
-    global _capture
+    global _capture  # noqa: PLW0603
     root = logging.getLogger()
     if _capture is None:
         _capture = Capture()

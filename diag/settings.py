@@ -43,7 +43,7 @@ class CollectorSettings(BaseModel):
     clear_counters: bool = Field(
         False, description="clear counters before sampling (asks the device)"
     )
-    # Ping (host and router-originated)
+    # Ping (host and router-originated)  # noqa: ERA001
     ping_count: int = Field(20, ge=1, le=100000)
     ping_interval_s: float = Field(0.2, gt=0)
     ping_size: int = Field(100, ge=0, le=65000, description="ICMP payload bytes")

@@ -42,7 +42,7 @@ class Terminal:
     def __init__(self, args: list[str]) -> None:
         self.pid, self.fd = pty.fork()
         if self.pid == 0:  # the child: exec the command, its stdio on the pty
-            os.execve(args[0], args, _env())
+            os.execve(args[0], args, _env())  # noqa: S606
         self.seen = ""  # everything the terminal showed
         self.pos = 0  # where the text after the last prompt starts
 
@@ -128,7 +128,9 @@ def _question_key(term: Terminal, prompt: str) -> str:
     """The key behind a prompt, read from its `?` explanation (`KEY (who): rules`)."""
     term.type("?\n")
     assert term.prompt() == prompt  # the explanation, then the same question again
-    m = re.search(r"^([a-z0-9_.]+) \((customer|engineer|instrument|noc)\): ", term.before, re.M)
+    m = re.search(
+        r"^([a-z0-9_.]+) \((customer|engineer|instrument|noc)\): ", term.before, re.MULTILINE
+    )
     assert m, term.before
     assert "answer " in term.before and "if " in term.before  # its values and what they tell
     return m.group(1)

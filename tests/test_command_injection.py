@@ -128,7 +128,7 @@ def test_recorder_sees_an_injected_line_when_the_check_is_off(
     router: RecordingRouter, lab: tuple[LabThread, ManualClock], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Control: without the last check, `reload` arrives as its own line (the issue's bug)."""
-    import diag.collectors.cli.session as session
+    from diag.collectors.cli import session
 
     monkeypatch.setattr(session, "check_command", lambda command: command)
     read(router, lab, f"{WAN}\nreload", FAR)

@@ -196,11 +196,11 @@ def test_probes_numbered_from_zero_without_summary_are_counted() -> None:
     assert (got.format, got.sent, got.received, got.from_summary) == ("bsd", 10, 10, False)
     assert got.rtts_ms[0] == 1.0 and got.rtts_ms[-1] == 1.9
     # iputils numbers from 1: its 10 probes are 10 too, and a gap is a lost probe
-    lines = IPUTILS_LOSS.split("\n\n")[0]
+    lines = IPUTILS_LOSS.split("\n\n", maxsplit=1)[0]
     got = parse_pasted_ping(lines)
     assert (got.sent, got.received, got.rtts_ms[1]) == (4, 3, None)
     # Windows without its statistics: replies and timeouts are the probes
-    got = parse_pasted_ping(WINDOWS_LOSS.split("\r\n\r\n")[0])
+    got = parse_pasted_ping(WINDOWS_LOSS.split("\r\n\r\n", maxsplit=1)[0])
     assert (got.sent, got.received) == (4, 3)
 
 

@@ -41,7 +41,7 @@ SIGNALS = {
     "SIGHUP": (signal.SIGHUP, 129),
 }
 REASON = {"SIGINT": "Ctrl-C", "SIGTERM": "SIGTERM", "SIGHUP": "SIGHUP"}
-NOISE = re.compile(r"Traceback|^\s+File \"|Exception|never retrieved|never awaited", re.M)
+NOISE = re.compile(r"Traceback|^\s+File \"|Exception|never retrieved|never awaited", re.MULTILINE)
 
 
 @dataclass
@@ -415,7 +415,7 @@ def test_terminal_closed_mid_collection(
     pid, fd = pty.fork()
     if pid == 0:  # the child: diag with the pty as its controlling terminal
         os.chdir(ROOT)
-        os.execve(sys.executable, args, env())
+        os.execve(sys.executable, args, env())  # noqa: S606
     try:
         deadline = time.monotonic() + 60
         while "show logging" not in peers.waits.commands[seen:]:

@@ -209,7 +209,7 @@ def lookup(key: str) -> tuple[Question, str | None]:
     tmpl, side = _template(key)
     q = vocabulary().get(tmpl)
     if q is None:
-        close = [k for k in vocabulary() if k.split(".")[-1] == key.split(".")[-1]][:3]
+        close = [k for k in vocabulary() if k.split(".")[-1] == key.rsplit(".", maxsplit=1)[-1]][:3]
         hint = f" (did you mean {', '.join(close)}?)" if close else ""
         raise AnswerError(f"unknown observation key {key!r}{hint}; `diag questions` lists them")
     return q, side

@@ -84,7 +84,7 @@ def _shape_cache(path: CircuitPath, thresholds: Thresholds) -> dict[object, Any]
     if len(entries) >= 16:  # the same elements with many inventories or thresholds
         entries.clear()
     # a copy of the values: the path's models are frozen, but the entry must not depend on it
-    els, links, a, b = cast(tuple[list[dict[str, Any]], list[dict[str, Any]], Any, Any], fields)
+    els, links, a, b = cast("tuple[list[dict[str, Any]], list[dict[str, Any]], Any, Any]", fields)
     copy = ([dict(d) for d in els], [dict(d) for d in links], _copy(a), _copy(b))
     values = {}
     entries.append((copy, thresholds, values))

@@ -216,7 +216,7 @@ class _Reader(CrcSampling, ConsoleChecks):
             # The session itself is gone (closed, dropped for good): keep what was read.
             transcript.note(f"FAILED (command): {exc}")
             self.fail("command", str(exc))
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001
             # Anything else the transport throws mid-session is still a failed reading of this
             # device, not a reason to lose what was read (the type is kept to find the bug).
             msg = f"{self.device.name}: session failed: {type(exc).__name__}: {exc}"

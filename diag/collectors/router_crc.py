@@ -65,7 +65,7 @@ def uptime_s(version_text: str) -> float | None:
     m = _UPTIME.search(version_text)
     if m is None:
         return None
-    parts = re.findall(r"(\d+)\s*(year|week|day|hour|minute|second)s?", m.group(1), re.I)
+    parts = re.findall(r"(\d+)\s*(year|week|day|hour|minute|second)s?", m.group(1), re.IGNORECASE)
     if not parts:
         return None
     return float(sum(int(n) * _UPTIME_UNITS[unit.lower()] for n, unit in parts))
@@ -255,7 +255,7 @@ class CrcSampling:
             why = self._msg(f"second CRC sample not taken: {exc}")
             transcript.note(why)
             return why
-        except Exception as exc:  # the transport failed mid-session: the first reading stands
+        except Exception as exc:  # the transport failed mid-session: the first reading stands  # noqa: BLE001
             why = self._msg(f"second CRC sample not taken: {type(exc).__name__}: {exc}")
             transcript.note(why)
             return why

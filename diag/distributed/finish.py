@@ -8,15 +8,10 @@ import secrets
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
-
-from diag.distributed.shared import key, snapshot_facts
-from diag.sweep.model import CircuitResult, SweepDocument
-
-if TYPE_CHECKING:
-    pass
 
 from diag.distributed.env import Env
+from diag.distributed.shared import key, snapshot_facts
+from diag.sweep.model import CircuitResult, SweepDocument
 
 
 def _failed_ids(env: Env, sweep_id: str) -> set[str]:

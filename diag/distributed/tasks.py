@@ -22,7 +22,7 @@ _env: Env | None = None
 def env() -> Env:
     """This worker process's inventory, store and Redis (opened on the first task: after the
     fork, never shared with the parent)."""
-    global _env
+    global _env  # noqa: PLW0603
     if _env is None:
         _env = Env.open(settings_of(app))
     return _env

@@ -27,7 +27,8 @@ from diag.distributed.shared import Part, RegionReads, join, key
 from diag.logsetup import describe
 from diag.model.findings import FindingsDocument
 from diag.model.path import build_path
-from diag.runner import Collected, Context, Job, Stop, _LoopErrors, build_document, collect
+from diag.runner import Collected, Context, Job, Stop, build_document, collect
+from diag.runner_stop import _LoopErrors
 from diag.sweep.model import Distribution, Selection, SweepDocument
 
 if TYPE_CHECKING:
@@ -244,7 +245,7 @@ def _collect_part(
                     try:
                         got = Collected()
                         await collect(jobs[cid], ctx, got)
-                    except Exception as exc:  # a bug for this circuit: the batch goes on
+                    except Exception as exc:  # a bug for this circuit: the batch goes on  # noqa: BLE001
                         log.error("circuit %s: collection failed", cid, exc_info=exc)
                         finished(cid, started, None, f"diag failed: {describe(exc)}")
                         return
@@ -291,7 +292,7 @@ def _document(
 def _record(env: Env, sweep: SweepDocument, cid: str, started: datetime, got: Collected) -> int:
     try:
         doc = _document(env, sweep, cid, started, got)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001
         log.error("circuit %s: analysis failed", cid, exc_info=exc)
         return _fail(env, sweep.id, cid, f"diag failed: {describe(exc)}")
     region = home_region(env.inventory.circuits[cid])

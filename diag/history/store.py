@@ -438,7 +438,7 @@ class HistoryStore:
                         seen.add(circuit)
                         picked.append(("rules", " ".join(rules), did))
             if kinds and len(picked) < limit:
-                taken = {c for c in self._circuits_of(conn, [p[2] for p in picked])}
+                taken = {c for c in self._circuits_of(conn, [p[2] for p in picked])}  # noqa: C416
                 pairs = sa.or_(*(sa.and_(f.c.from_kind == a, f.c.to_kind == b) for a, b in kinds))
                 q2 = (
                     sa.select(d.c.id, d.c.circuit, d.c.started, f.c.from_kind, f.c.to_kind)

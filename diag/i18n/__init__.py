@@ -75,7 +75,7 @@ def parse_lang(value: str) -> Lang:
     """`zh`, `zh_CN.UTF-8`, `zh-Hans`... -> zh; `en*` -> en; anything else is an error."""
     v = value.strip().lower().replace("-", "_")
     for code in LANGS:
-        if v == code or v.startswith(code + "_") or v.startswith(code + "."):
+        if v == code or v.startswith(code + "_") or v.startswith(code + "."):  # noqa: PIE810
             return code
     raise ValueError(f"unknown language {value!r}: use one of {', '.join(LANGS)}")
 

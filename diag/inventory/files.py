@@ -158,7 +158,7 @@ def _load_file(path: Path, shown: str, acc: Loaded) -> Any:
         acc.problems.append(f"{shown}: a value cannot be read: {exc}")
     except RecursionError:
         acc.problems.append(f"{shown}: nested too deeply to read")
-    except Exception as exc:  # never a traceback for a file; say it is ours to fix
+    except Exception as exc:  # never a traceback for a file; say it is ours to fix  # noqa: BLE001
         acc.problems.append(
             f"{shown}: cannot be read ({type(exc).__name__}: {exc}); this is a bug in diag, "
             "please report it with the file"

@@ -65,7 +65,7 @@ def engine() -> str:
 @contextmanager
 def using(name: str) -> Iterator[None]:
     """Read with the named parser inside the block (benchmarks and tests compare the two)."""
-    global _engine
+    global _engine  # noqa: PLW0603
     if name not in PARSERS:
         raise ValueError(f"no YAML parser {name!r} here; available: {', '.join(ENGINES)}")
     before, _engine = _engine, name

@@ -197,7 +197,7 @@ def _inventory_docs(topo: Topology, block: int) -> tuple[dict[str, Any], dict[st
                 "region": end.region,
             }
             if end.vendor != "huawei":
-                rtr["login"]["secret"] = "lab:router-secret"
+                rtr["login"]["secret"] = "lab:router-secret"  # noqa: S105
             # A cross-region B end: its PDH stays managed by the circuit's region's NMS (that
             # NMS holds its alarms), but the region whose worker reaches it is the end's own.
             pdh = managed(end.pdh, "pdh", c.region, "OptiX Metro 100") | {"region": end.region}
@@ -342,7 +342,7 @@ def generate(
         raise LabError("lab: --fault-rate is a share of the circuits, between 0 and 1")
     if n > 20000:
         raise LabError("lab: at most 20,000 generated circuits (one address block)")
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311
     topo = build(n, rng)
     st = inject(topo, fault_rate, rng)
     truth = _truth(topo, st, seed, n, fault_rate)

@@ -100,7 +100,7 @@ from diag.lab.imap_wire import (
     query_varbinds,
 )
 
-_WILDCARDS = {"0.0.0.0", "::", "*"}
+_WILDCARDS = {"0.0.0.0", "::", "*"}  # noqa: S104
 _INFORM_TIMEOUT_S = 1.0
 _INFORM_RETRIES = 2
 

@@ -27,7 +27,7 @@ from diag.settings import with_inventory_folder
 
 
 def lab_dir() -> Path:
-    return Path(os.environ.get("DIAG_LAB_DIR", "/tmp/diag-lab"))
+    return Path(os.environ.get("DIAG_LAB_DIR", "/tmp/diag-lab"))  # noqa: S108
 
 
 def prepare(
@@ -148,7 +148,7 @@ def up(
     for d in scenario_dirs or []:
         cmd += ["--scenario", str(d)]
     log = open(state / "lab.log", "ab")  # noqa: SIM115 - handed to the child
-    proc = subprocess.Popen(
+    proc = subprocess.Popen(  # noqa: S603
         cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
     )
     log.close()

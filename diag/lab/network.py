@@ -258,7 +258,7 @@ class LabNetwork:
         out: list[tuple[Served, Any]] = []
         for name in sorted(ports):
             dev = inv.devices[name]
-            assert dev.snmp is not None and dev.mgmt is not None  # scenario.check_against
+            assert dev.snmp is not None and dev.mgmt is not None  # scenario.check_against  # noqa: PT018
             if not _loopback(dev.mgmt.address):
                 raise LabError(
                     f"lab: NE {name} is at {dev.mgmt.address}; the lab serves only loopback "

@@ -89,7 +89,7 @@ def _controller_bits(ctrl: E1Controller) -> tuple[str, ...]:
 def router_oids(state: RouterState) -> OidValues:
     """What the router's SNMP agent shows, from the same state its CLI renders."""
     cisco = state.vendor == "cisco_ios"
-    base_minutes = uptime_minutes(state.uptime, Moment(0.0, datetime(2000, 1, 1)))
+    base_minutes = uptime_minutes(state.uptime, Moment(0.0, datetime(2000, 1, 1)))  # noqa: DTZ001
     if cisco:
         family = f"C{state.model[:2]}00"
         descr = (

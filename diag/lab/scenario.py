@@ -82,7 +82,7 @@ class Scenario(_M):
         "(keys of diag/playbooks/questions/), given to diag as --observations",
     )
     expect: dict[str, Expect] = Field(description="circuit id -> expected verdict")
-    folder: Path = Field(Path("."), exclude=True)
+    folder: Path = Field(Path(), exclude=True)
 
     @property
     def inventory_file(self) -> Path:

@@ -34,7 +34,7 @@ def responder_engine(
     A distinct engine ID per agent (from `engine_id_seed`): v3 clients keep boots/time per
     engine ID.
     """
-    digest = hashlib.sha1(engine_id_seed.encode()).digest()[:12]
+    digest = hashlib.sha1(engine_id_seed.encode()).digest()[:12]  # noqa: S324
     engine = SnmpEngine(snmpEngineID=OctetString(b"\x80\x00\x4f\xb8\x05" + digest))
     transport = udp.UdpAsyncioTransport().open_server_mode(sock=sock)
     config.add_transport(engine, udp.DOMAIN_NAME, transport)

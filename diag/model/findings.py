@@ -76,7 +76,9 @@ class RunOut(_M):
     operator: str
     mode: Literal["live", "replay"] = "live"
     interrupted: bool = Field(False, description="Ctrl-C: the document holds what was collected")
-    quick: bool = Field(False, description="--quick: no CRC growth read (no second sample, no wait)")
+    quick: bool = Field(
+        False, description="--quick: no CRC growth read (no second sample, no wait)"
+    )
     provisional: bool = Field(
         False,
         description="the verdict was made before the CRC window closed (interrupted during it): "

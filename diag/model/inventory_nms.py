@@ -6,15 +6,12 @@ from __future__ import annotations
 
 import ipaddress
 from enum import StrEnum
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from pydantic import Field, StrictInt, field_validator, model_validator
 
 from diag.model import syntax
 from diag.model.strict import NAME, Address, Getter, Port, SecretRef, Strict, _address, _secret_ref
-
-if TYPE_CHECKING:
-    pass
 
 
 class SnmpVersion(StrEnum):

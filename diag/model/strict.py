@@ -7,14 +7,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
 from diag.model import syntax
-
-if TYPE_CHECKING:
-    pass
 
 SECRET_REF = re.compile(r"(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|lab:[a-z0-9-]+)")
 NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"

@@ -45,7 +45,7 @@ def loss_colour(loss: float | None) -> str:
 
 
 def _svg_uri(fig: Figure) -> str:
-    import matplotlib
+    import matplotlib  # noqa: ICN001
 
     buf = io.BytesIO()
     with matplotlib.rc_context({"svg.hashsalt": "diag-report"}):

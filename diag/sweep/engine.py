@@ -38,7 +38,6 @@ from diag.runner import (
     Collected,
     Context,
     Stop,
-    _LoopErrors,
     build_document,
     collect,
     nms_targets,
@@ -46,6 +45,7 @@ from diag.runner import (
     plan,
     settings_for,
 )
+from diag.runner_stop import _LoopErrors
 from diag.sweep.model import (
     CircuitResult,
     Selection,

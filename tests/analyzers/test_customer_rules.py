@@ -101,7 +101,7 @@ def make_path(
 
 
 def said(**answers: str) -> list[AnswerObservation]:
-    """Answers as observations; `__` stands for a dot: said(a__cpe__lamp__power="off")."""
+    """Answers as observations; `__` stands for a dot: said(a__cpe__lamp__power="off")."""  # noqa: D402
     return observations({k.replace("__", "."): v for k, v in answers.items()}, "observe")
 
 

@@ -42,7 +42,7 @@ def history(lose: str | None = None) -> CpuObservation:
 
 
 def interface_without_crc_line() -> InterfaceObservation:
-    text = "\n".join(
+    text = "\n".join(  # noqa: FLY002
         [
             "Serial0/0/0:0 is up, line protocol is up ",
             '  Last clearing of "show interface" counters never',

@@ -91,6 +91,6 @@ def test_a_block_not_found_keeps_the_whole_text() -> None:
         "     3 input errors, 3 CRC, 0 frame, 0 overrun, 0 ignored, 0 abort\n"
     )
     a, b = parse_command("cisco_ios", "show interfaces", text, device="pasted", at=AT)
-    assert getattr(a, "raw", None) == text.split("Serial0/0/1:0")[0]
+    assert getattr(a, "raw", None) == text.split("Serial0/0/1:0", maxsplit=1)[0]
     assert getattr(b, "raw", None) == "Serial0/0/1:0" + text.split("Serial0/0/1:0")[1]
     assert getattr(b, "crc", None) == 3

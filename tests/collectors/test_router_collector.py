@@ -719,7 +719,8 @@ def test_a_sweep_reads_a_router_that_timed_out_once_more_and_keeps_the_second_re
     Without it (diag circuit), one reading."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from diag.runner import Context, Reads, _router_job
+    from diag.runner import Context, Reads
+    from diag.runner_jobs import _router_job
 
     class Retrying(Reads):
         retry_timeouts = True

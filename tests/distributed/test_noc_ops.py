@@ -76,7 +76,7 @@ def test_a_wrong_or_missing_redis_password_is_refused_in_words_without_the_passw
         out = got.stdout + got.stderr
         assert got.returncode == 2, out
         assert "the broker redis://" in out and f"127.0.0.1:{redis_guide.port}" in out, out
-        assert re.search(r"invalid username-password pair|authenticat", out, re.I), out
+        assert re.search(r"invalid username-password pair|authenticat", out, re.IGNORECASE), out
         assert DIAG_PW not in out and "Wrong-" not in out, out
         assert "Traceback" not in out, out
 

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.lab
 LIBRARY_NOISE = re.compile(
     r"Traceback|^\s+File \"|Exception|exception|never retrieved|never awaited|Warning:|"
     r"^(ERROR|WARNING|INFO|DEBUG):|Error reading SSH|^\w+Error\b",
-    re.M,
+    re.MULTILINE,
 )
 NETNS = netns_available()
 
@@ -80,7 +80,7 @@ def test_cell(
     runs = [c for c in r.document["collectors"] if c["name"] == cell.job]
     assert runs, f"no run of {cell.job}\n{where}"
     text = about(r.document, cell.job)
-    assert re.search(cell.expect, text, re.I), (
+    assert re.search(cell.expect, text, re.IGNORECASE), (
         f"the fault is not named (wanted /{cell.expect}/) in:\n{text[:3000]}\n{where}"
     )
     jsonschema.validate(r.document, findings_schema)

@@ -22,7 +22,7 @@ def _run(jobs: list[Job]) -> Collected:
     out = Collected()
 
     async def main() -> None:
-        from diag.runner import _LoopErrors
+        from diag.runner_stop import _LoopErrors
 
         errors = _LoopErrors()
         errors.install(asyncio.get_running_loop())

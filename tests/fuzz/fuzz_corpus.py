@@ -223,8 +223,8 @@ CAPTURED_FPING = (
     "198.18.1.2 : 5.53 5.40 5.37\n",
 )
 
-_TRANSMITTED = re.compile(r"^(\d+) packets transmitted", re.M)
-_FPING_PER_PROBE = re.compile(r"^\S+\s+:((?:\s+(?:\d+(?:\.\d+)?|-))+)\s*$", re.M)
+_TRANSMITTED = re.compile(r"^(\d+) packets transmitted", re.MULTILINE)
+_FPING_PER_PROBE = re.compile(r"^\S+\s+:((?:\s+(?:\d+(?:\.\d+)?|-))+)\s*$", re.MULTILINE)
 
 
 def _asked(target: str, text: str) -> int:

@@ -214,7 +214,7 @@ def test_absent_instance_and_object_and_v3_without_privacy(arun: Run, agent: Nms
                 lookupMib=False,
             )  # fmt: skip
             no_priv = await get_cmd(
-                engine, UsmUserData("diag-lab"), transport, ContextData(),
+                engine, UsmUserData("diag-lab"), transport, ContextData(),  # noqa: S509
                 ObjectType(ObjectIdentity(SYS_NAME)), lookupMib=False,
             )  # fmt: skip
             return vbs, no_priv

@@ -158,7 +158,7 @@ def test_serial_round_trip_against_genie_capture() -> None:
     # Control leads: classic IOS prints "DCD=up  DSR=up  DTR=up  RTS=up  CTS=up".
     leads = dict(re.findall(r"(DCD|DSR|DTR|RTS|CTS)=(up|down)", rendered))
     assert {k.lower(): v for k, v in leads.items()} == want["serial_signals"]
-    assert re.search(r"^     DCD=up  DSR=up  DTR=up  RTS=up  CTS=up$", rendered, re.M)
+    assert re.search(r"^     DCD=up  DSR=up  DTR=up  RTS=up  CTS=up$", rendered, re.MULTILINE)
 
 
 def test_e1_channel_crc_grows_with_time() -> None:
@@ -236,8 +236,8 @@ def test_e1_controller_has_the_captured_line_shapes(capture: str) -> None:
     for shape in E1_COUNTER_SHAPES:
         if shape.endswith(r"\.)\s*$") and "No alarms" not in theirs:
             continue
-        assert re.search(shape, theirs, re.M), shape  # the pattern describes the capture
-        assert re.search(shape, ours, re.M), shape
+        assert re.search(shape, theirs, re.MULTILINE), shape  # the pattern describes the capture
+        assert re.search(shape, ours, re.MULTILINE), shape
 
 
 def test_e1_controller_parses_with_the_t1_template_and_rolls_intervals() -> None:

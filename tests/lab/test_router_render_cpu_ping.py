@@ -51,7 +51,7 @@ def test_show_processes_cpu_header_like_genie_capture() -> None:
         r"^CPU utilization for five seconds: (\d+)%/(\d+)%; one minute: (\d+)%; "
         r"five minutes: (\d+)%$"
     )
-    m = re.search(rx, theirs, re.M)
+    m = re.search(rx, theirs, re.MULTILINE)
     assert m is not None
     cpu = CpuState(
         five_sec=want["five_sec_cpu_total"],
@@ -60,10 +60,12 @@ def test_show_processes_cpu_header_like_genie_capture() -> None:
         five_min=want["five_min_cpu"],
     )
     ours = ios(RouterState(hostname="R1", vendor="cisco_ios", cpu=cpu), "show processes cpu")
-    m2 = re.search(rx, ours, re.M)
+    m2 = re.search(rx, ours, re.MULTILINE)
     assert m2 is not None and m2.groups() == m.groups()
     assert re.search(
-        r"^ PID Runtime\(ms\)\s+Invoked\s+uSecs\s+5Sec\s+1Min\s+5Min TTY Process", ours, re.M
+        r"^ PID Runtime\(ms\)\s+Invoked\s+uSecs\s+5Sec\s+1Min\s+5Min TTY Process",
+        ours,
+        re.MULTILINE,
     )
 
 

@@ -63,7 +63,7 @@ def test_huawei_display_interface_round_trip(name: str, iface: str, fields: tupl
     assert parsed[idx] == expected[idx]
     rec = parsed[idx]
     state = RouterState(hostname="AR1", vendor="huawei", interfaces=[huawei_iface_from_ntc(rec)])
-    clock = ManualClock(datetime.strptime(rec["current_system_time"], "%Y-%m-%d %H:%M:%S"))
+    clock = ManualClock(datetime.strptime(rec["current_system_time"], "%Y-%m-%d %H:%M:%S"))  # noqa: DTZ007
     out = Session(state, clock).feed(f"display interface {iface}").text
     (got,) = parse_output(platform="huawei_vrp", command="display interface", data=out)
     assert {f: got[f] for f in fields} == {f: expected[idx][f] for f in fields}
@@ -86,10 +86,10 @@ def test_huawei_serial_crc_line_and_public_capture_shape() -> None:
         r"^  Giants: +0,  CRC: +5$",
         r"^Output: \d+ packets, \d+ bytes$",
     ):
-        assert re.search(shape, out, re.M), shape
+        assert re.search(shape, out, re.MULTILINE), shape
     clock.advance(minutes=3)
     out = Session(state, clock).feed("display interface Serial0/0/0:0").text
-    assert re.search(rf"^  Giants: +0,  CRC: +{5 + 3 * CRC_PER_MIN}$", out, re.M)
+    assert re.search(rf"^  Giants: +0,  CRC: +{5 + 3 * CRC_PER_MIN}$", out, re.MULTILINE)
     v35 = InterfaceState(name="Serial2/0/0", kind="serial", cable="V.35 DTE cable")
     text = hi.display_interface(
         RouterState(hostname="AR1", vendor="huawei", interfaces=[v35]), v35, clock.moment()

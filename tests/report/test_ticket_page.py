@@ -48,7 +48,7 @@ def _marks(dom: Dom) -> list[dict[str, str | None]]:
 
 def _section(dom: Dom, html_text: str, css_id: str) -> str:
     """The text of one <section id=...> (the page's sections do not nest)."""
-    m = re.search(rf'<section id="{css_id}"[^>]*>(.*?)</section>', html_text, re.S)
+    m = re.search(rf'<section id="{css_id}"[^>]*>(.*?)</section>', html_text, re.DOTALL)
     assert m, f"no section {css_id}"
     return parse(m.group(1)).text
 
@@ -197,7 +197,7 @@ def test_live_fault_page_in_chromium(lab: Path, tmp_path: Path) -> None:
     again = tmp_path / "again.html"
     r = CliRunner().invoke(cli, ["render", str(js), "--html", str(again)])
     assert r.exit_code == 0 and f"LAB-E1-AIS2: wrote {again}" in r.stderr
-    svg = re.compile(r"<svg.*</svg>", re.S)
+    svg = re.compile(r"<svg.*</svg>", re.DOTALL)
     first, second = page.read_text(encoding="utf-8"), again.read_text(encoding="utf-8")
     assert svg.search(first).group(0) == svg.search(second).group(0)  # type: ignore[union-attr]
 

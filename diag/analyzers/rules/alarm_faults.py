@@ -179,7 +179,7 @@ def _optical_fault(path: CircuitPath, root: Root, window_s: float, margin_db: fl
             and rx > link.overload_dbm
         )
         if over_budget:
-            assert link is not None and rx is not None and link.overload_dbm is not None
+            assert link is not None and rx is not None and link.overload_dbm is not None  # noqa: PT018
             budget = tr(
                 "; the inventory's budget agrees: launch {launch:g} dBm − {attenuation:g} dB = "
                 "{rx:g} dBm, above the {overload:g} dBm overload point",

@@ -22,7 +22,7 @@ from diag.analyzers.rules.hard_cases import (
 from diag.i18n import mark, tr
 from diag.model.findings import Evidence, Finding
 
-# --------------------------------------------------------------------------- R-HC-3 (4.3)
+# --------------------------------------------------------------------------- R-HC-3 (4.3)  # noqa: ERA001
 
 CONF_HC3_PATTERN = 0.5  # clean channel + irregular CRC growth at the customer port
 CONF_HC3_SWAPPED = 0.7  # ... and replacing equipment and channels did not help (all of 4.3)
@@ -116,7 +116,7 @@ def power_interference(ctx: Context) -> list[Finding]:
     return out
 
 
-# --------------------------------------------------------------------------- R-HC-4 (4.4)
+# --------------------------------------------------------------------------- R-HC-4 (4.4)  # noqa: ERA001
 
 CONF_HC4A_WIRED = 0.8  # mismatch, no converter, loss, clean BER: the article's pattern exactly
 CONF_HC4A_NO_CONVERTER_UNKNOWN = 0.55  # mismatch seen, converter not checked yet

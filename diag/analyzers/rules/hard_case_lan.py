@@ -22,7 +22,7 @@ from diag.i18n import mark, tr
 from diag.model.findings import Finding
 from diag.model.inventory import Interface
 
-# --------------------------------------------------------------------------- R-HC-2 (4.2)
+# --------------------------------------------------------------------------- R-HC-2 (4.2)  # noqa: ERA001
 
 CONF_BYPASS_END_KNOWN = 0.8  # the article states 2a/2b literally; the end is named by evidence
 CONF_BYPASS_END_UNKNOWN = 0.45  # operator excluded, but which LAN is not known: one per end

@@ -136,7 +136,7 @@ def _info(rid: str, ref: str, title: str, cause: str, evidence: list[Evidence]) 
     )
 
 
-# --------------------------------------------------------------------------- R-HC-1 (4.1)
+# --------------------------------------------------------------------------- R-HC-1 (4.1)  # noqa: ERA001
 
 CONF_HC1_PATTERN = 0.55  # CRC + loss + clean channel + devices fine: 4.1's symptoms, swaps not done
 CONF_HC1_SWAPPED = 0.75  # ... and the operator's PDH / E1 channel swapped to no effect (all 4.1)

@@ -74,7 +74,7 @@ def clauses(items: Iterable[str]) -> str:
     return tr("; ").join(items)
 
 
-# --------------------------------------------------------------------------- helpers (shared)
+# --------------------------------------------------------------------------- helpers (shared)  # noqa: ERA001
 
 
 def other(side: str) -> Side:

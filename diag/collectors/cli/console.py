@@ -52,7 +52,7 @@ _USER_AT_END = r"(?:[Uu]sername|User name)\s*:\s*$"
 def session_gone(profile: VendorProfile) -> re.Pattern[str]:
     """Texts that mean the console session is gone: the idle banner, a login starting."""
     t = profile.console_texts
-    return re.compile(rf"{t.idle}|{t.login_banner}|{LOGIN_USER.pattern}", re.M)
+    return re.compile(rf"{t.idle}|{t.login_banner}|{LOGIN_USER.pattern}", re.MULTILINE)
 
 
 def gone_in_output(profile: VendorProfile) -> re.Pattern[str]:
@@ -112,7 +112,7 @@ class Console(BaseConnection):
         """RETURN, then answer Username:/Password: until a prompt shows; raises on refusal."""
         texts = self.profile.console_texts
         refused = re.compile(texts.refused)
-        idle = re.compile(texts.idle, re.I)
+        idle = re.compile(texts.idle, re.IGNORECASE)
         deadline = time.monotonic() + self.login_timeout_s
         buf = ""
         sent_user = sent_password = 0

@@ -69,7 +69,7 @@ class SessionWorker:
                 continue
             try:
                 fut.set_result(fn())
-            except BaseException as exc:  # handed to the caller, who decides
+            except BaseException as exc:  # handed to the caller, who decides  # noqa: BLE001
                 fut.set_exception(exc)
             if self.abandoned:
                 self._close()  # a late call may have opened what nobody will close

@@ -64,8 +64,10 @@ T = TypeVar("T")
 
 # What routers print when the enable secret is wrong (IOS "% Access denied" / "% Bad secrets",
 # VRP "Error: Password is wrong" / "authentication failed").
-SECRET_MASK = "********"  # how netmiko's session log writes a password or secret it sends
-_DENIED = re.compile(r"access denied|bad secrets?|password is wrong|authentication fail", re.I)
+SECRET_MASK = "********"  # how netmiko's session log writes a password or secret it sends  # noqa: S105
+_DENIED = re.compile(
+    r"access denied|bad secrets?|password is wrong|authentication fail", re.IGNORECASE
+)
 
 
 class CliSession(Probing):
@@ -242,7 +244,7 @@ class CliSession(Probing):
             sent = said.find(SECRET_MASK)
             after = said[sent + len(SECRET_MASK) :] if sent >= 0 else ""
             asked_again = self.profile.enable is not None and bool(
-                re.search(self.profile.enable.password_prompt, after, re.I)
+                re.search(self.profile.enable.password_prompt, after, re.IGNORECASE)
             )
             # A wrong secret is said: the password prompt again, or a denial.  A router too
             # slow to show its privileged prompt in time makes netmiko fail the same way
@@ -273,7 +275,7 @@ class CliSession(Probing):
             self.conn.enable()
             return
         conn = self.conn
-        asked = re.compile(rf"{enable.password_prompt}\s*:?\s*$", re.I)
+        asked = re.compile(rf"{enable.password_prompt}\s*:?\s*$", re.IGNORECASE)
         privileged = re.compile(r"#\s*$")
         conn.write_channel(conn.normalize_cmd(enable.command))
         sent = False
@@ -311,7 +313,7 @@ class CliSession(Probing):
             self._call(self.conn.disconnect, CLOSE_S, "logging out")
         except DeadlineExceeded:
             self.transcript.note(f"logging out took over {CLOSE_S:g} s: connection closed")
-        except Exception as exc:  # closing must never fail a reading
+        except Exception as exc:  # closing must never fail a reading  # noqa: BLE001
             self.transcript.note(f"disconnect: {self._clean(exc)}")
         finally:
             self.worker.stop()

@@ -93,7 +93,7 @@ def known_hosts_path(settings: CollectorSettings) -> Path:
 
 def warn_unchecked(target: str) -> None:
     """`ssh_host_keys=off`: said on stderr at every session (and in the transcript)."""
-    print(
+    print(  # noqa: T201
         f"diag: warning: {target}: SSH host key NOT checked (ssh_host_keys=off): the login and "
         "password go to whatever answers at this address",
         file=sys.stderr,

@@ -155,7 +155,7 @@ async def _stop_query(client: SnmpClient, target: SnmpTarget) -> None:
 
 def _listen_words(listen: str) -> str:
     host, port = parse_listen(listen)
-    if host in ("0.0.0.0", "::"):
+    if host in ("0.0.0.0", "::"):  # noqa: S104
         return f"this host's address, UDP port {port} (trap_listen {listen})"
     return f"UDP {listen}"
 

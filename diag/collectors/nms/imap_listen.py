@@ -90,7 +90,7 @@ class Subscription:
     refused: Counter[str] = field(default_factory=Counter)  # our own, by reason
     refused_from: dict[str, Counter[str]] = field(default_factory=dict)
 
-    async def get(self, timeout: float | None = None) -> Trap:
+    async def get(self, timeout: float | None = None) -> Trap:  # noqa: ASYNC109
         if timeout is None:
             return await self.queue.get()
         return await asyncio.wait_for(self.queue.get(), max(timeout, 0.0))
@@ -279,7 +279,7 @@ async def single_flight(key: object, run: Callable[[], Awaitable[_T]]) -> _T:
         flight.task.add_done_callback(done)
     flight.waiting += 1
     try:
-        return cast(_T, await asyncio.shield(flight.task))
+        return cast("_T", await asyncio.shield(flight.task))
     except asyncio.CancelledError:
         if flight.waiting == 1 and not flight.task.done():
             flight.task.cancel()

@@ -186,7 +186,7 @@ def decode_alarm(trap: Trap) -> ImapAlarm:
     ne = (
         _text(cols.get(MO_NAME)).strip()
         or _text(cols.get(NE_DEV_ID)).strip()
-        or (trap.source[0] if trap.source[0] else "?")
+        or (trap.source[0] if trap.source[0] else "?")  # noqa: FURB110
     )
     vendor_name = (
         _text(cols.get(PROBABLE_CAUSE)).strip() or _text(cols.get(SPECIFIC_PROBLEMS)).strip()

@@ -292,7 +292,7 @@ def choose_engine(name: str, spec: ProbeSpec) -> PingEngine:
 @cache
 def _tool_version(path: str, flag: str) -> str:
     try:
-        proc = subprocess.run(
+        proc = subprocess.run(  # noqa: PLW1510, S603
             [path, flag],
             capture_output=True,
             text=True,

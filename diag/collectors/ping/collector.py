@@ -160,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args = json.loads((argv if argv is not None else sys.argv[1:])[0])
     if args.get("available"):
-        print(json.dumps({"available": available_engines()}))
+        print(json.dumps({"available": available_engines()}))  # noqa: T201
         return 0
     settings = CollectorSettings.model_validate(args.get("settings", {}))
     started = time.perf_counter()
@@ -169,9 +169,9 @@ def main(argv: list[str] | None = None) -> int:
             ping_many(list(args["targets"]), settings, origin=str(args.get("origin", "local")))
         )
     except CollectorError as exc:
-        print(json.dumps({"error": str(exc), "type": type(exc).__name__}))
+        print(json.dumps({"error": str(exc), "type": type(exc).__name__}))  # noqa: T201
         return 1
-    print(
+    print(  # noqa: T201
         json.dumps(
             {
                 "observations": [o.model_dump(mode="json") for o in obs],

@@ -65,7 +65,7 @@ def parse_fping(text: str) -> FpingOutput:
             elif m := _FPING_SUMMARY.match(line):
                 values = m[2].split()
                 if len(values) > MAX_PROBES:
-                    raise NumberError(f"{len(values)} probes (more than {MAX_PROBES})")
+                    raise NumberError(f"{len(values)} probes (more than {MAX_PROBES})")  # noqa: TRY301
                 out.per_probe[m[1]] = [None if v == "-" else _fping_ms(v) for v in values]
             else:
                 out.other.append(line)

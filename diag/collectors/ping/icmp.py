@@ -34,7 +34,7 @@ PMTUDISC_DONT, PMTUDISC_DO = 0, 2
 ECHO_REQUEST = {4: 8, 6: 128}
 ECHO_REPLY = {4: 0, 6: 129}
 ICMP_ERRORS = {4: {3, 11, 12}, 6: {1, 2, 3, 4}}
-_ids = itertools.count(random.randrange(1 << 16))
+_ids = itertools.count(random.randrange(1 << 16))  # noqa: S311
 
 
 @dataclass(frozen=True)

@@ -108,7 +108,7 @@ def parse_iputils(text: str) -> IputilsOutput:
             except NumberError as exc:
                 out.garbled.append(f"{line[:120]!r}: {exc}")
                 continue
-            assert transmitted is not None and received is not None
+            assert transmitted is not None and received is not None  # noqa: PT018
             if received > transmitted + (duplicates or 0):
                 out.garbled.append(f"{line[:120]!r}: more received than transmitted")
                 continue

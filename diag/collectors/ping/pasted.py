@@ -42,7 +42,9 @@ _FPING_SUMMARY = re.compile(
     r"^(\S+)\s*: xmt/rcv/%loss = (\d+)/(\d+)/\d+%(?:, min/avg/max = ([\d.]+)/([\d.]+)/([\d.]+))?",
     re.ASCII | re.MULTILINE,
 )
-_FPING_C_SUMMARY = re.compile(r"^(\S+)\s+:((?:\s+(?:\d+(?:\.\d+)?|-))+)\s*$", re.ASCII | re.M)
+_FPING_C_SUMMARY = re.compile(
+    r"^(\S+)\s+:((?:\s+(?:\d+(?:\.\d+)?|-))+)\s*$", re.ASCII | re.MULTILINE
+)
 _WIN_SUMMARY = re.compile(
     r"(?:Packets: Sent|数据包: 已发送) = (\d+),\s*(?:Received|已接收) = (\d+),\s*(?:Lost|丢失) = (\d+)",
     re.MULTILINE,
@@ -50,9 +52,10 @@ _WIN_SUMMARY = re.compile(
 _WIN_RTT = re.compile(
     r"(?:Minimum|最短) = (\d+)ms,\s*(?:Maximum|最长) = (\d+)ms,\s*(?:Average|平均) = (\d+)ms"
 )
-_WIN_TARGET = re.compile(r"^(?:Ping statistics for (\S+?):|(\S+) 的 Ping 统计信息:)", re.M)
+_WIN_TARGET = re.compile(r"^(?:Ping statistics for (\S+?):|(\S+) 的 Ping 统计信息:)", re.MULTILINE)
 _WIN_HEADER = re.compile(
-    r"^(?:Pinging (\S+).*? with (\d+) bytes of data|正在 Ping (\S+).*? 具有 (\d+) 字节的数据)", re.M
+    r"^(?:Pinging (\S+).*? with (\d+) bytes of data|正在 Ping (\S+).*? 具有 (\d+) 字节的数据)",
+    re.MULTILINE,
 )
 # IPv6 replies print no bytes=; a reply line without a time is an ICMP error from a router.
 _WIN_FROM = re.compile(r"^(?:Reply from \S+: |来自 \S+ 的回复: ?)")
@@ -61,15 +64,17 @@ _WIN_REPLY = re.compile(
 )
 _WIN_TIMEOUT = re.compile(r"^(?:Request timed out|请求超时)")
 _WIN_TIME = re.compile(r"(?:time|时间)([=<])(\d+)ms")
-_UNIX_HEADER = re.compile(r"^PING (\S+?)[ (].*?(\d+)(?:\(\d+\))? (?:data )?bytes", re.ASCII | re.M)
+_UNIX_HEADER = re.compile(
+    r"^PING (\S+?)[ (].*?(\d+)(?:\(\d+\))? (?:data )?bytes", re.ASCII | re.MULTILINE
+)
 # "PING host (addr): 56 data bytes" (BSD, busybox); iputils prints "PING host (addr) 56(84) ..."
-_BSD_HEADER = re.compile(r"^PING .*\): \d+ data bytes", re.ASCII | re.M)
+_BSD_HEADER = re.compile(r"^PING .*\): \d+ data bytes", re.ASCII | re.MULTILINE)
 _TS = r"(?:\[[\d.]+\] )?"  # iputils -D
 _UNIX_REPLY = re.compile(
-    rf"^{_TS}\d+ bytes from .+?: (icmp_seq|seq)=(\d+) .*?time=([\d.]+) ?ms", re.A
+    rf"^{_TS}\d+ bytes from .+?: (icmp_seq|seq)=(\d+) .*?time=([\d.]+) ?ms", re.ASCII
 )
 _UNIX_LOST = re.compile(
-    rf"^{_TS}(?:Request timeout for icmp_seq |no answer yet for icmp_seq=)(\d+)", re.A
+    rf"^{_TS}(?:Request timeout for icmp_seq |no answer yet for icmp_seq=)(\d+)", re.ASCII
 )
 _FPING_REPLY = re.compile(r"^(\S+)\s+: \[(\d+)\], \d+ bytes, ([\d.]+) ms", re.ASCII)
 _FPING_TIMEOUT = re.compile(r"^(\S+)\s+: \[(\d+)\], timed out", re.ASCII)
@@ -229,7 +234,7 @@ def _unix(text: str, lines: list[str]) -> PastedPing | None:
     bsd_header = _BSD_HEADER.search(text) is not None
     busybox = (rtt is not None and rtt[1] is None) or any(m[1] == "seq" for m in replies)
     fmt: PingFormat = "busybox" if busybox else "bsd" if bsd_header else "iputils"
-    stats_target = re.search(r"^--- (\S+) ping statistics ---", text, re.M)
+    stats_target = re.search(r"^--- (\S+) ping statistics ---", text, re.MULTILINE)
     target = stats_target[1] if stats_target else header[1] if header else ""
     size = _int(header[2], "payload size", MAX_PING_SIZE) if header else None
     summary = _one(list(_UNIX_SUMMARY.finditer(text)), text)
@@ -261,7 +266,7 @@ def _unix(text: str, lines: list[str]) -> PastedPing | None:
     first = min(seqs) if base is None else base
     if max(seqs) - first + 1 > MAX_PROBES or min(seqs) < first:
         raise _refuse("probe numbers out of order or out of range", text)
-    by_seq: dict[int, float | None] = {s: None for s in range(first, max(seqs) + 1)}
+    by_seq: dict[int, float | None] = dict.fromkeys(range(first, max(seqs) + 1))
     for m in replies:
         if by_seq.get(int(m[2])) is None:
             by_seq[int(m[2])] = _ms(m[3])

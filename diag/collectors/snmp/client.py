@@ -270,7 +270,7 @@ class SnmpClient(Walks):
             before = dropped()
             try:
                 deliver(transport, address, datagram)
-            except Exception as exc:  # pysnmp/pyasn1 raise anything on undecodable input
+            except Exception as exc:  # pysnmp/pyasn1 raise anything on undecodable input  # noqa: BLE001
                 self._received_garbage(address, f"{type(exc).__name__}: {str(exc)[:120]}")
                 return
             if dropped() > before:
@@ -311,9 +311,9 @@ class SnmpClient(Walks):
         if settings.version is SnmpVersion.v2c:
             assert settings.community is not None  # enforced by SnmpSettings
             community = resolve(settings.community)
-            auth = _Auth(CommunityData(community.reveal(), mpModel=1), context, [community])
+            auth = _Auth(CommunityData(community.reveal(), mpModel=1), context, [community])  # noqa: S508
         else:
-            assert settings.user and settings.auth_key and settings.priv_key
+            assert settings.user and settings.auth_key and settings.priv_key  # noqa: PT018
             auth_key = resolve(settings.auth_key)
             priv_key = resolve(settings.priv_key)
             data = UsmUserData(

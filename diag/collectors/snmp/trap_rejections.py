@@ -53,7 +53,7 @@ class Rejections:
                 try:
                     (counter,) = builder.import_symbols(module, name)
                     value = int(counter.syntax)
-                except Exception:  # a counter this pysnmp does not keep: nothing to report
+                except Exception:  # a counter this pysnmp does not keep: nothing to report  # noqa: BLE001, S112
                     continue
                 if value:
                     out[name] = value
@@ -80,7 +80,7 @@ class Rejections:
         if not counts:
             return None
         parts = []
-        for reason in REJECT_WORDS:
+        for reason in REJECT_WORDS:  # noqa: PLC0206
             n = counts.get(reason, 0)
             if not n:
                 continue

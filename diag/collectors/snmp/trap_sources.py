@@ -51,7 +51,7 @@ class _SourceChecked:
 
     admit: Any = None  # Callable[[object], bool], set by TrapReceiver
 
-    def datagram_received(self, datagram: bytes, transportAddress: Any) -> None:
+    def datagram_received(self, datagram: bytes, transportAddress: Any) -> None:  # noqa: N803
         if self.admit is None or self.admit(transportAddress):
             super().datagram_received(datagram, transportAddress)  # type: ignore[misc]
 

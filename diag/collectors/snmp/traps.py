@@ -301,7 +301,7 @@ class TrapReceiver(Rejections):
         await asyncio.sleep(0)
 
     def _add_user(self, engine: SnmpEngine, s: SnmpSettings, engine_id: bytes | None) -> None:
-        assert s.user and s.auth_key and s.priv_key  # enforced by SnmpSettings
+        assert s.user and s.auth_key and s.priv_key  # enforced by SnmpSettings  # noqa: PT018
         kwargs: dict[str, Any] = {}
         if engine_id is not None:
             kwargs["securityEngineId"] = OctetString(engine_id)
@@ -397,7 +397,7 @@ class TrapReceiver(Rejections):
         try:
             _, addr = snmp_engine.message_dispatcher.get_transport_info(state_ref)
             source = (str(addr[0]), int(addr[1]))
-        except Exception:  # transport info is best effort: the trap itself is what matters
+        except Exception:  # transport info is best effort: the trap itself is what matters  # noqa: BLE001, S110
             pass
         exec_ctx = snmp_engine.observer.get_execution_context("rfc3412.receiveMessage:request")
         mp_model = int(exec_ctx.get("messageProcessingModel", 1))
@@ -423,7 +423,7 @@ class TrapReceiver(Rejections):
         except asyncio.QueueFull:
             self.dropped += 1
 
-    async def get(self, timeout: float | None = None) -> Trap:
+    async def get(self, timeout: float | None = None) -> Trap:  # noqa: ASYNC109
         """The next notification; raises TimeoutError when none arrives within timeout."""
         if timeout is None:
             return await self._queue.get()

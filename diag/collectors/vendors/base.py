@@ -32,7 +32,7 @@ class Enable:
     """How the vendor enters privileged mode with a secret (IOS `enable`)."""
 
     command: str = "enable"
-    password_prompt: str = "ssword"  # regex, case-insensitive
+    password_prompt: str = "ssword"  # regex, case-insensitive  # noqa: S105
     tries: int = 3  # how many times the router asks again after a wrong secret
 
 

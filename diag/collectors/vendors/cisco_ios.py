@@ -67,7 +67,7 @@ PROFILE = VendorProfile(
     base_prompt=_base_prompt,
     paging_command="terminal length 0",
     logout_command="exit",
-    enable=Enable(command="enable", password_prompt="ssword", tries=3),
+    enable=Enable(command="enable", password_prompt="ssword", tries=3),  # noqa: S106
     version_command="show version",
     clear_counters=_clear,
     host_key_command="show crypto key mypubkey rsa",

@@ -64,7 +64,7 @@ def write_folder(
         names = {DEVICES, CIRCUITS}
         for path in extra:
             if path.name in names:
-                raise UsageError(
+                raise UsageError(  # noqa: TRY301
                     tr("{path}: a file of that name is already written; rename it", path=path)
                 )
             names.add(path.name)

@@ -235,7 +235,7 @@ _FRAMING = {"crc4": "CRC4", "no-crc4": "NO-CRC4", "unframed": "UNFRAMED"}
 
 def controller_port(name: str) -> str:
     """'0/0/0' from 'E1 0/0/0'."""
-    return name.split()[-1]
+    return name.rsplit(maxsplit=1)[-1]
 
 
 def parent_controller(state: RouterState, iface: InterfaceState) -> E1Controller | None:
@@ -286,7 +286,7 @@ def show_controller_e1(ctrl: E1Controller, at: Moment) -> str:
     return "\n".join(lines) + "\n"
 
 
-_CABLE = re.compile(r"(V\.35|V\.11|V\.24|X\.21|RS-232|RS-449|RS-530|EIA-530)", re.I)
+_CABLE = re.compile(r"(V\.35|V\.11|V\.24|X\.21|RS-232|RS-449|RS-530|EIA-530)", re.IGNORECASE)
 
 
 def show_controller_serial(iface: InterfaceState) -> str:

@@ -353,7 +353,7 @@ IOS = Dialect(
     error=_ios_error,
     login_banner="\nUser Access Verification\n\n",
     username_prompt="Username: ",
-    password_prompt="Password: ",
+    password_prompt="Password: ",  # noqa: S106
     login_failed="% Login invalid\n\n",
     logout_banner=lambda host: (
         f"\n\n\n{host} con0 is now available\n\n\n\n\n\nPress RETURN to get started.\n\n"

@@ -40,7 +40,7 @@ class LabClock:
 
     def __init__(self, wall_start: datetime | None = None) -> None:
         self._t0 = time.monotonic()
-        self._wall_start = wall_start or datetime.now().replace(microsecond=0)
+        self._wall_start = wall_start or datetime.now().replace(microsecond=0)  # noqa: DTZ005
 
     def moment(self) -> Moment:
         elapsed = time.monotonic() - self._t0
@@ -51,7 +51,7 @@ class ManualClock:
     """A clock that only moves when told to; thread-safe (the console reads it from a thread)."""
 
     def __init__(self, wall_start: datetime | None = None, elapsed_s: float = 0.0) -> None:
-        self._wall_start = wall_start or datetime(2026, 3, 2, 9, 0, 0)
+        self._wall_start = wall_start or datetime(2026, 3, 2, 9, 0, 0)  # noqa: DTZ001
         self._elapsed = elapsed_s
         self._lock = threading.Lock()
 

@@ -52,7 +52,7 @@ def graph(maxima: list[int], averages: list[int] | None, width: int) -> list[str
 
 def _samples(cpu: CpuState, hostname: str) -> tuple[list[int], list[int], list[int]]:
     """Plausible 60 s / 60 min series around the configured load (stable per router)."""
-    rng = random.Random(zlib.crc32(hostname.encode()))
+    rng = random.Random(zlib.crc32(hostname.encode()))  # noqa: S311
     per_5s = [cpu.five_sec] + [
         max(0, min(100, cpu.one_min + rng.randint(-3, 3))) for _ in range(11)
     ]

@@ -244,7 +244,7 @@ VRP = Dialect(
     error=_vrp_error,
     login_banner="\nLogin authentication\n\n\n",
     username_prompt="Username:",
-    password_prompt="Password:",
+    password_prompt="Password:",  # noqa: S106
     login_failed="Error: Local authentication is rejected.\n\n\nLogin authentication\n\n\n",
     logout_banner=lambda host: "  Configuration console exit, please press any key to log on\n",
 )

@@ -112,8 +112,10 @@ _STATUS_NOTES = (
     r"(?:\s+\((?:looped|disabled|spoofing|err-disabled|notconnect|monitoring|standby|connected|"
     r"dormant)\))?"
 )
-_LINK_WORDS = re.compile(r"(?:up|down|administratively down|deleted|reset)" + _STATUS_NOTES, re.I)
-_PROTOCOL_WORDS = re.compile(r"(?:up|down)" + _STATUS_NOTES, re.I)
+_LINK_WORDS = re.compile(
+    r"(?:up|down|administratively down|deleted|reset)" + _STATUS_NOTES, re.IGNORECASE
+)
+_PROTOCOL_WORDS = re.compile(r"(?:up|down)" + _STATUS_NOTES, re.IGNORECASE)
 _STATUS_FIELDS = ["admin_up", "line_up", "protocol_up", "looped"]
 # Counter lines every serial and Ethernet port prints: template value -> (fields, the line).
 _COUNTER_LINES = (
@@ -128,8 +130,10 @@ _COUNTER_LINES = (
     ("LAST_CLEARING", ["last_clearing"], "Last clearing"),
 )
 # "never" or an age as IOS prints it (00:00:05, 1d02h, 3w2d, 1y5w).
-_CLEARING = re.compile(r"never|[0-9]{1,6}:[0-9]{2}:[0-9]{2}|[0-9]{1,4}[dwy][0-9]{1,4}[hdw]", re.I)
-_COUNTED_PORTS = re.compile(r"^(?:Serial|\S*Ethernet)", re.I)
+_CLEARING = re.compile(
+    r"never|[0-9]{1,6}:[0-9]{2}:[0-9]{2}|[0-9]{1,4}[dwy][0-9]{1,4}[hdw]", re.IGNORECASE
+)
+_COUNTED_PORTS = re.compile(r"^(?:Serial|\S*Ethernet)", re.IGNORECASE)
 
 
 def interface_lost(rec: dict[str, Any]) -> tuple[list[str], list[str]]:
@@ -160,7 +164,7 @@ def interface_lost(rec: dict[str, Any]) -> tuple[list[str], list[str]]:
             lines.append("the end of the 'input errors' line")
     leads = sum(bool(rec[k]) for k in LEADS)
     # A serial port that is not an E1 channel group prints its control leads on one line.
-    v35 = re.fullmatch(r"serial[0-9]+(?:/[0-9]+)*", name, re.I) is not None
+    v35 = re.fullmatch(r"serial[0-9]+(?:/[0-9]+)*", name, re.IGNORECASE) is not None
     if 0 < leads < len(LEADS) or (v35 and leads == 0):
         unread.append("v35_leads")
         lines.append("the DCD/DSR/DTR/RTS/CTS line" if leads == 0 else "part of the leads line")
@@ -273,7 +277,7 @@ def e1_alarms(receiver_lines: list[str], states: dict[str, str]) -> list[str]:
     return list(dict.fromkeys(alarms))
 
 
-_E1_HEADER = re.compile(rf"^{SP}*(?:E1|T1){SP}+\S+{SP}+is{SP}+", re.M)
+_E1_HEADER = re.compile(rf"^{SP}*(?:E1|T1){SP}+\S+{SP}+is{SP}+", re.MULTILINE)
 # The template's value of each counter and the label of its line.
 _E1_COUNTER_LINES = {
     "line_code_violations": ("LCV", r"Line\s+Code\s+Violations"),
@@ -284,7 +288,9 @@ _E1_COUNTER_LINES = {
     "severely_err_secs": ("SEVERELY_ERR_SECS", r"Severely\s+Err\s+Secs"),
     "unavail_secs": ("UNAVAIL_SECS", r"Unavail\s+Secs"),
 }
-_ALARM_LINES = re.compile(rf"^{SP}*(?:No{SP}+alarms{SP}+detected|Receiver\s|AIS{SP}+State:)", re.M)
+_ALARM_LINES = re.compile(
+    rf"^{SP}*(?:No{SP}+alarms{SP}+detected|Receiver\s|AIS{SP}+State:)", re.MULTILINE
+)
 
 
 def e1_lost(text: str, rec: dict[str, Any]) -> tuple[list[str], list[str]]:

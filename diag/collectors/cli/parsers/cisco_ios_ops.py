@@ -118,7 +118,7 @@ def log_category(facility: str, severity: int, mnemonic: str, message: str) -> L
 
 def parse_logging(ctx: Ctx) -> list[Observation]:
     recs = run_template("cisco_ios_show_logging", ctx.text)
-    if not recs and not re.search(rf"^{SP}*(?:Syslog logging:|Log Buffer)", ctx.text, re.M):
+    if not recs and not re.search(rf"^{SP}*(?:Syslog logging:|Log Buffer)", ctx.text, re.MULTILINE):
         raise ctx.error(first_line(ctx.text), "neither a logging header nor a log message")
     events = []
     for rec in recs:

@@ -102,9 +102,9 @@ DISPLAY_INTERFACE = "cli:display interface"
 _CABLE_STANDARDS = {"V35": "V.35", "V24": "V.24", "V11": "V.11", "X21": "X.21", "V36": "V.36"}
 
 
-_LINK_WORDS = re.compile(r"(?:administratively\s+)?(?:up|down)(?:\s*\([\w\s-]*\))?", re.I)
-_PROTOCOL_WORDS = re.compile(r"(?:up|down)(?:\s*\([\w\s-]*\))?", re.I)
-_IF_HEADER = re.compile(rf"^{SP}*\S+{SP}+current{SP}+state{SP}*:", re.M)
+_LINK_WORDS = re.compile(r"(?:administratively\s+)?(?:up|down)(?:\s*\([\w\s-]*\))?", re.IGNORECASE)
+_PROTOCOL_WORDS = re.compile(r"(?:up|down)(?:\s*\([\w\s-]*\))?", re.IGNORECASE)
+_IF_HEADER = re.compile(rf"^{SP}*\S+{SP}+current{SP}+state{SP}*:", re.MULTILINE)
 _INPUT_FIELDS = ["input_errors", "crc", "crc_source", "frame", "overrun", "ignored", "aborts"]
 # The input counters each port kind prints: field -> (template value, label of its line).
 _SERIAL_INPUT = {
@@ -138,8 +138,8 @@ def interface_lost(rec: dict[str, Any], text: str | None) -> tuple[list[str], li
         lines.append("the cable and clock mode line")
     if text is None:
         return [*unread, *_INPUT_FIELDS, "output_errors"], [*lines, "a record header line"]
-    counted = re.match(r"(?:Serial|\S*Ethernet)", rec["INTERFACE"], re.I)
-    if not counted or re.search(rf"^{SP}*Input{SP}+packets{SP}*:", text, re.M):
+    counted = re.match(r"(?:Serial|\S*Ethernet)", rec["INTERFACE"], re.IGNORECASE)
+    if not counted or re.search(rf"^{SP}*Input{SP}+packets{SP}*:", text, re.MULTILINE):
         # Only serial and Ethernet ports print the counter blocks checked here (dialer members
         # print "Input packets:", NULL0 "0 errors").
         return unread, lines
@@ -153,7 +153,7 @@ def interface_lost(rec: dict[str, Any], text: str | None) -> tuple[list[str], li
     unread += missing + (["crc_source"] if "crc" in missing else [])
     if missing:
         lines.append("input counter lines")
-    head = re.search(rf"^{SP}*Output{SP}*:", text, re.M)
+    head = re.search(rf"^{SP}*Output{SP}*:", text, re.MULTILINE)
     outputs = text[head.start() :].splitlines() if head else []
     whole_lines = {
         "input_packets": (r"^\s*Input\s*:", rec["INPUT_PACKETS"]),
@@ -241,7 +241,7 @@ def vrp_alarms(text: str) -> list[str]:
     return list(dict.fromkeys(codes))
 
 
-_E1_HEADER = re.compile(rf"^{SP}*E1{SP}+\S+{SP}+current{SP}+state{SP}*:", re.M)
+_E1_HEADER = re.compile(rf"^{SP}*E1{SP}+\S+{SP}+current{SP}+state{SP}*:", re.MULTILINE)
 _E1_COUNTER_LINES = {
     "line_code_violations": ("LCV", r"Linecode\s+Violations\s*:"),
     "path_code_violations": ("PCV", r"Pathcode\s+Violations\s*:"),

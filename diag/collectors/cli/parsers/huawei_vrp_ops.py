@@ -109,7 +109,9 @@ def log_category(module: str, level: int, mnemonic: str, message: str) -> LogCat
 
 def parse_logbuffer(ctx: Ctx) -> list[Observation]:
     recs = run_template("huawei_vrp_display_logbuffer", ctx.text)
-    if not recs and not re.search(rf"^{SP}*Logging{SP}+buffer", ctx.text, re.M | re.I):
+    if not recs and not re.search(
+        rf"^{SP}*Logging{SP}+buffer", ctx.text, re.MULTILINE | re.IGNORECASE
+    ):
         raise ctx.error(first_line(ctx.text), "neither a logbuffer header nor a log message")
     events = []
     for rec in recs:

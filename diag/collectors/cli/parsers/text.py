@@ -213,7 +213,7 @@ def plain_name(name: str) -> bool:
 
 
 _PLAIN_TEXT = re.compile(r"[\w\s.,:;/()=+-]*")
-_STATUS = re.compile(r"(?:administratively\s+)?(?:up|down)", re.I)
+_STATUS = re.compile(r"(?:administratively\s+)?(?:up|down)", re.IGNORECASE)
 
 
 def plain_text(value: str | None) -> bool:

@@ -35,11 +35,11 @@ def upgrade() -> None:
     # children first, explicitly: SQLite enforces no foreign keys (and so no ON DELETE CASCADE)
     # unless each connection asks for it, and diag's connections do not
     op.execute(
-        "DELETE FROM fault_rules WHERE fault_id IN "
+        "DELETE FROM fault_rules WHERE fault_id IN "  # noqa: S608
         f"(SELECT f.id FROM faults f WHERE f.diagnosis_id IN ({_DUPLICATES}))"
     )
-    op.execute(f"DELETE FROM faults WHERE diagnosis_id IN ({_DUPLICATES})")
-    op.execute(f"DELETE FROM diagnoses WHERE id IN ({_DUPLICATES})")
+    op.execute(f"DELETE FROM faults WHERE diagnosis_id IN ({_DUPLICATES})")  # noqa: S608
+    op.execute(f"DELETE FROM diagnoses WHERE id IN ({_DUPLICATES})")  # noqa: S608
     # the new index leads with sweep_id, so it serves the sweep_id lookups the old one did
     op.drop_index("ix_diagnoses_sweep_id", table_name="diagnoses")
     op.create_index("ux_diagnoses_sweep_circuit", "diagnoses", ["sweep_id", "circuit"], unique=True)
