@@ -21,7 +21,8 @@ from diag.collectors.snmp.client import SnmpClient
 from diag.lab.manager import prepare
 from diag.lab.network import LabNetwork, LabThread
 from diag.model.path import build_path
-from diag.runner import Collected, Context, _run_job, plan, settings_for
+from diag.runner import Collected, Context, plan, settings_for
+from diag.runner_collect import _run_job
 
 
 async def one_round(
