@@ -104,7 +104,7 @@ def lan_capture_cmd(
         )
         obs, interrupted = got.observation, got.interrupted
     if json_dest is not None:
-        from diag.cli import _write_text
+        from diag.cli_common import _write_text
 
         doc = ObservationsDocument(
             observations=[obs], ok=obs.ok, error=obs.error, partial=interrupted
