@@ -7,6 +7,7 @@ SnmpEngine (expensive to build, bound to its loop) alive across tests, as in pro
 from __future__ import annotations
 
 import asyncio
+import shutil
 import socket
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta, timezone
@@ -16,7 +17,10 @@ import pytest
 from diag.collectors.snmp import SnmpClient, SnmpTarget
 from diag.lab.ne_state import NeAlarm
 from diag.lab.nms_agent import NmsAgent
+from diag.lab.routers.clock import ManualClock
+from diag.lab.routers.harness import LabThread
 from diag.model.inventory import Nms, SnmpSettings
+from tests.collectors.router_lab import CASES, KNOWN_HOSTS, Lab, Served, scenario_state
 from tests.collectors.snmp_helpers import Run
 
 CST = timezone(timedelta(hours=8))
@@ -146,3 +150,33 @@ def v2c_target(lab_nms: NmsAgent) -> SnmpTarget:
 @pytest.fixture
 def v3_target(lab_nms: NmsAgent) -> SnmpTarget:
     return SnmpTarget("127.0.0.1", lab_nms.port, V3, label="NMS lab-nms")
+
+
+# --- the router collector's peers (tests/collectors/router_lab.py) ------------------------------
+
+
+@pytest.fixture(scope="session", autouse=True)
+def router_known_hosts() -> Iterator[None]:
+    """Removes the router tests' known-hosts folder (made when router_lab is imported, here)
+    once every file that pins in it is done."""
+    yield
+    shutil.rmtree(KNOWN_HOSTS.parent, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def lab() -> Iterator[Lab]:
+    thread = LabThread()
+    yield Lab(thread, ManualClock())
+    thread.close()
+
+
+@pytest.fixture(scope="module")
+def routers(lab: Lab) -> Iterator[dict[str, Served]]:
+    """One SSH server per case, shared by the module."""
+    served: dict[str, Served] = {}
+    for case in CASES:
+        state = scenario_state(case)
+        served[case.id] = Served(case, state, lab.router(state, case.router))
+    yield served
+    for s in served.values():
+        lab.stop(s.server)
