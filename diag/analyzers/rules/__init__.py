@@ -1,8 +1,8 @@
 """The rules, one module per part of the procedure; importing this package registers them all.
 
-3.1 alarms (alarms, alarm_faults); 3.2 lamps and optics (customer, optical, lamps_ports); 3.3 tests
-(tests: shared helpers, ping, ber, e1_controller); 3.4 substitution; 4 hard cases (hard_cases:
-the end signs and R-HC-1, hard_case_lan, hard_case_cabling).
+3.1 alarms (alarms, alarm_faults); 3.2 lamps and optics (customer, customer_los, optical,
+lamps_ports); 3.3 tests (tests: shared helpers, ping, ber, e1_controller); 3.4 substitution;
+4 hard cases (hard_cases: the end signs and R-HC-1, hard_case_lan, hard_case_cabling).
 """
 
 from diag.analyzers.rules import (
@@ -10,6 +10,7 @@ from diag.analyzers.rules import (
     alarms,
     ber,
     customer,
+    customer_los,
     e1_controller,
     hard_case_cabling,
     hard_case_lan,
@@ -27,6 +28,7 @@ __all__ = [
     "alarms",
     "ber",
     "customer",
+    "customer_los",
     "e1_controller",
     "hard_case_cabling",
     "hard_case_lan",
