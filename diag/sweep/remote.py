@@ -128,8 +128,9 @@ def _follow(
 
     from diag.distributed.work import wait
     from diag.runner import Stop
-    from diag.sweep.cli import SWEEP_EXIT, _print, _Progress
+    from diag.sweep.cli import SWEEP_EXIT
     from diag.sweep.engine import SweepRun, worst
+    from diag.sweep.show import _print, _Progress
 
     con = console(stderr=False)
     show = sys.stderr.isatty() if progress is None else progress
