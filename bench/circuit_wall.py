@@ -20,13 +20,17 @@ from pathlib import Path
 from diag.collectors.snmp.client import SnmpClient
 from diag.lab.manager import prepare
 from diag.lab.network import LabNetwork, LabThread
+from diag.model.inventory import Inventory
 from diag.model.path import build_path
 from diag.runner import Collected, Context, plan, settings_for
 from diag.runner_collect import _run_job
 
 
 async def one_round(
-    inv, cid: str, overrides: dict[str, object], sequential: bool
+    inv: Inventory,
+    cid: str,
+    overrides: dict[str, object],
+    sequential: bool,
 ) -> tuple[float, float, dict[str, float]]:  # type: ignore[no-untyped-def]
     c = inv.circuits[cid]
     settings = settings_for(inv, c, overrides)
