@@ -397,5 +397,10 @@ def _parse_ping(path: str, json_dest: str | None) -> NoReturn:
         f"{got.loss_pct:g}% loss{rtt}",
         " ".join(f"--observe {k}={v}" for k, v in got.answers().items()),
     ]
-    # as for vendor output: the observation as JSON on stdout, the summary on stderr
-    _finish_collector([got.observation(datetime.now(UTC))], True, json_dest or "-", lines)
+    # as for vendor output: the observations as JSON on stdout, the summary on stderr.  The
+    # document holds the ping and the test.laptop_ping.* answers it gives, so that
+    # `diag circuit ID --observations FILE` takes it as it is (R-HC-2a, step 3.3).
+    from diag.analyzers.answers import observations as answer_observations
+
+    found = [got.observation(datetime.now(UTC)), *answer_observations(got.answers(), "file")]
+    _finish_collector(found, True, json_dest or "-", lines)

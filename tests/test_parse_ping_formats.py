@@ -237,6 +237,34 @@ def test_cli_reads_a_file_and_gives_the_laptop_ping_answers(tmp_path: Path) -> N
     assert r.exit_code == 0 and json.loads(r.stdout)["observations"][0]["loss_pct"] == 0.0
 
 
+def test_the_parse_goes_straight_to_circuit_observations(tmp_path: Path) -> None:
+    """`diag parse ping FILE --json F` then `diag circuit ID --observations F`: the laptops'
+    40 % loss is read as the laptop-to-laptop test of step 3.3 (R-HC-2a), cited by its answer."""
+    pasted, doc = tmp_path / "laptop.txt", tmp_path / "laptop.json"
+    pasted.write_text(
+        "PING 192.0.2.20 (192.0.2.20) 56(84) bytes of data.\n\n"
+        "--- 192.0.2.20 ping statistics ---\n"
+        "100 packets transmitted, 60 received, 40% packet loss, time 99123ms\n"
+        "rtt min/avg/max/mdev = 10.1/35.2/120.3/5.5 ms\n",
+        encoding="utf-8",
+    )
+    r = CliRunner().invoke(cli, ["parse", "ping", str(pasted), "--json", str(doc)])
+    assert r.exit_code == 0, r.output
+    kinds = [o["kind"] for o in _json(doc)["observations"]]
+    assert kinds == ["ping", "answer", "answer"]
+    capture = Path(__file__).resolve().parents[1] / "fixtures" / "captures" / "LAB-HC2A-1"
+    out = tmp_path / "f.json"
+    args = ["circuit", "LAB-HC2A-1", "--replay", str(capture), "--no-history", "--json", str(out)]
+    r = CliRunner().invoke(cli, [*args, "--observations", str(doc)])
+    assert r.exit_code in (10, 11), r.output  # a fault found
+    found = {f["rule"]: f for f in _json(out)["findings"]}
+    laptop = found["ping-laptop-bypass"]
+    assert laptop["kind"] == "fault" and "40 % loss" in laptop["title"]
+    cited = {e.get("observation") for e in laptop["evidence"]}
+    answers = {o["id"]: o for o in _json(out)["observations"] if o["kind"] == "answer"}
+    assert any(answers[c]["key"] == "test.laptop_ping.loss_pct" for c in cited if c in answers)
+
+
 def test_cli_refuses_what_is_not_a_ping(tmp_path: Path) -> None:
     f = tmp_path / "mail.txt"
     f.write_text("Dear NOC, the line is slow again.\n", encoding="utf-8")
