@@ -402,5 +402,8 @@ def _parse_ping(path: str, json_dest: str | None) -> NoReturn:
     # `diag circuit ID --observations FILE` takes it as it is (R-HC-2a, step 3.3).
     from diag.analyzers.answers import observations as answer_observations
 
-    found = [got.observation(datetime.now(UTC)), *answer_observations(got.answers(), "file")]
+    found: list[Observation] = [
+        got.observation(datetime.now(UTC)),
+        *answer_observations(got.answers(), "file"),
+    ]
     _finish_collector(found, True, json_dest or "-", lines)
