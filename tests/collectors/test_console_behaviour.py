@@ -9,11 +9,7 @@ intermittent console is evidence (DOMAIN.md §1.3 case 4.2).
 from __future__ import annotations
 
 import json
-import os
-import socket
-import tty
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,100 +19,33 @@ from click.testing import CliRunner
 import diag.collectors.router as router_collector
 from diag.cli import cli
 from diag.collectors.router import RouterReading, read_router
-from diag.credentials import LAB_SECRETS
 from diag.lab.routers.clock import ManualClock
 from diag.lab.routers.console import ConsoleServer
 from diag.lab.routers.harness import LabThread
 from diag.lab.routers.state import CpuState, RouterState
 from diag.lab.routers.timeline import interface_counters
-from diag.lab.scenario import load_scenario, shipped_scenarios_dir
-from diag.model.inventory import Device
 from diag.model.observations import (
-    ConsoleObservation,
     CpuObservation,
     CrcGrowthObservation,
-    DeviceAccessObservation,
     E1ControllerObservation,
     InterfaceObservation,
     LogObservation,
     PingObservation,
 )
-from diag.settings import CollectorSettings
-
-pytestmark = pytest.mark.lab
-
-USER = "noc"
-PASSWORD = LAB_SECRETS["router-password"]
-SECRET = LAB_SECRETS["router-secret"]
-PROBES = 6
-SETTINGS = CollectorSettings(
-    ssh_timeout_s=5,
-    # Also caps the probe timeout: a lost prompt costs one second here.
-    command_timeout_s=1,
-    crc_sample_interval_s=60,
-    console_probes=PROBES,
-    ping_count=5,
-    ping_timeout_s=1,
+from tests.collectors.console_lab import (
+    PROBES,
+    SETTINGS,
+    Lab,
+    accesses,
+    cisco,
+    console_device,
+    console_of,
+    huawei,
+    no_secrets,
+    of,
 )
 
-
-def router_state(scenario: str, router: str, **changes: Any) -> RouterState:
-    state = load_scenario(shipped_scenarios_dir() / scenario).state.routers[router]
-    state = state.model_copy(deep=True, update=changes)
-    wan = state.interfaces[-1]
-    wan.growth_per_min["crc"] = 6
-    return state
-
-
-def cisco(**changes: Any) -> RouterState:
-    """BR9-RTR: Cisco 2901 on an E1 (Serial0/0/0:0 is its last interface)."""
-    return router_state("healthy-e1", "ok1-rtr-a", **changes)
-
-
-def huawei(**changes: Any) -> RouterState:
-    """HO-RTR-9: Huawei AR2220 on an E1 (Serial1/0/0:0)."""
-    return router_state("healthy-e1", "ok1-rtr-b", **changes)
-
-
-def console_device(
-    state: RouterState, console: str, password: str = "lab:router-password"
-) -> Device:
-    dt = "cisco_ios" if state.vendor == "cisco_ios" else "huawei"
-    login = {"username": USER, "password": password}
-    if dt == "cisco_ios":
-        login["secret"] = "lab:router-secret"
-    return Device.model_validate(
-        {
-            "name": state.hostname.lower(),
-            "role": "router",
-            "vendor": dt,
-            "device_type": dt,
-            "console": console,
-            "login": login,
-        }
-    )
-
-
-@dataclass
-class Lab:
-    thread: LabThread
-    clock: ManualClock
-    tty_dir: Path
-
-    def console(self, state: RouterState, tcp: bool = False) -> ConsoleServer:
-        secret = SECRET if state.vendor == "cisco_ios" else None
-        link = self.tty_dir / state.hostname.lower()
-        con = ConsoleServer(state.hostname, state, link, USER, PASSWORD, secret, self.clock)
-        self.thread.run(con.start())
-        if tcp:
-            self.thread.run(con.serve_tcp())
-        return con
-
-    def stop(self, con: ConsoleServer) -> None:
-        self.thread.run(con.stop())
-
-    def sleep(self, seconds: float) -> None:
-        self.clock.advance(seconds=seconds)
+pytestmark = pytest.mark.lab
 
 
 @pytest.fixture(scope="module")
@@ -133,26 +62,6 @@ def cisco_console(lab: Lab) -> Iterator[tuple[RouterState, ConsoleServer]]:
     con = lab.console(state, tcp=True)
     yield state, con
     lab.stop(con)
-
-
-def of(reading: RouterReading, cls: type[Any]) -> list[Any]:
-    return [o for o in reading.observations if isinstance(o, cls)]
-
-
-def console_of(reading: RouterReading) -> ConsoleObservation:
-    (obs,) = of(reading, ConsoleObservation)
-    assert isinstance(obs, ConsoleObservation)
-    return obs
-
-
-def accesses(reading: RouterReading) -> list[tuple[bool, str]]:
-    return [(a.ok, a.stage) for a in of(reading, DeviceAccessObservation)]
-
-
-def no_secrets(reading: RouterReading, *more: str) -> None:
-    for text in [reading.transcript, *(o.model_dump_json() for o in reading.observations)]:
-        for secret in (PASSWORD, SECRET, *more):
-            assert secret not in text
 
 
 # --- a healthy console ----------------------------------------------------------------------------
@@ -407,123 +316,3 @@ def test_a_clean_console_reads_everything_ok(
     for o in reading.observations:
         assert getattr(o, "quality", "ok") == "ok", o
     assert not [k for k in reading.raw if "re-read" in k]
-
-
-# --- console failures ---------------------------------------------------------------------------
-
-
-def only_failure(reading: RouterReading) -> tuple[str, str]:
-    """(stage, error) of a console reading that got nowhere; the console record says so too."""
-    (failure,) = of(reading, DeviceAccessObservation)
-    assert not failure.ok and failure.via == "console" and failure.error
-    obs = console_of(reading)
-    assert not obs.login_ok and obs.probes == 0 and obs.error == failure.error
-    return failure.stage, failure.error
-
-
-def test_missing_console_device(tmp_path: Path) -> None:
-    dev = console_device(cisco(), str(tmp_path / "ttyUSB9"))
-    stage, error = only_failure(read_router(dev, "Serial0/0/0:0", None, SETTINGS, via="console"))
-    assert stage == "connect" and "no such device" in error
-
-
-def test_a_regular_file_is_not_a_console(tmp_path: Path) -> None:
-    path = tmp_path / "notes.txt"
-    path.write_text("hello\n")
-    dev = console_device(cisco(), str(path))
-    stage, error = only_failure(read_router(dev, "Serial0/0/0:0", None, SETTINGS, via="console"))
-    assert stage == "connect" and "not a serial device" in error
-
-
-def test_console_server_refuses() -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    dev = console_device(cisco(), f"socket://127.0.0.1:{port}")
-    stage, error = only_failure(read_router(dev, "Serial0/0/0:0", None, SETTINGS, via="console"))
-    assert stage == "connect" and "refused" in error
-
-
-@pytest.mark.parametrize("vendor", ["cisco", "huawei"])
-def test_wrong_console_password(lab: Lab, vendor: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    wrong = "N0t-the-console-pw"
-    monkeypatch.setenv("DIAG_TEST_CONSOLE_PW", wrong)
-    state = cisco() if vendor == "cisco" else huawei()
-    con = lab.console(state)
-    try:
-        dev = console_device(state, str(con.link_path), password="env:DIAG_TEST_CONSOLE_PW")
-        reading = read_router(dev, "Serial0/0/0:0", None, SETTINGS, via="console")
-    finally:
-        lab.stop(con)
-    stage, error = only_failure(reading)
-    assert stage == "auth" and "env:DIAG_TEST_CONSOLE_PW" in error
-    no_secrets(reading, wrong)
-
-
-def test_wrong_enable_secret_on_the_console(lab: Lab, monkeypatch: pytest.MonkeyPatch) -> None:
-    wrong = "N0t-the-enable-secret"
-    monkeypatch.setenv("DIAG_TEST_ENABLE", wrong)
-    state = cisco()
-    con = lab.console(state)
-    try:
-        dev = console_device(state, str(con.link_path))
-        assert dev.login is not None
-        login = dev.login.model_copy(update={"secret": "env:DIAG_TEST_ENABLE"})
-        dev = dev.model_copy(update={"login": login})
-        reading = read_router(dev, "Serial0/0/0:0", None, SETTINGS, via="console")
-    finally:
-        lab.stop(con)
-    stage, error = only_failure(reading)
-    assert stage == "auth" and "enable was refused" in error and "env:DIAG_TEST_ENABLE" in error
-    # The refused secret prompts were answered, so the logout really logged out.
-    closing = reading.transcript.index("[diag] closing the session")
-    assert "Press RETURN to get started." in reading.transcript[closing:]
-    assert "% Bad secrets" not in reading.transcript[closing:]
-    no_secrets(reading, wrong)
-
-
-def test_a_console_that_never_answers_is_a_timeout(tmp_path: Path) -> None:
-    """A pty with nothing behind it: the cable is in, the router says nothing."""
-    master, slave = os.openpty()
-    tty.setraw(slave)
-    link = tmp_path / "dead-console"
-    link.symlink_to(os.ttyname(slave))
-    try:
-        dev = console_device(cisco(), str(link))
-        quick = SETTINGS.model_copy(update={"ssh_timeout_s": 1.5})
-        reading = read_router(dev, "Serial0/0/0:0", None, quick, via="console")
-    finally:
-        os.close(master)
-        os.close(slave)
-    stage, error = only_failure(reading)
-    assert stage == "timeout"
-    assert "no prompt or login request within 1.5 s" in error
-    assert "console_baudrate=9600" in error
-
-
-def test_netmiko_is_not_patched(tmp_path: Path) -> None:
-    """diag's console classes open ptys, symlinks and console-server URLs without replacing
-    netmiko's port check: other netmiko users in the process keep netmiko's own behaviour."""
-    import netmiko.base_connection as nbc
-    import netmiko.utilities as nu
-    from netmiko import ConnectHandler
-
-    import diag.collectors.cli.session  # noqa: F401  (used to patch netmiko on import)
-
-    # the name netmiko imported into base_connection, which it does not re-export
-    assert nbc.check_serial_port is nu.check_serial_port  # type: ignore[attr-defined]
-    master, slave = os.openpty()
-    link = tmp_path / "console"
-    link.symlink_to(os.ttyname(slave))
-    try:
-        with pytest.raises(ValueError, match="not found"):
-            ConnectHandler(
-                device_type="cisco_ios_serial",
-                username="x",
-                password="y",
-                serial_settings={"port": str(link)},
-                auto_connect=False,
-            )
-    finally:
-        os.close(master)
-        os.close(slave)
