@@ -31,7 +31,8 @@ import pytest
 import yaml
 
 from tests.faults.lab import LOGIN, V2C, free_port, router_state
-from tests.faults.peers import HostileSsh, PeerLoop, UdpFault, fake_ping_tools
+from tests.faults.peers import PeerLoop, UdpFault, fake_ping_tools
+from tests.faults.peers_ssh import HostileSsh
 
 pytestmark = pytest.mark.lab
 ROOT = Path(__file__).resolve().parent.parent

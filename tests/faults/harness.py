@@ -24,17 +24,16 @@ import yaml
 from tests.faults.cells import Cell
 from tests.faults.lab import FaultLab, free_port
 from tests.faults.peers import (
-    HostileSsh,
     PeerLoop,
     SilentPty,
     TcpFault,
     TrapRelay,
     UdpFault,
     fake_ping_tools,
-    is_ssh_mode,
     is_udp_mode,
     trap_oid,
 )
+from tests.faults.peers_ssh import HostileSsh, is_ssh_mode
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 QUERY_TRAP = (1, 3, 6, 1, 4, 1, 2011, 2, 15, 2, 4, 3, 3, 0, 3)
