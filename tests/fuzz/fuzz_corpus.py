@@ -152,7 +152,7 @@ def _files(*globs: str) -> list[Path]:
     return sorted(p for g in globs for p in CORPUS.glob(g))
 
 
-# Corpus folders read by tests/collectors/test_parsers_corpus.py, per target.
+# Corpus folders read by tests/collectors/test_parsers_corpus*.py, per target.
 CORPUS_GLOBS: dict[str, tuple[str, ...]] = {
     "cisco show interfaces": (
         "ntc/cisco_ios/show_interfaces/*.raw",
