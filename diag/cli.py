@@ -90,18 +90,20 @@ def rules_cmd(json_dest: str | None) -> None:
 
         _write_text(json_dest, rules_listing().to_json())
         return
-    from diag.i18n import tr_marked
+    from diag.i18n import tr, tr_marked
 
     con = _console()
     for step in playbook.load():
-        con.print(f"[bold]step {step.id}[/bold]  {step.shown_title}")
+        con.print(f"[bold]{tr('step {id}', id=step.id)}[/bold]  {step.shown_title}")
         for r in step.rules:
             needs = ", ".join(r.needs) or "-"
             title = tr_marked(r.title)  # the rule's title in the reader's language
             con.print(
-                f"  {r.id:32} {','.join(r.refs):18} {title}\n{'':35}needs: {needs}", markup=False
+                f"  {r.id:32} {','.join(r.refs):18} {title}\n{'':35}"
+                + tr("needs: {needs}", needs=needs),
+                markup=False,
             )
-    con.print("[bold]thresholds[/bold]")
+    con.print(f"[bold]{tr('thresholds')}[/bold]")
     t = defaults()
     for name in sorted(t.values):
         con.print(f"  {name:24} {t.source(name)}", markup=False)

@@ -101,8 +101,10 @@ def build_document(
         verdict = verdict.model_copy(
             update={
                 "status": "inconclusive",
-                "summary": f"Inconclusive: the run was interrupted ({interrupted_by or 'Ctrl-C'}) "
-                "before every collector answered.",
+                "summary": i18n.tr(
+                    "Inconclusive: the run was interrupted ({by}) before every collector answered.",
+                    by=interrupted_by or "Ctrl-C",
+                ),
             }
         )
     skipped = collected.skipped if skipped is None else skipped
