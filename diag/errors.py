@@ -7,6 +7,8 @@ says what to do next.
 
 from __future__ import annotations
 
+from diag.i18n import tr
+
 
 class DiagError(Exception):
     """Root of every error diag raises on purpose."""
@@ -23,7 +25,11 @@ class InventoryError(DiagError):
         self.problems = problems
         self.source = source
         n = len(problems)
-        head = f"{source}: {n} problem{'s' if n != 1 else ''}"
+        head = (
+            tr("{source}: 1 problem", source=source)
+            if n == 1
+            else tr("{source}: {count} problems", source=source, count=n)
+        )
         super().__init__(head + "\n" + "\n".join(f"  - {p}" for p in problems))
 
 
@@ -65,9 +71,15 @@ class LabPortInUse(LabError):
     def __init__(self, what: str, proto: str, host: str, port: int) -> None:
         self.port = port
         super().__init__(
-            f"lab: {proto.upper()} port {host}:{port} needed by {what} is already in use. "
-            "If a lab is already running, `diag lab status` shows it and `diag lab down` stops it; "
-            "otherwise free the port or change it in the scenario's inventory."
+            tr(
+                "lab: {proto} port {host}:{port} needed by {what} is already in use. "
+                "If a lab is already running, `diag lab status` shows it and `diag lab down` "
+                "stops it; otherwise free the port or change it in the scenario's inventory.",
+                proto=proto.upper(),
+                host=host,
+                port=port,
+                what=what,
+            )
         )
 
 
