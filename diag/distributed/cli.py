@@ -14,6 +14,7 @@ from diag.clikit import fail, inventory_option, load
 from diag.errors import DiagError, UsageError
 from diag.history.cli import history_option
 from diag.history.url import mask_url
+from diag.i18n import tr
 
 if TYPE_CHECKING:
     from diag.distributed.config import DistributedSettings
@@ -53,21 +54,45 @@ def check_broker(url: str) -> None:
         client.ping()
         client.close()
     except redis.AuthenticationError as exc:
-        fail(UsageError(f"the broker {mask_url(url)} refused the user or password: {_why(exc)}"))
+        fail(
+            UsageError(
+                tr(
+                    "the broker {url} refused the user or password: {error}",
+                    url=mask_url(url),
+                    error=_why(exc),
+                )
+            )
+        )
     except redis.ResponseError as exc:
         if any(w in str(exc) for w in ("NOAUTH", "WRONGPASS", "HELLO", "NOPERM")):
             fail(
                 UsageError(
-                    f"the broker {mask_url(url)} refused the user or password: {_why(exc)} (give "
-                    "them in the URL: redis://USER:PASSWORD@HOST:PORT/DB, docs/noc.md)"
+                    tr(
+                        "the broker {url} refused the user or password: {error} (give them in "
+                        "the URL: redis://USER:PASSWORD@HOST:PORT/DB, docs/noc.md)",
+                        url=mask_url(url),
+                        error=_why(exc),
+                    )
                 )
             )
-        fail(UsageError(f"the broker {mask_url(url)} answered an error: {_why(exc)}"))
+        fail(
+            UsageError(
+                tr(
+                    "the broker {url} answered an error: {error}",
+                    url=mask_url(url),
+                    error=_why(exc),
+                )
+            )
+        )
     except (redis.RedisError, OSError, ValueError) as exc:
         fail(
             UsageError(
-                f"the broker {mask_url(url)} does not answer: {_why(exc)}; start redis-server or set "
-                "--broker / DIAG_BROKER"
+                tr(
+                    "the broker {url} does not answer: {error}; start redis-server or set "
+                    "--broker / DIAG_BROKER",
+                    url=mask_url(url),
+                    error=_why(exc),
+                )
             )
         )
 
@@ -148,12 +173,9 @@ def worker_cmd(
     inv = load(inventory)
     unknown = sorted(set(regions) - known_regions(inv))
     if unknown:
-        have = ", ".join(sorted(known_regions(inv)))
-        fail(
-            UsageError(
-                f"no region {', '.join(map(repr, unknown))} in the inventory (known: {have})"
-            )
-        )
+        from diag.sweep.select import unknown_names
+
+        fail(UsageError(unknown_names("region", unknown, known_regions(inv))))
     s = settings(
         broker=broker,
         history=history_url,
@@ -222,8 +244,10 @@ def scheduler_cmd(
     if not entries:
         fail(
             UsageError(
-                "the inventory defines no enabled sweep: add a `sweeps:` section "
-                "(docs/inventory.md, docs/noc.md)"
+                tr(
+                    "the inventory defines no enabled sweep: add a `sweeps:` section "
+                    "(docs/inventory.md, docs/noc.md)"
+                )
             )
         )
     s = settings(broker=broker, inventory=inventory)
@@ -237,7 +261,11 @@ def scheduler_cmd(
     try:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
-        fail(UsageError(f"another scheduler uses {path}: one scheduler per schedule file"))
+        fail(
+            UsageError(
+                tr("another scheduler uses {path}: one scheduler per schedule file", path=path)
+            )
+        )
     for name, e in entries.items():
         click.echo(f"sweep {name}: {e['schedule']!r}", err=True)
     Beat(

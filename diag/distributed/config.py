@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from diag.errors import UsageError
+from diag.i18n import tr
 
 #: the queue of control tasks (a scheduled sweep's start): every worker consumes it
 CONTROL_QUEUE = "diag.control"
@@ -90,7 +91,7 @@ def _number(key: str, text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise UsageError(f"{key}={text!r}: not a number") from None
+        raise UsageError(tr("{key}={text!r}: not a number", key=key, text=text)) from None
     if value <= 0:
-        raise UsageError(f"{key}={text!r}: must be more than 0")
+        raise UsageError(tr("{key}={text!r}: must be more than 0", key=key, text=text))
     return value

@@ -13,6 +13,7 @@ import click
 
 from diag.clikit import complete_circuit, console, fail, json_option
 from diag.history.settings import CHRONIC_COUNT, CHRONIC_DAYS
+from diag.i18n import tr
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -57,8 +58,11 @@ def parse_since(text: str, now: datetime) -> datetime:
         t = datetime.fromisoformat(text.strip())
     except ValueError:
         raise UsageError(
-            f"--since {text!r}: write an age (30m, 12h, 7d, 2w) or a time "
-            "(2026-12-01 or 2026-12-01T08:00, UTC unless a zone is given)"
+            tr(
+                "--since {text!r}: write an age (30m, 12h, 7d, 2w) or a time "
+                "(2026-12-01 or 2026-12-01T08:00, UTC unless a zone is given)",
+                text=text,
+            )
         ) from None
     return t if t.tzinfo else t.replace(tzinfo=UTC)
 
@@ -145,7 +149,7 @@ def _dump(dest: str, items: Sequence[BaseModel]) -> None:
     try:
         write_output(dest, json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
     except OSError as exc:
-        fail(DiagError(f"{dest}: cannot write: {exc.strerror or exc}"))
+        fail(DiagError(tr("{file}: cannot write: {reason}", file=dest, reason=exc.strerror or exc)))
 
 
 def _ticket_lines(th: TicketHistory) -> list[str]:
@@ -253,12 +257,15 @@ def history_cmd(
 
     try:
         if chronic and tickets:
-            raise UsageError("--chronic and --ticket: ask for one at a time")
+            raise UsageError(tr("--chronic and --ticket: ask for one at a time"))
         if tickets and circuit_id:
-            raise UsageError("--ticket shows every circuit of the ticket: leave out CIRCUIT_ID")
+            raise UsageError(tr("--ticket shows every circuit of the ticket: leave out CIRCUIT_ID"))
         if not (circuit_id or chronic or tickets):
             raise UsageError(
-                "name a circuit (diag history CIRCUIT_ID), or ask for --chronic or --ticket TS..."
+                tr(
+                    "name a circuit (diag history CIRCUIT_ID), or ask for --chronic or "
+                    "--ticket TS..."
+                )
             )
         numbers = [parse_ticket(n).number for n in tickets]
         now = datetime.now(UTC)

@@ -17,6 +17,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
 from diag.history.errors import HistoryError, HistoryUrlError
 from diag.history.url import mask_url, scrub
+from diag.i18n import tr
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -30,22 +31,27 @@ def explain(exc: BaseException, url: str) -> str:
     text = scrub(" ".join(str(orig).split()), url)
     low = text.lower()
     if "locked" in low:
-        hint = "another diag process (a sweep?) is writing it; try again when it ends"
+        hint = tr("another diag process (a sweep?) is writing it; try again when it ends")
     elif "not a database" in low or "no such table" in low or "no such column" in low:
-        hint = "this file or database is not diag's history; name another with --history"
+        hint = tr("this file or database is not diag's history; name another with --history")
     elif "unique constraint" in low or "duplicate key" in low:
-        hint = "the row is already stored (another process wrote it at the same time?)"
+        hint = tr("the row is already stored (another process wrote it at the same time?)")
     elif "permission denied for" in low or "must be owner of" in low:
         # PostgreSQL: the role may read and write rows but not change the schema
-        hint = (
+        hint = tr(
             "this role lacks the rights; open the store once with its owner role (e.g. "
             "`diag history --chronic --history OWNER_URL`) so the schema is at head, see docs/noc.md"
         )
     elif "unable to open" in low or "permission" in low or "read-only" in low:
-        hint = "check that the file's folder exists and is writable, or name another with --history"
+        hint = tr(
+            "check that the file's folder exists and is writable, or name another with --history"
+        )
     else:
-        hint = "check that the database server is running and the URL (host, port, user) is right"
-    return f"history store {mask_url(url)}: {text} ({hint})"
+        hint = tr(
+            "check that the database server is running and the URL (host, port, user) is right"
+        )
+    # the driver's text is data: shown as it came, in English
+    return tr("history store {url}: {error} ({hint})", url=mask_url(url), error=text, hint=hint)
 
 
 def _sqlite_folder(database: str | None, url: str) -> None:
@@ -56,13 +62,22 @@ def _sqlite_folder(database: str | None, url: str) -> None:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise HistoryError(
-            f"history store {mask_url(url)}: cannot create the folder {folder}: "
-            f"{exc.strerror or exc} (name a writable place with --history or DIAG_HISTORY)"
+            tr(
+                "history store {url}: cannot create the folder {folder}: {reason} (name a "
+                "writable place with --history or DIAG_HISTORY)",
+                url=mask_url(url),
+                folder=folder,
+                reason=exc.strerror or exc,
+            )
         ) from None
     if Path(database).is_dir():
         raise HistoryError(
-            f"history store {mask_url(url)}: {database} is a folder; name a file in it, e.g. "
-            f"sqlite:///{os.path.join(database, 'history.sqlite')}"
+            tr(
+                "history store {url}: {database} is a folder; name a file in it, e.g. {example}",
+                url=mask_url(url),
+                database=database,
+                example=f"sqlite:///{os.path.join(database, 'history.sqlite')}",
+            )
         )
 
 
@@ -111,10 +126,13 @@ def connect(url: str) -> Engine:
         parsed = sa.make_url(url)
     except ArgumentError:
         # not parsed, so a password in it cannot be found: show the scheme only
-        scheme = url.split("://", 1)[0] + "://..." if "://" in url else "(not shown)"
+        scheme = url.split("://", 1)[0] + "://..." if "://" in url else tr("(not shown)")
         raise HistoryUrlError(
-            f"--history {scheme}: not a database URL; write e.g. sqlite:////path/history.sqlite "
-            "or postgresql+psycopg://user@host:5432/diag"
+            tr(
+                "--history {url}: not a database URL; write e.g. sqlite:////path/history.sqlite "
+                "or postgresql+psycopg://user@host:5432/diag",
+                url=scheme,
+            )
         ) from None
     kw: dict[str, Any] = {}
     if parsed.get_backend_name() == "sqlite":
@@ -124,13 +142,22 @@ def connect(url: str) -> Engine:
         engine = sa.create_engine(parsed, **kw)
     except NoSuchModuleError:
         raise HistoryUrlError(
-            f"--history {shown}: unknown database kind {parsed.drivername!r}; diag keeps history "
-            "in sqlite:///FILE or postgresql://USER@HOST/DB"
+            tr(
+                "--history {url}: unknown database kind {kind!r}; diag keeps history in "
+                "sqlite:///FILE or postgresql://USER@HOST/DB",
+                url=shown,
+                kind=parsed.drivername,
+            )
         ) from None
     except ImportError as exc:
         raise HistoryUrlError(
-            f"--history {shown}: the Python driver for {parsed.drivername} is not installed "
-            f"({exc.name or exc}); install it in diag's environment (e.g. pip install psycopg)"
+            tr(
+                "--history {url}: the Python driver for {kind} is not installed ({module}); "
+                "install it in diag's environment (e.g. pip install psycopg)",
+                url=shown,
+                kind=parsed.drivername,
+                module=exc.name or exc,
+            )
         ) from None
     try:
         migrate(engine)
@@ -140,7 +167,11 @@ def connect(url: str) -> Engine:
     except CommandError as exc:
         engine.dispose()
         raise HistoryError(
-            f"history store {shown}: {scrub(str(exc), url)} (it was written by a newer diag: "
-            "upgrade diag, or name another store with --history)"
+            tr(
+                "history store {url}: {error} (it was written by a newer diag: upgrade diag, or "
+                "name another store with --history)",
+                url=shown,
+                error=scrub(str(exc), url),
+            )
         ) from None
     return engine

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from diag.history.errors import HistoryError
+from diag.i18n import tr
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -28,7 +29,10 @@ def _dialect_insert(conn: Connection, table: sa.Table) -> Any:
 
         return sqlite_insert(table)
     raise HistoryError(
-        f"history store: {name} is not supported; diag keeps history in SQLite or PostgreSQL"
+        tr(
+            "history store: {kind} is not supported; diag keeps history in SQLite or PostgreSQL",
+            kind=name,
+        )
     )
 
 

@@ -13,6 +13,7 @@ import click
 
 from diag.clikit import complete_circuit
 from diag.errors import DiagError
+from diag.i18n import tr
 
 if TYPE_CHECKING:
     from diag.history import HistoryStore
@@ -30,7 +31,9 @@ def _write(dest: str, text: str) -> None:
     try:
         write_output(dest, text)
     except OSError as exc:
-        raise DiagError(f"{dest}: cannot write: {exc.strerror or exc}") from None
+        raise DiagError(
+            tr("{file}: cannot write: {reason}", file=dest, reason=exc.strerror or exc)
+        ) from None
 
 
 class NothingToReport(DiagError):
@@ -44,10 +47,25 @@ def _sweep_report(store: HistoryStore, sweep_id: str | None) -> tuple[str, objec
 
     sweep = store.sweep(sweep_id) if sweep_id else store.latest_sweep()
     if sweep is None:
-        known = [s.id for s in store.sweeps(5)]
-        hint = f"; its latest sweeps: {', '.join(known)}" if known else "; it holds no sweep yet"
-        what = f"no sweep {sweep_id}" if sweep_id else "no sweep"
-        raise NothingToReport(f"history {store.url}: {what}{hint}")
+        known = ", ".join(s.id for s in store.sweeps(5))
+        if sweep_id and known:
+            why = tr(
+                "history {url}: no sweep {id}; its latest sweeps: {known}",
+                url=store.url,
+                id=sweep_id,
+                known=known,
+            )
+        elif sweep_id:
+            why = tr(
+                "history {url}: no sweep {id}; it holds no sweep yet", url=store.url, id=sweep_id
+            )
+        elif known:  # cannot be (a latest sweep exists), kept for a store changing meanwhile
+            why = tr(
+                "history {url}: no sweep; its latest sweeps: {known}", url=store.url, known=known
+            )
+        else:
+            why = tr("history {url}: no sweep; it holds no sweep yet", url=store.url)
+        raise NothingToReport(why)
     docs = store.documents(sweep_id=sweep.id)
     html = render_sweep_report(sweep, docs)
     note = f"sweep {sweep.id}: {len(sweep.circuits)} circuits, {len(sweep.incidents)} incidents"
@@ -62,8 +80,18 @@ def _circuit_report(store: HistoryStore, circuit: str) -> tuple[str, object, str
     rows = store.timeline(circuit)
     if not rows:
         close = difflib.get_close_matches(circuit, store.circuits(), n=3)
-        hint = f"; did you mean {', '.join(close)}?" if close else ""
-        raise NothingToReport(f"history {store.url}: no diagnosis of circuit {circuit}{hint}")
+        raise NothingToReport(
+            tr(
+                "history {url}: no diagnosis of circuit {circuit}; did you mean {close}?",
+                url=store.url,
+                circuit=circuit,
+                close=", ".join(close),
+            )
+            if close
+            else tr(
+                "history {url}: no diagnosis of circuit {circuit}", url=store.url, circuit=circuit
+            )
+        )
     docs = store.documents(circuit=circuit)
     note = f"circuit {circuit}: {len(rows)} diagnoses"
     return render_circuit_report(circuit, rows, docs), circuit_frame(rows), note
@@ -111,7 +139,7 @@ def report_cmd(
     3 the store cannot be opened.
     """
     if sweep_id and circuit:
-        raise click.UsageError("give --sweep or --circuit, not both")
+        raise click.UsageError(tr("give --sweep or --circuit, not both"))
     try:
         from diag.history import open_store
 

@@ -20,6 +20,7 @@ from diag.clikit import (
 )
 from diag.errors import DiagError, UsageError
 from diag.history.cli import history_option
+from diag.i18n import tr
 from diag.sweep.show import _print, _Progress
 
 if TYPE_CHECKING:
@@ -173,7 +174,7 @@ def sweep_cmd(
     remote = Remote(inventory, history_url, broker, batch)
     if ids and ids[0] == "status":
         if len(ids) != 2:
-            fail(UsageError("usage: diag sweep status SWEEP_ID [--wait]"))
+            fail(UsageError(tr("usage: diag sweep status SWEEP_ID [--wait]")))
         from diag.sweep.remote import status
 
         status(
@@ -186,20 +187,25 @@ def sweep_cmd(
         )
         return
     if detach and not distributed:
-        fail(UsageError("--detach queues a distributed sweep: give --distributed too"))
+        fail(UsageError(tr("--detach queues a distributed sweep: give --distributed too")))
     if distributed and (resume_id or period or no_history):
         fail(
             UsageError(
-                "--distributed: workers resume by themselves, `diag scheduler` repeats sweeps, "
-                "and results live in the history store: drop --resume, --every, --no-history"
+                tr(
+                    "--distributed: workers resume by themselves, `diag scheduler` repeats "
+                    "sweeps, and results live in the history store: drop --resume, --every, "
+                    "--no-history"
+                )
             )
         )
     if resume_id and (ids or groups or regions or nms or customers or period):
-        fail(UsageError("--resume takes the sweep's own selection: give no selection or --every"))
+        fail(
+            UsageError(tr("--resume takes the sweep's own selection: give no selection or --every"))
+        )
     if resume_id and no_history:
-        fail(UsageError("--resume reads the sweep from the history store: drop --no-history"))
+        fail(UsageError(tr("--resume reads the sweep from the history store: drop --no-history")))
     if runs and not period:
-        fail(UsageError("--runs counts the sweeps of --every: give --every too"))
+        fail(UsageError(tr("--runs counts the sweeps of --every: give --every too")))
     con = console(stderr=False)
     inv = load(inventory)  # loaded and validated once for every sweep of this command
     options = SweepOptions(
@@ -209,7 +215,15 @@ def sweep_cmd(
         try:
             json_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            fail(UsageError(f"--json {json_dir}: cannot create the folder: {exc.strerror}"))
+            fail(
+                UsageError(
+                    tr(
+                        "--json {folder}: cannot create the folder: {reason}",
+                        folder=json_dir,
+                        reason=exc.strerror,
+                    )
+                )
+            )
     try:
         selection = (
             None
@@ -300,18 +314,18 @@ def _one(
     if resume_id:
         sweep = store.sweep(resume_id)
         if sweep is None:
-            latest = [f"{s.id} ({s.state})" for s in store.sweeps(limit=5)]
-            raise UsageError(
-                f"no sweep {resume_id!r} in the history store {store.url}; its latest: "
-                + (", ".join(latest) or "none")
-            )
+            raise UsageError(no_such_sweep(resume_id, store))
         if sweep.state == "complete":
-            raise UsageError(f"sweep {resume_id} is complete: nothing to resume")
+            raise UsageError(tr("sweep {id} is complete: nothing to resume", id=resume_id))
         missing = sorted(set(sweep.selection.circuits) - set(inv.circuits))
         if missing:
             raise UsageError(
-                f"sweep {resume_id} ran circuits this inventory does not have: "
-                f"{', '.join(missing[:5])}; resume it with the inventory it ran on"
+                tr(
+                    "sweep {id} ran circuits this inventory does not have: {circuits}; resume "
+                    "it with the inventory it ran on",
+                    id=resume_id,
+                    circuits=", ".join(missing[:5]),
+                )
             )
         done = store.sweep_done(resume_id)
         sweep = sweep.model_copy(
@@ -354,6 +368,17 @@ def _one(
         con.print(f"metrics: {metrics_file}")
     statuses = [r.status for r in result.document.circuits]
     return SWEEP_EXIT[worst(statuses) or "healthy"]
+
+
+def no_such_sweep(sweep_id: str, store: Any) -> str:
+    """The error for a sweep id the store does not hold, with its latest sweeps."""
+    latest = [f"{s.id} ({s.state})" for s in store.sweeps(limit=5)]
+    return tr(
+        "no sweep {id!r} in the history store {url}; its latest: {latest}",
+        id=sweep_id,
+        url=store.url,
+        latest=", ".join(latest) or tr("none"),
+    )
 
 
 def _now() -> Any:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from diag.clikit import console, fail
 from diag.errors import DiagError, UsageError
+from diag.i18n import tr
 
 if TYPE_CHECKING:
     from diag.distributed.work import Env
@@ -92,13 +93,9 @@ def status(
     con = console(stderr=False)
     sweep = env.store.sweep(sweep_id)
     if sweep is None:
-        latest = [f"{s.id} ({s.state})" for s in env.store.sweeps(limit=5)]
-        fail(
-            UsageError(
-                f"no sweep {sweep_id!r} in the history store {env.store.url}; its latest: "
-                + (", ".join(latest) or "none")
-            )
-        )
+        from diag.sweep.cli import no_such_sweep
+
+        fail(UsageError(no_such_sweep(sweep_id, env.store)))
     if sweep.state == "complete" or wait:
         _follow(env, sweep, progress=progress, json_dir=json_dir, metrics_file=metrics_file)
         return
@@ -142,19 +139,24 @@ def _follow(
     except (redis.RedisError, SQLAlchemyError, DiagError, OSError) as exc:
         fail(
             DiagError(
-                f"lost the broker or the history store while following sweep {sweep.id}: "
-                f"{' '.join(str(exc).split())[:300]}; the workers go on without it: "
-                f"`diag sweep status {sweep.id} --wait` follows it again"
+                tr(
+                    "lost the broker or the history store while following sweep {id}: "
+                    "{error}; the workers go on without it: `diag sweep status {id} --wait` "
+                    "follows it again",
+                    id=sweep.id,
+                    error=" ".join(str(exc).split())[:300],
+                )
             )
         )
     finally:
         stop.restore()
     if doc is None:
-        con.print(
-            f"[yellow]not waiting any more: sweep {sweep.id} goes on on the workers; "
-            f"`diag sweep status {sweep.id} --wait` follows it again[/]",
-            highlight=False,
+        said = tr(
+            "not waiting any more: sweep {id} goes on on the workers; "
+            "`diag sweep status {id} --wait` follows it again",
+            id=sweep.id,
         )
+        con.print(f"[yellow]{said}[/]", highlight=False)
         env.close()
         sys.exit(stop.exit_code or 130)
     failing = {d.circuit.id: d for d in env.store.documents(sweep_id=sweep.id, not_healthy=True)}

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from diag.errors import SweepBusy, UsageError
+from diag.i18n import tr
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -31,10 +32,12 @@ def parse_period(text: str) -> float:
     else:
         parts = re.findall(r"(\d+(?:\.\d+)?)([smhd])", value)
         if not parts or "".join(n + u for n, u in parts) != value:
-            raise UsageError(f"--every {text!r}: write a period like 15m, 30s, 1h or 1h30m")
+            raise UsageError(
+                tr("--every {text!r}: write a period like 15m, 30s, 1h or 1h30m", text=text)
+            )
         seconds = sum(float(n) * _UNITS[u] for n, u in parts)
     if seconds < 1:
-        raise UsageError(f"--every {text!r}: the period must be at least 1 s")
+        raise UsageError(tr("--every {text!r}: the period must be at least 1 s", text=text))
     return seconds
 
 
@@ -61,8 +64,12 @@ def sweep_lock(store_url: str) -> Iterator[Path]:
         except BlockingIOError:
             holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "?"
             raise SweepBusy(
-                f"another sweep on this history store is running (pid {holder}, lock {path}); "
-                "wait for it to end, or stop it (it keeps what it read: --resume goes on)"
+                tr(
+                    "another sweep on this history store is running (pid {pid}, lock {path}); "
+                    "wait for it to end, or stop it (it keeps what it read: --resume goes on)",
+                    pid=holder,
+                    path=path,
+                )
             ) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)

@@ -6,9 +6,23 @@ from collections.abc import Sequence
 from fnmatch import fnmatchcase
 
 from diag.errors import UsageError
+from diag.i18n import mark, tr, tr_marked
 from diag.model.inventory import Inventory
 from diag.model.path import build_path
 from diag.sweep.model import Selection
+
+#: the error for names the inventory does not have, per criterion (shared with `diag worker`)
+UNKNOWN = {
+    "group": mark("no group {names} in the inventory (known: {known})"),
+    "region": mark("no region {names} in the inventory (known: {known})"),
+    "NMS": mark("no NMS {names} in the inventory (known: {known})"),
+}
+
+
+def unknown_names(kind: str, unknown: Sequence[str], known: set[str]) -> str:
+    """The error naming `unknown` (quoted) and what the inventory knows (or none)."""
+    have = ", ".join(sorted(known)) or tr("none")
+    return tr_marked(UNKNOWN[kind], names=", ".join(map(repr, unknown)), known=have)
 
 
 def _match(value: str | None, patterns: Sequence[str]) -> bool:
@@ -42,10 +56,7 @@ def select(
     for kind, given in (("group", groups), ("region", regions), ("NMS", nms)):
         unknown = sorted(set(given) - known[kind])
         if unknown:
-            have = ", ".join(sorted(known[kind])) or "none"
-            raise UsageError(
-                f"no {kind} {', '.join(map(repr, unknown))} in the inventory (known: {have})"
-            )
+            raise UsageError(unknown_names(kind, unknown, known[kind]))
     chosen = []
     for cid, c in sorted(inv.circuits.items()):
         if ids and not _match(cid, ids):
@@ -61,8 +72,10 @@ def select(
         chosen.append(cid)
     if not chosen:
         raise UsageError(
-            "the selection matches no circuit; `diag inventory list` shows the circuits, their "
-            "groups and regions"
+            tr(
+                "the selection matches no circuit; `diag inventory list` shows the circuits, "
+                "their groups and regions"
+            )
         )
     return Selection(
         ids=list(ids),
