@@ -167,7 +167,6 @@ def worker_cmd(
     Every worker and the process starting sweeps use the same inventory and history store
     (PostgreSQL for workers on several machines).  Stop it with SIGTERM: it finishes its tasks.
     """
-    from diag.distributed.app import app, configure
     from diag.distributed.config import CONTROL_QUEUE, region_queue
 
     inv = load(inventory)
@@ -183,6 +182,9 @@ def worker_cmd(
         batch=batch,
         inventory=inventory,
     )
+    # after settings(): importing the app reads the environment, whose errors are said there
+    from diag.distributed.app import app, configure
+
     check_broker(s.broker)
     open_history(s.history)
     s.export()
@@ -236,7 +238,6 @@ def scheduler_cmd(
     """
     from celery.apps.beat import Beat
 
-    from diag.distributed.app import app, configure
     from diag.distributed.beat import DiagScheduler, beat_schedule
 
     inv = load(inventory)
@@ -251,6 +252,8 @@ def scheduler_cmd(
             )
         )
     s = settings(broker=broker, inventory=inventory)
+    from diag.distributed.app import app, configure  # after settings(), as in worker_cmd
+
     check_broker(s.broker)
     s.export()
     configure(s)

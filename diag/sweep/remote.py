@@ -30,11 +30,13 @@ class Remote:
 
 
 def _env(r: Remote, inv: Inventory | None = None) -> Env:
-    from diag.distributed.app import configure
     from diag.distributed.cli import check_broker, settings
-    from diag.distributed.work import Env
 
     s = settings(broker=r.broker, history=r.history, batch=r.batch, inventory=r.inventory)
+    # after settings(): importing the app reads the environment, whose errors are said there
+    from diag.distributed.app import configure
+    from diag.distributed.work import Env
+
     check_broker(s.broker)
     configure(s)
     try:
