@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from diag.errors import InventoryError
+from diag.i18n import tr
 
 if TYPE_CHECKING:
     from diag.model.inventory import Inventory
@@ -74,8 +75,12 @@ def merge(layers: list[dict[str, Any]], where: str = "settings") -> CollectorSet
     try:
         return CollectorSettings.model_validate(values)
     except ValidationError as exc:
+        from diag.model.pydantic_text import pydantic_text
+
+        # pydantic's own messages (no validator of ours here), the common ones translated
         problems = [
-            f"{where}: '{'.'.join(str(x) for x in e['loc'])}': {e['msg']}" for e in exc.errors()
+            f"{where}: '{'.'.join(str(x) for x in e['loc'])}': {pydantic_text(e)}"
+            for e in exc.errors()
         ]
         raise InventoryError(problems, source=where) from exc
 
@@ -92,7 +97,7 @@ def for_circuit(
         layers.append(groups[group])
     if run:
         layers.append(run)
-    return merge(layers, where="settings (inventory and --set)")
+    return merge(layers, where=tr("settings (inventory and --set)"))
 
 
 def parse_assignments(pairs: tuple[str, ...] | list[str]) -> dict[str, str]:
@@ -102,7 +107,8 @@ def parse_assignments(pairs: tuple[str, ...] | list[str]) -> dict[str, str]:
         key, sep, value = pair.partition("=")
         if not sep or not key:
             raise InventoryError(
-                [f"--set {pair!r}: write key=value, e.g. --set ping_count=100"], source="--set"
+                [tr("--set {pair}: write key=value, e.g. --set ping_count=100", pair=repr(pair))],
+                source="--set",
             )
         out[key.strip()] = value.strip()
     return out

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from diag.errors import InventoryError
+from diag.i18n import tr
 from diag.inventory.files import MAX_FILE_BYTES, MAX_FILES, MAX_TOTAL_BYTES, files_of, read_file
 from diag.inventory.loaded import Loaded, show
 from diag.inventory.machine import (
@@ -70,13 +71,13 @@ def _load(root: Path) -> Loaded:
     acc = Loaded()
     if not root.exists():
         raise InventoryError(
-            [f"{root}: no such file or folder (set --inventory or DIAG_INVENTORY)"]
+            [f"{root}: " + tr("no such file or folder (set --inventory or DIAG_INVENTORY)")]
         )
     seen: set[Path] = set()
     for f in files_of(root):
         read_file(f, acc, seen, show(f))
     if not acc.files:
-        acc.problems.append(f"{root}: no .yaml files found")
+        acc.problems.append(f"{root}: " + tr("no .yaml files found"))
     check_refs(acc)
     return acc
 
@@ -98,8 +99,11 @@ def _empty_sweeps(acc: Loaded, inv: Inventory) -> None:
     for spec, where in acc.sweeps.values():
         if spec.enabled and not any(_selects(spec, inv, c) for c in inv.circuits.values()):
             acc.problems.append(
-                f"{where}: the selection matches no circuit; `diag inventory list` shows the "
-                "circuits, their groups and regions"
+                f"{where}: "
+                + tr(
+                    "the selection matches no circuit; `diag inventory list` shows the "
+                    "circuits, their groups and regions"
+                )
             )
 
 
@@ -136,7 +140,7 @@ def load_inventory(path: Path | str | None = None) -> Inventory:
     if inv is not None:
         _empty_sweeps(acc, inv)
     if acc.problems or inv is None:
-        raise InventoryError(acc.problems, source=f"inventory {show(root)}")
+        raise InventoryError(acc.problems, source=tr("inventory {path}", path=show(root)))
     return inv
 
 
@@ -162,4 +166,4 @@ def validate_inventory(path: Path | str | None = None) -> Validation:
     problems = acc.problems + env_problems
     warnings += [w for where, raw in acc.raw for w in cleartext_warnings(where, raw)]
     inv = None if problems else inv
-    return Validation(problems, warnings, inv, f"inventory {show(root)}")
+    return Validation(problems, warnings, inv, tr("inventory {path}", path=show(root)))

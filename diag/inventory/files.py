@@ -14,9 +14,11 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from diag.errors import InventoryError
+from diag.i18n import tr
 from diag.inventory import yamlsafe
-from diag.inventory.loaded import KEY_FIELD, SECTIONS, Loaded, Where, near, safe, show
+from diag.inventory.loaded import KEY_FIELD, SECTIONS, Loaded, Where, at_field, near, safe, show
 from diag.model.inventory import NAME, SweepSpec, device_rules, nms_rules
+from diag.model.pydantic_text import pydantic_text
 from diag.model.syntax import control_char
 
 ENTRY_RULES: dict[str, Callable[[Callable[[str], Any]], list[str]]] = {
@@ -41,16 +43,19 @@ def _loc(loc: Iterable[int | str]) -> str:
 
 
 def _pretty(err: Any) -> str:
-    msg = str(err["msg"])
-    for prefix in ("Value error, ", "Assertion failed, "):
-        msg = msg.removeprefix(prefix)
     if err["type"] == "extra_forbidden":
-        msg = "unknown field (check the spelling; docs/inventory.md lists the fields)"
-    elif err["type"] == "missing":
-        msg = "required field is missing"
-    elif err["type"] in ("int_type", "int_parsing", "int_from_float"):
-        msg = "must be a whole number (write it without quotes or decimals)"
-    return msg
+        return tr("unknown field (check the spelling; docs/inventory.md lists the fields)")
+    if err["type"] == "missing":
+        return tr("required field is missing")
+    if err["type"] in ("int_type", "int_parsing", "int_from_float"):
+        return tr("must be a whole number (write it without quotes or decimals)")
+    if err["type"] in ("value_error", "assertion_error"):
+        # diag's own validators: their text was rendered in the reader's language when raised
+        msg = str(err["msg"])
+        for prefix in ("Value error, ", "Assertion failed, "):
+            msg = msg.removeprefix(prefix)
+        return msg
+    return pydantic_text(err)  # pydantic's own message (the common types translated)
 
 
 def files_of(path: Path) -> list[Path]:
@@ -74,25 +79,31 @@ def _read_bytes(path: Path, acc: Loaded) -> bytes:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOCTTY | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
-        raise _Unreadable(f"cannot read: {exc.strerror}") from exc
+        # strerror: the system's own words, shown as they are
+        raise _Unreadable(tr("cannot read: {reason}", reason=exc.strerror)) from exc
     st = os.fstat(fd)
     if not stat.S_ISREG(st.st_mode):
         os.close(fd)
-        raise _Unreadable("not a regular file (a device, FIFO or socket is never read)")
+        raise _Unreadable(tr("not a regular file (a device, FIFO or socket is never read)"))
     with os.fdopen(fd, "rb") as fh:
         if st.st_size > MAX_FILE_BYTES:
             raise _Unreadable(
-                f"{st.st_size:,} bytes, over the {MAX_FILE_BYTES // 2**20} MiB a file may hold; "
-                "split it with include"
+                tr(
+                    "{size} bytes, over the {mib} MiB a file may hold; split it with include",
+                    size=f"{st.st_size:,}",
+                    mib=MAX_FILE_BYTES // 2**20,
+                )
             )
         if acc.total_bytes + st.st_size > MAX_TOTAL_BYTES:
             raise _Unreadable(
-                f"not read: with it the inventory's files would pass {MAX_TOTAL_BYTES // 2**20} "
-                "MiB in all"
+                tr(
+                    "not read: with it the inventory's files would pass {mib} MiB in all",
+                    mib=MAX_TOTAL_BYTES // 2**20,
+                )
             )
         data = fh.read(MAX_FILE_BYTES + 1)
     if len(data) > MAX_FILE_BYTES:  # it grew while we read it
-        raise _Unreadable(f"over the {MAX_FILE_BYTES // 2**20} MiB a file may hold")
+        raise _Unreadable(tr("over the {mib} MiB a file may hold", mib=MAX_FILE_BYTES // 2**20))
     acc.total_bytes += len(data)
     return data
 
@@ -103,28 +114,41 @@ def _decode(data: bytes) -> str:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise _Unreadable(
-            f"not valid UTF-8 at byte offset {exc.start} (line {line}, byte 0x{data[exc.start]:02x})"
-            "; save the file as UTF-8"
+            tr(
+                "not valid UTF-8 at byte offset {offset} (line {line}, byte 0x{byte}); save the "
+                "file as UTF-8",
+                offset=exc.start,
+                line=line,
+                byte=f"{data[exc.start]:02x}",
+            )
         ) from exc
     return text.removeprefix("\ufeff")
 
 
-def _where_yaml(exc: yaml.YAMLError) -> str:
-    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    if mark is not None:
-        return f" line {mark.line + 1} column {mark.column + 1}"
-    pos = getattr(exc, "position", None)
-    return f" character {pos + 1}" if isinstance(pos, int) else ""
+def _bad_yaml(line: int, column: int, what: str) -> str:
+    return tr(
+        "line {line} column {column} is not valid YAML: {what}", line=line, column=column, what=what
+    )
 
 
 def _yaml_problem(exc: yaml.YAMLError, text: str) -> str:
     if isinstance(exc, yaml.reader.ReaderError):
         line = text[: exc.position].count("\n") + 1
         column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
-        what = f"the character U+{exc.character:04X} is not allowed in YAML"
-        return f"line {line} column {column} is not valid YAML: {what}"
+        what = tr("the character U+{code} is not allowed in YAML", code=f"{exc.character:04X}")
+        return _bad_yaml(line, column, what)
+    # PyYAML's own words for the problem ("mapping values are not allowed here"): left as written
     what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-    return f"{_where_yaml(exc).strip()} is not valid YAML: {what}".strip()
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    pos = getattr(exc, "position", None)
+    if mark is not None:
+        line, column = mark.line + 1, mark.column + 1
+        shown = _bad_yaml(line, column, what)
+    elif isinstance(pos, int):
+        shown = tr("character {position} is not valid YAML: {what}", position=pos + 1, what=what)
+    else:
+        shown = tr("is not valid YAML: {what}", what=what)
+    return shown.strip()
 
 
 def _parse(text: str) -> tuple[Any, list[str]]:
@@ -137,10 +161,7 @@ def _parse(text: str) -> tuple[Any, list[str]]:
         if "nesting depth" in str(exc):
             mark = getattr(exc, "problem_mark", None)
             line = mark.line + 1 if mark else 1
-            raise _Unreadable(
-                f"line {line}: nested deeper than {yamlsafe.MAX_DEPTH} levels (an inventory "
-                "entry needs 5)"
-            ) from exc
+            raise _Unreadable(yamlsafe.at_line(line, yamlsafe.too_deep())) from exc
         raise
 
 
@@ -154,14 +175,17 @@ def _load_file(path: Path, shown: str, acc: Loaded) -> Any:
         acc.problems.append(f"{shown}: {exc}")
     except yaml.YAMLError as exc:
         acc.problems.append(f"{shown}: {_yaml_problem(exc, text)}")
-    except (ValueError, OverflowError) as exc:  # a constructor's own check
-        acc.problems.append(f"{shown}: a value cannot be read: {exc}")
+    except (ValueError, OverflowError) as exc:  # a constructor's own check (its English)
+        acc.problems.append(f"{shown}: " + tr("a value cannot be read: {error}", error=exc))
     except RecursionError:
-        acc.problems.append(f"{shown}: nested too deeply to read")
+        acc.problems.append(f"{shown}: " + tr("nested too deeply to read"))
     except Exception as exc:  # never a traceback for a file; say it is ours to fix  # noqa: BLE001
         acc.problems.append(
-            f"{shown}: cannot be read ({type(exc).__name__}: {exc}); this is a bug in diag, "
-            "please report it with the file"
+            f"{shown}: "
+            + tr(
+                "cannot be read ({error}); this is a bug in diag, please report it with the file",
+                error=f"{type(exc).__name__}: {exc}",
+            )
         )
     else:
         acc.problems.extend(f"{shown}: {d}" for d in duplicates)
@@ -177,7 +201,9 @@ def read_file(path: Path, acc: Loaded, seen: set[Path], shown: str) -> None:
     seen.add(real)
     if len(acc.files) >= MAX_FILES:
         if len(acc.files) == MAX_FILES:
-            acc.problems.append(f"{shown}: more than {MAX_FILES} files; the rest are not read")
+            acc.problems.append(
+                f"{shown}: " + tr("more than {count} files; the rest are not read", count=MAX_FILES)
+            )
             acc.files.append(shown)
             acc.unreadable.append(shown)
         return
@@ -186,14 +212,20 @@ def read_file(path: Path, acc: Loaded, seen: set[Path], shown: str) -> None:
     if doc is None:
         return
     if not isinstance(doc, dict):
-        acc.problems.append(f"{shown}: the top level must be a mapping with nms/devices/circuits")
+        acc.problems.append(
+            f"{shown}: " + tr("the top level must be a mapping with nms/devices/circuits")
+        )
         acc.unreadable.append(shown)
         return
     for key in doc:
         if key not in (*SECTIONS, "include", "settings", "sweeps"):
             acc.problems.append(
-                f"{shown}: unknown top-level key {safe(str(key))!r} (expected nms, devices, "
-                "circuits, settings, sweeps, include)"
+                f"{shown}: "
+                + tr(
+                    "unknown top-level key {key} (expected nms, devices, circuits, settings, "
+                    "sweeps, include)",
+                    key=repr(safe(str(key))),
+                )
             )
     if "settings" in doc:
         _read_settings(doc["settings"], shown, acc)
@@ -205,7 +237,9 @@ def read_file(path: Path, acc: Loaded, seen: set[Path], shown: str) -> None:
         if entries is None:
             continue
         if not isinstance(entries, list):
-            acc.problems.append(f"{shown}: '{section}' must be a list of entries")
+            acc.problems.append(
+                f"{shown}: " + tr("'{section}' must be a list of entries", section=section)
+            )
             acc.unreadable.append(shown)
             continue
         for i, raw in enumerate(entries):
@@ -217,18 +251,23 @@ def _read_includes(path: Path, include: Any, shown: str, acc: Loaded, seen: set[
         return
     patterns = [include] if isinstance(include, str) else include
     if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
-        acc.problems.append(f"{shown}: 'include' must be a list of paths or globs")
+        acc.problems.append(f"{shown}: " + tr("'include' must be a list of paths or globs"))
         acc.unreadable.append(shown)
         return
     for pattern in patterns:
         if control_char(pattern):
-            acc.problems.append(f"{shown}: include {safe(pattern)!r} holds a control character")
+            acc.problems.append(
+                f"{shown}: "
+                + tr("include {pattern} holds a control character", pattern=repr(safe(pattern)))
+            )
             continue
         matches = sorted(
             Path(m) for m in glob.glob(os.path.join(path.parent, pattern), recursive=True)
         )
         if not matches:
-            acc.problems.append(f"{shown}: include {safe(pattern)!r} matches no file")
+            acc.problems.append(
+                f"{shown}: " + tr("include {pattern} matches no file", pattern=repr(safe(pattern)))
+            )
             acc.unreadable.append(shown)
         for m in matches:
             for f in files_of(m):
@@ -250,7 +289,7 @@ def _read_entry(
     key = _key_of(raw, section)
     where = Where(shown, section, i, key)
     if not isinstance(raw, dict):
-        acc.problems.append(f"{where}: each entry must be a mapping")
+        acc.problems.append(f"{where}: " + tr("each entry must be a mapping"))
         acc.unnamed[section] += 1
         return
     if key is None:
@@ -262,11 +301,11 @@ def _read_entry(
         obj = model.model_validate(raw)
     except ValidationError as exc:
         fields = [e for e in exc.errors() if e["loc"]]
-        problems += [f"field '{_loc(e['loc'])}': {_pretty(e)}" for e in fields]
+        problems += [at_field(_loc(e["loc"]), _pretty(e)) for e in fields]
         # The entry's own rules (pydantic checks them only once every field is valid): from
         # what is written, so they show together with the field errors.
         rules = ENTRY_RULES.get(section)
-        problems += [f"field '(entry)': {p}" for p in (rules(raw.get) if rules else [])]
+        problems += [at_field("(entry)", p) for p in (rules(raw.get) if rules else [])]
     if section == "devices":
         problems += _device_type_problem(raw.get("device_type"))
     acc.problems.extend(f"{where}: {p}" for p in problems)
@@ -276,7 +315,13 @@ def _read_entry(
     first = table.get(key, (None, None))[1] or acc.invalid[section].get(key, (None, None))[0]
     if first is not None:
         acc.problems.append(
-            f"{where}: duplicate {KEY_FIELD[section]} {safe(key)!r} (first defined at {first})"
+            f"{where}: "
+            + tr(
+                "duplicate {field} {key} (first defined at {first})",
+                field=KEY_FIELD[section],
+                key=repr(safe(key)),
+                first=first,
+            )
         )
         return
     if problems or obj is None:
@@ -294,9 +339,15 @@ def _device_type_problem(device_type: Any) -> list[str]:
     if device_type in VENDORS:
         return []
     return [
-        f"field 'device_type': no CLI parser for {safe(device_type)!r}"
-        f"{near(device_type, VENDORS)}; diag reads: {', '.join(sorted(VENDORS))} "
-        "(netmiko names)"
+        at_field(
+            "device_type",
+            tr(
+                "no CLI parser for {name}{near}; diag reads: {known} (netmiko names)",
+                name=repr(safe(device_type)),
+                near=near(device_type, VENDORS),
+                known=", ".join(sorted(VENDORS)),
+            ),
+        )
     ]
 
 
@@ -305,17 +356,21 @@ def _read_settings(raw: Any, shown: str, acc: Loaded) -> None:
     from diag.settings import merge
 
     if not isinstance(raw, dict) or set(raw) - {"default", "groups"}:
-        acc.problems.append(f"{shown}: 'settings' holds 'default' and/or 'groups' mappings")
+        acc.problems.append(
+            f"{shown}: " + tr("'settings' holds 'default' and/or 'groups' mappings")
+        )
         return
     layers = [("default", raw.get("default") or {})]
     groups = raw.get("groups") or {}
     if not isinstance(groups, dict):
-        acc.problems.append(f"{shown}: settings.groups must map group names to settings")
+        acc.problems.append(f"{shown}: " + tr("settings.groups must map group names to settings"))
         groups = {}
     layers += [(f"groups.{g}", v or {}) for g, v in groups.items()]
     for where, layer in layers:
         if not isinstance(layer, dict):
-            acc.problems.append(f"{shown}: settings.{where} must be a mapping")
+            acc.problems.append(
+                f"{shown}: " + tr("settings.{where} must be a mapping", where=where)
+            )
             continue
         try:
             merge([layer], where=f"{shown}: settings.{where}")
@@ -334,7 +389,11 @@ def _read_sweeps(raw: Any, shown: str, acc: Loaded) -> None:
         return
     if not isinstance(raw, dict):
         acc.problems.append(
-            f"{shown}: 'sweeps' must map sweep names to specs (north-15m: {{every: 15m, ...}})"
+            f"{shown}: "
+            + tr(
+                "'sweeps' must map sweep names to specs ({example})",
+                example="north-15m: {every: 15m, ...}",
+            )
         )
         return
     for key, spec in raw.items():
@@ -342,22 +401,33 @@ def _read_sweeps(raw: Any, shown: str, acc: Loaded) -> None:
         where = f"{shown}: sweeps.{name}"
         if not isinstance(key, str) or not re.fullmatch(NAME, key):
             acc.problems.append(
-                f"{where}: a sweep's name is letters, digits and . _ - (starting with a letter "
-                "or digit)"
+                f"{where}: "
+                + tr(
+                    "a sweep's name is letters, digits and . _ - (starting with a letter or digit)"
+                )
             )
             continue
         first = acc.sweep_where.get(key)
         if first is not None:
-            acc.problems.append(f"{where}: duplicate sweep {name!r} (first defined at {first})")
+            acc.problems.append(
+                f"{where}: "
+                + tr(
+                    "duplicate sweep {name} (first defined at {first})",
+                    name=repr(name),
+                    first=first,
+                )
+            )
             continue
         acc.sweep_where[key] = where
         if not isinstance(spec, dict):
-            acc.problems.append(f"{where}: must be a mapping with at least 'every' (a period)")
+            acc.problems.append(
+                f"{where}: " + tr("must be a mapping with at least 'every' (a period)")
+            )
             continue
         acc.sweep_raw.append((where, spec))
         try:
             acc.sweeps[key] = (SweepSpec.model_validate(spec), where)
         except ValidationError as exc:
             acc.problems.extend(
-                f"{where}: field '{_loc(e['loc'])}': {_pretty(e)}" for e in exc.errors()
+                f"{where}: {at_field(_loc(e['loc']), _pretty(e))}" for e in exc.errors()
             )

@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from diag.i18n import tr
 from diag.model.inventory import Circuit, Device, Nms, SweepSpec
 from diag.model.syntax import control_char
 
@@ -81,4 +82,9 @@ def near(name: str, known: Any) -> str:
     import difflib
 
     close = difflib.get_close_matches(name, list(known), n=3)
-    return f" (did you mean {', '.join(close)}?)" if close else ""
+    return tr(" (did you mean {names}?)", names=", ".join(close)) if close else ""
+
+
+def at_field(name: str, problem: str) -> str:
+    """A problem of one field of an entry (`name` as written: a.router, links[0].between)."""
+    return tr("field '{field}': {problem}", field=name, problem=problem)

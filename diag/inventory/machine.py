@@ -10,7 +10,8 @@ import os
 import stat
 from typing import Any
 
-from diag.inventory.loaded import Where
+from diag.i18n import mark, tr, tr_marked
+from diag.inventory.loaded import Where, at_field
 from diag.model.inventory import SECRET_REF, Inventory
 from diag.model.syntax import control_char
 
@@ -62,8 +63,13 @@ def check_environment(
             check(ref)
         except CredentialError as exc:
             where, dotted = uses[0]
-            more = f" (also used by {len(uses) - 1} other field(s))" if len(uses) > 1 else ""
-            problems.append(f"{where}: field '{dotted}': {exc}{more}")
+            more = (
+                tr(" (also used by {count} other field(s))", count=len(uses) - 1)
+                if len(uses) > 1
+                else ""
+            )
+            # exc: diag.credentials' message, in the language it was written in
+            problems.append(f"{where}: {at_field(dotted, f'{exc}{more}')}")
     return problems, warnings
 
 
@@ -79,28 +85,42 @@ def _check_console(console: str, where: Where, problems: list[str], warnings: li
     try:
         st = os.stat(console)
     except FileNotFoundError:
-        warnings.append(
-            f"{where}: field 'console': {console} does not exist on this machine (yet): a USB "
-            "serial adapter not plugged in, or a lab not started?"
+        msg = tr(
+            "{console} does not exist on this machine (yet): a USB serial adapter not plugged "
+            "in, or a lab not started?",
+            console=console,
         )
+        warnings.append(f"{where}: {at_field('console', msg)}")
         return
-    except OSError as exc:
-        problems.append(f"{where}: field 'console': cannot check {console}: {exc.strerror}")
+    except OSError as exc:  # strerror: the system's own words
+        msg = tr("cannot check {console}: {reason}", console=console, reason=exc.strerror)
+        problems.append(f"{where}: {at_field('console', msg)}")
         return
     if not stat.S_ISCHR(st.st_mode):
-        kind = "a directory" if stat.S_ISDIR(st.st_mode) else "not a character device"
-        problems.append(
-            f"{where}: field 'console': {console} is {kind}; a serial console is a character "
-            "device (/dev/ttyUSB0, /dev/ttyS1) or socket://host:port of a console server"
-        )
+        if stat.S_ISDIR(st.st_mode):
+            msg = tr(
+                "{console} is a directory; a serial console is a character device "
+                "(/dev/ttyUSB0, /dev/ttyS1) or socket://host:port of a console server",
+                console=console,
+            )
+        else:
+            msg = tr(
+                "{console} is not a character device; a serial console is a character device "
+                "(/dev/ttyUSB0, /dev/ttyS1) or socket://host:port of a console server",
+                console=console,
+            )
+        problems.append(f"{where}: {at_field('console', msg)}")
     elif not os.access(console, os.R_OK | os.W_OK):
-        warnings.append(
-            f"{where}: field 'console': {console} is not readable and writable by this user "
-            "(add the user to the device's group, e.g. dialout)"
+        msg = tr(
+            "{console} is not readable and writable by this user (add the user to the "
+            "device's group, e.g. dialout)",
+            console=console,
         )
+        warnings.append(f"{where}: {at_field('console', msg)}")
 
 
-CLEARTEXT = (
+# Rendered where shown (tr_marked): in the language of the command that shows it.
+CLEARTEXT = mark(
     "SNMP v2c sends the community in clear text: anyone on the path can read it and, with it, "
     "the alarms; use v3 authPriv (docs/inventory.md)"
 )
@@ -112,7 +132,7 @@ def cleartext_warnings(where: Where, raw: dict[str, Any]) -> list[str]:
         return []
     if snmp.get("version", "v2c") != "v2c":
         return []
-    return [f"{where}: field 'snmp.version': {CLEARTEXT}"]
+    return [f"{where}: {at_field('snmp.version', tr_marked(CLEARTEXT))}"]
 
 
 def cleartext_snmp(
@@ -130,11 +150,14 @@ def cleartext_snmp(
         nmss = {d.nms for n in devices if (d := inv.devices.get(n)) and d.nms}
     if nms is not None:
         devices, nmss = set(), {nms}
+    text = tr_marked(CLEARTEXT)
     lines = [
-        f"NMS {n}: {CLEARTEXT}" for n in sorted(nmss) if n in inv.nms and inv.nms[n].snmp.cleartext
+        tr("NMS {name}: {warning}", name=n, warning=text)
+        for n in sorted(nmss)
+        if n in inv.nms and inv.nms[n].snmp.cleartext
     ]
     lines += [
-        f"device {n}: {CLEARTEXT}"
+        tr("device {name}: {warning}", name=n, warning=text)
         for n in sorted(devices)
         if (d := inv.devices.get(n)) and d.snmp is not None and d.snmp.cleartext
     ]

@@ -11,17 +11,33 @@ import itertools
 from dataclasses import dataclass
 from typing import Any
 
-from diag.inventory.loaded import Loaded, Where, near, safe
+from diag.i18n import mark, tr, tr_marked
+from diag.inventory.loaded import Loaded, Where, at_field, near, safe
 from diag.model.inventory import CONVERTER_ROLES, TRANSMISSION_ROLES, Circuit, Interface, Role
 from diag.model.syntax import control_char
 
+# What a circuit's device field must be (a role that fits), by the field's kind.
+_WANT = {
+    "router": mark("a router"),
+    "cpe": mark("customer-premises transmission equipment"),
+    "converter": mark("a converter"),
+    "ne": mark("a transport network element"),
+}
+# A sweep's unknown name, by field.
+_NO_SUCH = {
+    "groups": mark("no circuit group {name} in the inventory (known: {known})"),
+    "regions": mark("no circuit region {name} in the inventory (known: {known})"),
+    "nms": mark("no NMS {name} in the inventory (known: {known})"),
+}
 
-def _unknown(acc: Loaded, section: str, what: str, name: str) -> str | None:
-    """The "no such name" text, or None when the name may be in a file that could not be read."""
+
+def _unknown(acc: Loaded, section: str, msg: str, name: str) -> str | None:
+    """The "no such name" text (`msg`: a marked message), or None when the name may be in a
+    file that could not be read."""
     if acc.unreadable or acc.unnamed[section]:
         acc.unjudged[section] += 1
         return None
-    return f"no {what} named {safe(name)!r}{near(name, acc.names(section))}"
+    return tr_marked(msg, name=repr(safe(name)), near=near(name, acc.names(section)))
 
 
 def _role_of(acc: Loaded, name: str) -> Role | None:
@@ -40,9 +56,9 @@ def check_refs(acc: Loaded) -> None:
         if where.section == "devices":
             nms = raw.get("nms")
             if isinstance(nms, str) and nms and not acc.has("nms", nms):
-                msg = _unknown(acc, "nms", "NMS", nms)
+                msg = _unknown(acc, "nms", mark("no NMS named {name}{near}"), nms)
                 if msg:
-                    acc.problems.append(f"{where}: field 'nms': {msg}")
+                    acc.problems.append(f"{where}: {at_field('nms', msg)}")
         elif where.section == "circuits":
             key = where.key
             if key is not None and key in acc.circuits and acc.circuits[key][1] is where:
@@ -50,11 +66,21 @@ def check_refs(acc: Loaded) -> None:
             else:
                 _check_circuit(_CircuitView.raw(raw), where, acc)
     _check_sweeps(acc)
-    notes = [f"{n} reference(s) to {s}" for s, n in acc.unjudged.items() if n]
+    notes = [
+        tr("{count} reference(s) to {section}", count=n, section=s)
+        for s, n in acc.unjudged.items()
+        if n
+    ]
     if notes:
+        joined = notes[0]
+        for more in notes[1:]:
+            joined = tr("{first} and {second}", first=joined, second=more)
         acc.problems.append(
-            f"note: {' and '.join(notes)} not found were not reported: some names are unknown "
-            "because a file or entry above could not be read; fix those and run again"
+            tr(
+                "note: {notes} not found were not reported: some names are unknown because a "
+                "file or entry above could not be read; fix those and run again",
+                notes=joined,
+            )
         )
 
 
@@ -136,22 +162,26 @@ def _check_circuit(c: _CircuitView, where: Where, acc: Loaded) -> None:
         if name is None:
             return
         if not acc.has("devices", name):
-            msg = _unknown(acc, "devices", "device", name)
+            msg = _unknown(acc, "devices", mark("no device named {name}{near}"), name)
             if msg:
-                problems.append(f"{where}: field '{fieldname}': {msg}")
+                problems.append(f"{where}: {at_field(fieldname, msg)}")
             return
         role = _role_of(acc, name)
         if role is not None and role not in roles:
             allowed = ", ".join(sorted(r.value for r in roles))
-            problems.append(
-                f"{where}: field '{fieldname}': {name!r} is a {role.value}, but {what} must be "
-                f"one of: {allowed}"
+            msg = tr(
+                "{name} is a {role}, but {what} must be one of: {allowed}",
+                name=repr(name),
+                role=role.value,
+                what=tr_marked(_WANT[what]),
+                allowed=allowed,
             )
+            problems.append(f"{where}: {at_field(fieldname, msg)}")
 
     for side, end in c.ends.items():
-        ref(f"{side}.router", end.router, {Role.router}, "a router")
-        ref(f"{side}.cpe", end.cpe, TRANSMISSION_ROLES, "customer-premises transmission equipment")
-        ref(f"{side}.converter", end.converter, CONVERTER_ROLES, "a converter")
+        ref(f"{side}.router", end.router, {Role.router}, "router")
+        ref(f"{side}.cpe", end.cpe, TRANSMISSION_ROLES, "cpe")
+        ref(f"{side}.converter", end.converter, CONVERTER_ROLES, "converter")
         conv = (
             _role_of(acc, end.converter)
             if end.converter and acc.has("devices", end.converter)
@@ -163,22 +193,24 @@ def _check_circuit(c: _CircuitView, where: Where, acc: Loaded) -> None:
                 Interface.v35_dce: Role.v35_converter,
                 Interface.ethernet: Role.ethernet_converter,
             }.get(end.interface)
+            msg = None
             if want is None:
-                problems.append(
-                    f"{where}: field '{side}.converter': interface {end.interface.value} takes "
-                    "no converter"
-                )
+                msg = tr("interface {interface} takes no converter", interface=end.interface.value)
             elif conv is not want and conv in CONVERTER_ROLES:
-                problems.append(
-                    f"{where}: field '{side}.converter': a {end.interface.value} end needs a "
-                    f"{want.value}, but {end.converter!r} is a {conv.value}"
+                msg = tr(
+                    "a {interface} end needs a {want}, but {name} is a {role}",
+                    interface=end.interface.value,
+                    want=want.value,
+                    name=repr(end.converter),
+                    role=conv.value,
                 )
+            if msg:
+                problems.append(f"{where}: {at_field(f'{side}.converter', msg)}")
         if end.router and not end.has_wan:
-            problems.append(
-                f"{where}: field '{side}.wan_interface': required when '{side}.router' is set"
-            )
+            msg = tr("required when '{field}' is set", field=f"{side}.router")
+            problems.append(f"{where}: {at_field(f'{side}.wan_interface', msg)}")
     for i, ne in enumerate(c.hops):
-        ref(f"transport[{i}].ne", ne, TRANSMISSION_ROLES, "a transport network element")
+        ref(f"transport[{i}].ne", ne, TRANSMISSION_ROLES, "ne")
     a, b = c.ends["a"], c.ends["b"]
     chain = [x for x in (a.router, a.converter, a.cpe) if x]
     chain += [h for h in c.hops if h]
@@ -187,7 +219,11 @@ def _check_circuit(c: _CircuitView, where: Where, acc: Loaded) -> None:
     for name in chain:
         if name in seen:
             problems.append(
-                f"{where}: impossible path: device {name!r} appears twice on the circuit's path"
+                f"{where}: "
+                + tr(
+                    "impossible path: device {name} appears twice on the circuit's path",
+                    name=repr(name),
+                )
             )
         seen.add(name)
     if not c.complete or c.id is None:
@@ -198,10 +234,12 @@ def _check_circuit(c: _CircuitView, where: Where, acc: Loaded) -> None:
     pairs = {frozenset(p) for p in itertools.pairwise(full)}
     for i, link in enumerate(c.links):
         if link is not None and frozenset(link) not in pairs:
-            problems.append(
-                f"{where}: field 'links[{i}].between': {link[0]!r} and {link[1]!r} "
-                "are not neighbours on the circuit's path"
+            msg = tr(
+                "{first} and {second} are not neighbours on the circuit's path",
+                first=repr(link[0]),
+                second=repr(link[1]),
             )
+            problems.append(f"{where}: {at_field(f'links[{i}].between', msg)}")
 
 
 def _check_sweeps(acc: Loaded) -> None:
@@ -216,7 +254,6 @@ def _check_sweeps(acc: Loaded) -> None:
         "regions": {r for raw in circuits if isinstance(r := raw.get("region"), str) and r},
         "nms": acc.names("nms"),
     }
-    what = {"groups": "circuit group", "regions": "circuit region", "nms": "NMS"}
     section = {"groups": "circuits", "regions": "circuits", "nms": "nms"}
     for where, raw in acc.sweep_raw:
         for fieldname in ("groups", "regions", "nms"):
@@ -227,8 +264,8 @@ def _check_sweeps(acc: Loaded) -> None:
                 if acc.unreadable or acc.unnamed[section[fieldname]]:
                     acc.unjudged[section[fieldname]] += 1
                     continue
-                have = ", ".join(sorted(known[fieldname])) or "none"
-                acc.problems.append(
-                    f"{where}: field '{fieldname}': no {what[fieldname]} {safe(name)!r} in the "
-                    f"inventory (known: {safe(have, limit=300)})"
+                have = ", ".join(sorted(known[fieldname])) or tr("none")
+                msg = tr_marked(
+                    _NO_SUCH[fieldname], name=repr(safe(name)), known=safe(have, limit=300)
                 )
+                acc.problems.append(f"{where}: {at_field(fieldname, msg)}")

@@ -27,6 +27,8 @@ from typing import Any
 
 import yaml
 
+from diag.i18n import tr
+
 MAX_DEPTH = 32  # mappings/lists inside each other, aliases followed (an inventory entry needs 5)
 MAX_NODES = 2_000_000  # values in one file, every alias expanded
 
@@ -178,12 +180,16 @@ def load(text: str, engine: str | None = None) -> tuple[Any, list[str]]:
                     value.clear()
                     value.update(merged)
                 if depth > MAX_DEPTH:
-                    raise YamlProblem(f"line {_at(done.mark)}: through aliases, {_too_deep()}")
+                    raise YamlProblem(
+                        at_line(
+                            _at(done.mark), tr("through aliases, {problem}", problem=too_deep())
+                        )
+                    )
                 if done.anchor is not None:
                     anchors[done.anchor] = (value, size, depth)
             elif kind is _MapStart or kind is _SeqStart:
                 if len(stack) >= MAX_DEPTH:
-                    raise YamlProblem(f"line {_line(ev)}: {_too_deep()}")
+                    raise YamlProblem(at_line(_line(ev), too_deep()))
                 is_map = kind is _MapStart
                 if ev.tag is not None:
                     _collection_tag(ev, is_map)
@@ -195,12 +201,19 @@ def load(text: str, engine: str | None = None) -> tuple[Any, list[str]]:
                 continue
             elif kind is _Alias:
                 if ev.anchor not in anchors:
-                    raise YamlProblem(f"line {_line(ev)}: alias *{ev.anchor} is not defined")
+                    raise YamlProblem(
+                        at_line(_line(ev), tr("alias *{name} is not defined", name=ev.anchor))
+                    )
                 found = anchors[ev.anchor]
                 if found is None:
                     raise YamlProblem(
-                        f"line {_line(ev)}: alias *{ev.anchor} refers to the value that "
-                        "contains it (a cycle)"
+                        at_line(
+                            _line(ev),
+                            tr(
+                                "alias *{name} refers to the value that contains it (a cycle)",
+                                name=ev.anchor,
+                            ),
+                        )
                     )
                 value, size, depth = found
                 total += size
@@ -211,7 +224,7 @@ def load(text: str, engine: str | None = None) -> tuple[Any, list[str]]:
                 documents += 1
                 if documents > 1:
                     raise YamlProblem(
-                        f"line {_line(ev)}: a second YAML document (---); a file holds one"
+                        at_line(_line(ev), tr("a second YAML document (---); a file holds one"))
                     )
                 continue
             else:
@@ -230,14 +243,23 @@ def load(text: str, engine: str | None = None) -> tuple[Any, list[str]]:
     return result, warnings
 
 
+def at_line(line: int, problem: str) -> str:
+    """A problem of the file at `line` (the message starts with `line N`)."""
+    return tr("line {line}: {problem}", line=line, problem=problem)
+
+
 def _bomb(ev: Any) -> str:
-    return (
-        f"line {_line(ev)}: YAML aliases expand to more than {MAX_NODES:,} values (an alias bomb?)"
+    return at_line(
+        _line(ev),
+        tr(
+            "YAML aliases expand to more than {count} values (an alias bomb?)",
+            count=f"{MAX_NODES:,}",
+        ),
     )
 
 
-def _too_deep() -> str:
-    return f"nested deeper than {MAX_DEPTH} levels (an inventory entry needs 5)"
+def too_deep() -> str:
+    return tr("nested deeper than {depth} levels (an inventory entry needs 5)", depth=MAX_DEPTH)
 
 
 def _scalar(ctor: yaml.constructor.SafeConstructor, ev: yaml.ScalarEvent, tag: str) -> Any:
@@ -246,10 +268,7 @@ def _scalar(ctor: yaml.constructor.SafeConstructor, ev: yaml.ScalarEvent, tag: s
         return ev.value if tag != TAG + "merge" else _MERGE
     method = _SCALARS.get(tag)
     if method is None:
-        raise YamlProblem(
-            f"line {_line(ev)}: the tag {tag} is not plain data; an inventory holds text, "
-            "numbers, true/false, null, lists and mappings"
-        )
+        raise YamlProblem(at_line(_line(ev), _not_plain(tag)))
     return getattr(ctor, method)(yaml.ScalarNode(tag, ev.value, ev.start_mark, ev.end_mark))
 
 
@@ -258,10 +277,15 @@ def _collection_tag(ev: Any, mapping: bool) -> None:
     if tag is None or tag == "!":
         return
     if tag != TAG + ("map" if mapping else "seq"):
-        raise YamlProblem(
-            f"line {_line(ev)}: the tag {tag} is not plain data; an inventory holds text, "
-            "numbers, true/false, null, lists and mappings"
-        )
+        raise YamlProblem(at_line(_line(ev), _not_plain(tag)))
+
+
+def _not_plain(tag: str) -> str:
+    return tr(
+        "the tag {tag} is not plain data; an inventory holds text, numbers, true/false, null, "
+        "lists and mappings",
+        tag=tag,
+    )
 
 
 class _Merge:
@@ -275,7 +299,9 @@ def _put(top: _Open, value: Any, mark: Any, warnings: list[str]) -> None:
     """A key, or the value of the key waiting, into the mapping being built."""
     if not top.has_key:
         if isinstance(value, dict | list):
-            raise YamlProblem(f"line {_at(mark)}: a mapping key must be a plain value, not a list")
+            raise YamlProblem(
+                at_line(_at(mark), tr("a mapping key must be a plain value, not a list"))
+            )
         top.key, top.has_key, top.key_mark = value, True, mark
         return
     key = top.key
@@ -283,15 +309,24 @@ def _put(top: _Open, value: Any, mark: Any, warnings: list[str]) -> None:
     if key is _MERGE:
         merges = value if isinstance(value, list) else [value]
         if not all(isinstance(m, dict) for m in merges):
-            raise YamlProblem(f"line {_at(top.key_mark)}: '<<' merges a mapping or a list of them")
+            raise YamlProblem(
+                at_line(_at(top.key_mark), tr("'<<' merges a mapping or a list of them"))
+            )
         top.merges = (top.merges or []) + merges
         return
     if key in top.first_mark:
         shown = str(key)
         shown = shown if len(shown) <= 60 else shown[:59] + "…"
         warnings.append(
-            f"line {_at(top.key_mark)}: key {shown!r} is given twice in one mapping (first on "
-            f"line {_at(top.first_mark[key])}); YAML keeps only the last"
+            at_line(
+                _at(top.key_mark),
+                tr(
+                    "key {key} is given twice in one mapping (first on line {first}); YAML keeps "
+                    "only the last",
+                    key=repr(shown),
+                    first=_at(top.first_mark[key]),
+                ),
+            )
         )
     else:
         top.first_mark[key] = top.key_mark

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
+from diag.i18n import tr
 from diag.model import syntax
 from diag.model.inventory_nms import Nms, SnmpSettings, SnmpVersion, nms_rules, snmp_rules
 from diag.model.strict import (
@@ -117,11 +118,11 @@ def device_rules(get: Getter) -> list[str]:
     """
     out = []
     if get("role") == "router" and not get("device_type"):
-        out.append("a router needs 'device_type' (netmiko name, e.g. cisco_ios, huawei)")
+        out.append(tr("a router needs 'device_type' (netmiko name, e.g. cisco_ios, huawei)"))
     if get("nms") and not get("ne_name"):
-        out.append("'nms' is set, so 'ne_name' (the NE's name in that NMS) is needed")
+        out.append(tr("'nms' is set, so 'ne_name' (the NE's name in that NMS) is needed"))
     if (get("mgmt") or get("console")) and get("role") == "router" and not get("login"):
-        out.append("a router reached over SSH or console needs 'login'")
+        out.append(tr("a router reached over SSH or console needs 'login'"))
     return out
 
 
@@ -234,7 +235,7 @@ class Circuit(Strict):
     @classmethod
     def _bw(cls, value: str) -> str:
         if not re.fullmatch(r"\d+(\.\d+)?\s*[kKmMgG](bit/s|bps|b)?", value):
-            raise ValueError("write a bandwidth like 2M, 64k or 100M")
+            raise ValueError(tr("write a bandwidth like 2M, 64k or 100M"))
         return value
 
 
@@ -265,7 +266,7 @@ class SweepSpec(Strict):
         field = info.field_name
         if field == "enabled":
             if type(value) is not bool:
-                raise ValueError("write true or false")
+                raise ValueError(tr("write true or false"))
             return value
         if field == "every" and type(value) in (int, float):
             return str(value)  # `every: 900`: seconds
@@ -281,7 +282,7 @@ class SweepSpec(Strict):
     @classmethod
     def _names(cls, value: list[str]) -> list[str]:
         if any(not item.strip() for item in value):
-            raise ValueError("an empty name in the list")
+            raise ValueError(tr("an empty name in the list"))
         return value
 
     @property
@@ -311,8 +312,11 @@ def _seconds(every: str) -> float:
     try:
         return parse_period(every)
     except UsageError as exc:
-        # parse_period speaks of the --every flag; here the text is the inventory's field
-        raise ValueError(f"{every!r}: {str(exc).split(': ', 1)[-1]}") from None
+        # parse_period speaks of the --every flag; here the text is the inventory's field.  Its
+        # message (in the reader's language) starts with `--every '<value>'` and a colon.
+        msg, flag = str(exc), f"--every {every!r}"
+        rest = msg[len(flag) :].lstrip(":：").lstrip() if msg.startswith(flag) else msg
+        raise ValueError(tr("{value}: {problem}", value=repr(every), problem=rest)) from None
 
 
 class Inventory(_Frozen):

@@ -10,6 +10,7 @@ from typing import Literal
 
 from pydantic import Field, StrictInt, field_validator, model_validator
 
+from diag.i18n import tr
 from diag.model import syntax
 from diag.model.strict import NAME, Address, Getter, Port, SecretRef, Strict, _address, _secret_ref
 
@@ -66,9 +67,9 @@ def snmp_rules(get: Getter) -> list[str]:
     """Fields `snmp` needs together (the raw mapping's `get`, or a validated model's)."""
     version = get("version") or "v2c"
     if version == "v2c" and not get("community"):
-        return ["SNMP v2c needs 'community' (a reference such as env:NMS_COMMUNITY)"]
+        return [tr("SNMP v2c needs 'community' (a reference such as env:NMS_COMMUNITY)")]
     if version == "v3" and not (get("user") and get("auth_key") and get("priv_key")):
-        return ["SNMP v3 (authPriv) needs 'user', 'auth_key' and 'priv_key'"]
+        return [tr("SNMP v3 (authPriv) needs 'user', 'auth_key' and 'priv_key'")]
     return []
 
 
@@ -120,20 +121,29 @@ class Nms(Strict):
             return None
         if not value:
             raise ValueError(
-                "trap_sources: empty (no trap could be accepted); leave it out to accept the "
-                "NMS's own address"
+                tr(
+                    "trap_sources: empty (no trap could be accepted); leave it out to accept the "
+                    "NMS's own address"
+                )
             )
         for item in value:
             if "/" in item:
                 try:
                     ipaddress.ip_network(item, strict=False)
                 except ValueError as exc:
-                    raise ValueError(f"trap_sources: {item!r} is not a network: {exc}") from exc
+                    # exc: Python's ipaddress text, left as it says it
+                    raise ValueError(
+                        tr(
+                            "trap_sources: {item} is not a network: {error}",
+                            item=repr(item),
+                            error=exc,
+                        )
+                    ) from exc
                 continue
             try:
                 syntax.host(item)
             except ValueError as exc:
-                raise ValueError(f"trap_sources: {exc}") from exc
+                raise ValueError(tr("trap_sources: {problem}", problem=exc)) from exc
         return value
 
     @field_validator("trap_listen")
@@ -143,7 +153,7 @@ class Nms(Strict):
             try:
                 syntax.host_port(value, listen=True)
             except ValueError as exc:
-                raise ValueError(f"trap_listen: {exc}") from exc
+                raise ValueError(tr("trap_listen: {problem}", problem=exc)) from exc
         return value
 
     @model_validator(mode="after")
@@ -157,5 +167,5 @@ class Nms(Strict):
 def nms_rules(get: Getter) -> list[str]:
     """Fields an NMS entry needs together (raw mapping or validated model)."""
     if get("driver") == "huawei-imap" and not get("trap_listen"):
-        return ["driver huawei-imap needs 'trap_listen' (host:port for the NMS's traps)"]
+        return [tr("driver huawei-imap needs 'trap_listen' (host:port for the NMS's traps)")]
     return []

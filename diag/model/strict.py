@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
+from diag.i18n import tr
 from diag.model import syntax
 
 SECRET_REF = re.compile(r"(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|lab:[a-z0-9-]+)")
@@ -41,14 +42,17 @@ def _plain_value(value: Any) -> Any:
         return value
     if kind is bool:
         raise ValueError(
-            f"YAML read this as a yes/no value ({str(value).lower()}); this field takes "
-            "no true/false: write a number, or quote text"
+            tr(
+                "YAML read this as a yes/no value ({value}); this field takes "
+                "no true/false: write a number, or quote text",
+                value=str(value).lower(),
+            )
         )
     if kind is not list and kind is not tuple:
         return value
     for item in value:
         if isinstance(item, bool):
-            raise ValueError("a yes/no value (true/false) in a list of names or numbers")
+            raise ValueError(tr("a yes/no value (true/false) in a list of names or numbers"))
         if isinstance(item, str):
             syntax.no_control(item)
     return value
@@ -59,9 +63,11 @@ def _secret_ref(value: str | None) -> str | None:
         return None
     if not SECRET_REF.fullmatch(value):
         raise ValueError(
-            "holds a literal secret; write a reference instead: env:VARIABLE (read from the "
-            "environment), file:/path/to/secret (a file readable only by its owner, mode 0600), "
-            "or lab:NAME for the built-in lab"
+            tr(
+                "holds a literal secret; write a reference instead: env:VARIABLE (read from the "
+                "environment), file:/path/to/secret (a file readable only by its owner, mode "
+                "0600), or lab:NAME for the built-in lab"
+            )
         )
     return value
 

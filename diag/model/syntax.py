@@ -19,6 +19,8 @@ import ipaddress
 import re
 import unicodedata
 
+from diag.i18n import mark, tr, tr_marked
+
 # Interface names: IOS `Serial0/0/0:0`, `GigabitEthernet0/1`, `Serial 0/1/0`; VRP
 # `Serial1/0/0:0`, `GigabitEthernet0/0/1`, `Eth-Trunk1.100`.  A letter first; then letters,
 # digits and / : . - ; a single space may separate the type from the number.  64 characters is
@@ -50,16 +52,17 @@ COMMAND = re.compile(r"[A-Za-z0-9][A-Za-z0-9/:._\-]*(?: [A-Za-z0-9/:._\-]+)*")
 TEXT_MAX = 1024
 
 _NAMES = {
-    "\t": "a tab",
-    "\n": "a line feed",
-    "\r": "a carriage return",
-    "\x00": "a NUL",
-    "\x1b": "an escape",
-    "\x7f": "a DEL",
-    "\x85": "a next-line",
-    "\u2028": "a line separator",
-    "\u2029": "a paragraph separator",
+    "\t": mark("a tab"),
+    "\n": mark("a line feed"),
+    "\r": mark("a carriage return"),
+    "\x00": mark("a NUL"),
+    "\x1b": mark("an escape"),
+    "\x7f": mark("a DEL"),
+    "\x85": mark("a next-line"),
+    "\u2028": mark("a line separator"),
+    "\u2029": mark("a paragraph separator"),
 }
+_CONTROL = mark("a control character")
 
 
 def control_char(text: str) -> str | None:
@@ -68,25 +71,50 @@ def control_char(text: str) -> str | None:
     Covers C0 and C1 controls, DEL, the Unicode line and paragraph separators and the other
     invisible format characters (bidirectional overrides, zero-width joiners).
     """
+    found = _control(text)
+    if found is None:
+        return None
+    name, code, index = found
+    # English always: it is also part of data (a refused command line, a credential's error)
+    return f"{name} (U+{code}) at character {index}"
+
+
+def control_shown(text: str) -> str | None:
+    """control_char's description in the reader's language (a message for the user)."""
+    found = _control(text)
+    if found is None:
+        return None
+    name, code, index = found
+    return tr(
+        "{name} (U+{code}) at character {index}", name=tr_marked(name), code=code, index=index
+    )
+
+
+def _control(text: str) -> tuple[str, str, int] | None:
+    """(the character's name as a message id, its code point in hex, its 1-based position)."""
     if text.isprintable():  # C speed; every character it lets through is allowed
         return None
     for i, ch in enumerate(text):
         if ch in _NAMES or unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp"):
-            name = _NAMES.get(ch, "a control character")
-            return f"{name} (U+{ord(ch):04X}) at character {i + 1}"
+            return _NAMES.get(ch, _CONTROL), f"{ord(ch):04X}", i + 1
     return None
 
 
 def no_control(value: str) -> str:
     """Free text: refused when it holds a control character or is longer than TEXT_MAX."""
-    where = control_char(value)
+    where = control_shown(value)
     if where:
         raise ValueError(
-            f"contains {where}; line breaks, tabs and other control characters are refused "
-            "(a line break sent to a device is a second command)"
+            tr(
+                "contains {where}; line breaks, tabs and other control characters are refused "
+                "(a line break sent to a device is a second command)",
+                where=where,
+            )
         )
     if len(value) > TEXT_MAX:
-        raise ValueError(f"is {len(value)} characters long; at most {TEXT_MAX}")
+        raise ValueError(
+            tr("is {length} characters long; at most {limit}", length=len(value), limit=TEXT_MAX)
+        )
     return value
 
 
@@ -95,9 +123,12 @@ def interface_name(value: str) -> str:
     no_control(value)
     if len(value) > INTERFACE_MAX or not INTERFACE.fullmatch(value):
         raise ValueError(
-            "is not an interface name: write it as the router does, a letter then letters, "
-            "digits and / : . - (e.g. Serial0/0/0:0, GigabitEthernet0/0/1), at most "
-            f"{INTERFACE_MAX} characters"
+            tr(
+                "is not an interface name: write it as the router does, a letter then letters, "
+                "digits and / : . - (e.g. Serial0/0/0:0, GigabitEthernet0/0/1), at most "
+                "{limit} characters",
+                limit=INTERFACE_MAX,
+            )
         )
     return value
 
@@ -113,25 +144,28 @@ def host(value: str) -> str:
     else:
         if zone_sep and (":" not in addr or not ZONE.fullmatch(zone)):
             raise ValueError(
-                f"{addr!r} has a zone (%...) that is not an interface name of this host"
+                tr(
+                    "{address} has a zone (%...) that is not an interface name of this host",
+                    address=repr(addr),
+                )
             )
         return value
     if zone_sep:
-        raise ValueError("only an IPv6 address takes a %zone")
+        raise ValueError(tr("only an IPv6 address takes a %zone"))
     if re.fullmatch(r"[\d.]+", value):
-        raise ValueError(f"{value!r} is not a valid IPv4 address")
+        raise ValueError(tr("{value} is not a valid IPv4 address", value=repr(value)))
     if HOSTNAME.fullmatch(value):
         return value
-    raise ValueError(f"{value!r} is neither an IP address nor a host name")
+    raise ValueError(tr("{value} is neither an IP address nor a host name", value=repr(value)))
 
 
 def ping_target(value: str) -> str:
     """What diag pings: an IP address or a host name; never an option (`-f`) or a zone."""
     no_control(value)
     if value.startswith("-"):
-        raise ValueError("is not an address: it starts with '-' (an option, not a target)")
+        raise ValueError(tr("is not an address: it starts with '-' (an option, not a target)"))
     if "%" in value:
-        raise ValueError("a ping target takes no %zone; give the address alone")
+        raise ValueError(tr("a ping target takes no %zone; give the address alone"))
     return host(value)
 
 
@@ -139,11 +173,13 @@ def ip_interface(value: str) -> str:
     """An address with optional /prefix (a WAN address); no zone: routers ping it as typed."""
     no_control(value)
     if "%" in value:
-        raise ValueError("a WAN address takes no %zone")
+        raise ValueError(tr("a WAN address takes no %zone"))
     try:
         ipaddress.ip_interface(value)
     except ValueError as exc:
-        raise ValueError(f"{value!r} is not an IP address (with optional /prefix)") from exc
+        raise ValueError(
+            tr("{value} is not an IP address (with optional /prefix)", value=repr(value))
+        ) from exc
     return value
 
 
@@ -151,7 +187,7 @@ def port_number(value: int, *, listen: bool = False) -> int:
     """A TCP/UDP port, 1-65535; where diag listens, 0 too (any free port, for tests)."""
     low = 0 if listen else 1
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= 65535:
-        raise ValueError(f"a port is a whole number from {low} to 65535")
+        raise ValueError(tr("a port is a whole number from {low} to 65535", low=low))
     return value
 
 
@@ -160,7 +196,7 @@ def host_port(value: str, *, listen: bool = False) -> tuple[str, int]:
     no_control(value)
     m = re.fullmatch(r"\[([0-9A-Fa-f:.]+)\]:(\d{1,5})|([^:\s\[\]]+):(\d{1,5})", value)
     if m is None:
-        raise ValueError("write it as host:port, e.g. 0.0.0.0:16162")
+        raise ValueError(tr("write it as host:port, e.g. 0.0.0.0:16162"))
     name, port = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
     host(name)
     return name, port_number(int(port), listen=listen)
@@ -181,20 +217,20 @@ def console(value: str) -> str:
             host_port(rest)
         except ValueError as exc:
             raise ValueError(
-                "a console server is written socket://host:port (port 1-65535, no options)"
+                tr("a console server is written socket://host:port (port 1-65535, no options)")
             ) from exc
         return value
     if not value.startswith("/"):
-        raise ValueError("a serial console is an absolute device path or socket://host:port")
+        raise ValueError(tr("a serial console is an absolute device path or socket://host:port"))
     if "/../" in value + "/" or any(c.isspace() for c in value):
-        raise ValueError("a serial console path has no '..' and no spaces")
+        raise ValueError(tr("a serial console path has no '..' and no spaces"))
     return value
 
 
 def username(value: str) -> str:
     no_control(value)
     if not USERNAME.fullmatch(value):
-        raise ValueError("a login name is 1-64 printable characters without spaces")
+        raise ValueError(tr("a login name is 1-64 printable characters without spaces"))
     return value
 
 
@@ -202,6 +238,7 @@ def check_command(command: str) -> str:
     """Last check before a command line is typed on a device: raise, never send.
 
     Raises CollectorError (the reading of that device fails with this message; nothing is sent).
+    Its text is data (recorded in the findings document), hence English, never tr().
     """
     from diag.errors import CollectorError
 
