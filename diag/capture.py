@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from diag.analyzers.thresholds import Thresholds
 from diag.errors import DiagError
+from diag.i18n import tr
 from diag.model.findings import FindingsDocument, TicketOut
 from diag.model.inventory import Circuit, Device, Inventory, Nms
 from diag.model.observations import CollectorRun, Observation
@@ -94,16 +95,25 @@ def load_capture(folder: Path) -> Capture:
     f = folder / "capture.json"
     if not f.is_file():
         raise CaptureError(
-            f"{folder}: not a capture folder (no capture.json); record one with "
-            "`diag circuit ID --record DIR`"
+            tr(
+                "{folder}: not a capture folder (no capture.json); record one with "
+                "`diag circuit ID --record DIR`",
+                folder=folder,
+            )
         )
     try:
         return Capture.model_validate_json(f.read_text(encoding="utf-8"))
     except ValidationError as exc:
         first = exc.errors()[0]
         raise CaptureError(
-            f"{f}: not a valid capture (version {CAPTURE_VERSION} expected): field "
-            f"'{'.'.join(str(x) for x in first['loc'])}': {first['msg']}"
+            tr(
+                "{file}: not a valid capture (version {version} expected): field '{field}': "
+                "{error}",
+                file=f,
+                version=CAPTURE_VERSION,
+                field=".".join(str(x) for x in first["loc"]),
+                error=first["msg"],
+            )
         ) from exc
 
 
@@ -115,7 +125,14 @@ def replay(
 
     cap = load_capture(folder)
     if circuit_id is not None and circuit_id != cap.circuit.id:
-        raise CaptureError(f"{folder} holds circuit {cap.circuit.id}, not {circuit_id}")
+        raise CaptureError(
+            tr(
+                "{folder} holds circuit {held}, not {id}",
+                folder=folder,
+                held=cap.circuit.id,
+                id=circuit_id,
+            )
+        )
     inv = Inventory(nms=cap.nms, devices=cap.devices, circuits={cap.circuit.id: cap.circuit})
     path = build_path(cap.circuit, inv)
     collected = Collected(observations=list(cap.observations), collectors=list(cap.collectors))

@@ -29,6 +29,7 @@ from diag.clikit import load as _load
 from diag.clikit import overrides as _overrides
 from diag.errors import DiagError
 from diag.history.cli import history_option
+from diag.i18n import tr
 from diag.report.ticket_cli import html_option
 
 if TYPE_CHECKING:
@@ -267,8 +268,12 @@ def circuit(
         _write_debug(debug_dir, circuit_id, dx.collected.transcripts, err)
     if any(not r.ok for r in doc.collectors) and _uses_lab(inv) and not doc.run.interrupted:
         err.print(
-            "[yellow]This inventory uses the built-in lab's credentials: is the lab up? "
-            "`diag lab status` tells; `diag lab up` starts it.[/yellow]"
+            "[yellow]"
+            + tr(
+                "This inventory uses the built-in lab's credentials: is the lab up? "
+                "`diag lab status` tells; `diag lab up` starts it."
+            )
+            + "[/yellow]"
         )
     if stop.exit_code is not None:
         code = stop.exit_code  # interrupted: 130 Ctrl-C, 143 SIGTERM, 129 SIGHUP
@@ -294,7 +299,8 @@ def _keep_in_history(
             seen = store.similar(doc)
             store.record(doc, region=region)
     except DiagError as exc:
-        err.print(f"[yellow]history: {exc}; this diagnosis was not kept[/yellow]", markup=True)
+        msg = tr("history: {error}; this diagnosis was not kept", error=exc)
+        err.print(f"[yellow]{msg}[/yellow]", markup=True)
         return
     with contextlib.suppress(OSError):
         for line in render_experience(seen):

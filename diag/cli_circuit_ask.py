@@ -121,6 +121,7 @@ def _replay_with_answers(
 def _thresholds(items: tuple[str, ...]) -> Any:
     from diag.analyzers.answers import AnswerError
     from diag.analyzers.thresholds import defaults
+    from diag.i18n import tr
 
     if not items:
         return None
@@ -131,14 +132,21 @@ def _thresholds(items: tuple[str, ...]) -> Any:
             values[name.strip()] = float(value)
         except ValueError:
             raise AnswerError(
-                f"--threshold {item!r}: write NAME=NUMBER, e.g. loss_pct=0.5"
+                tr("--threshold {item}: write NAME=NUMBER, e.g. loss_pct=0.5", item=repr(item))
             ) from None
         if not sep:
-            raise AnswerError(f"--threshold {item!r}: write NAME=NUMBER")
-    try:
-        return defaults().with_overrides(values)
-    except KeyError as exc:
-        raise AnswerError(f"--threshold: {exc.args[0]}") from None
+            raise AnswerError(tr("--threshold {item}: write NAME=NUMBER", item=repr(item)))
+    base = defaults()
+    for name in values:  # checked here, as with_overrides would, to say it in the reader's words
+        if name not in base.values:
+            raise AnswerError(
+                tr(
+                    "--threshold: unknown threshold {name}; known: {known}",
+                    name=repr(name),
+                    known=", ".join(sorted(base.values)),
+                )
+            )
+    return base.with_overrides(values)
 
 
 def _previous(path: Path, circuit_id: str) -> FindingsDocument:
@@ -147,6 +155,7 @@ def _previous(path: Path, circuit_id: str) -> FindingsDocument:
     from pydantic import ValidationError
 
     from diag.analyzers.answers import AnswerError
+    from diag.i18n import tr
     from diag.model.findings import FindingsDocument
 
     try:
@@ -156,11 +165,19 @@ def _previous(path: Path, circuit_id: str) -> FindingsDocument:
         doc = FindingsDocument.model_validate(raw)
     except (OSError, ValueError, ValidationError) as exc:
         raise AnswerError(
-            f"--compare {path}: not a findings document of this version "
-            f"({str(exc).splitlines()[0]})"
+            tr(
+                "--compare {path}: not a findings document of this version ({error})",
+                path=path,
+                error=str(exc).splitlines()[0],
+            )
         ) from None
     if doc.circuit.id != circuit_id:
         raise AnswerError(
-            f"--compare {path}: that document is for {doc.circuit.id}, not {circuit_id}"
+            tr(
+                "--compare {path}: that document is for {other}, not {id}",
+                path=path,
+                other=doc.circuit.id,
+                id=circuit_id,
+            )
         )
     return doc

@@ -30,6 +30,7 @@ from diag.clikit import fail as _fail
 from diag.clikit import load as _load
 from diag.clikit import overrides as _overrides
 from diag.errors import DiagError
+from diag.i18n import tr
 
 if TYPE_CHECKING:
     from diag.model.observations import Observation
@@ -85,7 +86,15 @@ def alarms(
 
     inv = _load(inventory)
     if nms_name not in inv.nms:
-        _fail(UnknownCircuitError(f"no NMS {nms_name!r}; known: {', '.join(sorted(inv.nms))}"))
+        _fail(
+            UnknownCircuitError(
+                tr(
+                    "no NMS {name}; known: {known}",
+                    name=repr(nms_name),
+                    known=", ".join(sorted(inv.nms)),
+                )
+            )
+        )
     nms = inv.nms[nms_name]
     from diag.inventory import cleartext_snmp
 
@@ -98,14 +107,22 @@ def alarms(
         managing = nms_targets(inv, build_path(inv.circuits[circuit_id], inv))
         if nms_name not in managing:  # asking it would answer "no alarm" about nothing
             where = "; ".join(
-                f"{name} manages {', '.join(sorted(found.values()))} "
-                f"(diag alarms {name} --circuit {circuit_id})"
+                tr(
+                    "{name} manages {nes} (diag alarms {name} --circuit {id})",
+                    name=name,
+                    nes=", ".join(sorted(found.values())),
+                    id=circuit_id,
+                )
                 for name, found in sorted(managing.items())
             )
             _fail(
                 UnknownCircuitError(
-                    f"{nms_name} manages none of {circuit_id}'s network elements: "
-                    + (where or "no NMS in the inventory manages any of them")
+                    tr(
+                        "{nms} manages none of {id}'s network elements: {where}",
+                        nms=nms_name,
+                        id=circuit_id,
+                        where=where or tr("no NMS in the inventory manages any of them"),
+                    )
                 )
             )
         nes = managing[nms_name]
@@ -195,7 +212,7 @@ def router(
     inv = _load(inventory)
     dev = inv.devices.get(device_name)
     if dev is None or dev.role.value != "router":
-        _fail(UnknownCircuitError(f"no router {device_name!r} in the inventory"))
+        _fail(UnknownCircuitError(tr("no router {name} in the inventory", name=repr(device_name))))
     far_ip = None
     for c in inv.circuits.values():
         for end, far in ((c.a, c.b), (c.b, c.a)):
@@ -205,7 +222,7 @@ def router(
     if not interface:
         _fail(
             UnknownCircuitError(
-                f"{device_name}: no circuit names its WAN interface; give --interface"
+                tr("{name}: no circuit names its WAN interface; give --interface", name=device_name)
             )
         )
     settings = merge([inv.settings_default, overrides])
@@ -386,7 +403,7 @@ def _parse_ping(path: str, json_dest: str | None) -> NoReturn:
         text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
         got = parse_pasted_ping(text)
     except (OSError, UnicodeDecodeError) as exc:
-        click.echo(f"diag: cannot read {path}: {exc}", err=True)
+        click.echo(tr("diag: cannot read {path}: {error}", path=path, error=exc), err=True)
         sys.exit(EXIT_COLLECTOR_FAILED)
     except DiagError as exc:
         click.echo(f"diag: {exc}", err=True)

@@ -12,6 +12,7 @@ import click
 
 from diag.clikit import fail as _fail
 from diag.errors import DiagError
+from diag.i18n import tr
 
 if TYPE_CHECKING:
     from diag.model.findings import FindingsDocument
@@ -65,7 +66,7 @@ def _write_text(dest: str, text: str) -> None:
     except DiagError as exc:
         _fail(exc)
     except OSError as exc:
-        _fail(DiagError(f"{dest}: cannot write: {exc.strerror or exc}"))
+        _fail(DiagError(tr("{dest}: cannot write: {error}", dest=dest, error=exc.strerror or exc)))
 
 
 def _write_json(doc: FindingsDocument, dest: str) -> None:
@@ -110,7 +111,10 @@ def _write_debug(debug_dir: str, circuit_id: str, transcripts: dict[str, str], e
             write_atomic(Path(debug_dir) / f"{circuit_id}-{job.replace(':', '-')}.txt", text)
         logged = logsetup.write(Path(debug_dir) / f"{circuit_id}-diag.log")
     except (OSError, DiagError) as exc:
-        err.print(f"diag: --debug {debug_dir}: cannot write: {exc}", markup=False)
+        err.print(
+            tr("diag: --debug {path}: cannot write: {error}", path=debug_dir, error=exc),
+            markup=False,
+        )
         return
     kept = [f"{len(transcripts)} session transcript(s) (secrets redacted)"] if transcripts else []
     if logged:

@@ -139,6 +139,7 @@ def known_hosts_accept(
     one, and replaces the pinned one when --fingerprint matches or you confirm."""
     from diag.collectors.cli.ssh import host_key_status, pin
     from diag.errors import DiagError, UnknownCircuitError
+    from diag.i18n import tr
     from diag.settings import merge
 
     overrides = _overrides(assignments)
@@ -146,7 +147,9 @@ def known_hosts_accept(
     dev = inv.devices.get(device_name)
     if dev is None or dev.mgmt is None:
         _fail(
-            UnknownCircuitError(f"no device {device_name!r} with an SSH address in the inventory")
+            UnknownCircuitError(
+                tr("no device {name} with an SSH address in the inventory", name=repr(device_name))
+            )
         )
     try:
         status = host_key_status(dev, merge([inv.settings_default, overrides]))
@@ -167,13 +170,18 @@ def known_hosts_accept(
         if fingerprint.removeprefix("SHA256:") != status.fingerprint.removeprefix("SHA256:"):
             _fail(
                 DiagError(
-                    f"{device_name}: presents {status.fingerprint}, not {fingerprint}: not pinned"
+                    tr(
+                        "{name}: presents {presented}, not {given}: not pinned",
+                        name=device_name,
+                        presented=status.fingerprint,
+                        given=fingerprint,
+                    )
                 )
             )
     elif not yes and not click.confirm(
-        "Pin this key? (compare it with the key on the router's console first)", err=True
+        tr("Pin this key? (compare it with the key on the router's console first)"), err=True
     ):
-        _fail(DiagError("not pinned"))
+        _fail(DiagError(tr("not pinned")))
     try:
         pin(status)
     except DiagError as exc:

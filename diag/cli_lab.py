@@ -66,10 +66,11 @@ def lab_up(
 ) -> None:
     """Start the lab in the background."""
     from diag.errors import DiagError
+    from diag.i18n import tr
     from diag.lab import manager
 
     if generate_n is not None and (scenarios or inventory):
-        raise click.UsageError("--generate serves its own network: no --scenario / --inventory")
+        raise click.UsageError(tr("--generate serves its own network: no --scenario / --inventory"))
     try:
         info = manager.up(
             list(scenarios) or None,
@@ -95,6 +96,7 @@ def lab_down() -> None:
 def lab_status(json_dest: str | None) -> None:
     """Say whether the lab runs, what it serves, and which inventory to use with it (exit 1 when
     it does not run; --json says so too: running false)."""
+    from diag.i18n import tr
     from diag.lab import manager
 
     info = manager.status()
@@ -105,7 +107,7 @@ def lab_status(json_dest: str | None) -> None:
         _write_text(json_dest, listing.to_json())
         sys.exit(0 if listing.running else 1)
     if info is None or not info["running"]:
-        click.echo("lab: not running (`diag lab up` starts it)")
+        click.echo(tr("lab: not running (`diag lab up` starts it)"))
         sys.exit(1)
     _print_status(info)
 

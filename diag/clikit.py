@@ -111,20 +111,23 @@ def unknown_circuit(inv: Inventory, circuit_id: str) -> Exception:
     import difflib
 
     from diag.errors import UnknownCircuitError
+    from diag.i18n import tr
 
     ids = list(inv.circuits)
     same = [c for c in ids if c.casefold() == circuit_id.casefold()]
     if same:
-        hint = f"; did you mean {', '.join(same)}? (circuit ids are case-sensitive)"
+        hint = tr("; did you mean {ids}? (circuit ids are case-sensitive)", ids=", ".join(same))
     else:
         folded = {c.casefold(): c for c in ids}
         close = difflib.get_close_matches(circuit_id.casefold(), list(folded), n=3, cutoff=0.5)
         hint = (
-            f"; did you mean {', '.join(folded[c] for c in close)}?"
+            tr("; did you mean {ids}?", ids=", ".join(folded[c] for c in close))
             if close
-            else "; `diag inventory list` shows them"
+            else tr("; `diag inventory list` shows them")
         )
-    return UnknownCircuitError(f"no circuit {circuit_id!r} in the inventory{hint}")
+    return UnknownCircuitError(
+        tr("no circuit {id} in the inventory{hint}", id=repr(circuit_id), hint=hint)
+    )
 
 
 # ------------------------------------------------------------------ shell completion

@@ -210,8 +210,14 @@ def lookup(key: str) -> tuple[Question, str | None]:
     q = vocabulary().get(tmpl)
     if q is None:
         close = [k for k in vocabulary() if k.split(".")[-1] == key.rsplit(".", maxsplit=1)[-1]][:3]
-        hint = f" (did you mean {', '.join(close)}?)" if close else ""
-        raise AnswerError(f"unknown observation key {key!r}{hint}; `diag questions` lists them")
+        hint = tr(" (did you mean {keys}?)", keys=", ".join(close)) if close else ""
+        raise AnswerError(
+            tr(
+                "unknown observation key {key}{hint}; `diag questions` lists them",
+                key=repr(key),
+                hint=hint,
+            )
+        )
     return q, side
 
 
@@ -341,7 +347,9 @@ def from_assignments(items: tuple[str, ...] | list[str]) -> dict[str, str]:
     for item in items:
         key, sep, value = item.partition("=")
         if not sep:
-            raise AnswerError(f"--observe {item!r}: write KEY=VALUE, e.g. a.cpe.lamp.power=off")
+            raise AnswerError(
+                tr("--observe {item}: write KEY=VALUE, e.g. a.cpe.lamp.power=off", item=repr(item))
+            )
         parse_answer(key.strip(), value)
         out[key.strip()] = value.strip()
     return out
@@ -353,9 +361,11 @@ def from_file(path: Path) -> dict[str, str]:
         text = path.read_text(encoding="utf-8")
         raw = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
     except (OSError, ValueError, yaml.YAMLError) as exc:
-        raise AnswerError(f"{path}: cannot read observations: {exc}") from exc
+        raise AnswerError(
+            tr("{path}: cannot read observations: {error}", path=path, error=exc)
+        ) from exc
     if not isinstance(raw, dict):
-        raise AnswerError(f"{path}: expected a mapping of key: value")
+        raise AnswerError(tr("{path}: expected a mapping of key: value", path=path))
     out = {}
     for k, v in raw.items():
         value = str(v)

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from diag.errors import DiagError
+from diag.i18n import default_lang, set_lang
 from diag.lab.manager import prepare
 from diag.lab.network import LabNetwork
 
@@ -61,6 +62,7 @@ def main() -> int:
     ap.add_argument("--generated", type=Path, help="a folder written by diag.lab.generate")
     ap.add_argument("--debug", action="store_true", help="library logs and warnings in lab.log")
     args = ap.parse_args()
+    set_lang(default_lang())  # `diag lab up` passes its reader's language: error.txt is shown
     _log_setup(args.debug)  # before the SSH servers import asyncssh
     try:
         if args.generated:

@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from diag.errors import LabError
+from diag.i18n import lang, tr
 from diag.inventory import default_inventory_dir, load_inventory
 from diag.lab.scenario import Scenario, check_against, load_scenario, shipped_scenarios
 from diag.model.inventory import Inventory
@@ -125,7 +126,9 @@ def up(
     (diag.lab.generate)."""
     current = status()
     if current and current["running"]:
-        raise LabError(f"lab: already running (pid {current['pid']}); `diag lab down` stops it")
+        raise LabError(
+            tr("lab: already running (pid {pid}); `diag lab down` stops it", pid=current["pid"])
+        )
     state = lab_dir()
     state.mkdir(parents=True, exist_ok=True)
     for name in ("lab.json", "error.txt"):
@@ -148,8 +151,15 @@ def up(
     for d in scenario_dirs or []:
         cmd += ["--scenario", str(d)]
     log = open(state / "lab.log", "ab")  # noqa: SIM115 - handed to the child
+    # the daemon's start error (error.txt) is shown to this command's reader: in their language
+    env = {**os.environ, "DIAG_LANG": lang()}
     proc = subprocess.Popen(  # noqa: S603
-        cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+        cmd,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+        env=env,
     )
     log.close()
     deadline = time.monotonic() + timeout
@@ -163,12 +173,20 @@ def up(
             err = (
                 (state / "error.txt").read_text(encoding="utf-8").strip()
                 if (state / "error.txt").is_file()
-                else f"exited with {proc.returncode}; see {state}/lab.log"
+                else tr(
+                    "exited with {code}; see {log}", code=proc.returncode, log=f"{state}/lab.log"
+                )
             )
             raise LabError(err)
         time.sleep(0.05)
     proc.terminate()
-    raise LabError(f"lab: not ready after {timeout:.0f} s; see {state}/lab.log")
+    raise LabError(
+        tr(
+            "lab: not ready after {seconds} s; see {log}",
+            seconds=f"{timeout:.0f}",
+            log=f"{state}/lab.log",
+        )
+    )
 
 
 def down(timeout: float = 15.0) -> bool:

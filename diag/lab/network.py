@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from diag.credentials import resolve
-from diag.errors import LabError, LabPortInUse
+from diag.errors import LabPortInUse
+from diag.lab import refusals
 from diag.lab.ne_state import E1LineState, NeAlarm
 from diag.lab.routers.clock import LabClock
 from diag.lab.scenario import Scenario
@@ -124,9 +125,8 @@ class _SocketConsole:
                     host=self.host,
                     port=self.port,
                 ) from exc
-            raise LabError(
-                f"lab: cannot serve the console of router {self.console.name} on TCP "
-                f"{self.host}:{self.port}: {exc.strerror}"
+            raise refusals.console_unserved(
+                self.console.name, self.host, self.port, exc.strerror
             ) from exc
 
     async def stop(self) -> None:
@@ -206,10 +206,7 @@ class LabNetwork:
         for nms_name in sorted(nes):
             nms = inv.nms[nms_name]
             if not _loopback(nms.address):
-                raise LabError(
-                    f"lab: NMS {nms_name} is at {nms.address}; the lab serves only "
-                    "loopback addresses (127.0.0.1)"
-                )
+                raise refusals.nms_not_loopback(nms_name, nms.address)
             if nms_name in silent:
                 where = f"udp/{nms.address}:{nms.port} ({nms.driver}, silent: drops every request)"
                 out.append(
@@ -260,15 +257,9 @@ class LabNetwork:
             dev = inv.devices[name]
             assert dev.snmp is not None and dev.mgmt is not None  # scenario.check_against  # noqa: PT018
             if not _loopback(dev.mgmt.address):
-                raise LabError(
-                    f"lab: NE {name} is at {dev.mgmt.address}; the lab serves only loopback "
-                    "addresses"
-                )
+                raise refusals.ne_not_loopback(name, dev.mgmt.address)
             if dev.snmp.port is None:
-                raise LabError(
-                    f"lab: NE {name} has no snmp.port in the inventory; the lab serves its SNMP "
-                    "agent on a port of its own (161 needs root)"
-                )
+                raise refusals.ne_no_snmp_port(name)
             given = lines.get(name, {})
             taken = {ln.if_index for ln in given.values() if ln.if_index}
             free = (n for n in itertools.count(1) if n not in taken)
@@ -307,15 +298,15 @@ class LabNetwork:
             for name, state in scn.state.routers.items():
                 dev = inv.devices[name]
                 if dev.login is None:
-                    raise LabError(f"lab: router {name} has no 'login' in the inventory")
-                password = resolve(dev.login.password).reveal()
-                secret = resolve(dev.login.secret).reveal() if dev.login.secret else None
+                    raise refusals.router_no_login(name)
+                # a reference that does not resolve stops the lab: said in the reader's words
+                password = resolve(dev.login.password, shown=True).reveal()
+                secret = (
+                    resolve(dev.login.secret, shown=True).reveal() if dev.login.secret else None
+                )
                 if dev.mgmt is not None:
                     if not _loopback(dev.mgmt.address):
-                        raise LabError(
-                            f"lab: router {name} is at {dev.mgmt.address}; the lab "
-                            "serves only loopback addresses"
-                        )
+                        raise refusals.router_not_loopback(name, dev.mgmt.address)
                     where = f"tcp/{dev.mgmt.address}:{dev.mgmt.port}"
                     if state.ssh == "closed":
                         out.append(
@@ -348,10 +339,7 @@ class LabNetwork:
                         )
                     if dev.snmp is not None:
                         if dev.snmp.port is None:
-                            raise LabError(
-                                f"lab: router {name} has no snmp.port in the inventory; the lab "
-                                "serves its SNMP agent on a port of its own (161 needs root)"
-                            )
+                            raise refusals.router_no_snmp_port(name)
                         out.append(
                             (
                                 Served(
@@ -384,10 +372,7 @@ class LabNetwork:
                 elif dev.console and dev.console.startswith("socket://"):
                     host, port = _socket_console(dev.console)
                     if not _loopback(host):
-                        raise LabError(
-                            f"lab: router {name}'s console server is at {host}; the lab serves "
-                            "only loopback addresses"
-                        )
+                        raise refusals.console_not_loopback(name, host)
                     if self._console_dir is None:
                         # The pty behind the console server port needs a link path of its own.
                         self._console_dir = Path(tempfile.mkdtemp(prefix="diag-lab-consoles-"))
@@ -445,13 +430,13 @@ def _snmp_credentials(dev: Device) -> dict[str, Any]:
     s = dev.snmp
     out: dict[str, Any] = {}
     if s.community:
-        out["community"] = resolve(s.community).reveal()
+        out["community"] = resolve(s.community, shown=True).reveal()
     if s.user:
         out["v3_user"] = s.user
     if s.auth_key:
-        out["auth_key"] = resolve(s.auth_key).reveal()
+        out["auth_key"] = resolve(s.auth_key, shown=True).reveal()
     if s.priv_key:
-        out["priv_key"] = resolve(s.priv_key).reveal()
+        out["priv_key"] = resolve(s.priv_key, shown=True).reveal()
     return out
 
 

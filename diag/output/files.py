@@ -20,6 +20,7 @@ import tempfile
 from pathlib import Path
 
 from diag.errors import DiagError
+from diag.i18n import mark, tr, tr_marked
 
 
 class OutputError(DiagError):
@@ -28,15 +29,15 @@ class OutputError(DiagError):
 
 def _kind(mode: int) -> str:
     for test, name in (
-        (stat.S_ISDIR, "a directory"),
-        (stat.S_ISBLK, "a block device"),
-        (stat.S_ISCHR, "a character device"),
-        (stat.S_ISFIFO, "a FIFO"),
-        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISDIR, mark("a directory")),
+        (stat.S_ISBLK, mark("a block device")),
+        (stat.S_ISCHR, mark("a character device")),
+        (stat.S_ISFIFO, mark("a FIFO")),
+        (stat.S_ISSOCK, mark("a socket")),
     ):
         if test(mode):
-            return name
-    return "a special file"
+            return tr_marked(name)
+    return tr("a special file")
 
 
 def write_atomic(path: Path | str, text: str) -> None:
@@ -54,7 +55,11 @@ def write_atomic(path: Path | str, text: str) -> None:
                 fh.write(text)
             return
         raise OutputError(
-            f"{path}: is {_kind(st.st_mode)}, not a file; give a file path, or - for stdout"
+            tr(
+                "{path}: is {kind}, not a file; give a file path, or - for stdout",
+                path=path,
+                kind=_kind(st.st_mode),
+            )
         )
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
