@@ -30,7 +30,7 @@ from diag.clikit import fail as _fail
 from diag.clikit import load as _load
 from diag.clikit import overrides as _overrides
 from diag.errors import DiagError
-from diag.i18n import tr
+from diag.i18n import mark, tr
 
 if TYPE_CHECKING:
     from diag.model.observations import Observation
@@ -61,7 +61,7 @@ def _interrupted_collector(
 ) -> NoReturn:
     """A single collector interrupted: what it read (if anything), ok false, 128 + N."""
     msg = stop.words(elapsed_s, what)
-    click.echo(f"diag: {msg}", err=True)
+    click.echo(f"diag: {stop.said(elapsed_s, what)}", err=True)
     _finish_collector(kept, False, json_dest, [], code=stop.exit_code, error=msg, partial=True)
 
 
@@ -148,7 +148,7 @@ def alarms(
         got = run_guarded(run, stop, f"nms:{nms_name}")
         if got is None:  # an alarm list read in part would read as "no alarm": none is kept
             _interrupted_collector(
-                stop, time.monotonic() - t0, json_dest, "before the NMS answered", []
+                stop, time.monotonic() - t0, json_dest, mark("before the NMS answered"), []
             )
         found, partial, note = got
     except DiagError as exc:
@@ -251,8 +251,9 @@ def router(
             "clean console line before relying on them[/yellow]"
         )
     if stop.signum is not None:
-        msg = stop.words(elapsed, "what it read before is kept")
-        lines.append(f"[yellow]{escape(msg)}[/yellow]")
+        kept = mark("what it read before is kept")
+        msg = stop.words(elapsed, kept)
+        lines.append(f"[yellow]{escape(stop.said(elapsed, kept))}[/yellow]")
         _finish_collector(
             reading.observations, False, json_dest, lines, code=stop.exit_code, error=msg,
             partial=True,
@@ -339,7 +340,7 @@ def ping(addresses: tuple[str, ...], json_dest: str | None, assignments: tuple[s
         )
         if results is None:
             _interrupted_collector(
-                stop, time.monotonic() - t0, json_dest, "before the pings ended", []
+                stop, time.monotonic() - t0, json_dest, mark("before the pings ended"), []
             )
     except DiagError as exc:
         click.echo(f"diag: {exc}", err=True)

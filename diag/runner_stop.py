@@ -132,6 +132,18 @@ class Stop:
     def words(self, elapsed_s: float, what: str = "before it answered") -> str:
         return f"interrupted ({self.reason or 'cancelled'}) after {elapsed_s:.2f} s, {what}"
 
+    def said(self, elapsed_s: float, what: str) -> str:
+        """words() for the terminal, in the reader's language (`what` given with mark()); what
+        words() says is a collector's error, data in the document: English."""
+        from diag.i18n import tr, tr_marked
+
+        return tr(
+            "interrupted ({reason}) after {seconds} s, {what}",
+            reason=self.reason or tr("cancelled"),
+            seconds=f"{elapsed_s:.2f}",
+            what=tr_marked(what),
+        )
+
 
 class _LoopErrors:
     """What a library leaves unhandled on the loop, as the error of the collector it concerns.

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -19,6 +21,7 @@ from diag.cli import cli
 from diag.credentials import resolve
 from diag.errors import CredentialError
 from diag.i18n import using
+from tests.faults.peers import fake_ping_tools
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 ROOT = Path(__file__).resolve().parents[2]
@@ -318,3 +321,43 @@ def test_lab_up_refuses_an_address_off_loopback_in_chinese(tmp_path: Path) -> No
     assert zh.stderr == (
         "diag: 实验室：网管 nms-x 的地址是 192.0.2.7；实验室只在环回地址（127.0.0.1）上提供服务\n"
     )
+
+
+def test_an_interrupted_ping_says_so_in_chinese_and_records_english(tmp_path: Path) -> None:
+    """Ctrl-C during `diag ping`: the terminal's line in Chinese, the document's error (data)
+    in English, exit 130 as in English."""
+    tools = fake_ping_tools(tmp_path / "bin", "truncated")
+    started = tmp_path / "started"
+    (tools / "ping").write_text(
+        "#!/bin/sh\n"
+        'case "$1" in -V) echo "ping from iputils 20221126"; exit 0;; esac\n'
+        f"touch {started}\n"
+        'echo "PING 10.250.0.1 (10.250.0.1) 100(128) bytes of data."\n'
+        "exec sleep 60\n"
+    )
+    out = tmp_path / "ping.json"
+    env = {**os.environ, "PATH": f"{tools}{os.pathsep}{os.environ['PATH']}"}
+    env.pop("DIAG_LANG", None)
+    args = ["ping", "10.250.0.1", "--json", str(out), "--set", "ping_engine=iputils"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "diag.cli", "--lang", "zh", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        for _ in range(1200):  # the fake ping tool has started: diag is waiting on it
+            if started.exists() or proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, stderr
+    assert re.search(r"diag: 已中断（Ctrl-C），用时 [\d.]+ 秒，ping 尚未结束", stderr), stderr
+    doc = out.read_text(encoding="utf-8")
+    assert '"error": "interrupted (Ctrl-C) after ' in doc and "before the pings ended" in doc
