@@ -361,3 +361,24 @@ def test_an_interrupted_ping_says_so_in_chinese_and_records_english(tmp_path: Pa
     assert re.search(r"diag: 已中断（Ctrl-C），用时 [\d.]+ 秒，ping 尚未结束", stderr), stderr
     doc = out.read_text(encoding="utf-8")
     assert '"error": "interrupted (Ctrl-C) after ' in doc and "before the pings ended" in doc
+
+
+@pytest.mark.lab
+def test_lab_already_running_and_not_running_in_chinese(tmp_path: Path) -> None:
+    scn, env = scenario(tmp_path, "127.0.0.1", free_port(socket.SOCK_DGRAM))
+    try:
+        up = diag("lab", "up", "--scenario", str(scn), env=env)
+        assert up.returncode == 0, up.stderr
+        pid = up.stdout.split("pid ")[1].split(",")[0]
+        zh = diag("--lang", "zh", "lab", "up", "--scenario", str(scn), env=env)
+        en = diag("lab", "up", "--scenario", str(scn), env=env)
+    finally:
+        diag("lab", "down", env=env)
+    assert zh.returncode == en.returncode == 4
+    assert en.stderr == f"diag: lab: already running (pid {pid}); `diag lab down` stops it\n"
+    assert zh.stderr == f"diag: 实验室：已在运行（pid {pid}）；`diag lab down` 可停止\n"
+    zh = diag("--lang", "zh", "lab", "status", env=env)
+    en = diag("lab", "status", env=env)
+    assert zh.returncode == en.returncode == 1
+    assert en.stdout == "lab: not running (`diag lab up` starts it)\n"
+    assert zh.stdout == "实验室：未运行（`diag lab up` 可启动）\n"
