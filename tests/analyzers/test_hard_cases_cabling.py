@@ -240,6 +240,6 @@ def test_hc2c_on_a_cpu_graph_read_in_part_is_weaker_and_asks_for_a_reread(path_o
     obs = [o for o in obs if o.kind != "log"]  # the log would give the exact peak
     (f,) = fired(run(path_of("LAB-HC2C-COURT"), obs)[0], "R-HC-2c")
     assert f.confidence < f_whole.confidence
-    assert "at least 90 %" in " ".join(e.text for e in f.evidence)
+    assert "90 % or more" in " ".join(e.text for e in f.evidence)
     assert "not read whole" in f.cause and "2 of 10 graph rows lost" in f.cause
     assert f.next_steps[0].startswith("Read show processes cpu history on hc2c-rtr-a again")

@@ -110,7 +110,7 @@ def _span_steps(root: Root, link: PathLink | None) -> list[str]:
         tr(
             "At the DDF between {w} and {x}, bridge a BER tester in high impedance (online test, "
             "no interruption) on the E1 going into {x}: no signal there means {w}'s output or "
-            "the cable from it; a good signal means the jumper into {x} or its port port {port}.",
+            "the cable from it; a good signal means the jumper into {x} or its port {port}.",
             w=w,
             x=x,
             port=port,

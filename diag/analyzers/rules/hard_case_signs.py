@@ -181,7 +181,7 @@ def _read_signs(ctx: Context) -> dict[str, EndSigns]:
                 level = (
                     f"{peak:g} %"
                     if exact
-                    else tr("at least {peak} % (graph read in part)", peak=f"{peak:g}")
+                    else tr("{peak} % or more (graph read in part)", peak=f"{peak:g}")
                 )
                 text = tr(
                     "{device}: CPU peaked at {level} over the last 72 h ({source}{ago})",

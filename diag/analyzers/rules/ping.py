@@ -317,7 +317,7 @@ def ping_laptop_bypass(ctx: Context) -> list[Finding]:
                     "Laptops at both ends, in the routers' place, ping with {loss} % loss{rtt}: "
                     "the operator's part {x} … {y} carries traffic cleanly (customers accept "
                     "this)",
-                    loss=loss if loss is not None else "?",
+                    loss=f"{loss:g}" if loss is not None else "?",
                     rtt=tr(", {rtt} ms", rtt=f"{rtt:g}") if rtt is not None else "",
                     x=seg.from_,
                     y=seg.to,
