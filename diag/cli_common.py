@@ -116,10 +116,17 @@ def _write_debug(debug_dir: str, circuit_id: str, transcripts: dict[str, str], e
             markup=False,
         )
         return
-    kept = [f"{len(transcripts)} session transcript(s) (secrets redacted)"] if transcripts else []
+    kept = (
+        [tr("{count} session transcript(s) (secrets redacted)", count=len(transcripts))]
+        if transcripts
+        else []
+    )
     if logged:
-        kept.append("the library log")
+        kept.append(tr("the library log"))
     if kept:
-        err.print(f"{' and '.join(kept)} in {debug_dir}/", markup=False)
+        err.print(tr("{kept} in {dir}/", kept=tr(" and ").join(kept), dir=debug_dir), markup=False)
     else:
-        err.print(f"--debug: no device session ran, nothing kept in {debug_dir}/", markup=False)
+        err.print(
+            tr("--debug: no device session ran, nothing kept in {dir}/", dir=debug_dir),
+            markup=False,
+        )

@@ -86,9 +86,10 @@ def lab_up(
 @lab.command("down")
 def lab_down() -> None:
     """Stop the background lab."""
+    from diag.i18n import tr
     from diag.lab import manager
 
-    click.echo("lab stopped" if manager.down() else "lab was not running")
+    click.echo(tr("lab stopped") if manager.down() else tr("lab was not running"))
 
 
 @lab.command("status")
@@ -148,6 +149,7 @@ def demo(json_dir: Path | None, scenarios: tuple[Path, ...], debug_dir: str | No
     import tempfile
 
     from diag.errors import DiagError
+    from diag.i18n import tr
     from diag.lab.manager import prepare
     from diag.lab.network import LabNetwork, LabThread
     from diag.lab.scenario import given_observations
@@ -198,8 +200,14 @@ def demo(json_dir: Path | None, scenarios: tuple[Path, ...], debug_dir: str | No
             if debug_dir is not None:
                 _write_demo_log(debug_dir)
     if stop.exit_code is not None:
-        kept = f"; the {len(expects)} documents are in {json_dir}" if json_dir else ""
-        con.print(f"interrupted ({stop.reason}){kept}", style="bold yellow")
+        kept = (
+            tr("; the {count} documents are in {dir}", count=len(expects), dir=json_dir)
+            if json_dir
+            else ""
+        )
+        con.print(
+            tr("interrupted ({reason}){kept}", reason=stop.reason, kept=kept), style="bold yellow"
+        )
         sys.exit(stop.exit_code)
     _demo_table(con, summary)
     if mismatches:

@@ -382,3 +382,18 @@ def test_lab_already_running_and_not_running_in_chinese(tmp_path: Path) -> None:
     assert zh.returncode == en.returncode == 1
     assert en.stdout == "lab: not running (`diag lab up` starts it)\n"
     assert zh.stdout == "实验室：未运行（`diag lab up` 可启动）\n"
+    assert diag("--lang", "zh", "lab", "down", env=env).stdout == "实验室本来就未运行\n"
+    assert diag("lab", "down", env=env).stdout == "lab was not running\n"
+
+
+@pytest.mark.lab
+def test_a_diagnosis_without_the_lab_says_so_in_chinese(tmp_path: Path) -> None:
+    """The shipped inventory with no lab up (nothing listens: run in a network namespace of its
+    own): the hint to start the lab, and --debug's closing line, in Chinese; same exit code."""
+    args = ("circuit", "LAB-ALM-POWER", "--quick", "--no-history", "--debug", str(tmp_path))
+    en_code, en, zh_code, zh = both(*args)
+    assert en_code == zh_code == 12  # inconclusive: nothing could be read
+    assert "is the lab up? `diag lab status` tells; `diag lab up` starts it." in en
+    assert "实验室是否已启动？`diag lab status` 可查看，`diag lab up` 可启动。" in zh
+    assert f"--debug: no device session ran, nothing kept in {tmp_path}/" in en
+    assert f"--debug：没有运行任何设备会话，{tmp_path}/ 中未保存内容" in zh
