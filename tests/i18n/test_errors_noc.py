@@ -333,7 +333,7 @@ def test_render_of_a_findings_file_that_cannot_be_read(tmp_path: Path) -> None:
     missing = tmp_path / "none.json"
     _both(
         ["render", str(missing), "--html", str(tmp_path / "p.html")],
-        [f"{missing}:无法读取:"],
+        [f"{missing}：无法读取："],
         [f"{missing}: cannot read: "],
         2,
     )

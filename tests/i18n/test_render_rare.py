@@ -32,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from rich.console import Console
 
 from diag import i18n
+from diag.analyzers import context
 from diag.analyzers.answers import questions_for
 from diag.capture import Capture, load_capture, replay
 from diag.cli import cli
@@ -105,7 +106,10 @@ CASES = _cases()
 @contextmanager
 def recording() -> Iterator[set[str]]:
     """Every message id asked for in a non-English language within the block (tr() asks the
-    catalog through i18n.translation, looked up at call time)."""
+    catalog through i18n.translation, looked up at call time).  The analysis keeps the texts
+    that depend on a circuit's shape only, per language (diag.analyzers.context._SHAPES): cleared
+    first, or what an earlier test rendered would not be asked for again."""
+    context._SHAPES.clear()
     asked: set[str] = set()
     original = i18n.translation
 
