@@ -31,6 +31,7 @@ from diag.clikit import complete_circuit, inventory_option, json_option, unknown
 from diag.clikit import console as _console
 from diag.clikit import fail as _fail
 from diag.clikit import load as _load
+from diag.i18n.click_text import LangGroup
 
 # The names moved to diag.cli_common stay importable from here.
 __all__ = [
@@ -51,7 +52,11 @@ __all__ = [
 ]
 
 
-@click.group(epilog=EXIT_CODES_HELP, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=LangGroup,  # click's own words (Usage:, Error:...) in the language of --lang/DIAG_LANG
+    epilog=EXIT_CODES_HELP,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.version_option(__version__, prog_name="diag")
 @click.option(
     "--lang",

@@ -216,8 +216,8 @@ def test_lab_generate_with_scenario_is_refused_in_chinese(tmp_path: Path) -> Non
     en_code, en, zh_code, zh = both(*args, DIAG_LAB_DIR=str(tmp_path / "state"))
     assert en_code == zh_code == 2
     assert "Error: --generate serves its own network: no --scenario / --inventory" in en
-    # click's own "Usage:" / "Error:" words stay as click writes them
-    assert "Error: --generate 提供自己生成的网络：不能同时用 --scenario / --inventory" in zh
+    # click's own "Error:" is Chinese too (diag/i18n/click_text.py)
+    assert "错误：--generate 提供自己生成的网络：不能同时用 --scenario / --inventory" in zh
 
 
 # ------------------------------------------------------------------ the lab daemon's errors
