@@ -238,3 +238,50 @@ def test_english_is_clicks_own_text() -> None:
         assert mine == theirs, args
     for (args, _, en), (code, text) in zip(CASES, ours, strict=False):
         assert code == 2 and all(part in text for part in en), (args, text)
+
+
+# ------------------------------------------------------- a prompt refused: click's "Aborted!"
+
+
+@pytest.mark.lab
+def test_prompt_answers_and_abort_in_chinese(tmp_path: Path) -> None:
+    """`diag known-hosts accept` asks before pinning a key (click.confirm): click's refusal of
+    an answer and its `Aborted!` on end of input, from a real lab router's SSH server."""
+    from diag.lab.routers.clock import ManualClock
+    from diag.lab.routers.harness import LabThread
+    from diag.lab.routers.server import RouterServer
+    from diag.lab.scenario import load_scenario, shipped_scenarios_dir
+
+    scenario = load_scenario(shipped_scenarios_dir() / "healthy-e1")
+    state = scenario.state.routers["ok1-rtr-a"].model_copy(deep=True)
+    thread = LabThread()
+    srv = RouterServer("ab-rtr", state, "127.0.0.1", 0, "noc", "x", "y", ManualClock())
+    try:
+        thread.run(srv.start())
+        inv = tmp_path / "inv"
+        inv.mkdir()
+        (inv / "routers.yaml").write_text(
+            "devices:\n"
+            "  - {name: ab-rtr, role: router, vendor: cisco, device_type: cisco_ios,\n"
+            f"     mgmt: {{address: 127.0.0.1, port: {srv.port}}},\n"
+            "     login: {username: noc, password: 'lab:router-password'}}\n",
+            encoding="utf-8",
+        )
+        (inv / "known_hosts").write_text("# nothing pinned yet\n", encoding="utf-8")
+        accept = ["known-hosts", "accept", "ab-rtr", "--inventory", str(inv)]
+        runs = {
+            lang: [
+                CliRunner(env={"DIAG_LANG": lang}).invoke(cli, accept, input=answers)
+                for answers in ("", "maybe\n")
+            ]
+            for lang in ("zh", "en")
+        }
+    finally:
+        thread.run(srv.stop())
+        thread.close()
+    (zh_eof, zh_bad), (en_eof, en_bad) = runs["zh"], runs["en"]
+    assert zh_eof.exit_code == en_eof.exit_code == 1, zh_eof.output + en_eof.output
+    assert zh_eof.output.endswith("已中止！\n") and en_eof.output.endswith("Aborted!\n")
+    assert "错误：输入无效\n" in zh_bad.output and "Error: invalid input\n" in en_bad.output
+    assert zh_bad.exit_code == en_bad.exit_code == 1
+    assert (inv / "known_hosts").read_text(encoding="utf-8") == "# nothing pinned yet\n"
