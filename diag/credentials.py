@@ -65,7 +65,8 @@ def _resolve(ref: str) -> Secret:
         if value is None:
             raise CredentialError(
                 tr(
-                    "credential {ref}: environment variable {name} is not set",
+                    "credential {ref}: environment variable {name} is not set; set it in the "
+                    "shell that runs diag (export {name}=...) or use file:PATH in the inventory",
                     ref=ref,
                     name=rest,
                 )
@@ -115,7 +116,8 @@ def _read_private(path: Path, ref: str) -> str:
     except OSError as exc:
         raise CredentialError(
             tr(
-                "credential {ref}: cannot read {path}: {error}",
+                "credential {ref}: cannot read {path}: {error}; check that the file exists and "
+                "that the user running diag can read it",
                 ref=ref,
                 path=path,
                 error=exc.strerror,
@@ -125,7 +127,12 @@ def _read_private(path: Path, ref: str) -> str:
     if not stat.S_ISREG(st.st_mode):
         os.close(fd)
         raise CredentialError(
-            tr("credential {ref}: {path} is not a regular file", ref=ref, path=path)
+            tr(
+                "credential {ref}: {path} is not a regular file; point the reference at a "
+                "regular file that holds the secret alone",
+                ref=ref,
+                path=path,
+            )
         )
     with os.fdopen(fd, "rb") as fh:
         mode = stat.S_IMODE(st.st_mode)
@@ -168,7 +175,8 @@ def _read_private(path: Path, ref: str) -> str:
     except UnicodeDecodeError as exc:
         raise CredentialError(
             tr(
-                "credential {ref}: {path} is not UTF-8 text (byte offset {offset})",
+                "credential {ref}: {path} is not UTF-8 text (byte offset {offset}); save it "
+                "as UTF-8",
                 ref=ref,
                 path=path,
                 offset=exc.start,
@@ -178,7 +186,9 @@ def _read_private(path: Path, ref: str) -> str:
 
 def _checked(value: str, ref: str, where: str) -> str:
     if not value:
-        raise CredentialError(tr("credential {ref}: {where} is empty", ref=ref, where=where))
+        raise CredentialError(
+            tr("credential {ref}: {where} is empty; put the secret in it", ref=ref, where=where)
+        )
     from diag.model.syntax import control_char
 
     bad = control_char(value)

@@ -206,7 +206,8 @@ def test_a_collectors_credential_error_stays_english() -> None:
             resolve("env:DIAG_ERRORS_CLI_UNSET", shown=True)
     assert str(data.value) == (
         "credential env:DIAG_ERRORS_CLI_UNSET: environment variable DIAG_ERRORS_CLI_UNSET is "
-        "not set"
+        "not set; set it in the shell that runs diag (export DIAG_ERRORS_CLI_UNSET=...) or use "
+        "file:PATH in the inventory"
     )
     assert str(shown.value).startswith("凭据 env:DIAG_ERRORS_CLI_UNSET：环境变量")
 
