@@ -67,6 +67,20 @@ def _path_devices(doc: FindingsDocument) -> set[str]:
     return {el.id for el in doc.circuit.path}
 
 
+def _what_was_read(doc: FindingsDocument) -> list[str]:
+    """Each collector's run and each observation's quality: what a wrong verdict rested on."""
+    runs = [
+        f"  run {c.name} {c.target}: {'ok' if c.ok else 'FAILED ' + (c.error or '')} "
+        f"in {c.duration_s:.1f} s"
+        for c in doc.collectors
+    ]
+    obs = [
+        f"  obs {o.id} ({o.kind}): {getattr(o, 'quality', '-')} {getattr(o, 'quality_note', '')}"
+        for o in doc.observations
+    ]
+    return ["read:", *runs, *obs]
+
+
 def _silent_nms(scns: list[Scenario]) -> set[str]:
     return {n for s in scns for n, st in s.state.nms.items() if st.silent}
 
@@ -110,7 +124,7 @@ def test_scenario_verdict_over_real_protocols(
         # status, headline segment/owner, cited rules, every fault (verdict.faults) and the
         # context alarms, as `diag demo` checks them
         problems = mismatches(cid, expect, doc)
-        assert not problems, "\n".join([*problems, doc.verdict.summary])
+        assert not problems, "\n".join([*problems, doc.verdict.summary, *_what_was_read(doc)])
 
         # every source read, except those the scenario makes unreadable: those fail as data
         on_path = _path_devices(doc)
