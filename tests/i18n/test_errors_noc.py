@@ -22,7 +22,7 @@ from click.testing import CliRunner, Result
 from diag.cli import cli
 from diag.history import open_store
 from tests.history.history_helpers import NOW, doc_at
-from tests.services import PG_BIN, free_port, postgres_cluster, redis_server
+from tests.services import free_port, postgres_cluster, redis_server
 
 ROOT = Path(__file__).resolve().parents[2]
 INV = str(ROOT / "inventory")
@@ -263,9 +263,7 @@ def test_a_store_written_by_a_newer_diag_says_upgrade(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def pg() -> Iterator[str]:
-    if not (PG_BIN / "initdb").exists():
-        pytest.skip("PostgreSQL 15 server binaries not installed")
-    pytest.importorskip("psycopg", reason="psycopg (the test extra) is not installed")
+    # scripts/test.sh installs PostgreSQL and the test extra psycopg: no skip, a missing one fails
     with postgres_cluster() as url:
         yield url
 
