@@ -121,8 +121,6 @@ def replay(
     folder: Path, circuit_id: str | None = None, thresholds: Thresholds | None = None
 ) -> FindingsDocument:
     """The analysis of a recorded diagnosis, with no network."""
-    from diag.runner import Collected, build_document
-
     cap = load_capture(folder)
     if circuit_id is not None and circuit_id != cap.circuit.id:
         raise CaptureError(
@@ -133,6 +131,13 @@ def replay(
                 id=circuit_id,
             )
         )
+    return analyse_capture(cap, thresholds)
+
+
+def analyse_capture(cap: Capture, thresholds: Thresholds | None = None) -> FindingsDocument:
+    """The analysis of a loaded capture (one replayed as recorded, or with readings edited)."""
+    from diag.runner import Collected, build_document
+
     inv = Inventory(nms=cap.nms, devices=cap.devices, circuits={cap.circuit.id: cap.circuit})
     path = build_path(cap.circuit, inv)
     collected = Collected(observations=list(cap.observations), collectors=list(cap.collectors))

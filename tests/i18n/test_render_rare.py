@@ -34,7 +34,7 @@ from rich.console import Console
 from diag import i18n
 from diag.analyzers import context
 from diag.analyzers.answers import questions_for
-from diag.capture import Capture, load_capture, replay
+from diag.capture import Capture, analyse_capture, load_capture, replay
 from diag.cli import cli
 from diag.model.findings import Finding, FindingsDocument
 from diag.model.inventory import Inventory
@@ -219,24 +219,12 @@ def _circuit_capture(case: Case) -> Capture:
 
 def _analyse(case: Case, language: i18n.Lang) -> tuple[FindingsDocument, str]:
     """What `diag circuit --replay` computes and prints (verbose) for the case, in `language`."""
-    from diag.runner import Collected, build_document
-
     cap = _circuit_capture(case)
-    inv = Inventory(nms=cap.nms, devices=cap.devices, circuits={cap.circuit.id: cap.circuit})
-    path = build_path(cap.circuit, inv)
-    collected = Collected(observations=_observations(case, cap), collectors=list(cap.collectors))
+    cap = cap.model_copy(
+        update={"observations": _observations(case, cap), "interrupted": case.interrupted}
+    )
     with i18n.using(language):
-        doc = build_document(
-            cap.circuit,
-            path,
-            collected,
-            started=cap.started,
-            ticket=cap.ticket,
-            operator=cap.operator,
-            interrupted=case.interrupted,
-            mode="replay",
-            finished=cap.finished,
-        )
+        doc = analyse_capture(cap)
         out = io.StringIO()
         for verbose in (True, False):  # every finding, then the summary's own lines
             render(doc, Console(file=out, width=160, color_system=None), verbose=verbose)
