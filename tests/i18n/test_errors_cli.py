@@ -22,6 +22,7 @@ from diag.credentials import resolve
 from diag.errors import CredentialError
 from diag.i18n import using
 from tests.faults.peers import fake_ping_tools
+from tests.test_lab_cli import diag, free_port
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 ROOT = Path(__file__).resolve().parents[2]
@@ -222,25 +223,6 @@ def test_lab_generate_with_scenario_is_refused_in_chinese(tmp_path: Path) -> Non
 
 
 # ------------------------------------------------------------------ the lab daemon's errors
-
-
-def free_port(kind: int) -> int:
-    with socket.socket(socket.AF_INET, kind) as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def diag(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "diag.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=60,
-        check=False,
-    )
 
 
 SCENARIO_INVENTORY = """
